@@ -1,0 +1,5 @@
+import sys
+
+from anquan_desk.cli import main
+
+sys.exit(main())

@@ -1,0 +1,50 @@
+"""Command line: ``anquan-desk <verb>``.
+
+Every verb lives in its own module under ``anquan_desk.cli`` and exposes
+``register(subparsers)``; the verb's handler is stored as ``func`` on its parser and
+returns the process exit code. With no verb the GUI opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from anquan_desk import __version__
+
+# Modules that add verbs. Each has ``register(subparsers) -> None``.
+VERB_MODULES: tuple[str, ...] = (
+    "anquan_desk.cli.basic",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anquan-desk",
+        description="安全检查工作台 — 乡镇安全生产检查（离线）",
+    )
+    parser.add_argument("--version", action="version", version=f"anquan-desk {__version__}")
+    parser.add_argument(
+        "--db",
+        help="数据库文件路径或 PostgreSQL 地址（默认：用户数据目录下的 anquan.db；也可用环境变量 ANQUAN_DB）",
+    )
+    sub = parser.add_subparsers(dest="verb", metavar="<命令>")
+    for name in VERB_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.verb is None:
+        from anquan_desk.ui.app import run_gui
+
+        return run_gui(db=args.db)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
