@@ -1,0 +1,216 @@
+"""Engine, sessions and schema migrations.
+
+SQLite is the embedded default (WAL, foreign keys on, one writer); the same models run on
+PostgreSQL when ``--db`` / ``ANQUAN_DB`` is a ``postgresql://`` URL. The schema is built and
+upgraded only by the Alembic migrations shipped in ``anquan_desk/migrations``; a SQLite file
+is copied aside before any migration touches it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from platformdirs import user_data_dir
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from anquan_desk.core import audit
+from anquan_desk.core.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+APP_NAME = "anquan-desk"
+DB_ENV = "ANQUAN_DB"
+DEFAULT_DB_NAME = "anquan.db"
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def resolve_db_url(db: str | os.PathLike[str] | None) -> str:
+    """``--db`` value (file path or URL), else ``$ANQUAN_DB``, else the user data folder."""
+    value = str(db) if db else os.environ.get(DB_ENV, "")
+    if not value:
+        value = str(default_data_dir() / DEFAULT_DB_NAME)
+    if "://" in value:
+        return value
+    return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def sqlite_path(url: str) -> Path | None:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+class AuditedSession(Session):
+    """A session whose flushes write the audit log (see :mod:`anquan_desk.core.audit`)."""
+
+
+event.listen(AuditedSession, "before_flush", audit.before_flush)
+event.listen(AuditedSession, "after_flush", audit.after_flush)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _sqlite_begin(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN")
+
+
+class Database:
+    """One open database: engine, session factory and where its files live."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.path = sqlite_path(url)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.data_dir = self.path.parent
+        else:
+            self.data_dir = default_data_dir()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.path is not None:
+            kwargs["connect_args"] = {"check_same_thread": False}
+        self.engine: Engine = create_engine(url, **kwargs)
+        if self.path is not None:
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+            # pysqlite's own implicit transactions are switched off so that every session,
+            # reads included, runs in one real SQLite transaction (SQLAlchemy's recipe).
+            event.listen(self.engine, "connect", _disable_pysqlite_begin)
+            event.listen(self.engine, "begin", _sqlite_begin)
+        self._factory = sessionmaker(bind=self.engine, class_=AuditedSession, expire_on_commit=False)
+
+    @property
+    def attachments_dir(self) -> Path:
+        stem = self.path.stem if self.path is not None else "server"
+        return self.data_dir / f"{stem}-attachments"
+
+    @contextmanager
+    def session(self, actor: str = "system") -> Iterator[Session]:
+        """A unit of work: committed when the block ends, rolled back on any error."""
+        session = self._factory()
+        session.info["actor"] = actor
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def reader(self) -> Session:
+        """A session for read-only screens (caller closes it)."""
+        return self._factory()
+
+    # --- schema ----------------------------------------------------------------------------
+
+    def alembic_config(self) -> Config:
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def current_revision(self) -> str | None:
+        with self.engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+
+    def head_revision(self) -> str | None:
+        return ScriptDirectory.from_config(self.alembic_config()).get_current_head()
+
+    def migrate(self) -> Path | None:
+        """Bring the schema to the newest version. Returns the backup copy made first, if any."""
+        current = self.current_revision()
+        head = self.head_revision()
+        if current == head:
+            return None
+        if current is not None and current not in _known_revisions(self.alembic_config()):
+            raise DatabaseError("该数据库由更新版本的程序创建，请升级本程序后再打开。")
+        backup = None
+        if current is not None and self.path is not None and self.path.exists():
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            backup = self.path.with_name(f"{self.path.stem}.before-{head}-{stamp}{self.path.suffix}")
+            backup_sqlite(self.path, backup)
+            log.info("backed up %s to %s before migrating", self.path, backup)
+        command.upgrade(self.alembic_config(), "head")
+        return backup
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _disable_pysqlite_begin(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None
+
+
+def _known_revisions(cfg: Config) -> set[str]:
+    return {rev.revision for rev in ScriptDirectory.from_config(cfg).walk_revisions()}
+
+
+def open_database(db: str | os.PathLike[str] | None = None, *, migrate: bool = True) -> Database:
+    """Open (and by default create/upgrade) the database named by ``db``."""
+    database = Database(resolve_db_url(db))
+    if database.path is not None and database.path.exists() and database.path.stat().st_size > 0:
+        check_sqlite_file(database.path)
+    if migrate:
+        database.migrate()
+    return database
+
+
+def check_sqlite_file(path: Path) -> None:
+    """Refuse a file that is not a readable SQLite database, with a clear message."""
+    with path.open("rb") as fh:
+        header = fh.read(16)
+    if header != b"SQLite format 3\x00":
+        raise DatabaseError(f"文件“{path}”不是本程序的数据库文件（不是 SQLite 数据库）。")
+
+
+def backup_sqlite(source: Path, target: Path) -> None:
+    """Consistent online copy with SQLite's backup API (safe while the program runs)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(target.name + ".part")
+    if tmp.exists():
+        tmp.unlink()
+    src = sqlite3.connect(str(source))
+    try:
+        dst = sqlite3.connect(str(tmp))
+        try:
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+    finally:
+        src.close()
+    os.replace(tmp, target)
+
+
+def integrity_ok(path: Path) -> bool:
+    conn = sqlite3.connect(str(path))
+    try:
+        return bool(conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+    finally:
+        conn.close()
+
