@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anquan_desk.core import audit
 from anquan_desk.core.errors import DatabaseError
+from anquan_desk.core.search import install_place_hooks
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class AuditedSession(Session):
 
 event.listen(AuditedSession, "before_flush", audit.before_flush)
 event.listen(AuditedSession, "after_flush", audit.after_flush)
+install_place_hooks()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -252,6 +252,9 @@ class Place(Record, Base):
     status: Mapped[str] = mapped_column(String(4), default=PlaceStatus.OPEN.value)
     route_order: Mapped[int] = mapped_column(Integer, default=0)  # order of the grid's round
     notes: Mapped[str] = mapped_column(Text, default="")
+    # Lower-case haystack for search-as-you-type: the text fields plus their pinyin (full and
+    # initials), kept current by anquan_desk.core.search on every insert/update.
+    search_text: Mapped[str] = mapped_column(Text, default="")
 
     grid: Mapped[Grid | None] = relationship()
     sector_rows: Mapped[list[PlaceSector]] = relationship(

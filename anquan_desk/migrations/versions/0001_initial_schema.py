@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 19:24:02.459595
+Create Date: 2026-11-23 19:24:44.442029
 """
 
 from __future__ import annotations
@@ -257,6 +257,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=4), nullable=False),
         sa.Column("route_order", sa.Integer(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
+        sa.Column("search_text", sa.Text(), nullable=False),
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("created_at", anquan_desk.core.clock.UTCDateTime(), nullable=False),
         sa.Column("updated_at", anquan_desk.core.clock.UTCDateTime(), nullable=False),

@@ -1,0 +1,93 @@
+"""Verbs of the foundation: demo, audit verify, backup, restore."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from anquan_desk.cli.common import add_db_argument, fail, print_json
+from anquan_desk.core import backup as backup_service
+from anquan_desk.core.audit import verify_chain
+from anquan_desk.core.db import open_database, resolve_db_url, sqlite_path
+from anquan_desk.core.demo import DEMO_PASSWORD, SCALES, create_demo
+from anquan_desk.core.errors import AnquanError
+from anquan_desk.core.services.users import has_users
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("demo", help="创建演示数据库（虚构的乡镇、网格、场所、检查与隐患）")
+    add_db_argument(p)
+    p.add_argument("--scale", choices=sorted(SCALES), default="small", help="small：约300个场所；large：约5000个场所、20万条隐患")
+    p.add_argument("--seed", type=int, default=20261123, help="随机种子（相同种子得到相同数据）")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("audit", help="审计日志")
+    audit_sub = p.add_subparsers(dest="audit_verb", metavar="<子命令>", required=True)
+    v = audit_sub.add_parser("verify", help="校验审计链是否完整、未被改动")
+    add_db_argument(v)
+    v.set_defaults(func=cmd_audit_verify)
+
+    p = sub.add_parser("backup", help="在线备份数据库（SQLite 备份接口，运行中也可备份）")
+    add_db_argument(p)
+    p.add_argument("--out", required=True, help="备份文件路径")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份文件恢复数据库")
+    p.add_argument("file", help="备份文件路径")
+    add_db_argument(p)
+    p.set_defaults(func=cmd_restore)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    url = resolve_db_url(args.db)
+    path = sqlite_path(url)
+    if path is not None and path.exists() and path.stat().st_size > 0:
+        return fail(f"数据库“{path}”已存在，演示数据只写入新的空数据库。")
+    started = time.perf_counter()
+    db = open_database(args.db)
+    try:
+        with db.session("demo") as session:
+            if has_users(session):
+                return fail("数据库不是空的，演示数据只写入新的空数据库。")
+            counts = create_demo(session, scale=args.scale, seed=args.seed, progress=print)
+    finally:
+        db.dispose()
+    took = time.perf_counter() - started
+    print(
+        f"演示数据库已创建：{path or url}（{counts['places']} 个场所，{counts['inspections']} 次检查，"
+        f"{counts['hazards']} 条隐患，用时 {took:.1f} 秒）"
+    )
+    print(f"登录：用户名 admin，密码 {DEMO_PASSWORD}")
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    db = open_database(args.db, migrate=False)
+    try:
+        with db.engine.connect() as conn:
+            report = verify_chain(conn)
+    finally:
+        db.dispose()
+    if report.ok:
+        print(report.message)
+        return 0
+    return fail(report.message)
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    try:
+        result = backup_service.backup(resolve_db_url(args.db), Path(args.out))
+    except AnquanError as exc:
+        return fail(str(exc))
+    print(f"已备份到 {result.path}（{result.size_bytes / 1024:.0f} KB，附件 {result.attachments} 个）")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    try:
+        result = backup_service.restore(Path(args.file), resolve_db_url(args.db))
+    except AnquanError as exc:
+        return fail(str(exc))
+    print_json({"restored": str(result.path), "previous_copy": str(result.previous) if result.previous else None})
+    return 0

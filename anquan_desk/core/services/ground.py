@@ -1,0 +1,61 @@
+"""The township's ground: villages/communities and grids, with place counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from anquan_desk.core.models import Grid, Place, Township, Village
+
+
+@dataclass
+class GridNode:
+    id: str
+    name: str
+    places: int
+
+
+@dataclass
+class VillageNode:
+    id: str
+    name: str
+    kind: str
+    grids: list[GridNode] = field(default_factory=list)
+
+    @property
+    def places(self) -> int:
+        return sum(g.places for g in self.grids)
+
+
+@dataclass
+class GroundTree:
+    township: str
+    villages: list[VillageNode]
+    unassigned: int  # places without a grid
+
+    @property
+    def places(self) -> int:
+        return sum(v.places for v in self.villages) + self.unassigned
+
+
+def current_township(session: Session) -> Township | None:
+    return session.scalars(select(Township).order_by(Township.created_at).limit(1)).first()
+
+
+def ground_tree(session: Session) -> GroundTree:
+    """Villages → grids with the number of places in each (one grouped query)."""
+    township = current_township(session)
+    counts = dict(
+        session.execute(select(Place.grid_id, func.count()).group_by(Place.grid_id)).tuples().all()
+    )
+    villages: list[VillageNode] = []
+    for village in session.scalars(select(Village).order_by(Village.sort_order, Village.name)):
+        node = VillageNode(village.id, village.name, village.kind)
+        for grid in session.scalars(
+            select(Grid).where(Grid.village_id == village.id).order_by(Grid.sort_order, Grid.name)
+        ):
+            node.grids.append(GridNode(grid.id, grid.name, int(counts.get(grid.id, 0))))
+        villages.append(node)
+    return GroundTree(township.name if township else "", villages, int(counts.get(None, 0)))
