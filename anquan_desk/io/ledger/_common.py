@@ -77,4 +77,3 @@ def publish(temp: Path, target: Path) -> None:
 def remove_quietly(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
-

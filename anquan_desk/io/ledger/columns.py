@@ -304,7 +304,9 @@ def statistics_totals(rows: Iterable[Mapping[str, object]]) -> dict[str, object]
             if isinstance(value, int | float):
                 sums[key] += int(value)
     totals: dict[str, object] = dict(sums)
-    totals["rectification_rate"] = sums["rectified"] / sums["hazards_total"] if sums["hazards_total"] else None
+    totals["rectification_rate"] = (
+        sums["rectified"] / sums["hazards_total"] if sums["hazards_total"] else None
+    )
     return totals
 
 

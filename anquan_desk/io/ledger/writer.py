@@ -255,7 +255,11 @@ class _Layout:
         return header_last
 
     def _write_info(self, unit: str, made_by: str, made_on: dt.date) -> None:
-        texts = [f"填报单位：{unit}", f"制表人：{made_by}", f"填报日期：{made_on.year}年{made_on.month}月{made_on.day}日"]
+        texts = [
+            f"填报单位：{unit}",
+            f"制表人：{made_by}",
+            f"填报日期：{made_on.year}年{made_on.month}月{made_on.day}日",
+        ]
         sheet, last = self.sheet, self.last_col
         sheet.set_row(INFO_ROW, 22)
         if last < 2:
