@@ -290,7 +290,7 @@ _EXACT, _SUFFIX, _PREFIX, _CONTAINS = 4, 3, 2, 1
 
 
 def _match_score(key: str, synonyms: Sequence[str]) -> tuple[int, int, int]:
-    """Best (quality, synonym length, -synonym rank) of one header key against a field."""
+    """Best match of one header key against a field's synonyms (higher is better)."""
     best = (0, 0, 0)
     forms = {key, _PARENTHETICAL.sub("", key)}
     forms.discard("")
@@ -307,7 +307,10 @@ def _match_score(key: str, synonyms: Sequence[str]) -> tuple[int, int, int]:
                 quality = _CONTAINS
             else:
                 continue
-            best = max(best, (quality, len(syn), -rank))
+            # Between exact matches the more usual synonym wins (负责人 before 法定代表人); between
+            # partial ones the longer, more specific synonym does.
+            score = (quality, -rank, len(syn)) if quality == _EXACT else (quality, len(syn), -rank)
+            best = max(best, score)
     return best
 
 
