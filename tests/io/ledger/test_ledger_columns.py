@@ -36,7 +36,10 @@ def test_major_ledger_groups_the_five_implementations() -> None:
 
 def test_mask_phone_and_scrub_free_text() -> None:
     assert mask_phone("13812345678") == "138****5678"
-    assert scrub_phone_numbers("老板电话13812345678，座机0571-87654321") == "老板电话138****5678，座机0571-****4321"
+    assert (
+        scrub_phone_numbers("老板电话13812345678，座机0571-87654321")
+        == "老板电话138****5678，座机0571-****4321"
+    )
     # Longer digit runs (e.g. a credit code or an ID) are not phone numbers and stay as they are.
     assert scrub_phone_numbers("编号913301001234567890") == "编号913301001234567890"
 

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import expected_cell, sample_rows
+from ledger_samples import expected_cell, sample_rows
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -202,7 +202,9 @@ def test_totals_row(tmp_path: Path) -> None:
 
 def test_progress_reports_counts(tmp_path: Path) -> None:
     seen: list[int] = []
-    result = _write(tmp_path / "p.xlsx", HAZARD_COLUMNS, sample_rows(HAZARD_COLUMNS, 250), progress=seen.append)
+    result = _write(
+        tmp_path / "p.xlsx", HAZARD_COLUMNS, sample_rows(HAZARD_COLUMNS, 250), progress=seen.append
+    )
     assert result.rows_written == 250
     assert seen == sorted(seen) and seen[-1] == 250 and 100 in seen
 
