@@ -27,8 +27,9 @@ Rules (what counts, what does not)
    - framing clauses that only give context: 结合…实际, 汲取…教训, 根据…精神/要求/部署.
 5. **Task sentences only.** A sector is reported from a sentence only if the sentence (after
    step 4) contains a task verb (排查, 整治, 检查, 治理, 监管, 专项, 加强, 强化, 开展, 推进,
-   落实, 打击, 查处, 防范, 管控, 整改, 执法, 完善, 规范, 建立 …) or is itself a numbered heading
-   inside the body.
+   落实, 打击, 查处, 防范, 管控, 整改, 执法, 完善, 规范, 建立 …) or is a numbered heading line
+   inside the body (``（三）燃气安全``: numbered, at most 30 characters, no closing 。). A numbered
+   line that states a fact ("4.本镇共有餐饮店120家，其中使用瓶装液化气的80家。") is not a task.
 6. **Sector words.** Each canonical sector has a list of wordings (see ``SECTOR_TERMS``); the
    matches in a sentence are taken leftmost-longest without overlap, so 非煤矿山 is not also
    煤矿 and 森林火灾 is not also 消防. "三合一"/"多合一" name both 九小场所 and 消防; "道路及水上
@@ -222,7 +223,7 @@ def _normalise_lines(text: str) -> list[str]:
     while i < len(raw):
         line = raw[i]
         # Join a long line cut mid-sentence with the next non-empty line.
-        while len(line) >= 30 and re.search(r"[\u4e00-\u9fffA-Za-z0-9、，,]$", line):
+        while len(line) >= 30 and not _META_LINE.match(line) and re.search(r"[\u4e00-\u9fffA-Za-z0-9、，,]$", line):
             j = i + 1
             while j < len(raw) and not raw[j]:
                 j += 1
@@ -299,7 +300,7 @@ def _body_lines(lines: Sequence[str], after_title: int) -> list[tuple[str, bool]
             continue
         if not in_body:
             continue
-        is_heading = bool(_SUB_HEADING.match(line)) and len(line) <= 30
+        is_heading = bool(_SUB_HEADING.match(line)) and len(line) <= 30 and not line.endswith("。")
         body.append((line, is_heading))
     return body
 
