@@ -28,6 +28,7 @@ class PlaceFilter:
 
     village_id: str | None = None
     grid_id: str | None = None
+    unassigned: bool = False  # only places without a grid
     query: str = ""
     sector: str | None = None
     nine_small_kind: str | None = None
@@ -69,7 +70,9 @@ SORT_KEYS = {
 
 def _base(f: PlaceFilter) -> Select[tuple[Place]]:
     stmt = select(Place)
-    if f.grid_id:
+    if f.unassigned:
+        stmt = stmt.where(Place.grid_id.is_(None))
+    elif f.grid_id:
         stmt = stmt.where(Place.grid_id == f.grid_id)
     elif f.village_id:
         stmt = stmt.where(Place.grid_id.in_(select(Grid.id).where(Grid.village_id == f.village_id)))

@@ -1,0 +1,109 @@
+"""Login, and creating the administrator on first run."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from anquan_desk.core.db import Database
+from anquan_desk.core.errors import UserInputError
+from anquan_desk.core.models import User
+from anquan_desk.core.services.users import authenticate, create_first_admin
+from anquan_desk.ui.forms.ui_login_dialog import Ui_LoginDialog
+
+
+class LoginDialog(QDialog):
+    """Asks for user name and password; ``user`` holds the logged-in user after accept."""
+
+    def __init__(self, db: Database, *, township: str = "", hint: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.user: User | None = None
+        self.ui = Ui_LoginDialog()
+        self.ui.setupUi(self)
+        font = self.ui.titleLabel.font()
+        font.setPointSize(font.pointSize() + 6)
+        font.setBold(True)
+        self.ui.titleLabel.setFont(font)
+        self.ui.townshipLabel.setText(township)
+        self.ui.hintLabel.setText(hint)
+        self.ui.hintLabel.setVisible(bool(hint))
+        self.ui.errorLabel.hide()
+        self.ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok).setText("登录")
+        self.ui.buttonBox.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
+        self.ui.buttonBox.accepted.connect(self._try_login)
+        self.ui.buttonBox.rejected.connect(self.reject)
+
+    def set_username(self, username: str) -> None:
+        self.ui.usernameEdit.setText(username)
+        self.ui.passwordEdit.setFocus()
+
+    def _try_login(self) -> None:
+        try:
+            with self._db.session() as session:
+                self.user = authenticate(session, self.ui.usernameEdit.text(), self.ui.passwordEdit.text())
+        except UserInputError as exc:
+            self.ui.errorLabel.setText(str(exc))
+            self.ui.errorLabel.show()
+            self.ui.passwordEdit.selectAll()
+            self.ui.passwordEdit.setFocus()
+            return
+        self.accept()
+
+
+class FirstAdminDialog(QDialog):
+    """First run: there is no user yet, so the administrator is created here."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self.user: User | None = None
+        self.setWindowTitle("首次使用 — 创建管理员")
+        layout = QVBoxLayout(self)
+        intro = QLabel("这是一个新的数据库。请先创建管理员账号，之后可在“设置”中添加检查人员。")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.name_edit = QLineEdit()
+        self.username_edit = QLineEdit("admin")
+        self.password_edit = QLineEdit()
+        self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.repeat_edit = QLineEdit()
+        self.repeat_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        form.addRow("姓名：", self.name_edit)
+        form.addRow("用户名：", self.username_edit)
+        form.addRow("密码：", self.password_edit)
+        form.addRow("再次输入密码：", self.repeat_edit)
+        layout.addLayout(form)
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet("color: #c0392b;")
+        self.error_label.hide()
+        layout.addWidget(self.error_label)
+        self.buttons = buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("创建并登录")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
+        buttons.accepted.connect(self._create)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _create(self) -> None:
+        if self.password_edit.text() != self.repeat_edit.text():
+            self._error("两次输入的密码不一致。")
+            return
+        try:
+            with self._db.session(self.username_edit.text().strip() or "admin") as session:
+                self.user = create_first_admin(
+                    session,
+                    username=self.username_edit.text(),
+                    name=self.name_edit.text(),
+                    password=self.password_edit.text(),
+                )
+        except UserInputError as exc:
+            self._error(str(exc))
+            return
+        self.accept()
+
+    def _error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()

@@ -1,0 +1,246 @@
+"""The main window: grid tree on the left, the places of the selected grid on the right."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anquan_desk import __version__
+from anquan_desk.core import backup as backup_service
+from anquan_desk.core.db import Database
+from anquan_desk.core.errors import AnquanError
+from anquan_desk.core.models import PlaceStatus, RiskColor, Sector, User
+from anquan_desk.core.services.ground import ground_tree
+from anquan_desk.ui.ground_tree import NODE_ID_ROLE, NODE_KIND_ROLE, build_ground_model
+from anquan_desk.ui.place_model import PlaceTableModel
+
+NINE_SMALL_KINDS = (
+    "小学校或幼儿园",
+    "小医院",
+    "小商店",
+    "小餐饮场所",
+    "小旅馆",
+    "小歌舞娱乐场所",
+    "小网吧",
+    "小美容洗浴场所",
+    "小生产加工企业",
+)
+
+
+def quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+class MainWindow(QMainWindow):
+    """Shows the township's ground and places; other screens are tabs."""
+
+    def __init__(self, db: Database, user: User) -> None:
+        super().__init__()
+        self.db = db
+        self.user = user
+        self.setWindowTitle("安全检查工作台")
+        self.resize(1366, 768)
+
+        self.ground_model = QStandardItemModel(self)
+        self.ground_view = QTreeView()
+        self.ground_view.setModel(self.ground_model)
+        self.ground_view.setUniformRowHeights(True)
+        self.ground_view.setMinimumWidth(230)
+
+        self.place_model = PlaceTableModel(db, self)
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText("搜索场所：名称、地址、负责人、信用代码或拼音首字母（如 hgl）")
+        self.search_edit.setClearButtonEnabled(True)
+        self.sector_combo = self._combo("全部行业", [s.value for s in Sector])
+        self.kind_combo = self._combo("全部九小类别", list(NINE_SMALL_KINDS))
+        self.risk_combo = self._combo("全部风险", [r.value for r in RiskColor])
+        self.status_combo = self._combo("全部状态", [s.value for s in PlaceStatus])
+        self.overdue_check = QCheckBox("有逾期隐患")
+        self.uninspected_check = QCheckBox("本季度未检查")
+
+        self.place_view = QTableView()
+        self.place_view.setModel(self.place_model)
+        self.place_view.setSortingEnabled(True)
+        self.place_view.sortByColumn(PlaceTableModel.COL_NAME, Qt.SortOrder.AscendingOrder)
+        self.place_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.place_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.place_view.setAlternatingRowColors(True)
+        self.place_view.verticalHeader().setVisible(False)
+        self.place_view.verticalHeader().setDefaultSectionSize(26)
+        header = self.place_view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((200, 90, 130, 230, 70, 110, 150, 110, 50, 50)):
+            self.place_view.setColumnWidth(column, width)
+        header.setStretchLastSection(True)
+
+        filters = QHBoxLayout()
+        filters.addWidget(self.search_edit, 3)
+        for widget in (self.sector_combo, self.kind_combo, self.risk_combo, self.status_combo):
+            filters.addWidget(widget)
+        filters2 = QHBoxLayout()
+        filters2.addWidget(self.overdue_check)
+        filters2.addWidget(self.uninspected_check)
+        filters2.addStretch(1)
+        self.count_label = QLabel()
+        filters2.addWidget(self.count_label)
+
+        places_page = QWidget()
+        right = QVBoxLayout(places_page)
+        right.setContentsMargins(4, 4, 4, 4)
+        right.addLayout(filters)
+        right.addLayout(filters2)
+        right.addWidget(self.place_view)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(places_page, "场所")
+
+        splitter = QSplitter()
+        splitter.addWidget(self.ground_view)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([250, 1100])
+        self.setCentralWidget(splitter)
+
+        self._build_menus()
+        self.db_label = QLabel(str(db.path or db.url))
+        self.user_label = QLabel(f"当前用户：{user.name}（{user.role}）")
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.db_label)
+
+        # Typing filters immediately; a zero-delay timer folds a burst of keystrokes into one query.
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(0)
+        self._search_timer.timeout.connect(self._apply_filters)
+        self.search_edit.textChanged.connect(self._search_timer.start)
+        for combo in (self.sector_combo, self.kind_combo, self.risk_combo, self.status_combo):
+            combo.currentIndexChanged.connect(self._apply_filters)
+        self.overdue_check.toggled.connect(self._apply_filters)
+        self.uninspected_check.toggled.connect(self._apply_filters)
+
+        self.refresh_ground()
+        self.ground_view.selectionModel().selectionChanged.connect(self._ground_selected)
+        self._update_count()
+        self.search_edit.setFocus()
+
+    def _combo(self, all_label: str, values: list[str]) -> QComboBox:
+        combo = QComboBox()
+        combo.addItem(all_label, None)
+        for value in values:
+            combo.addItem(value, value)
+        return combo
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("文件(&F)")
+        backup_action = QAction("备份数据库…", self)
+        backup_action.triggered.connect(self.backup_database)
+        file_menu.addAction(backup_action)
+        file_menu.addSeparator()
+        quit_action = QAction("退出", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        about = QAction("关于", self)
+        about.triggered.connect(self._about)
+        help_menu.addAction(about)
+        find = QAction("查找场所", self)
+        find.setShortcut(QKeySequence.StandardKey.Find)
+        find.triggered.connect(self.search_edit.setFocus)
+        self.addAction(find)
+
+    # --- ground tree -------------------------------------------------------------------------
+
+    def refresh_ground(self) -> None:
+        with self.db.reader() as session:
+            tree = ground_tree(session)
+        build_ground_model(tree, self.ground_model)
+        # The model was rebuilt, so its header's section modes are set again.
+        header = self.ground_view.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.ground_view.expandToDepth(0)
+
+    def _ground_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
+        indexes = selected.indexes()
+        if indexes:
+            self.select_ground(indexes[0])
+
+    def select_ground(self, index: QModelIndex) -> None:
+        kind = index.siblingAtColumn(0).data(NODE_KIND_ROLE)
+        node_id = index.siblingAtColumn(0).data(NODE_ID_ROLE)
+        f = replace(self.place_model.place_filter, village_id=None, grid_id=None, unassigned=False)
+        if kind == "village":
+            f = replace(f, village_id=node_id)
+        elif kind == "grid":
+            f = replace(f, grid_id=node_id)
+        elif kind == "unassigned":
+            f = replace(f, unassigned=True)
+        self.place_model.set_filter(f)
+        self._update_count()
+
+    # --- filters -----------------------------------------------------------------------------
+
+    def _apply_filters(self) -> None:
+        f = replace(
+            self.place_model.place_filter,
+            query=self.search_edit.text(),
+            sector=self.sector_combo.currentData(),
+            nine_small_kind=self.kind_combo.currentData(),
+            risk_color=self.risk_combo.currentData(),
+            status=self.status_combo.currentData(),
+            has_overdue=self.overdue_check.isChecked(),
+            not_inspected_since=quarter_start(date.today()) if self.uninspected_check.isChecked() else None,
+        )
+        self.place_model.set_filter(f)
+        self._update_count()
+
+    def _update_count(self) -> None:
+        self.count_label.setText(f"共 {self.place_model.total} 个场所")
+
+    # --- actions -----------------------------------------------------------------------------
+
+    def backup_database(self) -> None:
+        if self.db.path is None:
+            QMessageBox.information(self, "备份", "服务器数据库请由管理员用 pg_dump 备份。")
+            return
+        suggested = str(self.db.path.with_name(f"{self.db.path.stem}-备份-{date.today():%Y%m%d}.db"))
+        target, _ = QFileDialog.getSaveFileName(self, "备份数据库到", suggested, "数据库备份 (*.db)")
+        if not target:
+            return
+        try:
+            result = backup_service.backup(self.db.url, Path(target))
+        except AnquanError as exc:
+            QMessageBox.warning(self, "备份失败", str(exc))
+            return
+        self.statusBar().showMessage(f"已备份到 {result.path}", 8000)
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self,
+            "关于安全检查工作台",
+            f"安全检查工作台 {__version__}\n乡镇（街道）安全生产检查 · 离线使用\n数据库：{self.db.path or self.db.url}",
+        )

@@ -1,0 +1,136 @@
+"""The place list: a lazy table model that fetches one page at a time from the service."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from anquan_desk.core.db import Database
+from anquan_desk.core.services.places import PlaceFilter, PlaceRow, count_places, fetch_places
+
+Index = QModelIndex | QPersistentModelIndex
+
+RISK_COLOURS = {"红": "#e74c3c", "橙": "#e67e22", "黄": "#f1c40f", "蓝": "#3498db"}
+
+
+class PlaceTableModel(QAbstractTableModel):
+    """Places matching a :class:`PlaceFilter`, sorted in the database, fetched lazily.
+
+    ``PLACE_ID_ROLE`` gives a row's place id.
+    """
+
+    PLACE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+    PAGE = 200
+
+    # (header, row attribute, sort key or None)
+    COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+        ("场所名称", "name", "name"),
+        ("村（社区）", "village", "village"),
+        ("网格", "grid", "grid"),
+        ("地址", "address", "address"),
+        ("负责人", "responsible_person", "responsible_person"),
+        ("联系电话", "phone", None),
+        ("行业领域", "sectors", None),
+        ("九小类别", "nine_small_kind", "nine_small_kind"),
+        ("风险", "risk_color", "risk_color"),
+        ("状态", "status", "status"),
+    )
+    COL_NAME, COL_VILLAGE, COL_GRID, COL_ADDRESS, COL_PERSON, COL_PHONE, COL_SECTORS, COL_KIND, COL_RISK, COL_STATUS = range(10)
+
+    def __init__(self, db: Database, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._db = db
+        self._filter = PlaceFilter()
+        self._sort = "name"
+        self._descending = False
+        self._rows: list[PlaceRow] = []
+        self._total = 0
+        self.on_reset: Callable[[int], None] | None = None
+        self.reload()
+
+    # --- filtering and loading -------------------------------------------------------------
+
+    @property
+    def place_filter(self) -> PlaceFilter:
+        return self._filter
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def set_filter(self, place_filter: PlaceFilter) -> None:
+        if place_filter != self._filter:
+            self._filter = place_filter
+            self.reload()
+
+    def set_query(self, text: str) -> None:
+        self.set_filter(replace(self._filter, query=text))
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        with self._db.reader() as session:
+            self._total = count_places(session, self._filter)
+            self._rows = fetch_places(session, self._filter, 0, self.PAGE, self._sort, self._descending)
+        self.endResetModel()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and len(self._rows) < self._total
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if parent.isValid():
+            return
+        with self._db.reader() as session:
+            page = fetch_places(session, self._filter, len(self._rows), self.PAGE, self._sort, self._descending)
+        if not page:
+            self._total = len(self._rows)
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
+        self._rows.extend(page)
+        self.endInsertRows()
+
+    # --- Qt model interface ----------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section][0]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = getattr(row, self.COLUMNS[column][1])
+            return "、".join(value) if isinstance(value, tuple) else value
+        if role == self.PLACE_ID_ROLE:
+            return row.id
+        if role == Qt.ItemDataRole.DecorationRole and column == self.COL_RISK:
+            return QColor(RISK_COLOURS.get(row.risk_color, "#999999"))
+        if role == Qt.ItemDataRole.ForegroundRole and column == self.COL_STATUS and row.status != "在营":
+            return QBrush(QColor("#888888"))
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_ADDRESS:
+            return row.address
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = self.COLUMNS[column][2]
+        if key is None:
+            return
+        self._sort = key
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()
+
+    def place_id(self, row: int) -> str:
+        return self._rows[row].id
