@@ -705,7 +705,9 @@ def parse_places(
             if ws.sheet_state != "visible":
                 continue
             try:
-                table = read_table(ws, PLACE_SYNONYMS, file=file, min_fields=2)
+                table = read_table(
+                    ws, PLACE_SYNONYMS, file=file, fingerprint=mapping.fingerprint if mapping else None
+                )
             except Exception as err:  # a broken sheet must not take the others down
                 raise ImportFileError(f"无法读取（{type(err).__name__}）", file=file, sheet=ws.title) from err
             if table is None:

@@ -426,12 +426,15 @@ def find_header(
     required: Iterable[str] = (),
     min_fields: int = 2,
     scan_rows: int = HEADER_SCAN_ROWS,
+    fingerprint: str | None = None,
 ) -> HeaderMatch | None:
     """The best header among the first ``scan_rows`` rows, or None.
 
     Each candidate (a single row, or a row plus the rows its merged cells span) is scored by how
-    many fields its cells match; ties go to the upper candidate. A candidate needs at least
-    ``min_fields`` matched fields and every field in ``required``.
+    many fields its cells match; ties go to the less tall, then the upper candidate. A candidate
+    needs at least ``min_fields`` matched fields and every field in ``required``. With
+    ``fingerprint`` (of a remembered mapping), the first candidate whose headers have exactly that
+    fingerprint wins, however few fields the synonyms recognise in it.
     """
     width = ws.max_column
     fill = _MergedFill(ws)
@@ -449,6 +452,8 @@ def find_header(
         last = min(last, len(rows))
         headers = _band_headers([rows[r] for r in range(first, last + 1)], width)
         mapping = guess_mapping(headers, synonyms)
+        if fingerprint is not None and mapping.fingerprint == fingerprint:
+            return HeaderMatch(first, last, tuple(headers), mapping)
         if len(mapping.columns) < min_fields or any(f not in mapping.columns for f in required):
             continue
         match = HeaderMatch(first, last, tuple(headers), mapping)
@@ -510,10 +515,11 @@ def read_table(
     file: str | Path,
     required: Iterable[str] = (),
     min_fields: int = 2,
+    fingerprint: str | None = None,
 ) -> Table | None:
-    """Read a sheet into a ``Table``, or None if no header is found. Blank rows are left out
-    (the others keep their Excel row numbers); merged cells repeat their value."""
-    header = find_header(ws, synonyms, required=required, min_fields=min_fields)
+    """Read a sheet into a ``Table``, or None if no header is found (see ``find_header``). Blank
+    rows are left out (the others keep their Excel row numbers); merged cells repeat their value."""
+    header = find_header(ws, synonyms, required=required, min_fields=min_fields, fingerprint=fingerprint)
     if header is None:
         return None
     width = len(header.headers)
