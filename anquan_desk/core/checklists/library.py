@@ -20,6 +20,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from anquan_desk.core.errors import AnquanError
@@ -157,7 +158,7 @@ class TemplateDef:
     sector: str
     description: str
     order: int
-    applies: Mapping[str, Any]
+    applies: Mapping[str, Any] = field(hash=False)  # read-only view; values are frozensets/bools
     superseded_by: tuple[str, ...]
     assessment_classes: tuple[AssessmentClass, ...]
     items: tuple[ItemDef, ...]
@@ -184,7 +185,7 @@ class ChecklistLibrary:
     version: int
     sectors: tuple[str, ...]
     defaults: SelectionDefaults
-    parameters: Mapping[str, ParameterDef]
+    parameters: Mapping[str, ParameterDef] = field(hash=False)  # read-only view
     kinds: tuple[NineSmallKind, ...]
     templates: tuple[TemplateDef, ...]  # sorted by (order, code)
     directory: Path = field(default=Path("."))
@@ -557,7 +558,7 @@ def _parse_template(data: Mapping[str, Any], rel: str, lib_sectors: tuple[str, .
         seen.add(it.code)
     return TemplateDef(
         code=code, version=version, name=_get(data, "name", str, ctx), sector=sector,
-        description=description, order=_get(data, "order", int, ctx), applies=applies,
+        description=description, order=_get(data, "order", int, ctx), applies=MappingProxyType(applies),
         superseded_by=_str_list(data, "superseded_by", ctx), assessment_classes=tuple(classes),
         items=items, source_file=rel,
     )
@@ -647,5 +648,6 @@ def load_library(directory: Path | None = None) -> ChecklistLibrary:
         templates.append(_parse_template(_read_toml(path, rel), rel, sectors, kind_names, params))
     _cross_check(templates, kinds)
     templates.sort(key=lambda t: (t.order, t.code))
-    return ChecklistLibrary(version=version, sectors=sectors, defaults=defaults, parameters=params,
+    return ChecklistLibrary(version=version, sectors=sectors, defaults=defaults,
+                            parameters=MappingProxyType(params),
                             kinds=kinds, templates=tuple(templates), directory=root)

@@ -236,3 +236,12 @@ def test_library_files_are_the_only_source_of_text() -> None:
     pkg = Path(__file__).resolve().parents[3] / "anquan_desk" / "core" / "checklists"
     source = "".join(p.read_text(encoding="utf-8") for p in pkg.glob("*.py"))
     assert "液化石油气" not in source and "疏散通道" not in source
+
+
+def test_definitions_are_immutable_and_hashable(library: ChecklistLibrary) -> None:
+    template = library.template("GAS-LPG")
+    assert len({template, library.template("GAS-PIPE"), library}) == 3
+    with pytest.raises(TypeError):
+        library.parameters["lpg_max_kg"] = library.parameters["lpg_max_cylinders"]  # type: ignore[index]
+    with pytest.raises(TypeError):
+        template.applies["sectors"] = frozenset()  # type: ignore[index]
