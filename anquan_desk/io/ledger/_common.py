@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import os
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -13,11 +12,15 @@ Row = Mapping[str, object] | Sequence[object]
 
 
 def display_width(text: str) -> float:
-    """Width of ``text`` in Chinese-character units (a 汉字 = 1, a digit or letter ≈ 0.55)."""
-    width = 0.0
-    for ch in text:
-        width += 1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.55
-    return width
+    """Width of ``text`` in Chinese-character units (a 汉字 = 1, a digit or letter ≈ 0.55).
+
+    Counted from the UTF-8 length, which runs in C: a 汉字 or full-width mark takes 3 bytes, an ASCII
+    character 1, so the wide characters are (bytes - characters) / 2. Called for every wrapped cell
+    of a streaming export, where a per-character loop costs more than writing the cell.
+    """
+    chars = len(text)
+    wide = (len(text.encode("utf-8")) - chars) / 2
+    return wide + 0.55 * (chars - wide)
 
 
 def to_date(value: object) -> dt.date | None:
