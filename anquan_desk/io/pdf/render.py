@@ -1,0 +1,619 @@
+"""Render document snapshots to PDF (A4, official style), deterministically.
+
+``render_document(snapshot)`` gives the bytes of one document; ``render_documents(snapshots)`` one
+PDF holding several (a print batch), each document with its own "共 X 页 第 Y 页".
+
+Determinism: the PDF is built only from the snapshot; reportlab runs with ``invariant=1`` (fixed
+file id), the creation date printed into the PDF is the snapshot's ``issued_at``, and font
+subsetting depends only on the characters drawn. Rendering the same snapshot twice gives the same
+bytes, so the stored sha256 proves a print-out matches the issued document.
+
+Each page carries, in the footer, the document's verification code and a small QR code encoding
+``anquan:<short_code>`` (see ``qr_payload``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+from collections import Counter
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    Image,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from anquan_desk.core.documents import texts
+from anquan_desk.core.documents.snapshot import (
+    DOC_TITLES,
+    DocumentHeader,
+    DocumentSnapshot,
+    HazardEntry,
+    InspectionRecordContent,
+    InspectorInfo,
+    NoticeContent,
+    PhotoAppendix,
+    PhotoImage,
+    PlaceInfo,
+    Refusal,
+    ReviewContent,
+    Signature,
+)
+from anquan_desk.io.pdf.fonts import BODY_CHAIN, HEI, SONG, TITLE_CHAIN, markup, register_fonts, split_runs
+
+PAGE_W, PAGE_H = A4
+MARGIN_X = 25 * mm
+MARGIN_TOP = 22 * mm
+MARGIN_BOTTOM = 28 * mm  # room for the footer with the QR code
+CONTENT_W = PAGE_W - 2 * MARGIN_X
+QR_SIZE = 16 * mm
+RULE = 0.5  # thin table rules, pt
+
+QR_PREFIX = "anquan:"
+
+
+def qr_payload(short_code: str) -> str:
+    """What the QR code on every page encodes; ``doc verify`` reads it back."""
+    return f"{QR_PREFIX}{short_code}"
+
+
+# --- text helpers ------------------------------------------------------------------------------------
+
+
+def cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def cn_datetime(dt: datetime) -> str:
+    return f"{cn_date(dt)}{dt.hour}时{dt.minute:02d}分"
+
+
+def deadline_text(deadline: date | None) -> str:
+    return "立即整改" if deadline is None else f"{cn_date(deadline)}前"
+
+
+def _style(name: str, font: str = SONG, size: float = 12, leading: float | None = None, **kw: Any) -> ParagraphStyle:
+    return ParagraphStyle(
+        name, fontName=font, fontSize=size, leading=leading or size * 1.6, wordWrap="CJK", **kw
+    )
+
+
+class _Styles:
+    def __init__(self) -> None:
+        self.banner = _style("banner", HEI, 15, 22, alignment=TA_CENTER)
+        self.title = _style("title", HEI, 22, 30, alignment=TA_CENTER, spaceAfter=4)
+        self.number = _style("number", SONG, 12, 18, alignment=TA_CENTER, spaceAfter=10)
+        self.body = _style("body", SONG, 12, 21, alignment=TA_JUSTIFY, firstLineIndent=24)
+        self.plain = _style("plain", SONG, 12, 21, alignment=TA_LEFT)
+        self.heading = _style("heading", HEI, 12, 21, alignment=TA_LEFT, spaceBefore=4)
+        self.cell = _style("cell", SONG, 10.5, 15, alignment=TA_LEFT)
+        self.cell_c = _style("cell_c", SONG, 10.5, 15, alignment=TA_CENTER)
+        self.cell_head = _style("cell_head", HEI, 10.5, 15, alignment=TA_CENTER)
+        self.right = _style("right", SONG, 12, 21, alignment=TA_RIGHT)
+        self.note = _style("note", SONG, 10.5, 16, alignment=TA_LEFT)
+
+
+def _p(text: str, style: ParagraphStyle) -> Paragraph:
+    chain = TITLE_CHAIN if style.fontName == HEI else BODY_CHAIN
+    return Paragraph(markup(text, chain), style)
+
+
+def _grid(data: list[list[Any]], widths: Sequence[float], header: bool = False, extra: Sequence[Any] = ()) -> Table:
+    table = Table(data, colWidths=list(widths), repeatRows=1 if header else 0)
+    commands: list[Any] = [
+        ("FONTNAME", (0, 0), (-1, -1), SONG),
+        ("GRID", (0, 0), (-1, -1), RULE, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    table.setStyle(TableStyle(commands + list(extra)))
+    return table
+
+
+class _DocStart(Flowable):  # type: ignore[misc]
+    """Zero-size marker: tells the canvas which document the following pages belong to."""
+
+    def __init__(self, index: int, header: DocumentHeader) -> None:
+        super().__init__()
+        self.index = index
+        self.header = header
+        self.width = self.height = 0
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        self.canv.anquan_doc = (self.index, self.header.short_code)
+
+
+class _NumberedCanvas(Canvas):  # type: ignore[misc]
+    """Holds pages back until the end so each can say "共 X 页 第 Y 页" for its own document."""
+
+    def __init__(self, *args: Any, issued_at: datetime, **kwargs: Any) -> None:
+        kwargs["initialFontName"] = SONG
+        kwargs["invariant"] = 1
+        super().__init__(*args, **kwargs)
+        self._held: list[dict[str, Any]] = []
+        self.anquan_doc: tuple[int, str] = (0, "")
+        stamp = f"D:{issued_at:%Y%m%d%H%M%S}+08'00'"
+        self.setDateFormatter(lambda *_args: stamp)
+
+    def showPage(self) -> None:
+        self._held.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        totals = Counter(state["anquan_doc"][0] for state in self._held)
+        seen: Counter[int] = Counter()
+        for state in self._held:
+            self.__dict__.update(state)
+            index, short_code = state["anquan_doc"]
+            seen[index] += 1
+            self._footer(short_code, seen[index], totals[index])
+            Canvas.showPage(self)
+        Canvas.save(self)
+
+    def _footer(self, short_code: str, page: int, total: int) -> None:
+        y = 14 * mm
+        self.setLineWidth(RULE)
+        self.line(MARGIN_X, y + QR_SIZE + 2 * mm, PAGE_W - MARGIN_X, y + QR_SIZE + 2 * mm)
+        _draw_text(self, PAGE_W / 2, y + 5 * mm, f"共 {total} 页 第 {page} 页", 10.5, center=True)
+        _draw_text(self, MARGIN_X, y + 5 * mm, f"核验码：{short_code}", 9)
+        _draw_qr(self, qr_payload(short_code), PAGE_W - MARGIN_X - QR_SIZE, y, QR_SIZE)
+
+
+def _draw_qr(canvas: Canvas, payload: str, x: float, y: float, size: float, border: int = 2) -> None:
+    """QR modules as filled rectangles straight on the canvas (renderPDF would add unembedded fonts)."""
+    qr = QrCodeWidget(payload, barLevel="M").qr
+    qr.make()
+    count = qr.getModuleCount()
+    box = size / (count + 2 * border)
+    canvas.setFillColor(colors.black)
+    for r, row in enumerate(qr.modules):
+        c = 0
+        for dark, group in itertools.groupby(bool(m) for m in row):
+            n = len(list(group))
+            if dark:
+                canvas.rect(x + (c + border) * box, y + size - (r + border + 1) * box, n * box, box, stroke=0, fill=1)
+            c += n
+
+
+def _draw_text(canvas: Canvas, x: float, y: float, text: str, size: float, center: bool = False) -> None:
+    runs = split_runs(text, BODY_CHAIN)
+    if center:
+        x -= sum(stringWidth(r, f, size) for f, r in runs) / 2
+    for font, run in runs:
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, run)
+        x += stringWidth(run, font, size)
+
+
+# --- shared blocks -----------------------------------------------------------------------------------
+
+
+def _title_block(s: _Styles, header: DocumentHeader, banner: str) -> list[Flowable]:
+    return [
+        _p(banner, s.banner),
+        Spacer(1, 2 * mm),
+        _p(DOC_TITLES[header.doc_type], s.title),
+        _p(header.number, s.number),
+    ]
+
+
+def _place_table(s: _Styles, place: PlaceInfo, extra_rows: Sequence[tuple[str, str]] = ()) -> Table:
+    w = [28 * mm, 58 * mm, 34 * mm, CONTENT_W - 120 * mm]
+    person = place.responsible_person
+    rows: list[list[Any]] = [
+        [_p("被检查单位", s.cell_c), _p(place.name, s.cell), "", ""],
+        [_p("地址", s.cell_c), _p(place.address, s.cell), "", ""],
+        [_p("负责人", s.cell_c), _p(person, s.cell), _p("职务", s.cell_c), _p(place.title, s.cell)],
+        [_p("联系电话", s.cell_c), _p(place.phone, s.cell), _p("统一社会信用代码", s.cell_c), _p(place.credit_code, s.cell)],
+    ]
+    spans: list[Any] = [("SPAN", (1, 0), (3, 0)), ("SPAN", (1, 1), (3, 1))]
+    for label, value in extra_rows:
+        spans.append(("SPAN", (1, len(rows)), (3, len(rows))))
+        rows.append([_p(label, s.cell_c), _p(value, s.cell), "", ""])
+    return _grid(rows, w, extra=spans)
+
+
+def _inspector_names(inspectors: Sequence[InspectorInfo]) -> str:
+    return "、".join(i.name for i in inspectors)
+
+
+def _inspector_line(inspectors: Sequence[InspectorInfo]) -> str:
+    return "、".join(f"{i.name}（执法证号：{i.cert_no}）" if i.cert_no else i.name for i in inspectors)
+
+
+def _signature_cell(s: _Styles, signature: Signature | None, refusal: Refusal | None) -> list[Flowable]:
+    if refusal is not None:
+        return [_p(texts.refusal_sentence(refusal.reason, refusal.witness), s.cell)]
+    if signature is not None:
+        png = signature.png_bytes()
+        if png:
+            reader = ImageReader(io.BytesIO(png))
+            iw, ih = reader.getSize()
+            height = 12 * mm
+            width = min(height * iw / ih, 55 * mm)
+            return [
+                Image(io.BytesIO(png), width=width, height=width * ih / iw, hAlign="LEFT"),
+                _p(f"（{signature.signer}）", s.cell),
+            ]
+    return [Spacer(1, 10 * mm)]
+
+
+def _signature_table(
+    s: _Styles,
+    inspectors: Sequence[InspectorInfo],
+    unit_label: str,
+    signature: Signature | None,
+    refusal: Refusal | None,
+    when: date,
+) -> Table:
+    left = [_p(f"{i.name}　　证号：{i.cert_no}", s.cell) for i in inspectors]
+    right = _signature_cell(s, signature, refusal)
+    rows = [
+        [_p("检查人员（签名）", s.cell_head), _p(unit_label, s.cell_head)],
+        [left, [*right, _p(f"日期：{cn_date(when)}", s.cell)]],
+    ]
+    return _grid(rows, [CONTENT_W / 2, CONTENT_W / 2], extra=[("VALIGN", (0, 1), (-1, 1), "TOP")])
+
+
+def _seal_block(s: _Styles, header: DocumentHeader) -> list[Flowable]:
+    return [
+        Spacer(1, 8 * mm),
+        _p(f"{header.issuer}（印章）", s.right),
+        _p(cn_date(header.issued_at.date()), s.right),
+        Spacer(1, 4 * mm),
+    ]
+
+
+def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry]) -> Table:
+    w = [10 * mm, 52 * mm, 44 * mm, 30 * mm, CONTENT_W - 136 * mm]
+    rows: list[list[Any]] = [[_p(t, s.cell_head) for t in ("序号", "隐患部位及问题", "整改要求", "依据", "整改期限")]]
+    for h in hazards:
+        problem = f"【{h.location}】{h.description}" if h.location else h.description
+        if h.grade == "重大":
+            problem += "（重大事故隐患）"
+        rows.append(
+            [
+                _p(str(h.seq), s.cell_c),
+                _p(problem, s.cell),
+                _p(h.requirement, s.cell),
+                _p(h.basis, s.cell),
+                _p(deadline_text(h.deadline), s.cell_c),
+            ]
+        )
+    return _grid(rows, w, header=True, extra=[("VALIGN", (0, 1), (-1, -1), "TOP")])
+
+
+# --- the document types -----------------------------------------------------------------------------
+
+
+def _record(s: _Styles, doc: InspectionRecordContent) -> list[Flowable]:
+    h = doc.header
+    span = f"{cn_datetime(doc.started_at)}至{doc.ended_at.month}月{doc.ended_at.day}日{doc.ended_at.hour}时{doc.ended_at.minute:02d}分"
+    story: list[Flowable] = _title_block(s, h, h.issuer)
+    story.append(
+        _place_table(
+            s,
+            doc.place,
+            [
+                ("检查场所", doc.check_site or doc.place.name),
+                ("检查时间", span),
+                ("检查方式", doc.method),
+                ("陪同人员", doc.accompanying_person),
+            ],
+        )
+    )
+    story.append(Spacer(1, 4 * mm))
+    names = _inspector_names(doc.inspectors)
+    certs = "、".join(i.cert_no for i in doc.inspectors)
+    story.append(
+        _p(
+            f"我们是{h.issuer}行政执法人员{names}，证件号码为{certs}，这是我们的证件（出示证件）。"
+            "现依法对你单位进行现场检查，请予以配合。",
+            s.body,
+        )
+    )
+    story.append(_p("检查情况：", s.heading))
+    if doc.findings:
+        story.append(_p(doc.findings, s.body))
+    if doc.checklists:
+        rows: list[list[Any]] = [[_p(t, s.cell_head) for t in ("检查表", "检查项数", "不符合项数")]]
+        for c in doc.checklists:
+            rows.append([_p(c.name, s.cell), _p(str(c.items_checked), s.cell_c), _p(str(c.items_failed), s.cell_c)])
+        story += [Spacer(1, 2 * mm), _grid(rows, [CONTENT_W - 60 * mm, 30 * mm, 30 * mm], header=True), Spacer(1, 2 * mm)]
+    if doc.hazards:
+        story.append(_p("发现的问题：", s.plain))
+        for hz in doc.hazards:
+            where = f"【{hz.location}】" if hz.location else ""
+            story.append(
+                _p(f"{hz.seq}. {where}{hz.description}（依据：{hz.basis}；整改期限：{deadline_text(hz.deadline)}）", s.body)
+            )
+    else:
+        story.append(_p("未发现安全隐患。", s.body))
+    story.append(Spacer(1, 4 * mm))
+    story.append(
+        KeepTogether(
+            [
+                _signature_table(
+                    s, doc.inspectors, "被检查单位现场负责人（签名）", doc.signature, doc.refusal, doc.ended_at.date()
+                ),
+                *_seal_block(s, h),
+                _p(texts.COPIES_NOTE["record"], s.note),
+            ]
+        )
+    )
+    return story
+
+
+def _notice(s: _Styles, doc: NoticeContent) -> list[Flowable]:
+    h = doc.header
+    story: list[Flowable] = _title_block(s, h, h.issuer)
+    story.append(
+        _place_table(
+            s,
+            doc.place,
+            [("检查时间", cn_datetime(doc.inspected_at)), ("检查人员", _inspector_line(doc.inspectors))],
+        )
+    )
+    story += [Spacer(1, 4 * mm), _p(f"{doc.place.name}：", s.plain)]
+    basis = f"（现场检查记录：{doc.record_number}）" if doc.record_number else ""
+    story.append(_p(f"经检查，你单位（场所）存在以下安全隐患{basis}：", s.body))
+    story += [Spacer(1, 2 * mm), _hazard_table(s, doc.hazards), Spacer(1, 3 * mm)]
+    story.append(
+        _p(
+            "请你单位按照上述整改要求和期限认真整改。整改期间，应当采取有效的防范措施，确保安全；"
+            f"整改完成后，请将整改情况书面报告{h.issuer}，并申请复查。",
+            s.body,
+        )
+    )
+    story.append(_p(doc.legal_consequence, s.body))
+    story.append(Spacer(1, 4 * mm))
+    story.append(
+        KeepTogether(
+            [
+                _signature_table(
+                    s, doc.inspectors, "被检查单位负责人（签收）", doc.signature, doc.refusal, h.issued_at.date()
+                ),
+                *_seal_block(s, h),
+                _p(texts.COPIES_NOTE["notice"], s.note),
+            ]
+        )
+    )
+    return story
+
+
+def _deadline_sentence(hazards: Sequence[HazardEntry]) -> str:
+    groups: dict[date | None, list[int]] = {}
+    for hz in hazards:
+        groups.setdefault(hz.deadline, []).append(hz.seq)
+    parts = []
+    for deadline in sorted(groups, key=lambda d: (d is not None, d or date.min)):
+        items = "、".join(str(n) for n in groups[deadline])
+        if deadline is None:
+            parts.append(f"对上述第{items}项问题立即整改")
+        else:
+            parts.append(f"对上述第{items}项问题于{cn_date(deadline)}前整改完毕")
+    return (
+        "现责令你单位" + "，".join(parts) + "，达到有关法律法规规章和标准规定的要求。由此造成事故的，依法追究有关人员的责任。"
+    )
+
+
+def _order(s: _Styles, doc: NoticeContent) -> list[Flowable]:
+    h = doc.header
+    assert doc.appeal is not None  # enforced by NoticeContent
+    story: list[Flowable] = _title_block(s, h, "安全生产行政执法文书")
+    story.append(_p(f"被检查单位名称：{doc.place.name}", s.plain))
+    story.append(_p(f"地址：{doc.place.address}", s.plain))
+    story.append(Spacer(1, 2 * mm))
+    story.append(_p(f"经查，你单位存在下列问题{'（' + doc.record_number + '）' if doc.record_number else ''}：", s.body))
+    for hz in doc.hazards:
+        where = f"【{hz.location}】" if hz.location else ""
+        story.append(_p(f"{hz.seq}. {where}{hz.description}。依据：{hz.basis}。整改要求：{hz.requirement}。", s.body))
+    story.append(_p(_deadline_sentence(doc.hazards), s.body))
+    story.append(_p(doc.legal_consequence, s.body))
+    story.append(_p(texts.appeal_sentence(doc.appeal.reconsideration_bodies, doc.appeal.court), s.body))
+    story.append(Spacer(1, 5 * mm))
+    rows: list[list[Any]] = [
+        [_p("安全生产监管行政执法人员（签名）：", s.cell), _p(i.name, s.cell), _p(f"证号：{i.cert_no}", s.cell)]
+        for i in doc.inspectors
+    ]
+    rows.append(
+        [_p("被检查单位负责人（签名）：", s.cell), _signature_cell(s, doc.signature, doc.refusal), ""]
+    )
+    last = len(rows) - 1
+    sign = Table(rows, colWidths=[70 * mm, 34 * mm, CONTENT_W - 104 * mm])
+    sign.setStyle(
+        TableStyle(
+            [
+                ("FONTNAME", (0, 0), (-1, -1), SONG),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("SPAN", (1, last), (2, last)),
+                ("LINEBELOW", (1, 0), (-1, -1), RULE, colors.black),
+                ("TOPPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    story.append(KeepTogether([sign, *_seal_block(s, h), _p(texts.COPIES_NOTE["order"], s.note)]))
+    return story
+
+
+def _review(s: _Styles, doc: ReviewContent) -> list[Flowable]:
+    h = doc.header
+    story: list[Flowable] = _title_block(s, h, "安全生产行政执法文书")
+    story.append(_p(f"被复查单位名称：{doc.place.name}", s.plain))
+    story.append(Spacer(1, 2 * mm))
+    story.append(
+        _p(
+            f"本机关于{cn_date(doc.original_date)}作出了{doc.original_title}的决定[{doc.original_number}]，"
+            f"经于{cn_datetime(doc.reviewed_at)}对你单位整改情况进行复查，提出如下意见：",
+            s.body,
+        )
+    )
+    rows: list[list[Any]] = [[_p(t, s.cell_head) for t in ("序号", "原隐患", "复查结果", "复查情况说明", "新整改期限")]]
+    for o in doc.outcomes:
+        rows.append(
+            [
+                _p(str(o.seq), s.cell_c),
+                _p(o.description, s.cell),
+                _p(o.result, s.cell_c),
+                _p(o.note, s.cell),
+                _p(cn_date(o.new_deadline) + "前" if o.new_deadline else "—", s.cell_c),
+            ]
+        )
+    story += [
+        Spacer(1, 2 * mm),
+        _grid(rows, [10 * mm, 58 * mm, 20 * mm, 44 * mm, CONTENT_W - 132 * mm], header=True,
+              extra=[("VALIGN", (0, 1), (-1, -1), "TOP")]),
+        Spacer(1, 3 * mm),
+    ]
+    if doc.opinion:
+        story.append(_p(f"复查意见：{doc.opinion}", s.body))
+    story.append(Spacer(1, 4 * mm))
+    story.append(
+        KeepTogether(
+            [
+                _signature_table(
+                    s, doc.inspectors, "被复查单位负责人（签名）", doc.signature, doc.refusal, doc.reviewed_at.date()
+                ),
+                *_seal_block(s, h),
+                _p(texts.COPIES_NOTE["review"], s.note),
+            ]
+        )
+    )
+    return story
+
+
+def _photo(s: _Styles, photo: PhotoImage | None, box_w: float, box_h: float) -> Flowable:
+    if photo is None:
+        return _p("（无照片）", s.cell_c)
+    source: Any = io.BytesIO(photo.data() or b"") if photo.data_base64 is not None else str(photo.path)
+    reader = ImageReader(source)
+    iw, ih = reader.getSize()
+    scale = min(box_w / iw, box_h / ih)
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
+    return Image(source, width=iw * scale, height=ih * scale)
+
+
+def _photos(s: _Styles, doc: PhotoAppendix) -> list[Flowable]:
+    h = doc.header
+    story: list[Flowable] = [
+        _p(h.issuer, s.banner),
+        Spacer(1, 2 * mm),
+        _p(DOC_TITLES["photos"], s.title),
+        _p(f"（附于 {doc.attached_to}）", s.number),
+        _p(f"被检查单位：{doc.place.name}　　地址：{doc.place.address}", s.plain),
+        Spacer(1, 3 * mm),
+    ]
+    col = CONTENT_W / 2
+    box_w, box_h = col - 8, 58 * mm
+    for pair in doc.pairs:
+        rows: list[list[Any]] = [
+            [_p(f"{pair.hazard_seq}. {pair.caption}", s.cell), ""],
+            [_p("整改前", s.cell_head), _p("整改后", s.cell_head)],
+            [_photo(s, pair.before, box_w, box_h), _photo(s, pair.after, box_w, box_h)],
+            [
+                _p(pair.before.caption if pair.before else "", s.cell_c),
+                _p(pair.after.caption if pair.after else "", s.cell_c),
+            ],
+        ]
+        table = _grid(rows, [col, col], extra=[("SPAN", (0, 0), (1, 0)), ("ALIGN", (0, 2), (-1, 2), "CENTER")])
+        story += [KeepTogether([table]), Spacer(1, 5 * mm)]
+    story += _seal_block(s, h)
+    return story
+
+
+_BUILDERS: dict[type, Callable[[_Styles, Any], list[Flowable]]] = {
+    InspectionRecordContent: _record,
+    ReviewContent: _review,
+    PhotoAppendix: _photos,
+}
+
+
+def _story_for(s: _Styles, snapshot: DocumentSnapshot) -> list[Flowable]:
+    if isinstance(snapshot, NoticeContent):
+        return _order(s, snapshot) if snapshot.header.doc_type == "order" else _notice(s, snapshot)
+    return _BUILDERS[type(snapshot)](s, snapshot)
+
+
+# --- public ------------------------------------------------------------------------------------------
+
+
+def render_documents(snapshots: Sequence[DocumentSnapshot]) -> bytes:
+    """One PDF with every document, each starting on a new page with its own page count."""
+    if not snapshots:
+        raise ValueError("render_documents needs at least one snapshot")
+    register_fonts()
+    styles = _Styles()
+    story: list[Flowable] = []
+    for index, snap in enumerate(snapshots):
+        if index:
+            story.append(PageBreak())
+        story.append(_DocStart(index, snap.header))
+        story += _story_for(styles, snap)
+    first = snapshots[0].header
+    buffer = io.BytesIO()
+    template = BaseDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN_X,
+        rightMargin=MARGIN_X,
+        topMargin=MARGIN_TOP,
+        bottomMargin=MARGIN_BOTTOM,
+        invariant=1,
+        title=f"{DOC_TITLES[first.doc_type]} {first.number}" if len(snapshots) == 1 else f"文书批量打印（{len(snapshots)}份）",
+        author=first.issuer,
+        creator="安全检查工作台",
+        subject=first.short_code if len(snapshots) == 1 else "",
+        initialFontName=SONG,
+    )
+    frame = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body",
+                  leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+    template.addPageTemplates([PageTemplate(id="a4", frames=[frame])])
+    issued_at = max(s.header.issued_at for s in snapshots)
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> _NumberedCanvas:
+        return _NumberedCanvas(*args, issued_at=issued_at, **kwargs)
+
+    template.build(story, canvasmaker=canvasmaker)
+    return buffer.getvalue()
+
+
+def render_document(snapshot: DocumentSnapshot) -> bytes:
+    """The PDF of one document, byte-identical for equal snapshots."""
+    return render_documents([snapshot])
+
+
+def write_document(snapshot: DocumentSnapshot, path: Path) -> str:
+    """Render to ``path``; returns the sha256 (hex) of the bytes written, as stored on issue."""
+    data = render_document(snapshot)
+    path.write_bytes(data)
+    return hashlib.sha256(data).hexdigest()
