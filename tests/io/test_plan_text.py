@@ -159,6 +159,50 @@ def test_text_pdf_is_read_page_by_page(tmp_path: Path) -> None:
     assert [d.frequency for d in summary.duties] == ["每月"]
 
 
+def _render_wrapped_pdf(path: Path, text: str, width: int = 34, per_page: int = 44) -> int:
+    """Lay out a plan as a government PDF would: wrapped lines, page-number footers. Returns pages."""
+    font = _cjk_font_name()
+    lines: list[str] = []
+    for paragraph in text.replace("\xa0", " ").split("\n"):
+        paragraph = paragraph.strip()
+        if paragraph.startswith("发布日期"):  # a web page's header line: a PDF would not wrap it
+            lines.append(paragraph[:60])
+            continue
+        lines.extend(paragraph[k : k + width] for k in range(0, len(paragraph), width))
+    pdf = canvas.Canvas(str(path), pagesize=A4)
+    pages = 0
+    for start in range(0, len(lines), per_page):
+        pages += 1
+        pdf.setFont(font, 11)
+        y = 790.0
+        for line in lines[start : start + per_page]:
+            pdf.drawString(50, y, line)
+            y -= 16
+        pdf.drawCentredString(A4[0] / 2, 30, f"- {pages} -")
+        pdf.showPage()
+    pdf.save()
+    return pages
+
+
+@pytest.mark.parametrize(
+    "name", ["enyang_2023_gongzuo_yaodian.txt", "xixinan_2023_sange_henzhua.txt", "yueyanglou_2021_gongzuo_yaodian.txt"]
+)
+def test_real_plan_as_wrapped_pdf_gives_the_same_findings(tmp_path: Path, name: str) -> None:
+    original = (SEEDS / name).read_text(encoding="utf-8")
+    path = tmp_path / "plan.pdf"
+    assert _render_wrapped_pdf(path, original) > 3
+    from_pdf = parse_plan(read_plan_text(path))
+    from_txt = parse_plan(original)
+    assert from_pdf.sector_names == from_txt.sector_names
+    assert from_pdf.periods == from_txt.periods
+    assert [d.frequency for d in from_pdf.duties] == [d.frequency for d in from_txt.duties]
+    assert (from_pdf.title, from_pdf.year, from_pdf.issuer) == (from_txt.title, from_txt.year, from_txt.issuer)
+    # Sentences broken over lines and pages are whole again (no page number inside).
+    gas_pdf = from_pdf.evidence_for("燃气")
+    assert len(gas_pdf) == len(from_txt.evidence_for("燃气"))
+    assert not any("- " in sentence for f in from_pdf.sectors for sentence in f.evidence)
+
+
 def test_scanned_pdf_without_text_is_explained(tmp_path: Path) -> None:
     path = tmp_path / "扫描件.pdf"
     pdf = canvas.Canvas(str(path), pagesize=A4)

@@ -6,9 +6,10 @@ pure string work with no I/O.
 Rules (what counts, what does not)
 ==================================
 
-1. **Text clean-up.** ``[bookmark: …]`` residue from converters is dropped; a long line (30+
-   characters) that ends in the middle of a sentence is joined with the next non-empty line
-   (page and column breaks in text copied from PDF or web pages).
+1. **Text clean-up.** ``[bookmark: …]`` residue from converters and page-number lines (``- 3 -``,
+   ``第3页``, ``3/12``) are dropped; a long line (30+ characters) that ends in the middle of a
+   sentence is joined with the next non-empty line (line, page and column breaks in text from PDF
+   or web pages).
 2. **Body only.** Everything before the first top-level heading (``一、…``) is preamble — the
    cover letter of a 印发通知, the opening paragraph, the publication metadata — and is ignored
    for sectors, periods and duties. Top-level sections whose heading is background rather than
@@ -143,6 +144,7 @@ _TOP_HEADING = re.compile(f"^[{_CN_DIGIT}]+[、．.]")
 _SUB_HEADING = re.compile(r"^(?:[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|第[一二三四五六七八九十]+[章节条部分])")
 _BACKGROUND = re.compile("指导思想|工作目标|总体目标|主要目标|基本原则|编制依据|背景")
 
+_SENTENCE_END = re.compile(r"[。！？!?；;：:]$")
 _SENTENCE_SPLIT = re.compile(r"[。！？!?；;\n]")
 _CLAUSE_SPLIT = _SENTENCE_SPLIT
 
@@ -166,6 +168,10 @@ _SIGNATURE_ORG = re.compile(
 )
 _DATE_LINE = re.compile(f"^([\\d{_CN_DIGIT}]{{4}})年[\\d{_CN_DIGIT}]{{1,2}}月[\\d{_CN_DIGIT}]{{1,3}}日$")
 _YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[，,/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4})\s*$"
+)
 _META_LINE = re.compile(r"^(?:发布日期|信息来源|来源|索引号|发文字号|文号|发布机构|浏览|字号)")
 
 
@@ -217,17 +223,17 @@ class PlanSummary:
 def _normalise_lines(text: str) -> list[str]:
     text = _BOOKMARK.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     text = text.replace("\u3000", " ").replace("\xa0", " ")
-    raw = [line.strip() for line in text.split("\n")]
+    raw = [line.strip() for line in text.split("\n") if not _PAGE_NUMBER.match(line)]
     lines: list[str] = []
     i = 0
     while i < len(raw):
         line = raw[i]
         # Join a long line cut mid-sentence with the next non-empty line.
-        while len(line) >= 30 and not _META_LINE.match(line) and re.search(r"[\u4e00-\u9fffA-Za-z0-9、，,]$", line):
+        while len(line) >= 30 and not _META_LINE.match(line) and not _SENTENCE_END.search(line):
             j = i + 1
             while j < len(raw) and not raw[j]:
                 j += 1
-            if j >= len(raw) or _TOP_HEADING.match(raw[j]) or _SUB_HEADING.match(raw[j]):
+            if j >= len(raw) or _TOP_HEADING.match(raw[j]):
                 break
             line += raw[j]
             i = j
