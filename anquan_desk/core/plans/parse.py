@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
@@ -146,7 +146,6 @@ _BACKGROUND = re.compile("指导思想|工作目标|总体目标|主要目标|�
 
 _SENTENCE_END = re.compile(r"[。！？!?；;：:]$")
 _SENTENCE_SPLIT = re.compile(r"[。！？!?；;\n]")
-_CLAUSE_SPLIT = _SENTENCE_SPLIT
 
 _BOOKMARK = re.compile(r"\[bookmark:[^\]]*\]")
 _STRIP_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -194,7 +193,7 @@ class PlanSummary:
     issuer: str | None
     sectors: tuple[SectorFinding, ...] = ()
     periods: tuple[str, ...] = ()
-    duties: tuple[Duty, ...] = field(default=())
+    duties: tuple[Duty, ...] = ()
 
     @property
     def sector_names(self) -> tuple[str, ...]:
