@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
 from sqlalchemy import event
 
 from anquan_desk.core.models import Place
@@ -20,6 +19,10 @@ _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ebef]+")
 
 def pinyin_forms(text: str) -> tuple[str, str]:
     """(full pinyin, initials) of the Chinese runs in ``text``, without separators."""
+    # Imported on first use: pypinyin loads a large phrase dictionary, and start-up only
+    # needs it once a place is written.
+    from pypinyin import Style, lazy_pinyin
+
     full: list[str] = []
     initials: list[str] = []
     for run in _HAN.findall(text):

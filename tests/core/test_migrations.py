@@ -27,3 +27,9 @@ def test_sqlite_settings(db: Database) -> None:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
+
+
+def test_schema_head_constant_is_alembic_head(db: Database) -> None:
+    from anquan_desk.migrations import SCHEMA_HEAD
+
+    assert db.head_revision() == SCHEMA_HEAD
