@@ -76,7 +76,7 @@ def test_order_requires_appeal_bodies() -> None:
         replace(order, appeal=None)
     data = snapshot_to_dict(order)
     data["content"]["appeal"] = None
-    with pytest.raises(SnapshotError, match="content.appeal"):
+    with pytest.raises(SnapshotError, match=r"content\.appeal"):
         snapshot_from_dict(data)
 
 
