@@ -6,6 +6,7 @@ from anquan_desk.io.ledger.columns import (
     LEDGER_KINDS,
     MAJOR_COLUMNS,
     OVERDUE_COLUMNS,
+    PHOTO_COLUMN,
     PLACE_COLUMNS,
     STATS_BY_GRID_COLUMNS,
     STATS_BY_SECTOR_COLUMNS,
@@ -18,22 +19,39 @@ from anquan_desk.io.ledger.columns import (
     statistics_totals,
 )
 from anquan_desk.io.ledger.errors import ExportCancelled, TemplateError
-from anquan_desk.io.ledger.writer import LedgerResult, write_ledger
+from anquan_desk.io.ledger.template_fill import (
+    FIELD_LABELS,
+    FIELD_SYNONYMS,
+    FillResult,
+    TemplateMapping,
+    detect_template,
+    fill_template,
+)
+from anquan_desk.io.ledger.writer import PAPER_A3, PAPER_A4, LedgerResult, write_ledger
 
 __all__ = [
+    "FIELD_LABELS",
+    "FIELD_SYNONYMS",
     "HAZARD_COLUMNS",
     "INSPECTION_COLUMNS",
     "LEDGER_KINDS",
     "MAJOR_COLUMNS",
     "OVERDUE_COLUMNS",
+    "PAPER_A3",
+    "PAPER_A4",
+    "PHOTO_COLUMN",
     "PLACE_COLUMNS",
     "STATS_BY_GRID_COLUMNS",
     "STATS_BY_SECTOR_COLUMNS",
     "Column",
     "ExportCancelled",
+    "FillResult",
     "LedgerResult",
     "TemplateError",
+    "TemplateMapping",
     "deidentify",
+    "detect_template",
+    "fill_template",
     "mask_credit_code",
     "mask_person_name",
     "mask_phone",

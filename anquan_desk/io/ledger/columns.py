@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
-ColumnKind = Literal["text", "date", "int", "float", "percent"]
+ColumnKind = Literal["text", "date", "int", "float", "percent", "photo"]
 Align = Literal["left", "center", "right"]
 
 #: A masker turns a cell value into its de-identified form.
@@ -22,7 +22,8 @@ Masker = Callable[[object], object]
 class Column:
     """One ledger column.
 
-    ``width`` is in Chinese-character units (one 汉字 in 宋体 11); ``None`` means "fit the header
+    A ``photo`` column takes a file path (or a list of paths) and shows the first photo in the
+    cell. ``width`` is in Chinese-character units (one 汉字 in 宋体 11); ``None`` means "fit the header
     and the first rows". ``personal`` marks personal data: in the 脱敏 variant a personal column
     without ``mask`` is dropped, one with ``mask`` is kept and masked. ``group`` puts the header
     under a merged group header (two header rows), e.g. 五落实 or 发现隐患.
@@ -119,6 +120,9 @@ def deidentify(columns: Iterable[Column]) -> tuple[Column, ...]:
 # Shared columns
 
 SEQ = Column("seq", "序号", "int", 3)
+#: 现场照片: add to any ledger (``(*HAZARD_COLUMNS, PHOTO_COLUMN)``); photos may show people, so
+#: the 脱敏 variant drops them.
+PHOTO_COLUMN = Column("photos", "现场照片", "photo", 8, personal=True)
 HAZARD_NO = Column("hazard_no", "隐患编号", width=8)
 GRID = Column("grid", "村(社区)/网格", width=8, wrap=True)
 SECTOR = Column("sector", "行业领域", width=5)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -245,6 +245,9 @@ def fill_template(
     footer = _footer_start(ws, first, width)
     room = (footer if footer is not None else max(ws.max_row + 1, first)) - first
     styles, height = _row_style(ws, first, room > 0, mapping.header_last_row, width)
+    # Merged cells inside the data area (a sample row's) would make the data cells read-only.
+    for rng in [r for r in ws.merged_cells.ranges if r.min_row >= first and r.max_row < first + room]:
+        ws.unmerge_cells(rng.coord)
     if footer is not None and len(data) > room:
         _move_down(ws, footer, len(data) - room, width)
         footer += len(data) - room
@@ -271,7 +274,7 @@ def fill_template(
     for r in range(first + len(data), first + room):
         for c in range(1, width + 1):
             cell = ws.cell(row=r, column=c)
-            if cell.__class__.__name__ != "MergedCell":
+            if not isinstance(cell, MergedCell):
                 cell.value = None
     _check_cancel(cancel, target, len(data))
     temp = temp_path_for(target)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from PIL import Image, ImageOps
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
@@ -51,6 +52,7 @@ WIDTH_SAMPLE = 200  # rows looked at for auto widths
 MAX_AUTO_WIDTH = 24.0  # Chinese-character units
 LINE_HEIGHT = 14.25  # points per text line in 宋体 11
 MAX_LINES = 15
+PHOTO_ROW_HEIGHT = 72.0  # points: a 96-pixel-high thumbnail
 
 TITLE_ROW = 0
 INFO_ROW = 1
@@ -135,7 +137,7 @@ def write_ledger(
         )
         try:
             sheet = workbook.add_worksheet(name)
-            layout = _Layout(workbook, sheet, out_columns, widths)
+            layout = _Layout(workbook, sheet, out_columns, widths, Path(scratch))
             header_last = layout.write_top(title, unit, made_by, made_on, paper_size)
             written = layout.write_rows(
                 itertools.chain(head, iterator), getter, header_last + 1, progress, cancel, target
@@ -198,8 +200,12 @@ def _lines(text: str, width_units: float) -> int:
 class _Layout:
     """Formats and positions of one ledger sheet."""
 
-    def __init__(self, workbook: Any, sheet: Worksheet, columns: Sequence[Column], widths: list[float]):
+    def __init__(
+        self, workbook: Any, sheet: Worksheet, columns: Sequence[Column], widths: list[float], scratch: Path
+    ):
         self.workbook = workbook
+        self.scratch = scratch
+        self.photo_count = 0
         self.sheet = sheet
         self.columns = columns
         self.widths = widths
@@ -213,6 +219,9 @@ class _Layout:
         }
         self.header_fmt = workbook.add_format(
             {**base, "bold": True, "align": "center", "text_wrap": True, "border": 1, "bg_color": HEADER_FILL}
+        )
+        self.photo_note_fmt = workbook.add_format(
+            {**base, "border": 1, "valign": "bottom", "align": "right", "font_size": 8}
         )
         self.cell_fmts: list[Format] = []
         self.total_fmts: list[Format] = []
@@ -229,6 +238,7 @@ class _Layout:
             self.cell_fmts.append(workbook.add_format(props))
             self.total_fmts.append(workbook.add_format({**props, "bold": True}))
         self.wrap_cols = [i for i, c in enumerate(columns) if c.wrap]
+        self.photo_cols = [i for i, c in enumerate(columns) if c.kind == "photo"]
 
     # -- top: title, info line, header -------------------------------------------------------
     def write_top(self, title: str, unit: str, made_by: str, made_on: dt.date, paper_size: int) -> int:
@@ -352,8 +362,11 @@ class _Layout:
                 value = values[i]
                 if isinstance(value, str) and (len(value) > width or "\n" in value):
                     lines = max(lines, _lines(value, width))
-            if lines > 1:
-                sheet.set_row(r, min(lines, MAX_LINES) * LINE_HEIGHT + 4)
+            height = min(lines, MAX_LINES) * LINE_HEIGHT + 4 if lines > 1 else 0.0
+            if self.photo_cols and any(values[i] for i in self.photo_cols):
+                height = max(height, PHOTO_ROW_HEIGHT)
+            if height:
+                sheet.set_row(r, height)
             for write, value in zip(writers, values, strict=True):
                 write(r, value)
             r += 1
@@ -389,7 +402,46 @@ class _Layout:
             else:
                 write_text(r, value)
 
+        if kind == "photo":
+            return self._photo_writer(i, fmt)
         return write_date if kind == "date" else write_text if kind == "text" else write_number
+
+    def _photo_writer(self, i: int, fmt: Format) -> Callable[[int, object], None]:
+        """Show the first photo of the cell as a thumbnail; the thumbnail file lives in the scratch
+        folder until the workbook is closed (XlsxWriter reads images at close)."""
+        sheet = self.sheet
+        box_w = int(excel_width(self.widths[i]) * 7 + 5) - 6  # pixels, 7 px per character
+        box_h = int(PHOTO_ROW_HEIGHT * 4 / 3) - 6
+
+        def write_photo(r: int, value: object) -> None:
+            paths: list[object]
+            if isinstance(value, str | Path):
+                paths = [value] if str(value) else []
+            elif isinstance(value, Sequence):
+                paths = list(value)
+            else:
+                paths = []
+            sheet.write_blank(r, i, None, fmt)
+            if not paths:
+                return
+            source = Path(str(paths[0]))
+            thumb = self.scratch / f"photo{self.photo_count}.jpg"
+            self.photo_count += 1
+            try:
+                with Image.open(source) as original:
+                    img = ImageOps.exif_transpose(original)
+                    img.thumbnail((box_w, box_h))
+                    img.convert("RGB").save(thumb, "JPEG", quality=80)
+                    size = img.size
+            except (OSError, ValueError, Image.DecompressionBombError):
+                sheet.write_string(r, i, f"照片无法读取：{source.name}", fmt)
+                return
+            x_offset = max(3, (box_w - size[0]) // 2 + 3)
+            sheet.insert_image(r, i, str(thumb), {"x_offset": x_offset, "y_offset": 3, "object_position": 1})
+            if len(paths) > 1:
+                sheet.write_string(r, i, f"共{len(paths)}张", self.photo_note_fmt)
+
+        return write_photo
 
     def write_totals(self, r: int, totals: Mapping[str, object]) -> None:
         values: list[object] = [totals.get(c.key) for c in self.columns]

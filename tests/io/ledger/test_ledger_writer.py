@@ -14,6 +14,7 @@ from anquan_desk.io.ledger.columns import (
     HAZARD_COLUMNS,
     LEDGER_KINDS,
     MAJOR_COLUMNS,
+    PHOTO_COLUMN,
     PLACE_COLUMNS,
     STATS_BY_GRID_COLUMNS,
     Column,
@@ -233,3 +234,32 @@ def test_cancel_with_no_previous_file_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(ExportCancelled):
         _write(path, HAZARD_COLUMNS, sample_rows(HAZARD_COLUMNS, 150), cancel=lambda: True)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_photo_column_embeds_a_thumbnail(tmp_path: Path) -> None:
+    from PIL import Image
+
+    photo = tmp_path / "现场.png"
+    Image.new("RGB", (1600, 1200), (200, 30, 30)).save(photo)
+    broken = tmp_path / "坏.jpg"
+    broken.write_bytes(b"not an image")
+    columns = (*HAZARD_COLUMNS[:3], PHOTO_COLUMN)
+    rows = sample_rows(columns, 3)
+    rows[0]["photos"] = [photo, photo]
+    rows[1]["photos"] = str(broken)
+    rows[2]["photos"] = None
+    path = tmp_path / "photos.xlsx"
+    _write(path, columns, rows)
+    ws = load_workbook(path).active
+    images = ws._images
+    assert len(images) == 1
+    anchor = images[0].anchor._from
+    assert (anchor.row, anchor.col) == (3, 3)  # 0-based: row 4, column D
+    assert max(images[0].width, images[0].height) <= 140  # a thumbnail, not the 1600 px original
+    assert ws["D4"].value == "共2张"
+    assert ws["D5"].value == "照片无法读取：坏.jpg"
+    assert ws.row_dimensions[4].height >= 72
+    # Photos may show people: the 脱敏 variant drops them.
+    result = _write(tmp_path / "d.xlsx", columns, rows, deidentified=True)
+    assert "photos" not in [c.key for c in result.columns]
+    assert load_workbook(tmp_path / "d.xlsx").active._images == []

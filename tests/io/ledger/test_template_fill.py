@@ -233,3 +233,16 @@ def test_cancel_leaves_no_file(tmp_path: Path) -> None:
     with pytest.raises(ExportCancelled):
         fill_template(template, out, detect_template(template), our_rows(250), cancel=lambda: True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.xlsx"]
+
+
+def test_merged_cells_in_their_sample_row_do_not_block_the_data(tmp_path: Path) -> None:
+    template = build_district_template(tmp_path / "t.xlsx", sample_rows=2)
+    wb = load_workbook(template)
+    wb.active.merge_cells("E5:F5")  # a sample row someone merged by hand
+    wb.save(template)
+    out = tmp_path / "out.xlsx"
+    fill_template(template, out, detect_template(template), our_rows(3))
+    ws = load_workbook(out).active
+    assert ws["E5"].value == "设置独立气瓶间并安装报警装置"
+    assert ws["F5"].value == dt.datetime(2026, 3, 10)
+    assert "E5:F5" not in {str(r) for r in ws.merged_cells.ranges}
