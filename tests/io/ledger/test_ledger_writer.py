@@ -263,3 +263,15 @@ def test_photo_column_embeds_a_thumbnail(tmp_path: Path) -> None:
     result = _write(tmp_path / "d.xlsx", columns, rows, deidentified=True)
     assert "photos" not in [c.key for c in result.columns]
     assert load_workbook(tmp_path / "d.xlsx").active._images == []
+
+
+def test_a_failing_row_source_leaves_no_half_written_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "台账.xlsx"
+
+    def rows():  # type: ignore[no-untyped-def]
+        yield from sample_rows(HAZARD_COLUMNS, 250)
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError, match="database went away"):
+        _write(path, HAZARD_COLUMNS, rows())
+    assert list(tmp_path.iterdir()) == []
