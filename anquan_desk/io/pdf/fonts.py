@@ -103,6 +103,11 @@ def has_glyph(font_name: str, char: str) -> bool:
     return ord(char) in face.charToGlyph
 
 
+def _plain_style_first(path: str) -> tuple[bool, str]:
+    name = path.rsplit("/", 1)[-1].lower()
+    return any(w in name for w in ("bold", "italic", "oblique", "light", "math")), path
+
+
 @cache
 def _system_font_for(code: int) -> str | None:
     """Register and name a system TrueType font that has ``chr(code)``, or None."""
@@ -115,8 +120,8 @@ def _system_font_for(code: int) -> str | None:
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    for line in sorted(out.splitlines()):
-        path = line.split(":", 1)[0].strip()
+    paths = sorted((line.split(":", 1)[0].strip() for line in out.splitlines()), key=_plain_style_first)
+    for path in paths:
         if not path.lower().endswith(".ttf"):
             continue
         name = "Sys_" + path.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace(" ", "_")

@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from pdf_samples import all_snapshots, drawn_characters, pdffonts, pdftotext, squeeze
+from pypdf import PdfReader
+
+from anquan_desk.core.documents import samples, texts
+from anquan_desk.core.documents.snapshot import (
+    DocumentSnapshot,
+    InspectionRecordContent,
+    NoticeContent,
+    PhotoAppendix,
+    Refusal,
+    ReviewContent,
+    snapshot_from_json,
+    snapshot_to_json,
+)
+from anquan_desk.io.pdf import qr_payload, render_document, render_documents, write_document
+from anquan_desk.io.pdf.fonts import has_glyph, register_fonts
+
+SNAPSHOTS = all_snapshots()
+RARE_NAMES = "张堃 李喆 王昇 赵玥 陈祎 刘珺 孙镕 周赟 𠮷野家"
+
+
+@pytest.fixture(scope="module")
+def rendered() -> dict[str, bytes]:
+    return {kind: render_document(snap) for kind, snap in SNAPSHOTS.items()}
+
+
+def test_every_type_starts_a_pdf_on_a4(rendered: dict[str, bytes]) -> None:
+    for kind, pdf in rendered.items():
+        assert pdf.startswith(b"%PDF-"), kind
+        page = PdfReader(io.BytesIO(pdf)).pages[0]
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == (595, 842), kind
+
+
+@pytest.mark.parametrize("kind", ["record", "notice", "order"])
+def test_place_hazards_deadlines_number_and_basis_are_printed(kind: str, rendered: dict[str, bytes], tmp_path: Path) -> None:
+    snap = SNAPSHOTS[kind]
+    assert isinstance(snap, NoticeContent | InspectionRecordContent)
+    text = squeeze(pdftotext(rendered[kind], tmp_path))
+    assert snap.header.number in text
+    assert snap.place.name in text
+    assert snap.place.address in text
+    for hazard in snap.hazards:
+        assert squeeze(hazard.description) in text
+        assert squeeze(hazard.basis) in text
+    assert "立即整改" in text
+    assert "2026年3月20日前" in text
+    assert "2026年3月15日前" in text
+    for inspector in snap.inspectors:
+        assert inspector.name in text
+        assert inspector.cert_no in text
+
+
+def test_notice_wording(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    text = squeeze(pdftotext(rendered["notice"], tmp_path))
+    assert "青溪县白沙镇人民政府" in text
+    assert "安全隐患整改通知书" in text
+    assert "《中华人民共和国安全生产法》第一百零二条" in text
+    assert "《中华人民共和国消防法》第六十条" in text
+    assert squeeze(texts.NOTICE_LEGAL_CONSEQUENCE) in text
+    assert "（印章）" in text
+    assert "2026年3月10日" in text
+    raw = pdftotext(rendered["notice"], tmp_path)
+    pages = len(PdfReader(io.BytesIO(rendered["notice"])).pages)
+    for n in range(1, pages + 1):
+        assert f"共 {pages} 页 第 {n} 页" in raw
+    assert squeeze(texts.COPIES_NOTE["notice"]) in text
+    assert "被检查单位负责人（签收）" in text
+
+
+def test_order_has_2017_wording_and_appeal_periods(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    text = squeeze(pdftotext(rendered["order"], tmp_path))
+    assert "安全生产行政执法文书" in text
+    assert "责令限期整改指令书" in text
+    assert "（青）应急责改〔2026〕15号" in text
+    assert "经查，你单位存在下列问题" in text
+    assert "现责令你单位对上述第1项问题立即整改，对上述第3项问题于2026年3月15日前整改完毕，对上述第2项问题于2026年3月20日前整改完毕" in text
+    assert "由此造成事故的，依法追究有关人员的责任。" in text
+    assert "如果不服本指令，可以依法在60日内向青溪县人民政府申请行政复议，或者在6个月内依法向青溪县人民法院提起行政诉讼" in text
+    assert "但本指令不停止执行，法律另有规定的除外。" in text
+    assert "安全生产监管行政执法人员（签名）" in text
+    # The sample order was refused: the refusal is printed with its legal basis.
+    assert "被检查单位负责人拒绝签字，原因：认为钢瓶摆放不影响安全，见证人：王昇（白沙镇红光社区网格员）" in text
+    assert "（依据《中华人民共和国安全生产法》第六十八条）" in text
+
+
+def test_record_identification_and_checklists(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    text = squeeze(pdftotext(rendered["record"], tmp_path))
+    assert "现场检查记录" in text
+    assert "我们是青溪县白沙镇人民政府行政执法人员张堃、李喆，证件号码为33010020230015、33010020230027" in text
+    assert "2026年3月10日9时30分至3月10日10时45分" in text
+    assert "四不两直" in text
+    assert "餐饮场所燃气安全检查表" in text and "九小场所消防安全检查表" in text
+    assert "被检查单位现场负责人（签名）" in text
+
+
+def test_review_outcomes(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    snap = SNAPSHOTS["review"]
+    assert isinstance(snap, ReviewContent)
+    text = squeeze(pdftotext(rendered["review"], tmp_path))
+    assert "整改复查意见书" in text
+    assert "本机关于2026年3月10日作出了责令限期整改指令书的决定[（青）应急责改〔2026〕15号]" in text
+    for outcome in snap.outcomes:
+        assert outcome.result in text
+        assert squeeze(outcome.note) in text
+    assert "2026年3月31日前" in text
+    assert squeeze(texts.COPIES_NOTE["review"]) in text
+
+
+def test_photo_appendix_embeds_both_photos_of_each_pair(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    snap = SNAPSHOTS["photos"]
+    assert isinstance(snap, PhotoAppendix)
+    text = squeeze(pdftotext(rendered["photos"], tmp_path))
+    assert "整改前" in text and "整改后" in text
+    assert snap.attached_to in text
+    for pair in snap.pairs:
+        assert squeeze(pair.caption) in text
+    reader = PdfReader(io.BytesIO(rendered["photos"]))
+    # The sample reuses one before and one after photo: two embedded images, each drawn per pair.
+    assert len([img for page in reader.pages for img in page.images]) == 2
+    drawn = sum(page.get_contents().get_data().count(b" Do") for page in reader.pages)  # type: ignore[union-attr]
+    assert drawn == 2 * len(snap.pairs)
+
+
+def test_signature_image_is_drawn_when_present(rendered: dict[str, bytes]) -> None:
+    notice_images = [i for p in PdfReader(io.BytesIO(rendered["notice"])).pages for i in p.images]
+    assert len(notice_images) == 1
+    assert notice_images[0].image is not None and notice_images[0].image.size == (300, 100)
+    review_images = [i for p in PdfReader(io.BytesIO(rendered["review"])).pages for i in p.images]
+    assert review_images == []  # signed by hand on paper
+
+
+def test_every_font_is_embedded(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    for kind, pdf in rendered.items():
+        fonts = pdffonts(pdf, tmp_path)
+        assert fonts, kind
+        assert all(f["emb"] == "yes" for f in fonts), (kind, fonts)
+        assert all(f["uni"] == "yes" for f in fonts), (kind, fonts)
+
+
+def test_same_snapshot_gives_identical_bytes_also_after_a_json_round_trip(rendered: dict[str, bytes]) -> None:
+    for kind, snap in SNAPSHOTS.items():
+        again = render_document(snapshot_from_json(snapshot_to_json(snap)))
+        assert hashlib.sha256(again).hexdigest() == hashlib.sha256(rendered[kind]).hexdigest(), kind
+
+
+def test_creation_date_comes_from_the_snapshot(rendered: dict[str, bytes]) -> None:
+    info = PdfReader(io.BytesIO(rendered["notice"])).metadata
+    assert info is not None
+    assert info["/CreationDate"] == "D:20260310112000+08'00'"
+    assert info["/Title"] == "安全隐患整改通知书 白沙安改〔2026〕第015号"
+
+
+def test_each_page_carries_the_short_code(rendered: dict[str, bytes], tmp_path: Path) -> None:
+    for kind, snap in SNAPSHOTS.items():
+        pages = PdfReader(io.BytesIO(rendered[kind])).pages
+        for page in pages:
+            assert f"核验码：{snap.header.short_code}" in page.extract_text(), kind
+    assert qr_payload("N00015QX") == "anquan:N00015QX"
+
+
+def test_rare_name_characters_print_with_a_font_that_has_them(tmp_path: Path) -> None:
+    register_fonts()
+    notice = SNAPSHOTS["notice"]
+    assert isinstance(notice, NoticeContent)
+    notice = replace(
+        notice,
+        place=replace(notice.place, name=RARE_NAMES, responsible_person="周赟"),
+        refusal=Refusal(reason="不在场", witness="刘珺"),
+    )
+    pdf = render_document(notice)
+    text = pdftotext(pdf, tmp_path)
+    for char in RARE_NAMES.replace(" ", ""):
+        assert char in text, char
+    assert "𠮷野家" in text  # U+20BB7 extracts as itself, not as U+20BB
+    drawn = list(drawn_characters(pdf))
+    used_fonts = {}
+    for char, font in drawn:
+        assert has_glyph(font, char), (char, font)
+        used_fonts.setdefault(char, set()).add(font)
+    for char in RARE_NAMES.replace(" ", ""):
+        assert char in used_fonts, char
+    assert used_fonts["𠮷"] == {"AnquanSongExt"}
+    assert all(f["emb"] == "yes" for f in pdffonts(pdf, tmp_path))
+
+
+def test_batch_counts_pages_per_document(tmp_path: Path) -> None:
+    docs: list[DocumentSnapshot] = [samples.sample_notice(serial=n) for n in (1, 2, 3)] + [SNAPSHOTS["review"]]
+    pdf = render_documents(docs)
+    reader = PdfReader(io.BytesIO(pdf))
+    single = len(PdfReader(io.BytesIO(render_document(docs[0]))).pages)
+    assert len(reader.pages) == 3 * single + 1
+    footers = ["".join(p.extract_text().split()) for p in reader.pages]
+    assert sum(f"共{single}页第1页" in f for f in footers) == 3
+    assert "共1页第1页" in footers[-1] and "V9MC3R6T" in footers[-1]
+    text = squeeze(pdftotext(pdf, tmp_path))
+    for n in (1, 2, 3):
+        assert f"白沙安改〔2026〕第{n:03d}号" in text
+
+
+def test_write_document_returns_the_sha256_of_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "notice.pdf"
+    digest = write_document(SNAPSHOTS["notice"], path)
+    assert digest == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert path.read_bytes() == render_document(SNAPSHOTS["notice"])
+
+
+def test_batch_needs_documents() -> None:
+    with pytest.raises(ValueError):
+        render_documents([])
