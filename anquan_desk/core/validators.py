@@ -109,19 +109,15 @@ def credit_code_error(code: str) -> str | None:
 
 # Full-width forms of the punctuation Chinese text normally uses: kept as they are.
 _KEEP_FULL_WIDTH = frozenset("！（），：；？")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"))
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _WHITESPACE = re.compile(r"\s+")
-
-
-def _half_width(ch: str) -> str:
-    code = ord(ch)
-    if code == 0x3000:
-        return " "
-    if 0xFF01 <= code <= 0xFF5E and ch not in _KEEP_FULL_WIDTH:
-        return chr(code - 0xFEE0)
-    return ch
+# One translation table does the per-character work (this runs on every cell of an import).
+_TEXT_TABLE: dict[int, int | None] = {
+    code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if chr(code) not in _KEEP_FULL_WIDTH
+}
+_TEXT_TABLE.update({0x3000: 0x20, 0x00A0: 0x20})
+_TEXT_TABLE.update(dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e")))
 
 
 def normalize_text(value: str) -> str:
@@ -133,11 +129,10 @@ def normalize_text(value: str) -> str:
     runs of spaces collapse to one space; spaces *between two Chinese characters* (used to pad
     two-character names, “张　三”) are removed; the ends are stripped.
     """
-    text = value.translate(_ZERO_WIDTH)
-    text = "".join(_half_width(ch) for ch in text)
-    text = text.replace("\u00a0", " ")
-    text = _WHITESPACE.sub(" ", text).strip()
-    return _SPACE_BETWEEN_CJK.sub("", text)
+    text = _WHITESPACE.sub(" ", value.translate(_TEXT_TABLE)).strip()
+    if " " in text:
+        text = _SPACE_BETWEEN_CJK.sub("", text)
+    return text
 
 
 _PAREN_FOLD = str.maketrans({"（": "(", "）": ")", "【": "(", "】": ")", "[": "(", "]": ")"})

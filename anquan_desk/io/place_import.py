@@ -459,14 +459,16 @@ class _SheetParser:
 
     def skip(self, row: Row, index: int) -> bool:
         """Footer notes, repeated header rows and a column-number row under the header."""
-        texts = [cell_text(v) for v in row.values]
-        filled = [t for t in texts if t]
-        distinct = list(dict.fromkeys(filled))
-        if len(distinct) <= 2 and any(t.startswith(_FOOTER_WORDS) for t in distinct):
-            return True
+        raw = [v for v in row.values if v is not None and v != ""]
+        if len({str(v) for v in raw}) <= 2:
+            distinct = {cell_text(v) for v in raw}
+            if any(t.startswith(_FOOTER_WORDS) for t in distinct):
+                return True
         name_col = self.columns.get("name")
-        if name_col is not None and texts[name_col] and texts[name_col] == self.table.header_of(name_col):
+        name = cell_text(row.get(name_col))
+        if name_col is not None and name and name == self.table.header_of(name_col):
             return True
+        filled = [cell_text(v) for v in raw]
         if index == 0 and len(filled) >= 3 and all(t.isdigit() for t in filled):
             numbers = [int(t) for t in filled]
             return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
@@ -797,7 +799,9 @@ def write_problem_report(preview: PlaceImportPreview, out_path: str | Path) -> P
         for col, value in enumerate(values, start=1):
             cell = ws.cell(row=r, column=col, value=value)
             cell.border = border
-            cell.alignment = Alignment(vertical="top", wrap_text=col in (4, 6))
+            cell.alignment = Alignment(
+                horizontal="center" if col in (3, 5) else None, vertical="top", wrap_text=col in (4, 6)
+            )
             if problem.severity == "error" and col in (5, 6):
                 cell.font = red
     if not problems:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
+import warnings
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -116,7 +117,11 @@ def open_workbook(path: str | Path) -> Workbook:
         kind = "CSV 或文本文件" if file.suffix.lower() in {".csv", ".txt"} else "Excel 工作簿（.xlsx）"
         raise ImportFileError(f"不是 Excel 工作簿（.xlsx）；看起来是{kind}以外的格式，无法读取", file=file)
     try:
-        return load_workbook(file, data_only=True, read_only=False)
+        # Files from WPS and older Excel make openpyxl warn (unsupported extensions, no default
+        # style); those parts do not matter for reading values.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return load_workbook(file, data_only=True, read_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError) as err:
         raise ImportFileError("不是有效的 Excel 工作簿（.xlsx），文件可能已损坏", file=file) from err
     except Exception as err:  # openpyxl raises many kinds of errors on broken XML

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from anquan_desk.io.place_import import PLACE_SYNONYMS
@@ -329,6 +329,32 @@ def test_truncated_workbook(tmp_path: Path) -> None:
     message = str(_open_error(path))
     assert message.startswith("文件“坏.xlsx”：")
     assert "损坏" in message or "不是 Excel" in message
+
+
+def test_workbook_with_extension_openpyxl_warns_about(tmp_path: Path) -> None:
+    # Drop-down lists made in Excel/WPS are stored as an x14 extension that openpyxl does not
+    # support and warns about; the values must still be read (and no warning must escape).
+    plain = tmp_path / "plain.xlsx"
+    wb = Workbook()
+    wb.active.append(["单位名称", "地址"])  # type: ignore[union-attr]
+    wb.active.append(["XX饭店", "红光路12号"])  # type: ignore[union-attr]
+    wb.save(plain)
+    ext = (
+        b'<extLst><ext uri="{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}" '
+        b'xmlns:x14="http://schemas.microsoft.com/office/spreadsheetml/2009/9/main">'
+        b'<x14:dataValidations count="0" xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'
+        b"</ext></extLst></worksheet>"
+    )
+    path = tmp_path / "wps.xlsx"
+    with zipfile.ZipFile(plain) as zin, zipfile.ZipFile(path, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</worksheet>", ext)
+            zout.writestr(info, data)
+    with pytest.warns(UserWarning, match="Data Validation extension"):
+        load_workbook(path)
+    assert open_workbook(path).active["A2"].value == "XX饭店"  # type: ignore[index]
 
 
 def test_password_protected_workbook() -> None:
