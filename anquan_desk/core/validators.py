@@ -238,12 +238,19 @@ def normalize_phone(value: str | int | float) -> str:
     Mobile: ``13812345678``. Landline: ``0571-87654321`` or ``010-12345678-8001`` (extension).
     Service numbers: ``400-123-4567``. Several numbers separated by ``/ 、 , ;`` become
     ``"13812345678、0571-87654321"``. Spaces, dashes, full-width digits, ``+86`` and floats such as
-    ``13812345678.0`` are forgiven. An empty cell gives ``""``. Raises ``PhoneError`` with a
-    Chinese message for anything else.
+    ``13812345678.0`` are forgiven, and so is a landline Excel stored as a number and so lost its
+    leading 0 (57187654321 → ``0571-87654321``). An empty cell gives ``""``. Raises ``PhoneError``
+    with a Chinese message for anything else.
     """
     text = _phone_text(value)
     if not text:
         return ""
+    lost_zero = text[0] in "23456789" or text.startswith("10")  # no mobile number starts so
+    if isinstance(value, int | float) and not isinstance(value, bool) and lost_zero:
+        try:
+            return _one_phone("0" + text)
+        except PhoneError:
+            pass
     numbers: list[str] = []
     for piece in _PHONE_SEPARATORS.split(text):
         if piece.strip():

@@ -460,6 +460,9 @@ class _SheetParser:
     def skip(self, row: Row, index: int) -> bool:
         """Footer notes, repeated header rows and a column-number row under the header."""
         raw = [v for v in row.values if v is not None and v != ""]
+        mapped = [row.get(c) for c in self.columns.values()]
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in mapped):
+            return True  # a template row with only its 序号 filled in
         if len({str(v) for v in raw}) <= 2:
             distinct = {cell_text(v) for v in raw}
             if any(t.startswith(_FOOTER_WORDS) for t in distinct):
@@ -554,7 +557,14 @@ class _SheetParser:
         return PreviewRow(self.table.sheet, n, action, place, existing_id, tuple(problems))
 
     def _credit_code(self, row: Row, error: _Report, warn: _Report, notes: list[str]) -> str | None:
-        raw = self._text(row, "credit_code")
+        value = row.get(self.columns.get("credit_code"))
+        if isinstance(value, int | float) and not isinstance(value, bool) and abs(value) >= 1e16:
+            # Excel keeps 15 significant digits: an 18-digit code typed into a number cell has
+            # already lost its last digits, so no check can be trusted.
+            error("credit_code", f"统一社会信用代码被 Excel 存成了数字（{float(value):.15G}），后几位已丢失；"
+                                 "请把该列设为“文本”格式后重新填写")
+            return None
+        raw = cell_text(value)
         if not raw or raw in {"无", "/", "-", "—", "暂无", "无证"}:
             return None
         code = normalize_credit_code(raw)
@@ -744,6 +754,8 @@ def parse_places(
                 preview.problems.extend(preview_row.problems)
     finally:
         workbook.close()
+    if not preview.sheets and not preview.problems:
+        raise ImportFileError("工作簿是空的，没有任何数据", file=file)
     if not preview.sheets:
         raise ImportFileError("在所有工作表中都没有找到场所表头（需要“单位名称”“地址”等列）", file=file)
     if mapping is not None and not mapping_used:

@@ -197,6 +197,33 @@ def test_footer_repeated_header_and_column_number_rows_are_skipped(tmp_path: Pat
     assert preview.problems == []
 
 
+def test_template_rows_with_only_a_number_are_skipped(tmp_path: Path) -> None:
+    rows: list[list[object]] = [["序号", "单位名称", "地址"], [1, "XX饭店", "红光路12号"]]
+    rows += [[n, None, None] for n in range(2, 50)]
+    preview = parse_places(_book(tmp_path / "t.xlsx", rows))
+    assert [(r.row, r.place.name) for r in preview.rows] == [(2, "XX饭店")]
+    assert preview.problems == []
+
+
+def test_credit_code_stored_as_number(tmp_path: Path) -> None:
+    path = _book(tmp_path / "n.xlsx", [["单位名称", "统一社会信用代码", "地址"],
+                                       ["某公司", 911100001000015860, "东街1号"]])
+    preview = parse_places(path)
+    assert [r.action for r in preview.rows] == ["invalid"]
+    assert _problems(preview) == [
+        ("场所", 2, "B列（统一社会信用代码）", "error",
+         "统一社会信用代码被 Excel 存成了数字（9.11100001000016E+17），后几位已丢失；请把该列设为“文本”格式后重新填写"),
+    ]
+
+
+def test_empty_workbook(tmp_path: Path) -> None:
+    path = tmp_path / "空白.xlsx"
+    Workbook().save(path)
+    with pytest.raises(ImportFileError) as info:
+        parse_places(path)
+    assert str(info.value) == "文件“空白.xlsx”：工作簿是空的，没有任何数据"
+
+
 def test_within_file_duplicates_by_credit_code_across_sheets(tmp_path: Path) -> None:
     wb = Workbook()
     first = wb.active
