@@ -1,0 +1,559 @@
+"""The on-site check (现场检查): start, answer items, hazards, photos, finish, amend.
+
+Every call is one small unit of work that the UI commits at once, so an answer given is an
+answer saved: killing the program mid-check loses nothing, and the draft resumes exactly.
+
+Rules carried here (not in the UI):
+- at least two inspectors (执法人员不得少于两人 — 行政处罚法 第四十二条; 消防监督检查规定 第十四条);
+- a failed checklist item becomes a hazard pre-filled from the item (wording, basis, grade,
+  requirement, deadline); turning the answer back removes that hazard while still a draft;
+- finishing needs the responsible person's signature or a recorded refusal with reason and
+  witness (安全生产法 第六十八条), and the 五落实 for every 重大 hazard;
+- a finished inspection is read-only; corrections go through :func:`amend_inspection`, which is
+  audited with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from anquan_desk.core.attachments import (
+    AttachmentStore,
+    link_attachment,
+    prepare_photo,
+    prepare_png,
+    save_attachment,
+)
+from anquan_desk.core.audit import record_event
+from anquan_desk.core.clock import local_to_utc, today, utcnow
+from anquan_desk.core.device import this_device
+from anquan_desk.core.errors import NotFoundError, UserInputError
+from anquan_desk.core.models import (
+    AttachmentLink,
+    ChecklistItem,
+    ChecklistTemplate,
+    Hazard,
+    HazardGrade,
+    HazardStatus,
+    Inspection,
+    InspectionMethod,
+    InspectionParticipant,
+    InspectionStatus,
+    InspectionTemplate,
+    ItemOutcome,
+    ItemResult,
+    Place,
+    User,
+)
+
+MIN_INSPECTORS = 2
+
+HAZARD_EDITABLE = (
+    "description",
+    "location",
+    "grade",
+    "basis",
+    "requirement",
+    "deadline",
+    "rectifier",
+    "sector",
+    "fl_responsibility",
+    "fl_measures",
+    "fl_funds",
+    "fl_deadline",
+    "fl_plan",
+    "supervised",
+    "notes",
+)
+FIVE_IMPLEMENTATIONS = {
+    "fl_responsibility": "责任",
+    "fl_measures": "措施",
+    "fl_funds": "资金",
+    "fl_deadline": "时限",
+    "fl_plan": "预案",
+}
+
+
+def _inspection(session: Session, inspection_id: str) -> Inspection:
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None:
+        raise NotFoundError(f"检查记录 {inspection_id} 不存在。")
+    return inspection
+
+
+def _draft(session: Session, inspection_id: str) -> Inspection:
+    inspection = _inspection(session, inspection_id)
+    if inspection.status != InspectionStatus.DRAFT.value:
+        raise UserInputError("该检查已完成，不能直接修改；如需更正，请使用“更正检查记录”。")
+    return inspection
+
+
+# --- start --------------------------------------------------------------------------------------
+
+
+def start_inspection(
+    session: Session,
+    *,
+    place_id: str,
+    inspector_ids: Sequence[str],
+    template_ids: Sequence[str],
+    method: str = InspectionMethod.FOUR_NO_TWO_DIRECT.value,
+    started_at: datetime | None = None,
+    accompanying_person: str = "",
+    location: str = "",
+) -> Inspection:
+    place = session.get(Place, place_id)
+    if place is None:
+        raise NotFoundError("场所不存在。")
+    if method not in {m.value for m in InspectionMethod}:
+        raise UserInputError(f"未知的检查方式“{method}”。")
+    unique_ids = list(dict.fromkeys(inspector_ids))
+    if len(unique_ids) < MIN_INSPECTORS:
+        raise UserInputError("现场检查须由两名及以上检查人员进行，请至少选择两人。")
+    users = [session.get(User, uid) for uid in unique_ids]
+    if any(u is None for u in users):
+        raise NotFoundError("所选检查人员不存在。")
+    templates = [session.get(ChecklistTemplate, tid) for tid in dict.fromkeys(template_ids)]
+    if any(t is None for t in templates):
+        raise NotFoundError("所选检查表不存在。")
+    inspection = Inspection(
+        place_id=place.id,
+        method=method,
+        started_at=local_to_utc(started_at) if started_at else utcnow(),
+        status=InspectionStatus.DRAFT.value,
+        accompanying_person=accompanying_person.strip() or place.responsible_person,
+        location=location.strip() or place.address,
+        signer_name=place.responsible_person,
+    )
+    for seq, user in enumerate(users):
+        assert user is not None
+        inspection.participants.append(
+            InspectionParticipant(seq=seq, user_id=user.id, name=user.name, cert_no=user.cert_no)
+        )
+    for template in templates:
+        assert template is not None
+        inspection.templates.append(InspectionTemplate(template_id=template.id))
+    session.add(inspection)
+    session.flush()
+    return inspection
+
+
+# --- walking the items --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChecklistEntry:
+    """One item of the check as the inspector walks it."""
+
+    template_code: str
+    template_name: str
+    item: ChecklistItem
+    outcome: str | None
+    note: str
+    hazard_id: str | None
+
+
+def checklist_entries(session: Session, inspection_id: str) -> list[ChecklistEntry]:
+    """All items of the inspection's template versions, in order, with the answers so far."""
+    inspection = _inspection(session, inspection_id)
+    results = {r.item_id: r for r in inspection.results}
+    hazards = {h.item_id: h.id for h in inspection.hazards if h.item_id}
+    entries: list[ChecklistEntry] = []
+    seen: set[str] = set()
+    links = sorted(inspection.templates, key=lambda link: (link.template.sector, link.template.code))
+    for link in links:
+        template = link.template
+        for item in template.items:
+            if item.id in seen:
+                continue
+            seen.add(item.id)
+            result = results.get(item.id)
+            entries.append(
+                ChecklistEntry(
+                    template.code,
+                    template.name,
+                    item,
+                    result.outcome if result else None,
+                    result.note if result else "",
+                    hazards.get(item.id),
+                )
+            )
+    return entries
+
+
+def _next_hazard_code(session: Session, year: int) -> str:
+    device = this_device()
+    prefix = f"YH{year}-{device.short}-"
+    count = session.scalar(select(func.count()).select_from(Hazard).where(Hazard.code.like(f"{prefix}%")))
+    return f"{prefix}{int(count or 0) + 1:04d}"
+
+
+def _deadline_for(days: int, start: date) -> date:
+    return start + timedelta(days=days)
+
+
+def record_answer(
+    session: Session, inspection_id: str, item_id: str, outcome: str, note: str = ""
+) -> Hazard | None:
+    """Save one answer. A 不合格 creates the item's hazard (pre-filled); returns it."""
+    inspection = _draft(session, inspection_id)
+    if outcome not in {o.value for o in ItemOutcome}:
+        raise UserInputError(f"检查结果只能是合格、不合格或不涉及，而不是“{outcome}”。")
+    item = session.get(ChecklistItem, item_id)
+    allowed = {link.template_id for link in inspection.templates}
+    if item is None or item.template_id not in allowed:
+        raise NotFoundError("该检查项不属于本次检查。")
+    result = session.scalar(
+        select(ItemResult).where(ItemResult.inspection_id == inspection.id, ItemResult.item_id == item.id)
+    )
+    if result is None:
+        result = ItemResult(inspection_id=inspection.id, item_id=item.id, outcome=outcome, note=note)
+        session.add(result)
+    else:
+        result.outcome = outcome
+        result.note = note
+    hazard = session.scalar(
+        select(Hazard).where(Hazard.inspection_id == inspection.id, Hazard.item_id == item.id)
+    )
+    if outcome == ItemOutcome.FAIL.value:
+        if hazard is None:
+            start_day = inspection.started_at.astimezone().date()
+            hazard = Hazard(
+                inspection_id=inspection.id,
+                place_id=inspection.place_id,
+                item_id=item.id,
+                seq=_next_seq(inspection),
+                code=_next_hazard_code(session, start_day.year),
+                sector=item.template.sector,
+                description=item.hazard_text or item.content,
+                location="",
+                grade=item.default_grade,
+                basis=item.basis,
+                requirement=item.requirement,
+                deadline=_deadline_for(item.deadline_days, start_day),
+                rectifier=inspection.place.responsible_person,
+                status=HazardStatus.PENDING.value,
+            )
+            session.add(hazard)
+        session.flush()
+        return hazard
+    if hazard is not None:
+        _delete_hazard(session, hazard)
+    session.flush()
+    return None
+
+
+def _next_seq(inspection: Inspection) -> int:
+    return max((h.seq for h in inspection.hazards), default=0) + 1
+
+
+def _delete_hazard(session: Session, hazard: Hazard) -> None:
+    for link in session.scalars(
+        select(AttachmentLink).where(
+            AttachmentLink.owner_type == "hazard", AttachmentLink.owner_id == hazard.id
+        )
+    ):
+        link.owner_type = "inspection"
+        link.owner_id = hazard.inspection_id
+    session.delete(hazard)
+
+
+def add_hazard(
+    session: Session,
+    inspection_id: str,
+    *,
+    description: str,
+    location: str = "",
+    grade: str = HazardGrade.GENERAL.value,
+    basis: str = "",
+    requirement: str = "",
+    deadline: date | None = None,
+    sector: str = "",
+) -> Hazard:
+    """A hazard no checklist foresaw."""
+    inspection = _draft(session, inspection_id)
+    if not description.strip():
+        raise UserInputError("隐患描述不能为空。")
+    start_day = inspection.started_at.astimezone().date()
+    hazard = Hazard(
+        inspection_id=inspection.id,
+        place_id=inspection.place_id,
+        seq=_next_seq(inspection),
+        code=_next_hazard_code(session, start_day.year),
+        sector=sector,
+        description=description.strip(),
+        location=location.strip(),
+        grade=grade,
+        basis=basis.strip(),
+        requirement=requirement.strip(),
+        deadline=deadline if deadline is not None else start_day,
+        rectifier=inspection.place.responsible_person,
+        status=HazardStatus.PENDING.value,
+    )
+    _check_grade(grade)
+    session.add(hazard)
+    session.flush()
+    return hazard
+
+
+def _check_grade(grade: str) -> None:
+    if grade not in {g.value for g in HazardGrade}:
+        raise UserInputError(f"隐患等级只能是一般或重大，而不是“{grade}”。")
+
+
+def update_hazard(session: Session, hazard_id: str, **fields: Any) -> Hazard:
+    """Edit a hazard of a draft inspection (all pre-filled fields are editable)."""
+    hazard = session.get(Hazard, hazard_id)
+    if hazard is None:
+        raise NotFoundError("隐患不存在。")
+    _draft(session, hazard.inspection_id)
+    _apply_hazard_fields(hazard, fields)
+    session.flush()
+    return hazard
+
+
+def _apply_hazard_fields(hazard: Hazard, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - set(HAZARD_EDITABLE)
+    if unknown:
+        raise UserInputError(f"不能修改隐患的这些字段：{'、'.join(sorted(unknown))}")
+    if "grade" in fields:
+        _check_grade(fields["grade"])
+    if "description" in fields and not str(fields["description"]).strip():
+        raise UserInputError("隐患描述不能为空。")
+    for key, value in fields.items():
+        setattr(hazard, key, value.strip() if isinstance(value, str) else value)
+
+
+def remove_hazard(session: Session, hazard_id: str) -> None:
+    """Remove a hazard from a draft (a free one; a checklist one goes by changing the answer)."""
+    hazard = session.get(Hazard, hazard_id)
+    if hazard is None:
+        raise NotFoundError("隐患不存在。")
+    inspection = _draft(session, hazard.inspection_id)
+    if hazard.item_id is not None:
+        result = session.scalar(
+            select(ItemResult).where(
+                ItemResult.inspection_id == inspection.id, ItemResult.item_id == hazard.item_id
+            )
+        )
+        if result is not None:
+            session.delete(result)
+    _delete_hazard(session, hazard)
+    session.flush()
+
+
+def set_findings(session: Session, inspection_id: str, findings: str) -> None:
+    _draft(session, inspection_id).findings = findings
+
+
+# --- photos -------------------------------------------------------------------------------------
+
+
+def add_photos(
+    session: Session,
+    store: AttachmentStore,
+    inspection_id: str,
+    paths: Sequence[Path],
+    hazard_id: str | None = None,
+) -> list[AttachmentLink]:
+    """Add photos to the inspection, or to one of its hazards. All files are checked first:
+    one unreadable file adds none of them."""
+    inspection = _inspection(session, inspection_id)
+    owner_type, owner_id = "inspection", inspection.id
+    if hazard_id is not None:
+        hazard = session.get(Hazard, hazard_id)
+        if hazard is None or hazard.inspection_id != inspection.id:
+            raise NotFoundError("隐患不属于本次检查。")
+        owner_type, owner_id = "hazard", hazard.id
+    prepared = [(path, prepare_photo(path)) for path in paths]
+    links = []
+    for path, stored in prepared:
+        attachment = save_attachment(session, store, stored, path.name)
+        links.append(link_attachment(session, attachment, owner_type, owner_id, "photo"))
+    return links
+
+
+def move_photo(session: Session, link_id: str, hazard_id: str | None) -> None:
+    """Give a photo to one hazard, or back to the inspection as a whole."""
+    link = session.get(AttachmentLink, link_id)
+    if link is None:
+        raise NotFoundError("照片不存在。")
+    inspection_id = link.owner_id if link.owner_type == "inspection" else None
+    if link.owner_type == "hazard":
+        owner = session.get(Hazard, link.owner_id)
+        inspection_id = owner.inspection_id if owner else None
+    if inspection_id is None:
+        raise UserInputError("只能调整检查中的照片。")
+    _draft(session, inspection_id)
+    if hazard_id is None:
+        link.owner_type, link.owner_id = "inspection", inspection_id
+    else:
+        hazard = session.get(Hazard, hazard_id)
+        if hazard is None or hazard.inspection_id != inspection_id:
+            raise NotFoundError("隐患不属于本次检查。")
+        link.owner_type, link.owner_id = "hazard", hazard.id
+
+
+def inspection_photos(session: Session, inspection_id: str) -> list[AttachmentLink]:
+    """Photos of the inspection and of its hazards."""
+    inspection = _inspection(session, inspection_id)
+    hazard_ids = [h.id for h in inspection.hazards]
+    stmt = select(AttachmentLink).where(
+        ((AttachmentLink.owner_type == "inspection") & (AttachmentLink.owner_id == inspection.id))
+        | ((AttachmentLink.owner_type == "hazard") & (AttachmentLink.owner_id.in_(hazard_ids))),
+        AttachmentLink.role == "photo",
+    )
+    return list(session.scalars(stmt.order_by(AttachmentLink.created_at)))
+
+
+# --- finish -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    answered: int
+    failed: int
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.answered
+
+
+def progress(session: Session, inspection_id: str) -> Progress:
+    entries = checklist_entries(session, inspection_id)
+    answered = [e for e in entries if e.outcome]
+    return Progress(
+        len(entries), len(answered), sum(1 for e in answered if e.outcome == ItemOutcome.FAIL.value)
+    )
+
+
+def missing_five_implementations(hazard: Hazard) -> list[str]:
+    if hazard.grade != HazardGrade.MAJOR.value:
+        return []
+    return [label for key, label in FIVE_IMPLEMENTATIONS.items() if not getattr(hazard, key)]
+
+
+def finish_inspection(
+    session: Session,
+    store: AttachmentStore,
+    inspection_id: str,
+    *,
+    signer_name: str = "",
+    signature_png: bytes | None = None,
+    refusal_reason: str = "",
+    refusal_witness: str = "",
+    ended_at: datetime | None = None,
+) -> Inspection:
+    """Close the check: signature or recorded refusal; hazards become 待整改; read-only after."""
+    inspection = _draft(session, inspection_id)
+    state = progress(session, inspection_id)
+    if state.remaining:
+        raise UserInputError(f"还有 {state.remaining} 个检查项未填写结果（可选“不涉及”）。")
+    for hazard in inspection.hazards:
+        missing = missing_five_implementations(hazard)
+        if missing:
+            raise UserInputError(
+                f"重大隐患“{hazard.description}”须落实“五落实”，尚缺：{'、'.join(missing)}。"
+            )
+    refused = bool(refusal_reason.strip())
+    if signature_png is None and not refused:
+        raise UserInputError("请被检查单位负责人签字；拒绝签字的，须记录拒签原因和见证人。")
+    if refused and not refusal_witness.strip():
+        raise UserInputError("拒绝签字的，须记录见证人（《安全生产法》第六十八条）。")
+    if signature_png is not None:
+        attachment = save_attachment(session, store, prepare_png(signature_png), "签名.png")
+        link_attachment(session, attachment, "inspection", inspection.id, "signature")
+        inspection.signature_sha256 = attachment.sha256
+    inspection.signer_name = signer_name.strip() or inspection.signer_name
+    inspection.signature_refused = refused
+    inspection.refusal_reason = refusal_reason.strip()
+    inspection.refusal_witness = refusal_witness.strip()
+    inspection.ended_at = local_to_utc(ended_at) if ended_at else utcnow()
+    for hazard in inspection.hazards:
+        hazard.status = HazardStatus.PENDING.value
+    inspection.status = InspectionStatus.FINISHED.value
+    session.flush()
+    record_event(
+        session,
+        "finish",
+        "inspections",
+        inspection.id,
+        hazards=len(inspection.hazards),
+        refused=refused,
+    )
+    return inspection
+
+
+def discard_draft(session: Session, inspection_id: str, reason: str) -> None:
+    """Discard a draft on purpose (kept, marked 已作废, with the reason in the audit log)."""
+    inspection = _draft(session, inspection_id)
+    if not reason.strip():
+        raise UserInputError("作废草稿须说明原因。")
+    for hazard in list(inspection.hazards):
+        _delete_hazard(session, hazard)
+    inspection.status = InspectionStatus.DISCARDED.value
+    session.flush()
+    record_event(session, "discard", "inspections", inspection.id, reason=reason.strip())
+
+
+def drafts(session: Session) -> list[Inspection]:
+    """Unfinished checks to resume, newest first."""
+    return list(
+        session.scalars(
+            select(Inspection)
+            .where(Inspection.status == InspectionStatus.DRAFT.value)
+            .order_by(Inspection.started_at.desc())
+        )
+    )
+
+
+def amend_inspection(
+    session: Session,
+    inspection_id: str,
+    *,
+    reason: str,
+    findings: str | None = None,
+    hazards: dict[str, dict[str, Any]] | None = None,
+) -> None:
+    """Correct a finished inspection. The reason and every change are in the audit log."""
+    inspection = _inspection(session, inspection_id)
+    if inspection.status != InspectionStatus.FINISHED.value:
+        raise UserInputError("只有已完成的检查需要更正；草稿可直接修改。")
+    if not reason.strip():
+        raise UserInputError("更正须说明原因。")
+    record_event(session, "amend", "inspections", inspection.id, reason=reason.strip())
+    if findings is not None:
+        inspection.findings = findings
+    for hazard_id, fields in (hazards or {}).items():
+        hazard = session.get(Hazard, hazard_id)
+        if hazard is None or hazard.inspection_id != inspection.id:
+            raise NotFoundError("隐患不属于本次检查。")
+        _apply_hazard_fields(hazard, fields)
+    session.flush()
+
+
+# --- follow-up ----------------------------------------------------------------------------------
+
+
+def open_hazards_due(session: Session, *, within_days: int = 7, on: date | None = None) -> list[Hazard]:
+    """Open hazards that are overdue or due within ``within_days``, most urgent first."""
+    day = on or today()
+    stmt = (
+        select(Hazard)
+        .join(Inspection, Inspection.id == Hazard.inspection_id)
+        .where(
+            Hazard.status != HazardStatus.CLOSED.value,
+            Inspection.status == InspectionStatus.FINISHED.value,
+            Hazard.deadline <= day + timedelta(days=within_days),
+        )
+        .order_by(Hazard.deadline, Hazard.code)
+    )
+    return list(session.scalars(stmt))
