@@ -112,6 +112,7 @@ _KEEP_FULL_WIDTH = frozenset("！（），：；？")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _WHITESPACE = re.compile(r"\s+")
+_HAS_CJK = re.compile(rf"[{_CJK}]")
 # One translation table does the per-character work (this runs on every cell of an import).
 _TEXT_TABLE: dict[int, int | None] = {
     code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if chr(code) not in _KEEP_FULL_WIDTH
@@ -127,11 +128,15 @@ def normalize_text(value: str) -> str:
     while the Chinese punctuation （）：；，！？ stays full-width; ideographic and non-breaking
     spaces become plain spaces; zero-width characters disappear; line breaks inside a cell and
     runs of spaces collapse to one space; spaces *between two Chinese characters* (used to pad
-    two-character names, “张　三”) are removed; the ends are stripped.
+    two-character names, “张　三”) are removed; the ends are stripped. In text with Chinese
+    characters, ASCII brackets become the full-width ones registered names use
+    (“XX饭店(东门店)” → “XX饭店（东门店）”), so both spellings end up the same.
     """
     text = _WHITESPACE.sub(" ", value.translate(_TEXT_TABLE)).strip()
     if " " in text:
         text = _SPACE_BETWEEN_CJK.sub("", text)
+    if ("(" in text or ")" in text) and _HAS_CJK.search(text):
+        text = text.replace("(", "（").replace(")", "）")
     return text
 
 

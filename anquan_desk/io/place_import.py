@@ -219,7 +219,7 @@ class Problem:
             where += f"第{self.row}行"
         where += self.column_label
         kind = "错误" if self.severity == "error" else "警告"
-        return f"{where}：{kind}：{self.message}"
+        return f"【{kind}】{where}：{self.message}"
 
 
 @dataclass(frozen=True)
