@@ -21,6 +21,7 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.audit import record_event
+from anquan_desk.core.checklists.store import sync_builtin_library
 from anquan_desk.core.clock import local_to_utc, utcnow
 from anquan_desk.core.models import (
     Grid,
@@ -404,6 +405,8 @@ def create_demo(
         "reinspections": len(rein_rows),
     }
     record_event(session, "demo", "townships", township.id, scale=scale, seed=seed, counts=counts)
+    sync_builtin_library(session)
+    say("内置检查表库已安装")
     return counts
 
 
