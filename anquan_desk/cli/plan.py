@@ -1,5 +1,18 @@
 """``anquan-desk plan …``: read a district work plan, show the key-period calendar, make and
-verify a reproducible 双随机 draw."""
+verify a reproducible 双随机 draw.
+
+Verbs working on a database (``--db PATH``, or ``$ANQUAN_DB``):
+
+* ``plan accept FILE [--drop 行业,…] [--year N]`` — make the programme from a plan file (sectors →
+  built-in checklists, special-check calendar) and store it as the township's current plan.
+* ``plan tasks --month 2026-12 [--grid NAME] [--json]`` — the month's task list per grid: places
+  due by risk colour (``plan.frequency`` setting), open hazards due for 复查, plan sectors marked ★.
+* ``plan worksheet --grid NAME [--date 2026-11-24] --out FILE.pdf`` — the grid's printable work
+  sheet (网格巡查单) for that day's round.
+* ``plan draw-db --count N [--sector S] [--grid NAME] [--risk 红] [--seed N] [--exclude 证号:场所名]
+  [--by NAME] --out record.pdf [--json record.json]`` — 双随机 over the database's places and the
+  inspectors with a 执法证号; the record is stored in the ``plan.draws`` setting and printed.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from anquan_desk.cli.common import fail, print_json
+from anquan_desk.cli.common import add_db_argument, fail, print_json
 
 
 def register(subparsers: Any) -> None:
@@ -41,6 +54,43 @@ def register(subparsers: Any) -> None:
     v = sub.add_parser("verify", help="核验双随机抽取记录（JSON）能否原样复现")
     v.add_argument("record", help="抽取记录 JSON 文件")
     v.set_defaults(func=_verify)
+
+    a = sub.add_parser("accept", help="导入工作方案：生成本乡镇检查计划（检查表、重点时段）并保存为当前计划")
+    a.add_argument("file", help="计划文件路径（.txt/.docx/.pdf）")
+    add_db_argument(a)
+    a.add_argument("--drop", default="", help="不纳入计划的行业领域，逗号分隔")
+    a.add_argument("--year", type=int, help="计划年度（默认取计划中的年度）")
+    a.add_argument("--json", action="store_true", help="以 JSON 输出")
+    a.set_defaults(func=_accept)
+
+    t = sub.add_parser("tasks", help="月度任务清单：各网格本月应检查的场所和应复查的隐患")
+    add_db_argument(t)
+    t.add_argument("--month", required=True, help="月份，如 2026-12")
+    t.add_argument("--grid", help="只列此网格（名称，或“村名 网格名”）")
+    t.add_argument("--json", action="store_true", help="以 JSON 输出")
+    t.set_defaults(func=_tasks)
+
+    w = sub.add_parser("worksheet", help="打印网格巡查单（PDF）")
+    add_db_argument(w)
+    w.add_argument("--grid", required=True, help="网格名称，或“村名 网格名”")
+    w.add_argument("--date", help="巡查日期，如 2026-11-24（默认明天）")
+    w.add_argument("--out", required=True, help="输出 PDF 文件")
+    w.set_defaults(func=_worksheet)
+
+    r = sub.add_parser("draw-db", help="双随机抽查：从数据库的场所和持执法证人员中抽取，保存并打印抽取记录")
+    add_db_argument(r)
+    r.add_argument("--count", type=int, required=True, help="抽取场所数量")
+    r.add_argument("--sector", help="只从此行业领域的场所中抽取")
+    r.add_argument("--grid", help="只从此网格的场所中抽取")
+    r.add_argument("--risk", choices=["红", "橙", "黄", "蓝"], help="只从此风险等级的场所中抽取")
+    r.add_argument("--seed", help="随机种子（不给则自动生成并记录）")
+    r.add_argument(
+        "--exclude", action="append", default=[], metavar="执法证号:场所名称", help="回避：该人员不得检查该场所（名称或编号；可多次）"
+    )
+    r.add_argument("--by", default="", help="抽取人姓名（印在记录上）")
+    r.add_argument("--out", required=True, help="抽取记录 PDF 文件")
+    r.add_argument("--json", dest="json_out", help="另存抽取记录 JSON（可用 plan verify 复核）")
+    r.set_defaults(func=_draw_db)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -177,3 +227,173 @@ def _verify(args: argparse.Namespace) -> int:
         print(f"核验通过：种子 {record.seed} 与输入摘要 {record.input_digest[:16]}… 可原样复现该抽取结果。")
         return 0
     return fail(f"核验不通过：抽取记录“{args.record}”与按其种子和输入重新抽取的结果不一致（记录可能被改动）。", 1)
+
+
+# --------------------------------------------------------------------------- verbs on a database
+
+
+def _open(args: argparse.Namespace) -> Any:
+    from anquan_desk.core.db import open_database
+
+    return open_database(getattr(args, "db", None))
+
+
+def _accept(args: argparse.Namespace) -> int:
+    from anquan_desk.core.errors import AnquanError
+    from anquan_desk.core.plans.parse import parse_plan
+    from anquan_desk.core.plans.programme import build_programme, save_programme
+    from anquan_desk.io.plan_text import PlanReadError, read_plan_text
+
+    try:
+        summary = parse_plan(read_plan_text(args.file))
+    except PlanReadError as exc:
+        return fail(str(exc), 2)
+    drop = {p.strip() for p in args.drop.replace("，", ",").split(",") if p.strip()}
+    unknown = drop - set(summary.sector_names)
+    if unknown:
+        return fail(f"计划中没有行业领域“{'、'.join(sorted(unknown))}”", 2)
+    try:
+        programme = build_programme(
+            summary, sectors=[s for s in summary.sector_names if s not in drop], year=args.year
+        )
+        db = _open(args)
+        try:
+            with db.session("plan-cli") as session:
+                save_programme(session, programme)
+        finally:
+            db.dispose()
+    except AnquanError as exc:
+        return fail(str(exc), 2)
+    if args.json:
+        print_json(programme.to_dict())
+        return 0
+    print(f"已保存检查计划：{summary.title or args.file}（{programme.year} 年）")
+    for plan in programme.sectors:
+        names = "、".join(c.name for c in plan.checklists) if plan.checklists else plan.note
+        print(f"  {plan.sector}：{names}")
+    print("重点时段专项检查：")
+    for window in programme.calendar:
+        print(f"  {window.name}：{window.start.isoformat()} 至 {window.end.isoformat()}")
+    for name in programme.undated_periods:
+        print(f"  {name}：按实际安排")
+    return 0
+
+
+def _tasks(args: argparse.Namespace) -> int:
+    from anquan_desk.core.errors import AnquanError
+    from anquan_desk.core.plans.tasks import monthly_tasks, parse_month
+    from anquan_desk.core.plans.worksheet import find_grid
+
+    try:
+        year, month = parse_month(args.month)
+        db = _open(args)
+        try:
+            with db.reader() as session:
+                grid_id = find_grid(session, args.grid).id if args.grid else None
+                tasks = monthly_tasks(session, year, month, grid_id=grid_id)
+        finally:
+            db.dispose()
+    except AnquanError as exc:
+        return fail(str(exc), 2)
+    if args.json:
+        print_json(tasks.to_dict())
+        return 0
+    freq = "，".join(f"{c} 每{n}个月" if n > 1 else f"{c} 每月" for c, n in tasks.frequency.items())
+    print(f"{year} 年 {month} 月检查任务（检查周期：{freq}）")
+    if tasks.periods:
+        print("本月重点时段：" + "；".join(f"{w.name} {w.start.isoformat()}至{w.end.isoformat()}" for w in tasks.periods))
+    if tasks.plan_sectors:
+        print("计划重点领域（★）：" + "、".join(tasks.plan_sectors))
+    print(f"共 {tasks.place_count} 处场所，{len(tasks.grids)} 个网格")
+    for grid in tasks.grids:
+        print(f"\n【{grid.label}】{len(grid.places)} 处")
+        for n, p in enumerate(grid.places, start=1):
+            last = p.last_inspected.isoformat() if p.last_inspected else "从未检查"
+            star = "★" if p.priority else " "
+            print(f"  {n:>3}.{star}{p.name}（{p.risk_color}，上次 {last}）{'、'.join(p.reasons)}")
+            for h in p.hazards:
+                deadline = h.deadline.isoformat() if h.deadline else "立即整改"
+                late = "，已逾期" if h.overdue else ""
+                print(f"        复查 {h.code}：{h.description}（期限 {deadline}{late}）")
+    return 0
+
+
+def _worksheet(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from anquan_desk.core.errors import AnquanError
+    from anquan_desk.core.plans.worksheet import find_grid, grid_worksheet
+    from anquan_desk.io.pdf.worksheet import render_worksheet
+
+    try:
+        day = date.fromisoformat(args.date) if args.date else date.today() + timedelta(days=1)
+    except ValueError:
+        return fail(f"日期“{args.date}”格式不对，应为 年-月-日，如 2026-11-24", 2)
+    try:
+        db = _open(args)
+        try:
+            with db.reader() as session:
+                sheet = grid_worksheet(session, find_grid(session, args.grid).id, day)
+        finally:
+            db.dispose()
+    except AnquanError as exc:
+        return fail(str(exc), 2)
+    data = render_worksheet(sheet)
+    try:
+        Path(args.out).write_bytes(data)
+    except OSError as exc:
+        return fail(f"无法写入“{args.out}”（{exc.strerror or exc}）", 2)
+    print(f"已生成 {sheet.title}（{day.isoformat()}，{len(sheet.rows)} 处场所）：{args.out}")
+    return 0
+
+
+def _draw_db(args: argparse.Namespace) -> int:
+    from anquan_desk.core.errors import AnquanError
+    from anquan_desk.core.plans.draws import DrawScope, candidate_places, make_draw
+    from anquan_desk.core.plans.worksheet import find_grid
+    from anquan_desk.core.services.ground import current_township
+    from anquan_desk.io.pdf.worksheet import render_draw_record
+
+    try:
+        db = _open(args)
+        try:
+            with db.session(args.by or "plan-cli") as session:
+                grid_id = find_grid(session, args.grid).id if args.grid else None
+                scope = DrawScope(sector=args.sector, grid_id=grid_id, risk_color=args.risk)
+                by_name: dict[str, list[str]] = {}
+                for c in candidate_places(session, scope):
+                    by_name.setdefault(c.name, []).append(c.id)
+                    by_name.setdefault(c.id, []).append(c.id)
+                exclusions: list[tuple[str, str]] = []
+                for item in args.exclude:
+                    cert, sep, place = item.replace("：", ":").partition(":")
+                    if not sep or not cert.strip() or not place.strip():
+                        return fail(f"回避设置“{item}”格式不对，应为 执法证号:场所名称", 2)
+                    ids = by_name.get(place.strip(), [])
+                    if not ids:
+                        return fail(f"回避设置“{item}”：抽取范围内没有场所“{place.strip()}”", 2)
+                    exclusions.extend((cert.strip(), pid) for pid in ids)
+                stored = make_draw(
+                    session, scope=scope, count=args.count, drawn_by=args.by, exclusions=exclusions, seed=args.seed
+                )
+                township = current_township(session)
+                township_name = township.name if township is not None else ""
+        finally:
+            db.dispose()
+    except AnquanError as exc:
+        return fail(str(exc), 2)
+    try:
+        Path(args.out).write_bytes(render_draw_record(stored, township=township_name))
+        if args.json_out:
+            Path(args.json_out).write_text(stored.record.to_json() + "\n", encoding="utf-8")
+    except OSError as exc:
+        return fail(f"无法写入文件（{exc.strerror or exc}）", 2)
+    record = stored.record
+    print(f"随机种子：{record.seed}")
+    print(f"输入摘要（SHA-256）：{record.input_digest}")
+    print(f"范围：{stored.scope}；从 {len(record.places)} 处场所中抽取 {record.count} 处：")
+    for n, a in enumerate(record.assignments, start=1):
+        pair = "、".join(stored.inspector_label(c) for c in a.inspectors)
+        print(f"  {n:>3}. {stored.place_name(a.place)}  检查组：{pair}")
+    print(f"抽取记录已保存到数据库，并打印到：{args.out}")
+    return 0

@@ -138,11 +138,18 @@ def candidate_places(session: Session, scope: DrawScope = DrawScope()) -> list[P
     if scope.risk_color:
         stmt = stmt.where(Place.risk_color == scope.risk_color)
     out = [
-        PlaceCandidate(pid, name, f"{village or ''}{grid or '未划分网格'}")
-        for pid, name, grid, village in session.execute(stmt).tuples()
+        PlaceCandidate(pid, name, _grid_label(village, grid)) for pid, name, grid, village in session.execute(stmt).tuples()
     ]
     out.sort(key=lambda c: (c.grid, c.name, c.id))
     return out
+
+
+def _grid_label(village: str | None, grid: str | None) -> str:
+    if grid is None:
+        return "未划分网格"
+    if not village or grid.startswith(village):
+        return grid
+    return f"{village}{grid}"
 
 
 def candidate_inspectors(session: Session) -> list[InspectorCandidate]:

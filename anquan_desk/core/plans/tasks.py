@@ -120,7 +120,9 @@ class GridTasks:
 
     @property
     def label(self) -> str:
-        return f"{self.village} {self.grid}" if self.village else self.grid
+        if not self.village or self.grid.startswith(self.village):
+            return self.grid
+        return f"{self.village} {self.grid}"
 
 
 @dataclass(frozen=True)
