@@ -137,8 +137,19 @@ def _system_font_for(code: int) -> str | None:
     return None
 
 
+_CHOICE: dict[tuple[tuple[str, ...], str], str] = {}
+
+
 def font_for_char(char: str, chain: Sequence[str] = BODY_CHAIN) -> str:
     """The first font of ``chain`` (then a system font) with a glyph for ``char``."""
+    key = (tuple(chain), char)
+    found = _CHOICE.get(key)
+    if found is None:
+        found = _CHOICE[key] = _choose_font(char, key[0])
+    return found
+
+
+def _choose_font(char: str, chain: tuple[str, ...]) -> str:
     if char in _NO_GLYPH:
         return chain[0]
     for name in chain:

@@ -20,6 +20,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +70,7 @@ MARGIN_X = 25 * mm
 MARGIN_TOP = 22 * mm
 MARGIN_BOTTOM = 28 * mm  # room for the footer with the QR code
 CONTENT_W = PAGE_W - 2 * MARGIN_X
-QR_SIZE = 16 * mm
+QR_SIZE = 14 * mm
 RULE = 0.5  # thin table rules, pt
 
 QR_PREFIX = "anquan:"
@@ -180,7 +181,7 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         Canvas.save(self)
 
     def _footer(self, short_code: str, page: int, total: int) -> None:
-        y = 14 * mm
+        y = 10 * mm
         self.setLineWidth(RULE)
         self.line(MARGIN_X, y + QR_SIZE + 2 * mm, PAGE_W - MARGIN_X, y + QR_SIZE + 2 * mm)
         _draw_text(self, PAGE_W / 2, y + 5 * mm, f"共 {total} 页 第 {page} 页", 10.5, center=True)
@@ -188,20 +189,31 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         _draw_qr(self, qr_payload(short_code), PAGE_W - MARGIN_X - QR_SIZE, y, QR_SIZE)
 
 
-def _draw_qr(canvas: Canvas, payload: str, x: float, y: float, size: float, border: int = 2) -> None:
-    """QR modules as filled rectangles straight on the canvas (renderPDF would add unembedded fonts)."""
+@cache
+def _qr_runs(payload: str) -> tuple[int, tuple[tuple[int, int, int], ...]]:
+    """QR module count and the dark runs (row, first column, length); the encoding is slow, so cached."""
     qr = QrCodeWidget(payload, barLevel="M").qr
     qr.make()
-    count = qr.getModuleCount()
-    box = size / (count + 2 * border)
-    canvas.setFillColor(colors.black)
+    runs: list[tuple[int, int, int]] = []
     for r, row in enumerate(qr.modules):
         c = 0
         for dark, group in itertools.groupby(bool(m) for m in row):
             n = len(list(group))
             if dark:
-                canvas.rect(x + (c + border) * box, y + size - (r + border + 1) * box, n * box, box, stroke=0, fill=1)
+                runs.append((r, c, n))
             c += n
+    return qr.getModuleCount(), tuple(runs)
+
+
+def _draw_qr(canvas: Canvas, payload: str, x: float, y: float, size: float, border: int = 2) -> None:
+    """QR modules as one filled path straight on the canvas (renderPDF would add unembedded fonts)."""
+    count, runs = _qr_runs(payload)
+    box = size / (count + 2 * border)
+    path = canvas.beginPath()
+    for r, c, n in runs:
+        path.rect(x + (c + border) * box, y + size - (r + border + 1) * box, n * box, box)
+    canvas.setFillColor(colors.black)
+    canvas.drawPath(path, stroke=0, fill=1)
 
 
 def _draw_text(canvas: Canvas, x: float, y: float, text: str, size: float, center: bool = False) -> None:
@@ -294,7 +306,7 @@ def _seal_block(s: _Styles, header: DocumentHeader) -> list[Flowable]:
 
 
 def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry]) -> Table:
-    w = [10 * mm, 52 * mm, 44 * mm, 30 * mm, CONTENT_W - 136 * mm]
+    w = [12 * mm, 50 * mm, 42 * mm, 34 * mm, CONTENT_W - 138 * mm]
     rows: list[list[Any]] = [[_p(t, s.cell_head) for t in ("序号", "隐患部位及问题", "整改要求", "依据", "整改期限")]]
     for h in hazards:
         problem = f"【{h.location}】{h.description}" if h.location else h.description
