@@ -17,6 +17,7 @@ from anquan_desk import __version__
 # Modules that add verbs. Each has ``register(subparsers) -> None``.
 VERB_MODULES: tuple[str, ...] = (
     "anquan_desk.cli.basic",
+    "anquan_desk.cli.checklists",
     "anquan_desk.cli.plan",
 )
 
