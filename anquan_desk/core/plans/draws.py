@@ -178,7 +178,13 @@ def make_draw(
     unknown = [c for c in chosen if c not in people]
     if unknown:
         raise DrawError(f"执法证号“{'、'.join(unknown)}”不属于任何在岗检查人员")
-    record = random_draw([p.id for p in places], chosen, count, seed=seed, exclusions=exclusions, now=now)
+    try:
+        record = random_draw([p.id for p in places], chosen, count, seed=seed, exclusions=exclusions, now=now)
+    except DrawError as exc:
+        message = str(exc)
+        for p in places:  # the draw speaks of ids; the user knows names
+            message = message.replace(f"“{p.id}”", f"“{p.name}”")
+        raise DrawError(message) from exc
     stored = StoredDraw(
         record=record,
         drawn_by=drawn_by,
