@@ -107,13 +107,13 @@ class _Styles:
         self.banner = _style("banner", HEI, 15, 22, alignment=TA_CENTER)
         self.title = _style("title", HEI, 22, 30, alignment=TA_CENTER, spaceAfter=4)
         self.number = _style("number", SONG, 12, 18, alignment=TA_CENTER, spaceAfter=10)
-        self.body = _style("body", SONG, 12, 21, alignment=TA_JUSTIFY, firstLineIndent=24)
-        self.plain = _style("plain", SONG, 12, 21, alignment=TA_LEFT)
+        self.body = _style("body", SONG, 12, 19.5, alignment=TA_JUSTIFY, firstLineIndent=24)
+        self.plain = _style("plain", SONG, 12, 19.5, alignment=TA_LEFT)
         self.heading = _style("heading", HEI, 12, 21, alignment=TA_LEFT, spaceBefore=4)
         self.cell = _style("cell", SONG, 10.5, 15, alignment=TA_LEFT)
         self.cell_c = _style("cell_c", SONG, 10.5, 15, alignment=TA_CENTER)
         self.cell_head = _style("cell_head", HEI, 10.5, 15, alignment=TA_CENTER)
-        self.right = _style("right", SONG, 12, 21, alignment=TA_RIGHT)
+        self.right = _style("right", SONG, 12, 19.5, alignment=TA_RIGHT)
         self.note = _style("note", SONG, 10.5, 16, alignment=TA_LEFT)
 
 
@@ -305,6 +305,16 @@ def _seal_block(s: _Styles, header: DocumentHeader) -> list[Flowable]:
     ]
 
 
+def _close(story: list[Flowable], closing: list[Flowable]) -> None:
+    """Append the signature/seal block, kept on one page together with the last body paragraph.
+
+    A seal never stands on a page without body text (GB/T 9704 practice), and the signatures never
+    part from the seal.
+    """
+    last = story.pop()
+    story.append(KeepTogether([last, Spacer(1, 4 * mm), *closing]))
+
+
 def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry]) -> Table:
     w = [12 * mm, 50 * mm, 42 * mm, 34 * mm, CONTENT_W - 138 * mm]
     rows: list[list[Any]] = [[_p(t, s.cell_head) for t in ("序号", "隐患部位及问题", "整改要求", "依据", "整改期限")]]
@@ -370,17 +380,15 @@ def _record(s: _Styles, doc: InspectionRecordContent) -> list[Flowable]:
             )
     else:
         story.append(_p("未发现安全隐患。", s.body))
-    story.append(Spacer(1, 4 * mm))
-    story.append(
-        KeepTogether(
-            [
+    _close(
+        story,
+        [
                 _signature_table(
                     s, doc.inspectors, "被检查单位现场负责人（签名）", doc.signature, doc.refusal, doc.ended_at.date()
                 ),
                 *_seal_block(s, h),
                 _p(texts.COPIES_NOTE["record"], s.note),
-            ]
-        )
+        ],
     )
     return story
 
@@ -407,17 +415,15 @@ def _notice(s: _Styles, doc: NoticeContent) -> list[Flowable]:
         )
     )
     story.append(_p(doc.legal_consequence, s.body))
-    story.append(Spacer(1, 4 * mm))
-    story.append(
-        KeepTogether(
-            [
+    _close(
+        story,
+        [
                 _signature_table(
                     s, doc.inspectors, "被检查单位负责人（签收）", doc.signature, doc.refusal, h.issued_at.date()
                 ),
                 *_seal_block(s, h),
                 _p(texts.COPIES_NOTE["notice"], s.note),
-            ]
-        )
+        ],
     )
     return story
 
@@ -452,7 +458,6 @@ def _order(s: _Styles, doc: NoticeContent) -> list[Flowable]:
     story.append(_p(_deadline_sentence(doc.hazards), s.body))
     story.append(_p(doc.legal_consequence, s.body))
     story.append(_p(texts.appeal_sentence(doc.appeal.reconsideration_bodies, doc.appeal.court), s.body))
-    story.append(Spacer(1, 5 * mm))
     rows: list[list[Any]] = [
         [_p("安全生产监管行政执法人员（签名）：", s.cell), _p(i.name, s.cell), _p(f"证号：{i.cert_no}", s.cell)]
         for i in doc.inspectors
@@ -473,7 +478,7 @@ def _order(s: _Styles, doc: NoticeContent) -> list[Flowable]:
             ]
         )
     )
-    story.append(KeepTogether([sign, *_seal_block(s, h), _p(texts.COPIES_NOTE["order"], s.note)]))
+    _close(story, [sign, *_seal_block(s, h), _p(texts.COPIES_NOTE["order"], s.note)])
     return story
 
 
@@ -508,17 +513,15 @@ def _review(s: _Styles, doc: ReviewContent) -> list[Flowable]:
     ]
     if doc.opinion:
         story.append(_p(f"复查意见：{doc.opinion}", s.body))
-    story.append(Spacer(1, 4 * mm))
-    story.append(
-        KeepTogether(
-            [
+    _close(
+        story,
+        [
                 _signature_table(
                     s, doc.inspectors, "被复查单位负责人（签名）", doc.signature, doc.refusal, doc.reviewed_at.date()
                 ),
                 *_seal_block(s, h),
                 _p(texts.COPIES_NOTE["review"], s.note),
-            ]
-        )
+        ],
     )
     return story
 
