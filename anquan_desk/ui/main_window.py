@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
+    QTabBar,
     QTableView,
     QTabWidget,
     QTreeView,
@@ -33,7 +35,11 @@ from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import PlaceStatus, RiskColor, Sector, User
 from anquan_desk.core.services.ground import ground_tree
+from anquan_desk.core.services.inspections import drafts, open_inspection_title
 from anquan_desk.ui.ground_tree import NODE_ID_ROLE, NODE_KIND_ROLE, build_ground_model
+from anquan_desk.ui.inspection.followup import FollowUpWidget
+from anquan_desk.ui.inspection.screen import InspectionWidget
+from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 from anquan_desk.ui.place_model import PlaceTableModel
 
 NINE_SMALL_KINDS = (
@@ -113,8 +119,18 @@ class MainWindow(QMainWindow):
         right.addLayout(filters2)
         right.addWidget(self.place_view)
 
+        self.start_button = QPushButton("开始检查（Ctrl+N）")
+        self.start_button.clicked.connect(self.start_inspection_for_selected)
+        filters2.insertWidget(0, self.start_button)
+
         self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self._close_tab)
         self.tabs.addTab(places_page, "场所")
+        self.followup = FollowUpWidget(db, user)
+        self.tabs.addTab(self.followup, "跟踪复查")
+        for fixed in (0, 1):
+            self.tabs.tabBar().setTabButton(fixed, QTabBar.ButtonPosition.RightSide, None)
 
         splitter = QSplitter()
         splitter.addWidget(self.ground_view)
@@ -144,6 +160,7 @@ class MainWindow(QMainWindow):
         self.ground_view.selectionModel().selectionChanged.connect(self._ground_selected)
         self._update_count()
         self.search_edit.setFocus()
+        self.open_drafts()
 
     def _combo(self, all_label: str, values: list[str]) -> QComboBox:
         combo = QComboBox()
@@ -162,6 +179,17 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        inspect_menu = self.menuBar().addMenu("检查(&I)")
+        self.start_action = QAction("开始检查所选场所…", self)
+        self.start_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.start_action.triggered.connect(self.start_inspection_for_selected)
+        inspect_menu.addAction(self.start_action)
+        resume = QAction("打开未完成的检查", self)
+        resume.triggered.connect(self.open_drafts)
+        inspect_menu.addAction(resume)
+        follow = QAction("跟踪复查", self)
+        follow.triggered.connect(lambda: self.tabs.setCurrentWidget(self.followup))
+        inspect_menu.addAction(follow)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         about = QAction("关于", self)
         about.triggered.connect(self._about)
@@ -220,6 +248,54 @@ class MainWindow(QMainWindow):
 
     def _update_count(self) -> None:
         self.count_label.setText(f"共 {self.place_model.total} 个场所")
+
+    # --- inspections -------------------------------------------------------------------------
+
+    def selected_place_id(self) -> str | None:
+        index = self.place_view.currentIndex()
+        if not index.isValid():
+            return None
+        return self.place_model.place_id(index.row())
+
+    def start_inspection_for_selected(self) -> None:
+        place_id = self.selected_place_id()
+        if place_id is None:
+            QMessageBox.information(self, "开始检查", "请先在场所列表中选择要检查的场所。")
+            return
+        dialog = StartInspectionDialog(self.db, place_id, self.user.username, self.user.id, self)
+        if dialog.exec() == StartInspectionDialog.DialogCode.Accepted and dialog.inspection_id:
+            self.open_inspection(dialog.inspection_id)
+
+    def open_inspection(self, inspection_id: str) -> InspectionWidget:
+        for i in range(self.tabs.count()):
+            widget = self.tabs.widget(i)
+            if isinstance(widget, InspectionWidget) and widget.inspection_id == inspection_id:
+                self.tabs.setCurrentIndex(i)
+                return widget
+        widget = InspectionWidget(self.db, inspection_id, self.user.username)
+        widget.finished.connect(self._inspection_finished)
+        with self.db.reader() as session:
+            name = open_inspection_title(session, inspection_id)
+        self.tabs.addTab(widget, name)
+        self.tabs.setCurrentWidget(widget)
+        return widget
+
+    def open_drafts(self) -> None:
+        """Reopen every unfinished check, so work interrupted by a crash continues where it stopped."""
+        with self.db.reader() as session:
+            ids = [d.id for d in drafts(session, self.user.id)]
+        for inspection_id in reversed(ids):
+            self.open_inspection(inspection_id)
+        if ids:
+            self.statusBar().showMessage(f"已打开 {len(ids)} 个未完成的检查", 8000)
+
+    def _inspection_finished(self, _inspection_id: str) -> None:
+        self.followup.refresh()
+        self.refresh_ground()
+
+    def _close_tab(self, index: int) -> None:
+        if index > 1:
+            self.tabs.removeTab(index)
 
     # --- actions -----------------------------------------------------------------------------
 

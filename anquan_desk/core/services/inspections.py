@@ -421,6 +421,7 @@ class Progress:
     total: int
     answered: int
     failed: int
+    hazards: int
 
     @property
     def remaining(self) -> int:
@@ -430,8 +431,15 @@ class Progress:
 def progress(session: Session, inspection_id: str) -> Progress:
     entries = checklist_entries(session, inspection_id)
     answered = [e for e in entries if e.outcome]
+    hazards = session.scalar(select(func.count()).select_from(Hazard).where(Hazard.inspection_id == inspection_id))
     return Progress(
-        len(entries), len(answered), sum(1 for e in answered if e.outcome == ItemOutcome.FAIL.value)
+        len(entries), len(answered), sum(1 for e in answered if e.outcome == ItemOutcome.FAIL.value), int(hazards or 0)
+    )
+
+
+def answer_of(session: Session, inspection_id: str, item_id: str) -> ItemResult | None:
+    return session.scalar(
+        select(ItemResult).where(ItemResult.inspection_id == inspection_id, ItemResult.item_id == item_id)
     )
 
 
@@ -504,15 +512,23 @@ def discard_draft(session: Session, inspection_id: str, reason: str) -> None:
     record_event(session, "discard", "inspections", inspection.id, reason=reason.strip())
 
 
-def drafts(session: Session) -> list[Inspection]:
-    """Unfinished checks to resume, newest first."""
-    return list(
-        session.scalars(
-            select(Inspection)
-            .where(Inspection.status == InspectionStatus.DRAFT.value)
-            .order_by(Inspection.started_at.desc())
+def open_inspection_title(session: Session, inspection_id: str) -> str:
+    """Short tab title: 检查：<place> (草稿)."""
+    inspection = _inspection(session, inspection_id)
+    suffix = "（草稿）" if inspection.status == InspectionStatus.DRAFT.value else ""
+    return f"检查：{inspection.place.name}{suffix}"
+
+
+def drafts(session: Session, user_id: str | None = None) -> list[Inspection]:
+    """Unfinished checks to resume, newest first; with ``user_id`` only those the user takes part in."""
+    stmt = select(Inspection).where(Inspection.status == InspectionStatus.DRAFT.value)
+    if user_id is not None:
+        stmt = stmt.where(
+            Inspection.id.in_(
+                select(InspectionParticipant.inspection_id).where(InspectionParticipant.user_id == user_id)
+            )
         )
-    )
+    return list(session.scalars(stmt.order_by(Inspection.started_at.desc())))
 
 
 def amend_inspection(

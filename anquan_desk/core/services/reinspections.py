@@ -77,6 +77,42 @@ def start_reinspection(
     return reinspection
 
 
+def open_hazards_of_place(session: Session, place_id: str) -> list[Hazard]:
+    """Hazards of a place that are not closed, from finished inspections."""
+    return list(
+        session.scalars(
+            select(Hazard)
+            .join(Inspection, Inspection.id == Hazard.inspection_id)
+            .where(
+                Hazard.place_id == place_id,
+                Hazard.status != HazardStatus.CLOSED.value,
+                Inspection.status == InspectionStatus.FINISHED.value,
+            )
+            .order_by(Hazard.code)
+        )
+    )
+
+
+def resume_or_start_reinspection(
+    session: Session, *, place_id: str, inspector_ids: Sequence[str], at: datetime | None = None
+) -> Reinspection:
+    """The place's unfinished 复查 if there is one (work is never lost), else a new one over all
+    its open hazards."""
+    pending = session.scalars(
+        select(Reinspection)
+        .where(Reinspection.place_id == place_id, Reinspection.finished.is_(False))
+        .order_by(Reinspection.created_at.desc())
+    ).first()
+    if pending is not None:
+        return pending
+    hazards = open_hazards_of_place(session, place_id)
+    if not hazards:
+        raise UserInputError("该场所没有未销号的隐患。")
+    return start_reinspection(
+        session, place_id=place_id, hazard_ids=[h.id for h in hazards], inspector_ids=inspector_ids, at=at
+    )
+
+
 def _open(session: Session, reinspection_id: str) -> Reinspection:
     reinspection = session.get(Reinspection, reinspection_id)
     if reinspection is None:
