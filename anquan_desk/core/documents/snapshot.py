@@ -161,6 +161,16 @@ class InspectionRecordContent(_Plain):
     signature: Signature | None = None
     refusal: Refusal | None = None
 
+    def __post_init__(self) -> None:
+        _expect_type(self.header, "record")
+        if self.ended_at < self.started_at:
+            raise SnapshotError("ended_at", "检查结束时间早于开始时间")
+
+
+def _expect_type(header: DocumentHeader, doc_type: DocType) -> None:
+    if header.doc_type != doc_type:
+        raise SnapshotError("header.doc_type", f"应为“{doc_type}”（{DOC_TITLES[doc_type]}），得到“{header.doc_type}”")
+
 
 @dataclass(frozen=True)
 class NoticeContent(_Plain):
@@ -211,6 +221,9 @@ class ReviewContent(_Plain):
     signature: Signature | None = None
     refusal: Refusal | None = None
 
+    def __post_init__(self) -> None:
+        _expect_type(self.header, "review")
+
 
 @dataclass(frozen=True)
 class PhotoImage(_Plain):
@@ -244,6 +257,9 @@ class PhotoAppendix(_Plain):
     place: PlaceInfo
     attached_to: str
     pairs: tuple[PhotoPair, ...]
+
+    def __post_init__(self) -> None:
+        _expect_type(self.header, "photos")
 
 
 DocumentSnapshot = InspectionRecordContent | NoticeContent | ReviewContent | PhotoAppendix

@@ -62,7 +62,9 @@ from anquan_desk.core.documents.snapshot import (
     Refusal,
     ReviewContent,
     Signature,
+    check_base64,
 )
+from anquan_desk.core.errors import UserInputError
 from anquan_desk.io.pdf.fonts import BODY_CHAIN, HEI, SONG, TITLE_CHAIN, markup, register_fonts, split_runs
 
 PAGE_W, PAGE_H = A4
@@ -526,12 +528,22 @@ def _review(s: _Styles, doc: ReviewContent) -> list[Flowable]:
     return story
 
 
-def _photo(s: _Styles, photo: PhotoImage | None, box_w: float, box_h: float) -> Flowable:
+class PhotoUnreadableError(UserInputError):
+    """A photo in a snapshot cannot be decoded; nothing is written."""
+
+
+def _photo(s: _Styles, photo: PhotoImage | None, box_w: float, box_h: float, where: str) -> Flowable:
     if photo is None:
         return _p("（无照片）", s.cell_c)
-    source: Any = io.BytesIO(photo.data() or b"") if photo.data_base64 is not None else str(photo.path)
-    reader = ImageReader(source)
-    iw, ih = reader.getSize()
+    try:
+        source: Any = io.BytesIO(check_base64(photo.data_base64, where)) if photo.data_base64 is not None else str(photo.path)
+        reader = ImageReader(source)
+        iw, ih = reader.getSize()
+    except UserInputError:
+        raise
+    except Exception as exc:  # reportlab/Pillow raise many kinds for a broken or missing image
+        name = f"文件“{photo.path}”" if photo.path else "内嵌图片数据"
+        raise PhotoUnreadableError(f"照片无法读取（{where}，{name}）：{exc}") from exc
     scale = min(box_w / iw, box_h / ih)
     if isinstance(source, io.BytesIO):
         source.seek(0)
@@ -554,7 +566,10 @@ def _photos(s: _Styles, doc: PhotoAppendix) -> list[Flowable]:
         rows: list[list[Any]] = [
             [_p(f"{pair.hazard_seq}. {pair.caption}", s.cell), ""],
             [_p("整改前", s.cell_head), _p("整改后", s.cell_head)],
-            [_photo(s, pair.before, box_w, box_h), _photo(s, pair.after, box_w, box_h)],
+            [
+                _photo(s, pair.before, box_w, box_h, f"第{pair.hazard_seq}项整改前照片"),
+                _photo(s, pair.after, box_w, box_h, f"第{pair.hazard_seq}项整改后照片"),
+            ],
             [
                 _p(pair.before.caption if pair.before else "", s.cell_c),
                 _p(pair.after.caption if pair.after else "", s.cell_c),

@@ -134,3 +134,12 @@ def test_notice_sample_is_realistic() -> None:
     assert all(i.cert_no for i in notice.inspectors)
     assert notice.header.issued_at == datetime(2026, 3, 10, 11, 20)
     assert isinstance(notice.hazards[0], HazardEntry)
+
+
+def test_content_class_and_doc_type_must_agree() -> None:
+    review = samples.sample_review()
+    with pytest.raises(SnapshotError, match="应为“review”"):
+        replace(review, header=replace(review.header, doc_type="notice"))
+    record = samples.sample_record()
+    with pytest.raises(SnapshotError, match="结束时间早于开始时间"):
+        replace(record, ended_at=datetime(2026, 3, 10, 8, 0))

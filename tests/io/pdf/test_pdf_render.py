@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from pdf_samples import all_snapshots, drawn_characters, pdffonts, pdftotext, squeeze
+from pdf_samples import all_snapshots, drawn_characters, pdffonts, pdftotext, photo_jpeg, squeeze
 from pypdf import PdfReader
 
 from anquan_desk.core.documents import samples, texts
@@ -15,11 +16,13 @@ from anquan_desk.core.documents.snapshot import (
     InspectionRecordContent,
     NoticeContent,
     PhotoAppendix,
+    PhotoImage,
     Refusal,
     ReviewContent,
     snapshot_from_json,
     snapshot_to_json,
 )
+from anquan_desk.core.errors import UserInputError
 from anquan_desk.io.pdf import qr_payload, render_document, render_documents, write_document
 from anquan_desk.io.pdf.fonts import has_glyph, register_fonts
 
@@ -215,3 +218,38 @@ def test_write_document_returns_the_sha256_of_the_file(tmp_path: Path) -> None:
 def test_batch_needs_documents() -> None:
     with pytest.raises(ValueError):
         render_documents([])
+
+
+def test_photo_from_a_file_path_and_a_missing_after_photo(tmp_path: Path) -> None:
+    photo = tmp_path / "现场.jpg"
+    photo.write_bytes(photo_jpeg("#88aa66", (640, 480)))
+    base = SNAPSHOTS["photos"]
+    assert isinstance(base, PhotoAppendix)
+    pair = replace(base.pairs[0], before=PhotoImage(path=str(photo), caption="检查时"), after=None)
+    pdf = render_document(replace(base, pairs=(pair,)))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len([i for p in reader.pages for i in p.images]) == 1
+    assert "（无照片）" in squeeze(pdftotext(pdf, tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("photo", "message"),
+    [
+        (PhotoImage(data_base64="bm90IGFuIGltYWdl"), "第1项整改前照片，内嵌图片数据"),
+        (PhotoImage(data_base64="***"), "不是有效的 base64"),
+        (PhotoImage(path="/nonexistent/现场.jpg"), "文件“/nonexistent/现场.jpg”"),
+    ],
+)
+def test_unreadable_photo_fails_with_a_chinese_message(photo: PhotoImage, message: str) -> None:
+    base = SNAPSHOTS["photos"]
+    assert isinstance(base, PhotoAppendix)
+    broken = replace(base, pairs=(replace(base.pairs[0], before=photo),))
+    with pytest.raises(UserInputError, match=re.escape(message)):
+        render_document(broken)
+
+
+def test_major_hazard_is_marked(tmp_path: Path) -> None:
+    notice = SNAPSHOTS["notice"]
+    assert isinstance(notice, NoticeContent)
+    major = replace(notice, hazards=(replace(notice.hazards[0], grade="重大"), *notice.hazards[1:]))
+    assert "（重大事故隐患）" in squeeze(pdftotext(render_document(major), tmp_path))
