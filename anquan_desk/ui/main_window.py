@@ -126,6 +126,8 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.tabCloseRequested.connect(self._close_tab)
+        # The grid tree belongs to the place list; other screens get the full width.
+        self.tabs.currentChanged.connect(lambda index: self.ground_view.setVisible(index == 0))
         self.tabs.addTab(places_page, "场所")
         self.followup = FollowUpWidget(db, user)
         self.tabs.addTab(self.followup, "跟踪复查")

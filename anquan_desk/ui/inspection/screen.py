@@ -253,7 +253,7 @@ class InspectionWidget(QWidget):
         grade = QComboBox()
         grade.addItems([g.value for g in HazardGrade])
         basis = QPlainTextEdit()
-        basis.setMaximumHeight(48)
+        basis.setMaximumHeight(64)
         requirement = QPlainTextEdit()
         requirement.setMaximumHeight(48)
         immediate = QCheckBox("立即整改")
@@ -294,6 +294,7 @@ class InspectionWidget(QWidget):
         for date_edit in (deadline, fl_deadline):
             date_edit.dateChanged.connect(self._schedule_save)
         grade.currentIndexChanged.connect(self._grade_changed)
+        immediate.toggled.connect(lambda on: deadline.setEnabled(not on))
         immediate.toggled.connect(self._schedule_save)
         supervised.toggled.connect(self._schedule_save)
         return result
@@ -311,6 +312,7 @@ class InspectionWidget(QWidget):
             self.read_only = inspection.status != InspectionStatus.DRAFT.value
             people = "、".join(f"{p.name}（{p.cert_no}）" if p.cert_no else p.name for p in inspection.participants)
             started = to_local(inspection.started_at).strftime("%Y-%m-%d %H:%M")
+            self._start_day = to_local(inspection.started_at).date()
             state = "" if not self.read_only else f"　【{inspection.status}，只读】"
             self.header.setText(
                 f"<b>{inspection.place.name}</b>　{inspection.place.address}<br>"
@@ -485,7 +487,8 @@ class InspectionWidget(QWidget):
             f.requirement.setPlainText(hazard.requirement)
             start = hazard.deadline or date.today()
             f.deadline.setDate(QDate(start.year, start.month, start.day))
-            f.immediate.setChecked(hazard.deadline is None)
+            # 立即整改: due the day of the check itself.
+            f.immediate.setChecked(hazard.deadline is None or hazard.deadline == self._start_day)
             f.rectifier.setText(hazard.rectifier)
             f.fl_responsibility.setText(hazard.fl_responsibility)
             f.fl_measures.setText(hazard.fl_measures)
@@ -497,6 +500,7 @@ class InspectionWidget(QWidget):
             f.five_box.setVisible(hazard.grade == HazardGrade.MAJOR.value)
         for widget in f.box.findChildren(QWidget):
             widget.setEnabled(not self.read_only)
+        f.deadline.setEnabled(not self.read_only and not f.immediate.isChecked())
         self._loading = False
 
     def _grade_changed(self) -> None:
@@ -523,7 +527,7 @@ class InspectionWidget(QWidget):
             "grade": f.grade.currentText(),
             "basis": f.basis.toPlainText(),
             "requirement": f.requirement.toPlainText(),
-            "deadline": None if f.immediate.isChecked() else f.deadline.date().toPython(),
+            "deadline": self._start_day if f.immediate.isChecked() else f.deadline.date().toPython(),
             "rectifier": f.rectifier.text(),
             "fl_responsibility": f.fl_responsibility.text() if major else "",
             "fl_measures": f.fl_measures.text() if major else "",
