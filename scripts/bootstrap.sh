@@ -13,7 +13,7 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 
 DEB_PACKAGES="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0 \
 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 \
-fonts-noto-cjk poppler-utils poppler-data xvfb xauth python3-venv"
+fonts-noto-cjk fonts-dejavu-core poppler-utils poppler-data xvfb xauth python3-venv"
 
 install_debian_packages() {
     [ "$(id -u)" = "0" ] || return 0
