@@ -41,6 +41,7 @@ from anquan_desk.ui.inspection.followup import FollowUpWidget
 from anquan_desk.ui.inspection.screen import InspectionWidget
 from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 from anquan_desk.ui.place_model import PlaceTableModel
+from anquan_desk.ui.plan_dialog import add_plan_menu
 
 NINE_SMALL_KINDS = (
     "小学校或幼儿园",
@@ -192,6 +193,7 @@ class MainWindow(QMainWindow):
         follow = QAction("跟踪复查", self)
         follow.triggered.connect(lambda: self.tabs.setCurrentWidget(self.followup))
         inspect_menu.addAction(follow)
+        add_plan_menu(self, self.db, self.user)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         about = QAction("关于", self)
         about.triggered.connect(self._about)
@@ -249,7 +251,7 @@ class MainWindow(QMainWindow):
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count_label.setText(f"共 {self.place_model.total} 个场所")
+        self.count_label.setText(self.place_model.total_text())
 
     # --- inspections -------------------------------------------------------------------------
 

@@ -1,0 +1,755 @@
+"""Plan screens: import the district's work plan as the township's programme, 双随机 draws, and
+the grid work sheet.
+
+* :class:`PlanImportDialog` — pick a plan file and review it tab by tab (概况; the sectors found,
+  each with its evidence sentences and a checkbox; the checklists per ticked sector, flagged where
+  the township has to add one; the special-check calendar; the monthly task list per grid), then
+  accept: the programme is stored as the township's current plan.
+* :class:`DrawDialog` — choose the set of places, the count, the inspectors and 回避 pairs; the
+  seed is shown before drawing; draw, then print the record (PDF) or save it as JSON.
+* :class:`WorksheetDialog` — choose a grid and a day, write the work sheet PDF.
+* :func:`add_plan_menu` — the "计划" menu of the main window.
+
+Everything here is quick (milliseconds on the demo township), so it runs on the UI thread. The
+dialogs hold no business rule: they call :mod:`anquan_desk.core.plans` and
+:mod:`anquan_desk.io.pdf.worksheet`.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, timedelta
+from pathlib import Path
+
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy import select
+
+from anquan_desk.core.db import Database
+from anquan_desk.core.errors import AnquanError
+from anquan_desk.core.models import Grid, PlaceSector, RiskColor, User, Village
+from anquan_desk.core.plans.draws import (
+    DrawScope,
+    InspectorCandidate,
+    PlaceCandidate,
+    StoredDraw,
+    candidate_inspectors,
+    candidate_places,
+    make_draw,
+)
+from anquan_desk.core.plans.parse import PlanSummary, parse_plan
+from anquan_desk.core.plans.programme import Programme, build_programme, load_programme, save_programme
+from anquan_desk.core.plans.tasks import monthly_tasks
+from anquan_desk.core.plans.worksheet import grid_worksheet
+from anquan_desk.core.services.ground import current_township
+from anquan_desk.io.pdf.worksheet import RISK_COLOURS, render_draw_record, render_worksheet
+from anquan_desk.io.plan_text import SUPPORTED_SUFFIXES, PlanReadError, read_plan_text
+
+FLAG_COLOUR = QColor("#C62828")
+
+
+def _grids(db: Database) -> list[tuple[str, str]]:
+    """(grid id, "村 网格") in village and grid order."""
+    with db.reader() as s:
+        rows = s.execute(
+            select(Grid.id, Grid.name, Village.name)
+            .join(Village, Grid.village_id == Village.id)
+            .order_by(Village.sort_order, Village.name, Grid.sort_order, Grid.name)
+        ).tuples()
+        return [(gid, name if name.startswith(village) else f"{village} {name}") for gid, name, village in rows]
+
+
+def _colour_brush(colour: str) -> QBrush:
+    return QBrush(QColor(RISK_COLOURS.get(colour, "#000000")))
+
+
+# --------------------------------------------------------------------------- plan import
+
+
+class PlanImportDialog(QDialog):
+    """Review a district work plan and accept it as the township's programme.
+
+    After ``accept()`` the stored programme is in :attr:`programme`.
+    """
+
+    def __init__(self, db: Database, user: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.user = user
+        self.summary: PlanSummary | None = None
+        self.programme: Programme | None = None
+        self.setWindowTitle("导入工作方案")
+        self.resize(1100, 700)
+
+        self.path_edit = QLineEdit()
+        self.path_edit.setReadOnly(True)
+        self.path_edit.setPlaceholderText("选择区县下发的工作要点 / 实施方案（.txt、.docx、.pdf）")
+        browse = QPushButton("选择文件…")
+        browse.clicked.connect(self.choose_file)
+        top = QHBoxLayout()
+        top.addWidget(QLabel("计划文件："))
+        top.addWidget(self.path_edit, 1)
+        top.addWidget(browse)
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet("color: #C62828;")
+        self.error_label.setWordWrap(True)
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._overview_page(), "1 概况")
+        self.tabs.addTab(self._sector_page(), "2 行业领域")
+        self.tabs.addTab(self._checklist_page(), "3 检查表")
+        self.tabs.addTab(self._calendar_page(), "4 重点时段")
+        self.tabs.addTab(self._tasks_page(), "5 月度任务")
+        self.tabs.setEnabled(False)
+
+        self.buttons = QDialogButtonBox()
+        self.accept_button = self.buttons.addButton("接受并保存为本乡镇检查计划", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
+        self.accept_button.setEnabled(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.buttons)
+
+    # --- pages -------------------------------------------------------------------------------
+
+    def _overview_page(self) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.title_label = QLabel()
+        self.title_label.setWordWrap(True)
+        self.issuer_label = QLabel()
+        self.year_spin = QSpinBox()
+        self.year_spin.setRange(1901, 2099)
+        self.year_spin.setValue(date.today().year)
+        self.year_spin.valueChanged.connect(self._refresh_derived)
+        self.year_note = QLabel()
+        self.periods_label = QLabel()
+        self.periods_label.setWordWrap(True)
+        self.duties_list = QListWidget()
+        self.duties_list.setWordWrap(True)
+        form.addRow("标题：", self.title_label)
+        form.addRow("发文单位：", self.issuer_label)
+        year_row = QHBoxLayout()
+        year_row.addWidget(self.year_spin)
+        year_row.addWidget(self.year_note, 1)
+        form.addRow("计划年度：", year_row)
+        form.addRow("重点时段：", self.periods_label)
+        form.addRow("常态化工作：", self.duties_list)
+        return page
+
+    def _sector_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(QLabel("计划中找到的行业领域（展开可看原文依据）。取消勾选的领域不纳入本乡镇检查计划。"))
+        self.sector_tree = QTreeWidget()
+        self.sector_tree.setHeaderLabels(["行业领域 / 原文依据", "依据条数", "内置检查表"])
+        self.sector_tree.setWordWrap(True)
+        self.sector_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.sector_tree.header().setStretchLastSection(False)
+        self.sector_tree.itemChanged.connect(self._sector_toggled)
+        buttons = QHBoxLayout()
+        all_on = QPushButton("全选")
+        all_on.clicked.connect(lambda: self._tick_all(True))
+        all_off = QPushButton("全不选")
+        all_off.clicked.connect(lambda: self._tick_all(False))
+        buttons.addWidget(all_on)
+        buttons.addWidget(all_off)
+        buttons.addStretch(1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.sector_tree, 1)
+        return page
+
+    def _checklist_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.checklist_note = QLabel()
+        self.checklist_note.setWordWrap(True)
+        self.checklist_tree = QTreeWidget()
+        self.checklist_tree.setHeaderLabels(["行业领域 / 检查表", "编号"])
+        self.checklist_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.checklist_tree.header().setStretchLastSection(False)
+        layout.addWidget(self.checklist_note)
+        layout.addWidget(self.checklist_tree, 1)
+        return page
+
+    def _calendar_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        self.calendar_table = QTableWidget(0, 4)
+        self.calendar_table.setHorizontalHeaderLabels(["重点时段", "节日", "专项检查开始", "专项检查结束"])
+        self.calendar_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.calendar_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.calendar_table.verticalHeader().setVisible(False)
+        self.undated_label = QLabel()
+        layout.addWidget(self.calendar_table, 1)
+        layout.addWidget(self.undated_label)
+        return page
+
+    def _tasks_page(self) -> QWidget:
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        row = QHBoxLayout()
+        self.month_combo = QComboBox()
+        for month in range(1, 13):
+            self.month_combo.addItem(f"{month} 月", month)
+        self.month_combo.setCurrentIndex(date.today().month - 1)
+        self.month_combo.currentIndexChanged.connect(self._refresh_tasks)
+        self.tasks_summary = QLabel()
+        self.tasks_summary.setWordWrap(True)
+        row.addWidget(QLabel("月份："))
+        row.addWidget(self.month_combo)
+        row.addWidget(self.tasks_summary, 1)
+        self.task_tree = QTreeWidget()
+        self.task_tree.setHeaderLabels(["网格 / 场所", "风险", "上次检查", "任务", "应复查隐患"])
+        self.task_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.task_tree.header().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        layout.addLayout(row)
+        layout.addWidget(self.task_tree, 1)
+        return page
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def choose_file(self) -> None:
+        patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
+        path, _ = QFileDialog.getOpenFileName(self, "选择工作方案", "", f"工作方案 ({patterns});;所有文件 (*)")
+        if path:
+            self.load_file(Path(path))
+
+    def load_file(self, path: Path) -> bool:
+        """Read and analyse ``path``; on failure the message is shown and nothing changes."""
+        try:
+            text = read_plan_text(path)
+        except PlanReadError as exc:
+            self.error_label.setText(str(exc))
+            return False
+        self.error_label.clear()
+        self.path_edit.setText(str(path))
+        self.load_summary(parse_plan(text))
+        return True
+
+    def load_summary(self, summary: PlanSummary) -> None:
+        self.summary = summary
+        self.title_label.setText(summary.title or "（未识别）")
+        self.issuer_label.setText(summary.issuer or "（未注明）")
+        self.year_spin.blockSignals(True)
+        self.year_spin.setValue(summary.year or date.today().year)
+        self.year_spin.blockSignals(False)
+        self.year_note.setText("" if summary.year else "计划中未注明年度，请核对")
+        self.periods_label.setText("、".join(summary.periods) or "（未提及）")
+        self.duties_list.clear()
+        for duty in summary.duties:
+            self.duties_list.addItem(f"【{duty.frequency}】{duty.text}")
+
+        self.sector_tree.blockSignals(True)
+        self.sector_tree.clear()
+        built_in = {s.sector: s for s in build_programme(summary, year=self.year_spin.value()).sectors}
+        for finding in summary.sectors:
+            plan = built_in[finding.sector]
+            item = QTreeWidgetItem([finding.sector, str(len(finding.evidence)),
+                                    f"{len(plan.checklists)} 张" if plan.checklists else plan.note])
+            item.setData(0, Qt.ItemDataRole.UserRole, finding.sector)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(0, Qt.CheckState.Checked)
+            if plan.needs_checklist:
+                item.setForeground(2, QBrush(FLAG_COLOUR))
+            for sentence in finding.evidence:
+                child = QTreeWidgetItem([sentence])
+                child.setToolTip(0, sentence)
+                item.addChild(child)
+            self.sector_tree.addTopLevelItem(item)
+        self.sector_tree.blockSignals(False)
+        self.tabs.setEnabled(True)
+        self._refresh_derived()
+
+    # --- state -------------------------------------------------------------------------------
+
+    def sector_item(self, sector: str) -> QTreeWidgetItem:
+        for i in range(self.sector_tree.topLevelItemCount()):
+            item = self.sector_tree.topLevelItem(i)
+            if item.data(0, Qt.ItemDataRole.UserRole) == sector:
+                return item
+        raise KeyError(sector)
+
+    def checked_sectors(self) -> list[str]:
+        out = []
+        for i in range(self.sector_tree.topLevelItemCount()):
+            item = self.sector_tree.topLevelItem(i)
+            if item.checkState(0) == Qt.CheckState.Checked:
+                out.append(str(item.data(0, Qt.ItemDataRole.UserRole)))
+        return out
+
+    def _tick_all(self, on: bool) -> None:
+        self.sector_tree.blockSignals(True)
+        state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+        for i in range(self.sector_tree.topLevelItemCount()):
+            self.sector_tree.topLevelItem(i).setCheckState(0, state)
+        self.sector_tree.blockSignals(False)
+        self._refresh_derived()
+
+    def _sector_toggled(self, item: QTreeWidgetItem, column: int) -> None:
+        if column == 0 and item.parent() is None:
+            self._refresh_derived()
+
+    def pending_programme(self) -> Programme | None:
+        if self.summary is None:
+            return None
+        return build_programme(self.summary, sectors=self.checked_sectors(), year=self.year_spin.value())
+
+    def _refresh_derived(self) -> None:
+        programme = self.pending_programme()
+        if programme is None:
+            return
+        # Checklists per accepted sector.
+        self.checklist_tree.clear()
+        flagged = [s.sector for s in programme.sectors if s.needs_checklist]
+        for plan in programme.sectors:
+            top = QTreeWidgetItem([plan.sector, ""])
+            if plan.needs_checklist:
+                child = QTreeWidgetItem([plan.note, ""])
+                child.setForeground(0, QBrush(FLAG_COLOUR))
+                top.setForeground(0, QBrush(FLAG_COLOUR))
+                top.addChild(child)
+            for ref in plan.checklists:
+                top.addChild(QTreeWidgetItem([ref.name, ref.code]))
+            self.checklist_tree.addTopLevelItem(top)
+        self.checklist_tree.expandAll()
+        self.checklist_note.setText(
+            f"纳入计划的行业领域 {len(programme.sectors)} 个；其中 {len(flagged)} 个没有内置检查表，"
+            f"需乡镇自行添加：{'、'.join(flagged)}" if flagged else
+            f"纳入计划的行业领域 {len(programme.sectors)} 个，均有内置检查表。"
+        )
+        # Calendar.
+        self.calendar_table.setRowCount(len(programme.calendar))
+        for row, window in enumerate(programme.calendar):
+            anchor = window.anchor.isoformat() if window.anchor else "（时段）"
+            for col, text in enumerate((window.name, anchor, window.start.isoformat(), window.end.isoformat())):
+                self.calendar_table.setItem(row, col, QTableWidgetItem(text))
+        self.undated_label.setText(
+            "无固定日期、按实际安排：" + "、".join(programme.undated_periods) if programme.undated_periods else ""
+        )
+        self.accept_button.setEnabled(bool(programme.sectors))
+        self._refresh_tasks()
+
+    def _refresh_tasks(self) -> None:
+        programme = self.pending_programme()
+        if programme is None:
+            return
+        month = int(self.month_combo.currentData())
+        try:
+            with self.db.reader() as s:
+                tasks = monthly_tasks(s, programme.year, month, plan_sectors=programme.sector_names,
+                                      periods=programme.periods)
+        except AnquanError as exc:
+            self.tasks_summary.setText(str(exc))
+            return
+        self.task_tree.clear()
+        for grid in tasks.grids:
+            top = QTreeWidgetItem([f"{grid.label}（{len(grid.places)} 处）"])
+            for p in grid.places:
+                hazards = "；".join(
+                    f"{h.description}（{h.deadline.isoformat() if h.deadline else '立即整改'}）" for h in p.hazards
+                )
+                child = QTreeWidgetItem(
+                    [
+                        ("★ " if p.priority else "") + p.name,
+                        p.risk_color,
+                        p.last_inspected.isoformat() if p.last_inspected else "从未检查",
+                        "、".join(p.reasons),
+                        hazards,
+                    ]
+                )
+                child.setForeground(1, _colour_brush(p.risk_color))
+                top.addChild(child)
+            self.task_tree.addTopLevelItem(top)
+        periods = "；".join(f"{w.name} {w.start:%m-%d}至{w.end:%m-%d}" for w in tasks.periods)
+        self.tasks_summary.setText(
+            f"{programme.year} 年 {month} 月：{len(tasks.grids)} 个网格共 {tasks.place_count} 处场所应检查"
+            + (f"；重点时段：{periods}" if periods else "")
+            + "（★ 为计划重点领域）"
+        )
+
+    # --- accept ------------------------------------------------------------------------------
+
+    def accept(self) -> None:
+        programme = self.pending_programme()
+        if programme is None or not programme.sectors:
+            self.error_label.setText("请先选择计划文件，并至少勾选一个行业领域")
+            return
+        try:
+            with self.db.session(self.user.username) as s:
+                save_programme(s, programme)
+        except AnquanError as exc:
+            self.error_label.setText(str(exc))
+            return
+        self.programme = programme
+        super().accept()
+
+
+# --------------------------------------------------------------------------- 双随机
+
+
+class DrawDialog(QDialog):
+    """Set up, make and print a 双随机 draw. The last draw is in :attr:`draw`."""
+
+    def __init__(self, db: Database, user: User, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.user = user
+        self.draw: StoredDraw | None = None
+        self.pool: list[PlaceCandidate] = []
+        self.exclusions: list[tuple[str, str]] = []
+        self.setWindowTitle("双随机抽查")
+        self.resize(1000, 680)
+
+        with db.reader() as s:
+            sectors = list(s.scalars(select(PlaceSector.sector).distinct().order_by(PlaceSector.sector)))
+            programme = load_programme(s)
+            self.inspectors: list[InspectorCandidate] = candidate_inspectors(s)
+        if programme is not None:  # the plan's sectors first
+            sectors = [x for x in programme.sector_names if x in sectors] + [
+                x for x in sectors if x not in programme.sector_names
+            ]
+        self.sector_combo = QComboBox()
+        self.sector_combo.addItem("全部行业", None)
+        for sector in sectors:
+            self.sector_combo.addItem(sector, sector)
+        self.grid_combo = QComboBox()
+        self.grid_combo.addItem("全部网格", None)
+        for gid, label in _grids(db):
+            self.grid_combo.addItem(label, gid)
+        self.risk_combo = QComboBox()
+        self.risk_combo.addItem("全部风险等级", None)
+        for colour in RiskColor:
+            self.risk_combo.addItem(colour.value, colour.value)
+        self.pool_label = QLabel()
+        self.count_spin = QSpinBox()
+        self.count_spin.setRange(1, 1)
+        self.seed_edit = QLineEdit(f"{secrets.randbelow(10**8):08d}")
+        self.seed_edit.setToolTip("抽取前公布的随机种子；用同一种子和同一候选名单可原样复现抽取结果")
+
+        self.inspector_list = QListWidget()
+        for person in self.inspectors:
+            item = QListWidgetItem(f"{person.name}（{person.cert_no}）")
+            item.setData(Qt.ItemDataRole.UserRole, person.cert_no)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.inspector_list.addItem(item)
+
+        self.ex_inspector = QComboBox()
+        for person in self.inspectors:
+            self.ex_inspector.addItem(f"{person.name}（{person.cert_no}）", person.cert_no)
+        self.ex_place = QComboBox()
+        self.ex_place.setEditable(True)
+        self.ex_place.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        add_ex = QPushButton("添加回避")
+        add_ex.clicked.connect(self.add_exclusion_from_form)
+        self.ex_list = QListWidget()
+        remove_ex = QPushButton("删除所选回避")
+        remove_ex.clicked.connect(self._remove_exclusion)
+
+        self.draw_button = QPushButton("抽取")
+        self.draw_button.clicked.connect(self.make)
+        self.print_button = QPushButton("打印抽取记录（PDF）…")
+        self.print_button.setEnabled(False)
+        self.print_button.clicked.connect(lambda: self.print_record())
+        self.json_button = QPushButton("另存记录 JSON…")
+        self.json_button.setEnabled(False)
+        self.json_button.clicked.connect(lambda: self.save_json())
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.result_table = QTableWidget(0, 3)
+        self.result_table.setHorizontalHeaderLabels(["抽中场所", "所属网格", "检查组"])
+        self.result_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.result_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.result_table.verticalHeader().setVisible(False)
+
+        scope = QGridLayout()
+        scope.addWidget(QLabel("行业领域："), 0, 0)
+        scope.addWidget(self.sector_combo, 0, 1)
+        scope.addWidget(QLabel("网格："), 0, 2)
+        scope.addWidget(self.grid_combo, 0, 3)
+        scope.addWidget(QLabel("风险等级："), 0, 4)
+        scope.addWidget(self.risk_combo, 0, 5)
+        scope.addWidget(self.pool_label, 1, 0, 1, 2)
+        scope.addWidget(QLabel("抽取数量："), 1, 2)
+        scope.addWidget(self.count_spin, 1, 3)
+        scope.addWidget(QLabel("随机种子："), 1, 4)
+        scope.addWidget(self.seed_edit, 1, 5)
+
+        people = QVBoxLayout()
+        people.addWidget(QLabel("参加抽取的执法人员："))
+        people.addWidget(self.inspector_list, 1)
+        ex = QVBoxLayout()
+        ex.addWidget(QLabel("回避（该人员不得检查该场所）："))
+        ex_form = QHBoxLayout()
+        ex_form.addWidget(self.ex_inspector)
+        ex_form.addWidget(self.ex_place, 1)
+        ex_form.addWidget(add_ex)
+        ex.addLayout(ex_form)
+        ex.addWidget(self.ex_list, 1)
+        ex.addWidget(remove_ex)
+        middle = QHBoxLayout()
+        middle.addLayout(people, 1)
+        middle.addLayout(ex, 2)
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.draw_button)
+        actions.addWidget(self.print_button)
+        actions.addWidget(self.json_button)
+        actions.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        close.button(QDialogButtonBox.StandardButton.Close).setText("关闭")
+        actions.addWidget(close)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(scope)
+        layout.addLayout(middle, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.result_table, 2)
+        layout.addLayout(actions)
+
+        for combo in (self.sector_combo, self.grid_combo, self.risk_combo):
+            combo.currentIndexChanged.connect(self.refresh_pool)
+        self.refresh_pool()
+
+    def scope(self) -> DrawScope:
+        return DrawScope(
+            sector=self.sector_combo.currentData(),
+            grid_id=self.grid_combo.currentData(),
+            risk_color=self.risk_combo.currentData(),
+        )
+
+    def refresh_pool(self) -> None:
+        with self.db.reader() as s:
+            self.pool = candidate_places(s, self.scope())
+        self.pool_label.setText(f"候选场所：{len(self.pool)} 处")
+        self.count_spin.setRange(1, max(1, len(self.pool)))
+        self.ex_place.clear()
+        for place in self.pool:
+            self.ex_place.addItem(f"{place.name}（{place.grid}）", place.id)
+        ids = {p.id for p in self.pool}
+        self.exclusions = [e for e in self.exclusions if e[1] in ids]
+        self._show_exclusions()
+
+    def add_exclusion(self, cert_no: str, place_id: str) -> None:
+        pair = (cert_no, place_id)
+        if pair not in self.exclusions:
+            self.exclusions.append(pair)
+        self._show_exclusions()
+
+    def add_exclusion_from_form(self) -> None:
+        cert = self.ex_inspector.currentData()
+        index = self.ex_place.findText(self.ex_place.currentText())
+        if cert is None or index < 0:
+            self.message.setText("请选择回避的人员和场所")
+            return
+        self.add_exclusion(str(cert), str(self.ex_place.itemData(index)))
+
+    def _remove_exclusion(self) -> None:
+        row = self.ex_list.currentRow()
+        if 0 <= row < len(self.exclusions):
+            del self.exclusions[row]
+            self._show_exclusions()
+
+    def _show_exclusions(self) -> None:
+        names = {p.id: p.name for p in self.pool}
+        people = {p.cert_no: p.name for p in self.inspectors}
+        self.ex_list.clear()
+        for cert, place in self.exclusions:
+            self.ex_list.addItem(f"{people.get(cert, cert)}（{cert}） 回避 {names.get(place, place)}")
+
+    def checked_inspectors(self) -> list[str]:
+        out = []
+        for i in range(self.inspector_list.count()):
+            item = self.inspector_list.item(i)
+            if item.checkState() == Qt.CheckState.Checked:
+                out.append(str(item.data(Qt.ItemDataRole.UserRole)))
+        return out
+
+    def make(self) -> bool:
+        """Draw with the current settings; the record is stored and shown."""
+        try:
+            with self.db.session(self.user.username) as s:
+                draw = make_draw(
+                    s,
+                    scope=self.scope(),
+                    count=self.count_spin.value(),
+                    drawn_by=self.user.name,
+                    inspectors=self.checked_inspectors(),
+                    exclusions=self.exclusions,
+                    seed=self.seed_edit.text().strip() or None,
+                )
+        except AnquanError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.draw = draw
+        record = draw.record
+        self.result_table.setRowCount(len(record.assignments))
+        for row, a in enumerate(record.assignments):
+            place = draw.places.get(a.place)
+            texts = (place.name if place else a.place, place.grid if place else "",
+                     "、".join(draw.inspector_label(c) for c in a.inspectors))
+            for col, text in enumerate(texts):
+                self.result_table.setItem(row, col, QTableWidgetItem(text))
+        self.message.setText(
+            f"已抽取并保存：种子 {record.seed}，输入摘要 {record.input_digest[:16]}…，"
+            f"从 {len(record.places)} 处中抽取 {record.count} 处。"
+        )
+        self.print_button.setEnabled(True)
+        self.json_button.setEnabled(True)
+        return True
+
+    def print_record(self, path: Path | None = None) -> Path | None:
+        if self.draw is None:
+            return None
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "保存抽取记录", f"双随机抽取记录-{self.draw.record.seed}.pdf", "PDF 文件 (*.pdf)"
+            )
+            if not name:
+                return None
+            path = Path(name)
+        with self.db.reader() as s:
+            township = current_township(s)
+        try:
+            path.write_bytes(render_draw_record(self.draw, township=township.name if township else ""))
+        except OSError as exc:
+            QMessageBox.warning(self, "保存失败", f"无法写入“{path}”（{exc.strerror or exc}）")
+            return None
+        self.message.setText(f"抽取记录已保存：{path}")
+        return path
+
+    def save_json(self, path: Path | None = None) -> Path | None:
+        if self.draw is None:
+            return None
+        if path is None:
+            name, _ = QFileDialog.getSaveFileName(
+                self, "另存抽取记录", f"双随机抽取记录-{self.draw.record.seed}.json", "JSON 文件 (*.json)"
+            )
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            path.write_text(self.draw.record.to_json() + "\n", encoding="utf-8")
+        except OSError as exc:
+            QMessageBox.warning(self, "保存失败", f"无法写入“{path}”（{exc.strerror or exc}）")
+            return None
+        return path
+
+
+# --------------------------------------------------------------------------- work sheet
+
+
+class WorksheetDialog(QDialog):
+    """Choose a grid and a day; write the grid's work sheet as PDF."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None, grid_id: str | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.setWindowTitle("打印网格巡查单")
+        self.grid_combo = QComboBox()
+        for gid, label in _grids(db):
+            self.grid_combo.addItem(label, gid)
+        if grid_id is not None:
+            self.grid_combo.setCurrentIndex(max(0, self.grid_combo.findData(grid_id)))
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy-MM-dd")
+        tomorrow = date.today() + timedelta(days=1)
+        self.date_edit.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        buttons = QDialogButtonBox()
+        save = buttons.addButton("生成 PDF…", QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
+        save.clicked.connect(lambda: self.write())
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("网格：", self.grid_combo)
+        form.addRow("巡查日期：", self.date_edit)
+        form.addRow(self.message)
+        form.addRow(buttons)
+
+    def day(self) -> date:
+        d = self.date_edit.date()
+        return date(d.year(), d.month(), d.day())
+
+    def write(self, path: Path | None = None) -> Path | None:
+        grid_id = self.grid_combo.currentData()
+        if grid_id is None:
+            self.message.setText("还没有网格")
+            return None
+        if path is None:
+            suggested = f"{self.grid_combo.currentText().replace(' ', '')}-巡查单-{self.day():%Y%m%d}.pdf"
+            name, _ = QFileDialog.getSaveFileName(self, "保存巡查单", suggested, "PDF 文件 (*.pdf)")
+            if not name:
+                return None
+            path = Path(name)
+        try:
+            with self.db.reader() as s:
+                sheet = grid_worksheet(s, str(grid_id), self.day())
+            path.write_bytes(render_worksheet(sheet))
+        except (AnquanError, OSError) as exc:
+            self.message.setText(f"生成失败：{exc}")
+            return None
+        self.message.setText(f"已生成 {sheet.title}（{len(sheet.rows)} 处场所）：{path}")
+        return path
+
+
+# --------------------------------------------------------------------------- menu
+
+
+def add_plan_menu(window: QMainWindow, db: Database, user: User) -> QMenu:
+    """Add the "计划" menu to ``window``'s menu bar."""
+    menu = window.menuBar().addMenu("计划(&P)")
+
+    def open_import() -> None:
+        dialog = PlanImportDialog(db, user, window)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.programme is not None:
+            window.statusBar().showMessage(f"已保存 {dialog.programme.year} 年检查计划", 5000)
+
+    def open_draw() -> None:
+        DrawDialog(db, user, window).exec()
+
+    def open_sheet() -> None:
+        WorksheetDialog(db, window).exec()
+
+    for text, slot in (("导入工作方案…", open_import), ("双随机抽查…", open_draw), ("打印网格巡查单…", open_sheet)):
+        action = QAction(text, window)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+    return menu
