@@ -3,6 +3,24 @@
 Each place keeps a ``search_text`` haystack: the fields themselves plus the pinyin of the
 Chinese ones, in full (``xiaoguan``) and as initials (``hgl`` for 红光路). It is rebuilt by a
 mapper hook whenever a place is written, so no service has to remember it.
+
+On SQLite, migration 0002 adds the search index (kept current by triggers, so bulk inserts
+outside the ORM are covered):
+
+* ``place_search``: (stable integer id, place id, haystack), one compact row per place;
+* ``place_search_fts``: an FTS5 table with the trigram tokenizer over ``place_search``.
+
+``place_match_clause`` turns a typed query into a WHERE clause on ``Place.id``:
+
+* 3 characters or more → FTS5 ``MATCH`` of the quoted query (a substring match: the trigram
+  tokenizer indexes every 3-character window, Chinese included);
+* 1–2 characters → ``instr`` over the compact ``place_search`` table (a scan of ~50,000 short
+  rows, much cheaper than scanning ``places``; trigrams cannot answer shorter queries);
+* any other database (PostgreSQL) → ``LIKE '%q%'`` on ``places.search_text``.
+
+The index tables are declared in ``Base.metadata`` below (shadow tables included) only so that
+the schema comparison in ``tests/core/test_migrations.py`` sees exactly what the migrations
+build; they are created by migration 0002, never by ``create_all``.
 """
 
 from __future__ import annotations
@@ -10,11 +28,77 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    bindparam,
+    event,
+    false,
+    func,
+    select,
+    text,
+)
+from sqlalchemy.orm import Session
 
-from anquan_desk.core.models import Place
+from anquan_desk.core.models import Base, Place
+
+__all__ = [
+    "DENSE_HITS",
+    "FTS_MIN_CHARS",
+    "build_search_text",
+    "count_matches",
+    "install_place_hooks",
+    "normalize_query",
+    "pinyin_forms",
+    "place_match_clause",
+    "rebuild_search_index",
+    "search_index_ok",
+]
 
 _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ebef]+")
+
+#: Queries this long or longer use the FTS5 trigram index.
+FTS_MIN_CHARS = 3
+
+# --- the index tables (created by migration 0002 on SQLite) -----------------------------------
+
+_SQLITE_ONLY = {"sqlite_only": True, "derived": True}
+
+place_search = Table(
+    "place_search",
+    Base.metadata,
+    Column("id", Integer, nullable=False),
+    Column("place_id", String(36), nullable=False),
+    Column("haystack", Text, nullable=False),
+    PrimaryKeyConstraint("id", name="pk_place_search"),
+    Index("ix_place_search_place_id", "place_id", unique=True),
+    info=_SQLITE_ONLY,
+)
+place_search_fts = Table("place_search_fts", Base.metadata, Column("haystack"), info=_SQLITE_ONLY)
+# FTS5's own shadow tables (external content and columnsize=0: no _content, no _docsize).
+Table(
+    "place_search_fts_data", Base.metadata,
+    Column("id", Integer, primary_key=True, nullable=True), Column("block"), info=_SQLITE_ONLY,
+)
+Table(
+    "place_search_fts_idx", Base.metadata,
+    Column("segid", primary_key=True, nullable=False), Column("term", primary_key=True, nullable=False),
+    Column("pgno"), info=_SQLITE_ONLY,
+)
+Table(
+    "place_search_fts_config", Base.metadata,
+    Column("k", primary_key=True, nullable=False), Column("v"), info=_SQLITE_ONLY,
+)
+
+
+# --- haystack -------------------------------------------------------------------------------
 
 
 def pinyin_forms(text: str) -> tuple[str, str]:
@@ -44,6 +128,109 @@ def build_search_text(
 
 def normalize_query(query: str) -> str:
     return re.sub(r"\s+", "", query).lower()
+
+
+# --- matching -------------------------------------------------------------------------------
+
+
+def _fts_phrase(q: str) -> str:
+    """The query as one FTS5 string (a phrase: every trigram in order, i.e. a substring)."""
+    return '"' + q.replace('"', '""') + '"'
+
+
+def _like_pattern(q: str) -> str:
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+#: Above this many hits (10% of 50,000 places) a query counts as "dense" (see ``place_match_clause``).
+DENSE_HITS = 5000
+
+
+def _index_hits(session: Session, q: str, limit: int) -> list[str]:
+    """Up to ``limit`` ids of places whose haystack contains ``q``, from the SQLite index."""
+    if len(q) >= FTS_MIN_CHARS:
+        where: ColumnElement[bool] = place_search.c.id.in_(
+            select(text("rowid"))
+            .select_from(place_search_fts)
+            .where(text("place_search_fts MATCH :fts_query").bindparams(bindparam("fts_query", _fts_phrase(q))))
+        )
+    else:
+        where = func.instr(place_search.c.haystack, q) > 0
+    return list(session.scalars(select(place_search.c.place_id).where(where).limit(limit)))
+
+
+def place_match_clause(session: Session, query: str) -> ColumnElement[bool] | None:
+    """A WHERE clause selecting the places whose haystack contains ``query`` (None: no query).
+
+    On SQLite the index is asked first for up to ``DENSE_HITS + 1`` ids (FTS5 MATCH for 3+
+    characters, a scan of the compact table for 1–2; a common query stops early). A sparse
+    query becomes ``places.id IN (those ids)``: counting and sorting a few hundred rows by
+    primary key is instant. A dense one becomes a per-row ``instr`` on ``places.search_text``,
+    so the first page walks the name index and stops after one page. The ids are remembered
+    in ``session.info`` so the count and the first page of one refresh share one lookup.
+    Other databases get ``LIKE '%q%'``.
+    """
+    q = normalize_query(query)
+    if not q:
+        return None
+    if session.get_bind().dialect.name != "sqlite":
+        return Place.search_text.like(_like_pattern(q), escape="\\")
+    cache: dict[str, list[str] | None] = session.info.setdefault("place_search_hits", {})
+    if q not in cache:
+        hits = _index_hits(session, q, DENSE_HITS + 1)
+        cache[q] = hits if len(hits) <= DENSE_HITS else None
+    ids = cache[q]
+    if ids is None:
+        return func.instr(Place.search_text, q) > 0
+    if not ids:
+        return false()
+    return Place.id.in_(ids)
+
+
+def count_matches(session: Session, query: str) -> int | None:
+    """How many places match ``query`` according to the SQLite index, without touching
+    ``places`` (None: not SQLite, or no query)."""
+    q = normalize_query(query)
+    if not q or session.get_bind().dialect.name != "sqlite":
+        return None
+    if len(q) >= FTS_MIN_CHARS:
+        stmt = text("SELECT count(*) FROM place_search_fts WHERE place_search_fts MATCH :q").bindparams(
+            q=_fts_phrase(q)
+        )
+        return int(session.scalar(stmt) or 0)
+    return int(session.scalar(select(func.count()).where(func.instr(place_search.c.haystack, q) > 0)) or 0)
+
+
+# --- maintenance ----------------------------------------------------------------------------
+
+
+def search_index_ok(conn: Connection) -> bool:
+    """True when every place has exactly one current row in the index (SQLite only)."""
+    if conn.dialect.name != "sqlite":
+        return True
+    stale = conn.execute(
+        text(
+            "SELECT (SELECT count(*) FROM places) != (SELECT count(*) FROM place_search) "
+            "OR EXISTS (SELECT 1 FROM places p LEFT JOIN place_search s ON s.place_id = p.id "
+            "WHERE s.id IS NULL OR s.haystack != p.search_text)"
+        )
+    ).scalar()
+    return not stale
+
+
+def rebuild_search_index(conn: Connection) -> None:
+    """Refill ``place_search`` from ``places`` and rebuild the FTS5 index (SQLite only)."""
+    if conn.dialect.name != "sqlite":
+        return
+    conn.execute(text("DELETE FROM place_search"))
+    conn.execute(
+        text("INSERT INTO place_search(place_id, haystack) SELECT id, search_text FROM places ORDER BY rowid")
+    )
+    conn.execute(text("INSERT INTO place_search_fts(place_search_fts) VALUES ('rebuild')"))
+
+
+# --- hooks ----------------------------------------------------------------------------------
 
 
 def _refresh(_mapper: Any, _conn: Any, place: Place) -> None:

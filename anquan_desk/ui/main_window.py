@@ -251,7 +251,7 @@ class MainWindow(QMainWindow):
         self._update_count()
 
     def _update_count(self) -> None:
-        self.count_label.setText(f"共 {self.place_model.total} 个场所")
+        self.count_label.setText(self.place_model.total_text())
 
     # --- inspections -------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from anquan_desk.core.db import Database
+from anquan_desk.core.search import DENSE_HITS
 from anquan_desk.core.services.places import PlaceFilter, PlaceRow, count_places, fetch_places
 
 Index = QModelIndex | QPersistentModelIndex
@@ -25,6 +26,8 @@ class PlaceTableModel(QAbstractTableModel):
 
     PLACE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
     PAGE = 200
+    #: Counting stops here while typing a short query (see ``count_places(cap=…)``).
+    COUNT_CAP = DENSE_HITS
 
     # (header, row attribute, sort key or None)
     COLUMNS: tuple[tuple[str, str, str | None], ...] = (
@@ -49,6 +52,7 @@ class PlaceTableModel(QAbstractTableModel):
         self._descending = False
         self._rows: list[PlaceRow] = []
         self._total = 0
+        self._exact = True
         self.on_reset: Callable[[int], None] | None = None
         self.reload()
 
@@ -60,7 +64,18 @@ class PlaceTableModel(QAbstractTableModel):
 
     @property
     def total(self) -> int:
+        """The number of matching places (a lower bound while ``total_exact`` is False)."""
         return self._total
+
+    @property
+    def total_exact(self) -> bool:
+        return self._exact
+
+    def total_text(self) -> str:
+        """"共 N 个场所", or "超过 N 个场所" when counting stopped early."""
+        if self._exact:
+            return f"共 {self._total} 个场所"
+        return f"超过 {self.COUNT_CAP} 个场所"
 
     def set_filter(self, place_filter: PlaceFilter) -> None:
         if place_filter != self._filter:
@@ -73,20 +88,26 @@ class PlaceTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         with self._db.reader() as session:
-            self._total = count_places(session, self._filter)
+            total = count_places(session, self._filter, cap=self.COUNT_CAP)
             self._rows = fetch_places(session, self._filter, 0, self.PAGE, self._sort, self._descending)
+        self._exact = total <= self.COUNT_CAP
+        self._total = total if self._exact else max(total, len(self._rows))
         self.endResetModel()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and len(self._rows) < self._total
+        return not parent.isValid() and (len(self._rows) < self._total or not self._exact)
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid():
             return
         with self._db.reader() as session:
             page = fetch_places(session, self._filter, len(self._rows), self.PAGE, self._sort, self._descending)
+        if len(page) < self.PAGE:
+            self._exact = True
+            self._total = len(self._rows) + len(page)
+        elif not self._exact:
+            self._total = max(self._total, len(self._rows) + len(page))
         if not page:
-            self._total = len(self._rows)
             return
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from sqlalchemy import Select, and_, exists, func, select
@@ -19,7 +19,7 @@ from anquan_desk.core.models import (
     PlaceSector,
     Village,
 )
-from anquan_desk.core.search import normalize_query
+from anquan_desk.core.search import count_matches, normalize_query, place_match_clause
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ SORT_KEYS = {
 }
 
 
-def _base(f: PlaceFilter) -> Select[tuple[Place]]:
+def _base(session: Session, f: PlaceFilter) -> Select[tuple[Place]]:
     stmt = select(Place)
     if f.unassigned:
         stmt = stmt.where(Place.grid_id.is_(None))
@@ -76,10 +76,9 @@ def _base(f: PlaceFilter) -> Select[tuple[Place]]:
         stmt = stmt.where(Place.grid_id == f.grid_id)
     elif f.village_id:
         stmt = stmt.where(Place.grid_id.in_(select(Grid.id).where(Grid.village_id == f.village_id)))
-    q = normalize_query(f.query)
-    if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Place.search_text.like(f"%{escaped}%", escape="\\"))
+    match = place_match_clause(session, f.query)
+    if match is not None:
+        stmt = stmt.where(match)
     if f.sector:
         stmt = stmt.where(
             exists().where(and_(PlaceSector.place_id == Place.id, PlaceSector.sector == f.sector))
@@ -115,9 +114,21 @@ def _base(f: PlaceFilter) -> Select[tuple[Place]]:
     return stmt
 
 
-def count_places(session: Session, f: PlaceFilter) -> int:
-    stmt = _base(f).with_only_columns(func.count(Place.id)).order_by(None)
-    return int(session.scalar(stmt) or 0)
+def _only_query(f: PlaceFilter) -> bool:
+    return replace(f, query="", today=None) == PlaceFilter()
+
+
+def count_places(session: Session, f: PlaceFilter, *, cap: int | None = None) -> int:
+    """How many places match. With ``cap``, counting stops at ``cap + 1`` (a result above
+    ``cap`` means "more than cap"): the list shows "超过 cap 个" instead of scanning everything."""
+    if f.query and _only_query(f):
+        counted = count_matches(session, f.query) if cap is None or len(normalize_query(f.query)) >= 3 else None
+        if counted is not None:
+            return counted
+    stmt = _base(session, f).with_only_columns(Place.id).order_by(None)
+    if cap is not None:
+        stmt = stmt.limit(cap + 1)
+    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
 
 
 def fetch_places(
@@ -127,7 +138,7 @@ def fetch_places(
     key = SORT_KEYS.get(sort, Place.name)
     order = key.desc() if descending else key.asc()
     stmt = (
-        _base(f)
+        _base(session, f)
         .outerjoin(Grid, Grid.id == Place.grid_id)
         .outerjoin(Village, Village.id == Grid.village_id)
         .with_only_columns(

@@ -1,0 +1,147 @@
+"""Benchmark: search as you type at 50,000 places (count + first page per keystroke).
+
+Builds (once, cached) a 50,000-place database: the small demo township, its places cloned with
+varied shop-name prefixes, house numbers and people until there are N places, written in bulk
+(the migration's triggers fill the search index). Then, for every keystroke of realistic typing
+sequences, times what the place list does on each keystroke — ``count_places`` and the first
+page of ``fetch_places`` (200 rows, sorted by name) in a fresh read session — and, in the same
+run, a bare ``LIKE '%q%'`` on ``places.search_text`` doing the same (count + first 200 by name)
+with the sqlite3 module.
+
+Usage: .venv/bin/python bench/bench_search.py [--places N] [--db PATH] [--repeat R]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from sqlalchemy import func, insert, select
+
+from anquan_desk.core.db import open_database
+from anquan_desk.core.demo import create_demo
+from anquan_desk.core.models import Place, PlaceSector, new_uuid
+from anquan_desk.core.search import DENSE_HITS, build_search_text
+from anquan_desk.core.services.places import PlaceFilter, count_places, fetch_places
+
+PREFIXES = (
+    "鑫源", "金鼎", "福满", "老街", "盛华", "永丰", "聚福", "华美", "新兴", "兴隆", "吉祥", "大众", "顺发", "利民",
+    "好运", "德胜", "同心", "红星", "阳光", "佳佳", "东方", "春风", "明珠", "百姓", "龙凤", "富贵", "平安", "和美",
+)
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国红梅海燕志军文斌"
+
+
+def build(path: Path, places: int) -> None:
+    db = open_database(path)
+    with db.session("bench") as session:
+        create_demo(session, scale="small")
+    rng = random.Random(7)
+    with db.session("bench") as session:
+        base = session.execute(
+            select(Place.grid_id, Place.name, Place.address, Place.credit_code, Place.phone,
+                   Place.nine_small_kind, Place.risk_color, Place.status)
+        ).all()
+        sectors: dict[str, list[str]] = {}
+        for pid, sector in session.execute(select(PlaceSector.place_id, PlaceSector.sector)):
+            sectors.setdefault(pid, []).append(sector)
+        kinds = {r[1]: r[5] for r in base}
+        have = int(session.scalar(select(func.count()).select_from(Place)) or 0)
+        rows, sector_rows = [], []
+        for i in range(places - have):
+            grid_id, name, address, _code, phone, kind, risk, status = base[i % len(base)]
+            name = f"{rng.choice(PREFIXES)}{name}" if i % 3 else f"{name}（{i // len(base) + 1}号店）"
+            address = address.rsplit("路", 1)[0] + f"路{rng.randint(1, 999)}号" if "路" in address else address
+            person = rng.choice(SURNAMES) + rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.6 else "")
+            pid = new_uuid()
+            rows.append({
+                "id": pid, "grid_id": grid_id, "name": name, "address": address, "credit_code": None,
+                "responsible_person": person, "phone": phone, "nine_small_kind": kinds[base[i % len(base)][1]],
+                "risk_color": risk, "status": status, "search_text": build_search_text(name, address, None, person, phone),
+            })
+            if kind:
+                sector_rows.append({"place_id": pid, "sector": "九小场所"})
+            if len(rows) == 5000:
+                session.execute(insert(Place), rows)
+                rows = []
+        if rows:
+            session.execute(insert(Place), rows)
+        if sector_rows:
+            session.execute(insert(PlaceSector), sector_rows)
+    db.dispose()
+
+
+def sequences(code: str) -> list[list[str]]:
+    def typed(word: str) -> list[str]:
+        return [word[:i] for i in range(1, len(word) + 1)]
+
+    return [
+        typed("红光路"), typed("hgl"), typed("xiaoguan"), typed("饭店"), typed("便利店"), typed("zhangji"),
+        typed(code[:10]), typed("王伟"), typed("138"), typed("鑫源超市"),
+    ]
+
+
+def bare_like(conn: sqlite3.Connection, q: str) -> None:
+    pattern = f"%{q}%"
+    conn.execute("SELECT count(*) FROM places WHERE search_text LIKE ?", (pattern,)).fetchone()
+    conn.execute(
+        "SELECT id, name, address FROM places WHERE search_text LIKE ? ORDER BY name, id LIMIT 200", (pattern,)
+    ).fetchall()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--places", type=int, default=50_000)
+    parser.add_argument("--db", type=Path, default=Path("/tmp/anquan-bench-search/places.db"))
+    parser.add_argument("--repeat", type=int, default=3, help="runs per keystroke; the median is kept")
+    args = parser.parse_args()
+    if not args.db.exists():
+        args.db.parent.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        build(args.db, args.places)
+        print(f"built {args.db} in {time.perf_counter() - started:.1f} s")
+    db = open_database(args.db)
+    with db.reader() as s:
+        total = count_places(s, PlaceFilter())
+        code = s.scalar(select(Place.credit_code).where(Place.credit_code.is_not(None)).limit(1)) or "9135"
+    print(f"{total} places; credit code typed: {code[:10]}")
+    conn = sqlite3.connect(str(args.db))
+
+    ours: list[float] = []
+    bare: list[float] = []
+    print(f"{'keystroke':<14}{'hits':>7}{'ours ms':>10}{'bare LIKE ms':>14}")
+    for seq in sequences(code):
+        for q in seq:
+            times_ours, times_bare = [], []
+            hits = 0
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                with db.reader() as s:
+                    hits = count_places(s, PlaceFilter(query=q), cap=DENSE_HITS)
+                    fetch_places(s, PlaceFilter(query=q), 0, 200)
+                times_ours.append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
+                bare_like(conn, q)
+                times_bare.append((time.perf_counter() - t0) * 1000)
+            ours.append(statistics.median(times_ours))
+            bare.append(statistics.median(times_bare))
+            shown = f">{DENSE_HITS}" if hits > DENSE_HITS else str(hits)
+            print(f"{q:<14}{shown:>7}{ours[-1]:>10.1f}{bare[-1]:>14.1f}")
+    print()
+    print(f"keystrokes: {len(ours)}")
+    print(f"ours      : median {statistics.median(ours):6.1f} ms, worst {max(ours):6.1f} ms")
+    print(f"bare LIKE : median {statistics.median(bare):6.1f} ms, worst {max(bare):6.1f} ms")
+    conn.close()
+    db.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
