@@ -41,8 +41,10 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QSplitter,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -179,6 +181,8 @@ class PlanImportDialog(QDialog):
         self.sector_tree.setWordWrap(True)
         self.sector_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.sector_tree.header().setStretchLastSection(False)
+        self.sector_tree.setColumnWidth(1, 80)
+        self.sector_tree.setColumnWidth(2, 170)
         self.sector_tree.itemChanged.connect(self._sector_toggled)
         buttons = QHBoxLayout()
         all_on = QPushButton("全选")
@@ -188,9 +192,26 @@ class PlanImportDialog(QDialog):
         buttons.addWidget(all_on)
         buttons.addWidget(all_off)
         buttons.addStretch(1)
+        self.evidence_view = QPlainTextEdit()
+        self.evidence_view.setReadOnly(True)
+        self.evidence_view.setPlaceholderText("选中一个行业领域，这里显示计划原文中提到它的全部句子")
+        self.sector_tree.currentItemChanged.connect(self._show_evidence)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.sector_tree)
+        splitter.addWidget(self.evidence_view)
+        splitter.setSizes([380, 160])
         layout.addLayout(buttons)
-        layout.addWidget(self.sector_tree, 1)
+        layout.addWidget(splitter, 1)
         return page
+
+    def _show_evidence(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
+        if current is None or self.summary is None:
+            self.evidence_view.clear()
+            return
+        top = current.parent() or current
+        sector = str(top.data(0, Qt.ItemDataRole.UserRole))
+        lines = [f"{n}. {text}" for n, text in enumerate(self.summary.evidence_for(sector), start=1)]
+        self.evidence_view.setPlainText(f"【{sector}】计划原文依据：\n" + "\n".join(lines))
 
     def _checklist_page(self) -> QWidget:
         page = QWidget()
@@ -201,6 +222,7 @@ class PlanImportDialog(QDialog):
         self.checklist_tree.setHeaderLabels(["行业领域 / 检查表", "编号"])
         self.checklist_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.checklist_tree.header().setStretchLastSection(False)
+        self.checklist_tree.setColumnWidth(1, 140)
         layout.addWidget(self.checklist_note)
         layout.addWidget(self.checklist_tree, 1)
         return page
@@ -234,8 +256,10 @@ class PlanImportDialog(QDialog):
         row.addWidget(self.tasks_summary, 1)
         self.task_tree = QTreeWidget()
         self.task_tree.setHeaderLabels(["网格 / 场所", "风险", "上次检查", "任务", "应复查隐患"])
-        self.task_tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.task_tree.header().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        header = self.task_tree.header()
+        header.setStretchLastSection(True)
+        for column, width in enumerate((300, 60, 100, 150)):
+            self.task_tree.setColumnWidth(column, width)
         layout.addLayout(row)
         layout.addWidget(self.task_tree, 1)
         return page
@@ -267,7 +291,6 @@ class PlanImportDialog(QDialog):
         self.year_spin.blockSignals(True)
         self.year_spin.setValue(summary.year or date.today().year)
         self.year_spin.blockSignals(False)
-        self.year_note.setText("" if summary.year else "计划中未注明年度，请核对")
         self.periods_label.setText("、".join(summary.periods) or "（未提及）")
         self.duties_list.clear()
         for duty in summary.duties:
@@ -330,8 +353,14 @@ class PlanImportDialog(QDialog):
 
     def _refresh_derived(self) -> None:
         programme = self.pending_programme()
-        if programme is None:
+        if programme is None or self.summary is None:
             return
+        if self.summary.year is None:
+            self.year_note.setText("计划中未注明年度，请核对")
+        elif self.summary.year != programme.year:
+            self.year_note.setText(f"计划原文年度为 {self.summary.year} 年，已改按 {programme.year} 年安排")
+        else:
+            self.year_note.setText("")
         # Checklists per accepted sector.
         self.checklist_tree.clear()
         flagged = [s.sector for s in programme.sectors if s.needs_checklist]
@@ -385,7 +414,7 @@ class PlanImportDialog(QDialog):
                 child = QTreeWidgetItem(
                     [
                         ("★ " if p.priority else "") + p.name,
-                        p.risk_color,
+                        f"■ {p.risk_color}",
                         p.last_inspected.isoformat() if p.last_inspected else "从未检查",
                         "、".join(p.reasons),
                         hazards,
@@ -459,6 +488,8 @@ class DrawDialog(QDialog):
         self.count_spin.setRange(1, 1)
         self.seed_edit = QLineEdit(f"{secrets.randbelow(10**8):08d}")
         self.seed_edit.setToolTip("抽取前公布的随机种子；用同一种子和同一候选名单可原样复现抽取结果")
+        new_seed = QPushButton("换一个种子")
+        new_seed.clicked.connect(lambda: self.seed_edit.setText(f"{secrets.randbelow(10**8):08d}"))
 
         self.inspector_list = QListWidget()
         for person in self.inspectors:
@@ -507,7 +538,10 @@ class DrawDialog(QDialog):
         scope.addWidget(QLabel("抽取数量："), 1, 2)
         scope.addWidget(self.count_spin, 1, 3)
         scope.addWidget(QLabel("随机种子："), 1, 4)
-        scope.addWidget(self.seed_edit, 1, 5)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_edit, 1)
+        seed_row.addWidget(new_seed)
+        scope.addLayout(seed_row, 1, 5)
 
         people = QVBoxLayout()
         people.addWidget(QLabel("参加抽取的执法人员："))

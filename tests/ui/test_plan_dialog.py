@@ -54,6 +54,7 @@ def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Da
     assert "重大活动" in dialog.undated_label.text()
     # Task list for 2026-12 once the year is set.
     dialog.year_spin.setValue(2026)
+    assert dialog.year_note.text() == "计划原文年度为 2023 年，已改按 2026 年安排"
     dialog.month_combo.setCurrentIndex(11)
     assert dialog.task_tree.topLevelItemCount() > 0
     assert "2026 年 12 月" in dialog.tasks_summary.text()
