@@ -19,6 +19,7 @@ VERB_MODULES: tuple[str, ...] = (
     "anquan_desk.cli.basic",
     "anquan_desk.cli.checklists",
     "anquan_desk.cli.plan",
+    "anquan_desk.cli.imports",
 )
 
 
