@@ -346,6 +346,8 @@ class _Layout:
         writers = [self._cell_writer(i) for i in range(len(self.columns))]
         masks = [(i, c.mask) for i, c in enumerate(self.columns) if c.mask is not None]
         wrap_cols = [(i, self.widths[i]) for i in self.wrap_cols]
+        row_info: dict[int, object] = getattr(sheet, "row_info", {})
+        row_sizes: dict[int, object] | None = None if self.photo_cols else getattr(sheet, "row_sizes", None)
         r = first_row
         count = 0
         for row in rows:
@@ -369,6 +371,12 @@ class _Layout:
                 sheet.set_row(r, height)
             for write, value in zip(writers, values, strict=True):
                 write(r, value)
+            # Row r-1 is on disk now; drop what XlsxWriter still keeps about it (its height) so
+            # memory stays flat however many rows have an explicit height. Sizes are kept when
+            # there are photos: their anchors are computed from all row heights at close.
+            row_info.pop(r - 1, None)
+            if row_sizes is not None:
+                row_sizes.pop(r - 1, None)
             r += 1
             count += 1
         if cancel is not None and cancel():
