@@ -1,25 +1,42 @@
-"""Listing and finding places, page by page (the UI's lazy table asks for one page at a time)."""
+"""Places: listing and finding them page by page (the UI's lazy table asks for one page at a
+time), one place's details for the place page, and validated editing (``update_place``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
+from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.clock import local_to_utc
+from anquan_desk.core.errors import NotFoundError, UserInputError
 from anquan_desk.core.models import (
+    Attachment,
+    AttachmentLink,
+    Document,
     Grid,
     Hazard,
     HazardStatus,
     Inspection,
+    InspectionParticipant,
     InspectionStatus,
     Place,
     PlaceSector,
+    PlaceStatus,
+    RiskColor,
+    Sector,
     Village,
 )
 from anquan_desk.core.search import count_matches, normalize_query, place_match_clause
+from anquan_desk.core.validators import (
+    PhoneError,
+    credit_code_error,
+    normalize_credit_code,
+    normalize_phone,
+    normalize_text,
+)
 
 
 @dataclass(frozen=True)
@@ -183,3 +200,279 @@ def fetch_places(
         )
         for r in rows
     ]
+
+
+# --- one place: details and validated editing ---------------------------------------------------
+
+#: 九小场所 kinds, in the order forms list them.
+NINE_SMALL_KIND_NAMES: tuple[str, ...] = (
+    "小学校或幼儿园", "小医院", "小商店", "小餐饮场所", "小旅馆", "小歌舞娱乐场所", "小网吧", "小美容洗浴场所",
+    "小生产加工企业",
+)
+GAS_SUPPLY_CHOICES: tuple[str, ...] = ("瓶装", "管道")
+HOUSE_USE_CHOICES: tuple[str, ...] = ("经营性", "居住")
+
+#: Fields ``update_place`` accepts and their Chinese labels (for messages).
+EDITABLE_FIELDS: dict[str, str] = {
+    "name": "场所名称",
+    "credit_code": "统一社会信用代码",
+    "address": "地址",
+    "responsible_person": "负责人",
+    "responsible_title": "职务",
+    "phone": "联系电话",
+    "grid_id": "网格",
+    "sectors": "行业领域",
+    "nine_small_kind": "九小场所类别",
+    "gas_supply": "用气方式",
+    "house_use": "房屋用途",
+    "densely_populated": "人员密集场所",
+    "mixed_residence": "住宿与经营合用（三合一）",
+    "risk_color": "风险等级",
+    "status": "经营状态",
+    "notes": "备注",
+}
+_MAX_TEXT = {"name": 200, "address": 300, "responsible_person": 40, "responsible_title": 40, "phone": 30}
+
+
+class PlaceEditError(UserInputError):
+    """``update_place`` refused the values; nothing was changed. ``errors``: field → Chinese message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = errors
+        super().__init__("；".join(errors.values()))
+
+
+def _optional_choice(
+    errors: dict[str, str], fields: dict[str, Any], key: str, choices: tuple[str, ...] | list[str]
+) -> None:
+    value = fields[key]
+    if value in ("", None):
+        fields[key] = None
+    elif value not in choices:
+        errors[key] = f"{EDITABLE_FIELDS[key]}“{value}”无效（可选：{'、'.join(choices)}）"
+
+
+def validate_place_fields(session: Session | None, place_id: str | None, fields: dict[str, Any]) -> dict[str, Any]:
+    """Clean ``fields`` (as ``update_place`` takes them) and return the cleaned values.
+
+    Raises ``PlaceEditError`` naming every bad field. Without a session the checks that need the
+    database (grid exists, credit code unique) are left out — the editor uses that while typing.
+    """
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown place fields: {sorted(unknown)}")
+    clean = dict(fields)
+    errors: dict[str, str] = {}
+    for key in ("name", "address", "responsible_person", "responsible_title", "notes"):
+        if key in clean:
+            clean[key] = normalize_text(str(clean[key] or ""))
+    if "name" in clean and not clean["name"]:
+        errors["name"] = "场所名称不能为空"
+    for key, limit in _MAX_TEXT.items():
+        if key in clean and key != "phone" and len(clean[key]) > limit:
+            errors[key] = f"{EDITABLE_FIELDS[key]}过长（{len(clean[key])}字，最多{limit}字）"
+    if "credit_code" in clean:
+        code = normalize_credit_code(str(clean["credit_code"] or ""))
+        if not code:
+            clean["credit_code"] = None
+        elif message := credit_code_error(code):
+            errors["credit_code"] = message
+        else:
+            clean["credit_code"] = code
+            if session is not None:
+                other = session.scalars(
+                    select(Place.name).where(Place.credit_code == code, Place.id != (place_id or ""))
+                ).first()
+                if other is not None:
+                    errors["credit_code"] = f"统一社会信用代码“{code}”已属于场所“{other}”"
+    if "phone" in clean:
+        raw = clean["phone"]
+        try:
+            clean["phone"] = normalize_phone(raw if isinstance(raw, str | int | float) else "")
+        except PhoneError as err:
+            errors["phone"] = str(err)
+        else:
+            if len(clean["phone"]) > _MAX_TEXT["phone"]:
+                errors["phone"] = f"联系电话过长（最多{_MAX_TEXT['phone']}个字符）"
+    if "risk_color" in clean and clean["risk_color"] not in {c.value for c in RiskColor}:
+        errors["risk_color"] = f"风险等级“{clean['risk_color']}”无效（可选：红、橙、黄、蓝）"
+    if "status" in clean and clean["status"] not in {s.value for s in PlaceStatus}:
+        errors["status"] = f"经营状态“{clean['status']}”无效（可选：在营、停业、关闭）"
+    for key, choices in (
+        ("nine_small_kind", NINE_SMALL_KIND_NAMES),
+        ("gas_supply", GAS_SUPPLY_CHOICES),
+        ("house_use", HOUSE_USE_CHOICES),
+    ):
+        if key in clean:
+            _optional_choice(errors, clean, key, choices)
+    for key in ("densely_populated", "mixed_residence"):
+        if key in clean:
+            clean[key] = bool(clean[key])
+    if "sectors" in clean:
+        sectors = sorted({normalize_text(str(s)) for s in clean["sectors"] or () if str(s).strip()})
+        bad = [s for s in sectors if len(s) > 20]
+        if bad:
+            errors["sectors"] = f"行业领域“{bad[0]}”过长（最多20字）"
+        if clean.get("nine_small_kind") and Sector.NINE_SMALL.value not in sectors:
+            sectors.append(Sector.NINE_SMALL.value)
+        clean["sectors"] = sorted(sectors)
+    if "grid_id" in clean:
+        clean["grid_id"] = clean["grid_id"] or None
+        if clean["grid_id"] is not None and session is not None and session.get(Grid, clean["grid_id"]) is None:
+            errors["grid_id"] = "所选网格不存在（可能已被删除），请重新选择"
+    if errors:
+        raise PlaceEditError(errors)
+    return clean
+
+
+def update_place(session: Session, place_id: str, **fields: Any) -> Place:
+    """Change a place's details after checking every value (see ``EDITABLE_FIELDS``).
+
+    Raises ``PlaceEditError`` (a ``UserInputError`` with Chinese messages per field) and changes
+    nothing when any value is bad; ``NotFoundError`` when the place does not exist. The change is
+    audited by the session like any other.
+    """
+    place = session.get(Place, place_id)
+    if place is None:
+        raise NotFoundError(f"场所不存在：{place_id}")
+    clean = validate_place_fields(session, place_id, fields)
+    sectors = clean.pop("sectors", None)
+    for key, value in clean.items():
+        if getattr(place, key) != value:
+            setattr(place, key, value)
+    if sectors is not None and sectors != sorted(place.sectors):
+        keep = [row for row in place.sector_rows if row.sector in sectors]
+        have = {row.sector for row in keep}
+        place.sector_rows = keep + [PlaceSector(sector=s) for s in sectors if s not in have]
+    session.flush()
+    return place
+
+
+@dataclass(frozen=True)
+class InspectionLine:
+    id: str
+    started_at: datetime
+    method: str
+    status: str
+    inspectors: tuple[str, ...]
+    hazards: int
+
+
+@dataclass(frozen=True)
+class HazardLine:
+    id: str
+    code: str
+    description: str
+    grade: str
+    status: str
+    deadline: date | None
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    id: str
+    doc_type: str
+    number: str
+    status: str
+    issued_at: datetime
+
+
+@dataclass(frozen=True)
+class PhotoLine:
+    attachment_id: str
+    owner_type: str  # place / inspection / hazard
+    caption: str
+    role: str
+    thumbnail: bytes | None
+    taken_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PlaceDetails:
+    id: str
+    values: dict[str, Any]  # every EDITABLE_FIELDS key with its current value
+    village: str
+    grid: str
+    inspections: list[InspectionLine]
+    open_hazards: list[HazardLine]
+    documents: list[DocumentLine]
+    photos: list[PhotoLine]
+
+
+def place_details(session: Session, place_id: str, *, today: date | None = None, photo_limit: int = 60) -> PlaceDetails:
+    """Everything the place page shows: the editable values, inspection history (newest first),
+    open hazards (most urgent first), documents and photo thumbnails of the place, its
+    inspections and its hazards."""
+    place = session.get(Place, place_id)
+    if place is None:
+        raise NotFoundError(f"场所不存在：{place_id}")
+    day = today or date.today()
+    values = {key: getattr(place, key) for key in EDITABLE_FIELDS if key != "sectors"}
+    values["sectors"] = sorted(place.sectors)
+    grid = place.grid
+    inspections = session.scalars(
+        select(Inspection).where(Inspection.place_id == place_id).order_by(Inspection.started_at.desc())
+    ).all()
+    hazard_counts = dict(
+        session.execute(
+            select(Hazard.inspection_id, func.count()).where(Hazard.place_id == place_id).group_by(Hazard.inspection_id)
+        ).tuples().all()
+    )
+    names: dict[str, list[str]] = {}
+    for inspection_id, name in session.execute(
+        select(InspectionParticipant.inspection_id, InspectionParticipant.name)
+        .join(Inspection, Inspection.id == InspectionParticipant.inspection_id)
+        .where(Inspection.place_id == place_id)
+        .order_by(InspectionParticipant.seq)
+    ):
+        names.setdefault(inspection_id, []).append(name)
+    hazards = session.scalars(
+        select(Hazard)
+        .where(Hazard.place_id == place_id, Hazard.status != HazardStatus.CLOSED.value)
+        .order_by(Hazard.deadline.is_(None), Hazard.deadline, Hazard.code)
+    ).all()
+    documents = session.scalars(
+        select(Document).where(Document.place_id == place_id).order_by(Document.issued_at.desc())
+    ).all()
+    inspection_ids = [i.id for i in inspections]
+    hazard_ids = list(session.scalars(select(Hazard.id).where(Hazard.place_id == place_id)))
+    owners = or_(
+        and_(AttachmentLink.owner_type == "place", AttachmentLink.owner_id == place_id),
+        and_(AttachmentLink.owner_type == "inspection", AttachmentLink.owner_id.in_(inspection_ids)),
+        and_(AttachmentLink.owner_type == "hazard", AttachmentLink.owner_id.in_(hazard_ids)),
+    )
+    photos = session.execute(
+        select(AttachmentLink, Attachment)
+        .join(Attachment, Attachment.id == AttachmentLink.attachment_id)
+        .where(owners, AttachmentLink.role != "signature")
+        .order_by(AttachmentLink.taken_at.desc(), AttachmentLink.created_at.desc())
+        .limit(photo_limit)
+    ).tuples().all()
+    return PlaceDetails(
+        id=place.id,
+        values=values,
+        village=grid.village.name if grid is not None else "",
+        grid=grid.name if grid is not None else "",
+        inspections=[
+            InspectionLine(i.id, i.started_at, i.method, i.status, tuple(names.get(i.id, ())), hazard_counts.get(i.id, 0))
+            for i in inspections
+        ],
+        open_hazards=[
+            HazardLine(h.id, h.code, h.description, h.grade, h.status, h.deadline, h.is_overdue(day)) for h in hazards
+        ],
+        documents=[DocumentLine(d.id, d.doc_type, d.number, d.status, d.issued_at) for d in documents],
+        photos=[
+            PhotoLine(a.id, link.owner_type, link.caption, link.role, a.thumbnail, link.taken_at) for link, a in photos
+        ],
+    )
+
+
+def grid_choices(session: Session) -> list[tuple[str, str]]:
+    """(grid id, "村（社区） / 网格") of every grid, in the ground tree's order."""
+    rows = session.execute(
+        select(Grid.id, Village.name, Grid.name)
+        .join(Village, Village.id == Grid.village_id)
+        .order_by(Village.sort_order, Village.name, Grid.sort_order, Grid.name)
+    ).all()
+    return [(gid, f"{village} / {grid}") for gid, village, grid in rows]
