@@ -1,0 +1,252 @@
+"""Document numbers in the database: formats per township, offline blocks per laptop.
+
+Series and formats
+------------------
+Each numbered document type has one yearly series, named by its prefix: 检记 (现场检查记录),
+安改 (安全隐患整改通知书), 责改 (责令限期整改指令书), 复查 (整改复查意见书). The format comes from
+``Township.number_formats[doc_type]`` (``{"template": …, "prefix": …, "serial_width": …}``, any
+key may be left out) with the defaults in ``DEFAULT_FORMATS``; ``{region}`` is
+``Township.region_short``. Photo appendices carry no number of their own.
+
+Blocks without collisions, offline (design)
+-------------------------------------------
+Laptops issue documents without a network and their databases are merged later, so two laptops
+must never take the same serial. The township admin gives every laptop a **slot** (1, 2, 3 …)
+once, while the laptop is set up from the shared database (``assign_device_slot``; stored in
+``Township.settings["device_slots"]`` and carried to every copy of the database). A slot owns a
+fixed, interleaved share of every yearly series::
+
+    block j of slot k = serials  (j·S + k − 1)·B + 1  …  (j·S + k)·B
+
+with ``S`` = ``settings["number_slots"]`` (default 10) and ``B`` = ``settings["number_block_size"]``
+(default 50). With the defaults slot 1 numbers 1–50, then 501–550, …; slot 2 numbers 51–100, then
+551–600, … So a laptop whose block runs out claims its next block **by itself, offline**, and can
+never meet another laptop's serials; no coordination is needed after the slot was given. Both
+settings must stay fixed for a year once numbers were issued (``check_blocks`` would catch an
+overlap on merge).
+
+A laptop takes serials from its own blocks in order, lowest first: no gaps on one laptop. Every
+serial taken is written to ``IssuedNumber`` in the same transaction as its document; a voided
+number stays there (``voided=True``) and is never taken again.
+
+A database in which no slot was given at all (one laptop, or the admin's machine) gives the
+first laptop that issues a number slot 1 automatically; further laptops must be given their slot
+before they take a copy of the database into the field (an automatic slot given in two separate
+copies would be the same slot — ``find_number_collisions`` reports such a merge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anquan_desk.core.audit import record_event
+from anquan_desk.core.documents.numbering import (
+    NumberFormat,
+    NumberFormatError,
+    SerialBlock,
+    UsedSerial,
+    check_blocks,
+    find_collisions,
+    next_serial,
+)
+from anquan_desk.core.documents.snapshot import DocType
+from anquan_desk.core.errors import UserInputError
+from anquan_desk.core.models import IssuedNumber, NumberBlock, Township
+from anquan_desk.core.services.ground import current_township
+
+DEFAULT_FORMATS: dict[str, dict[str, Any]] = {
+    "record": {"template": "（{region}）应急{prefix}〔{year}〕{serial}号", "prefix": "检记", "serial_width": 3},
+    "notice": {"template": "{region}{prefix}〔{year}〕第{serial:03d}号", "prefix": "安改", "serial_width": 3},
+    "order": {"template": "（{region}）应急{prefix}〔{year}〕{serial}号", "prefix": "责改", "serial_width": 3},
+    "review": {"template": "（{region}）应急{prefix}〔{year}〕{serial}号", "prefix": "复查", "serial_width": 3},
+}
+NUMBERED_TYPES: tuple[DocType, ...] = ("record", "notice", "order", "review")
+
+DEFAULT_SLOTS = 10
+DEFAULT_BLOCK_SIZE = 50
+
+
+def township_or_fail(session: Session) -> Township:
+    township = current_township(session)
+    if township is None:
+        raise UserInputError("尚未设置乡镇（街道）信息，不能出具文书。")
+    return township
+
+
+def number_format(township: Township, doc_type: DocType) -> NumberFormat:
+    """The township's format for ``doc_type`` (its own settings over the defaults)."""
+    if doc_type not in DEFAULT_FORMATS:
+        raise NumberFormatError(f"“{doc_type}”类文书没有编号")
+    spec = dict(DEFAULT_FORMATS[doc_type])
+    custom = (township.number_formats or {}).get(doc_type)
+    if isinstance(custom, dict):
+        spec.update({k: v for k, v in custom.items() if k in ("template", "prefix", "serial_width")})
+    region = township.region_short or township.name[:1]
+    return NumberFormat(str(spec["template"]), str(spec["prefix"]), region, int(spec["serial_width"]))
+
+
+def series_of(township: Township, doc_type: DocType) -> str:
+    return number_format(township, doc_type).prefix
+
+
+# --- slots ----------------------------------------------------------------------------------------
+
+
+def _settings(township: Township) -> dict[str, Any]:
+    return dict(township.settings or {})
+
+
+def slot_layout(township: Township) -> tuple[int, int]:
+    """(number of slots S, block size B) of the township."""
+    settings = _settings(township)
+    slots = int(settings.get("number_slots", DEFAULT_SLOTS))
+    size = int(settings.get("number_block_size", DEFAULT_BLOCK_SIZE))
+    if slots < 1 or size < 1:
+        raise NumberFormatError("编号段设置无效：段位数和每段编号数都至少为 1")
+    return slots, size
+
+
+def device_slots(township: Township) -> dict[str, int]:
+    raw = _settings(township).get("device_slots", {})
+    return {str(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+
+
+def assign_device_slot(session: Session, device_id: str, slot: int | None = None) -> int:
+    """Give a laptop its slot (the next free one unless ``slot`` is given); returns the slot.
+    Do this on the shared database before the laptop takes a copy into the field."""
+    township = township_or_fail(session)
+    slots = device_slots(township)
+    if device_id in slots and (slot is None or slots[device_id] == slot):
+        return slots[device_id]
+    max_slots, _size = slot_layout(township)
+    taken = {s for d, s in slots.items() if d != device_id}
+    if slot is None:
+        free = [s for s in range(1, max_slots + 1) if s not in taken]
+        if not free:
+            raise UserInputError(f"编号段位已全部分配（共 {max_slots} 个），请管理员调整设置。")
+        slot = free[0]
+    if not 1 <= slot <= max_slots:
+        raise UserInputError(f"段位须在 1–{max_slots} 之间。")
+    if slot in taken:
+        raise UserInputError(f"段位 {slot} 已分配给其他电脑。")
+    if device_id in slots and _device_has_blocks(session, device_id):
+        raise UserInputError("本机已按原段位领取过编号段，不能更换段位。")
+    settings = _settings(township)
+    settings["device_slots"] = {**slots, device_id: slot}
+    township.settings = settings  # a new dict, so the JSON column is written
+    session.flush()
+    record_event(session, "assign_slot", "townships", township.id, device_id=device_id, slot=slot)
+    return slot
+
+
+def _device_has_blocks(session: Session, device_id: str) -> bool:
+    return session.scalar(select(NumberBlock.id).where(NumberBlock.device_id == device_id).limit(1)) is not None
+
+
+def slot_of(session: Session, township: Township, device_id: str) -> int:
+    """This laptop's slot; slot 1 is given automatically when no laptop has one yet."""
+    slots = device_slots(township)
+    if device_id in slots:
+        return slots[device_id]
+    if not slots:
+        return assign_device_slot(session, device_id, 1)
+    raise UserInputError(
+        "本机尚未分配文书编号段位，不能离线编号。请管理员在共享数据库上为本机分配段位后再出具文书。"
+    )
+
+
+def block_range(slot: int, index: int, slots: int, size: int) -> tuple[int, int]:
+    """Serials (first, last) of block ``index`` (0-based) of ``slot`` (1-based)."""
+    first = (index * slots + slot - 1) * size + 1
+    return first, first + size - 1
+
+
+# --- allocation -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllocatedNumber:
+    series: str
+    year: int
+    serial: int
+    number: str
+    row: IssuedNumber
+
+
+def _blocks(session: Session, series: str, year: int) -> list[NumberBlock]:
+    return list(
+        session.scalars(
+            select(NumberBlock).where(NumberBlock.series == series, NumberBlock.year == year).order_by(NumberBlock.first)
+        )
+    )
+
+
+def _used(session: Session, series: str, year: int) -> list[UsedSerial]:
+    rows = session.execute(
+        select(IssuedNumber.serial, IssuedNumber.device_id, IssuedNumber.voided).where(
+            IssuedNumber.series == series, IssuedNumber.year == year
+        )
+    ).all()
+    return [UsedSerial(serial, device, "voided" if voided else "issued") for serial, device, voided in rows]
+
+
+def claim_next_block(session: Session, township: Township, series: str, year: int, device_id: str) -> NumberBlock:
+    """This laptop's next block of ``series``/``year`` (derived from its slot; works offline)."""
+    slot = slot_of(session, township, device_id)
+    slots, size = slot_layout(township)
+    mine = [b for b in _blocks(session, series, year) if b.device_id == device_id]
+    first, last = block_range(slot, len(mine), slots, size)
+    block = NumberBlock(series=series, year=year, device_id=device_id, first=first, last=last, next_serial=first)
+    session.add(block)
+    session.flush()
+    every = [SerialBlock(b.device_id, b.first, b.last) for b in _blocks(session, series, year)]
+    check_blocks(every)
+    return block
+
+
+def allocate_number(
+    session: Session, township: Township, doc_type: DocType, year: int, device_id: str
+) -> AllocatedNumber:
+    """Take this laptop's next serial of the document type's series and record it."""
+    fmt = number_format(township, doc_type)
+    series = fmt.prefix
+    used = _used(session, series, year)
+    blocks = [SerialBlock(b.device_id, b.first, b.last) for b in _blocks(session, series, year)]
+    mine = [b for b in blocks if b.device_id == device_id]
+    taken = {u.serial for u in used}
+    if not any(s not in taken for b in mine for s in range(b.first, b.last + 1)):
+        claim_next_block(session, township, series, year, device_id)
+        blocks = [SerialBlock(b.device_id, b.first, b.last) for b in _blocks(session, series, year)]
+    serial = next_serial(device_id, blocks, used)
+    for block in _blocks(session, series, year):
+        if block.device_id == device_id and block.first <= serial <= block.last:
+            block.next_serial = serial + 1
+    number = fmt.format(year, serial)
+    row = IssuedNumber(series=series, year=year, serial=serial, number=number, device_id=device_id)
+    session.add(row)
+    session.flush()
+    return AllocatedNumber(series, year, serial, number, row)
+
+
+def void_number(session: Session, number: str, reason: str) -> None:
+    """Mark a number voided; it stays recorded and is never given again."""
+    row = session.scalar(select(IssuedNumber).where(IssuedNumber.number == number))
+    if row is None:
+        return
+    row.voided = True
+    row.void_reason = reason
+    session.flush()
+
+
+def find_number_collisions(rows: list[IssuedNumber] | list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """(series, year, serial) taken more than once in merged records (should be empty)."""
+    keys = [(r.series, r.year, r.serial) if isinstance(r, IssuedNumber) else r for r in rows]
+    out: list[tuple[str, int, int]] = []
+    for series, year in sorted({(s, y) for s, y, _ in keys}):
+        used = [UsedSerial(serial, "") for s, y, serial in keys if (s, y) == (series, year)]
+        out += [(series, year, serial) for serial in find_collisions(used)]
+    return out
