@@ -20,6 +20,7 @@ VERB_MODULES: tuple[str, ...] = (
     "anquan_desk.cli.checklists",
     "anquan_desk.cli.plan",
     "anquan_desk.cli.imports",
+    "anquan_desk.cli.documents",
 )
 
 

@@ -1,0 +1,185 @@
+"""``anquan-desk doc render | verify | batch | slot``: the printed documents.
+
+``render`` issues the document if it was not issued yet (number, frozen snapshot, sha256) and
+otherwise reprints the issued one, byte-identical. For ``--type review`` give ``--reinspection``;
+without it the latest finished 复查 that covered a hazard of the inspection is taken.
+``--type photos`` is the photo appendix of the inspection's 现场检查记录 (issued first if needed),
+or of the 复查意见书 when ``--reinspection`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from anquan_desk.cli.common import add_db_argument, fail
+from anquan_desk.core.attachments import AttachmentStore
+from anquan_desk.core.db import open_database
+from anquan_desk.core.device import this_device
+from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
+from anquan_desk.core.errors import AnquanError
+from anquan_desk.core.models import Document, Hazard, Reinspection, ReinspectionResult
+from anquan_desk.core.services import documents as docs
+from anquan_desk.core.services.numbering import assign_device_slot, township_or_fail
+
+TYPES = ("record", "notice", "order", "review", "photos")
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("doc", help="文书：生成/重印 PDF、核验、按日批量打印、本机编号段位")
+    verbs = p.add_subparsers(dest="doc_verb", metavar="<子命令>", required=True)
+
+    v = verbs.add_parser("render", help="出具文书（已出具的则按原样重印）并写入 PDF 文件")
+    add_db_argument(v)
+    v.add_argument("--inspection", required=True, help="检查记录 ID")
+    v.add_argument("--type", required=True, choices=TYPES,
+                   help="record=现场检查记录 notice=整改通知书 order=责令限期整改指令书 review=整改复查意见书 photos=照片附页")
+    v.add_argument("--reinspection", help="复查记录 ID（用于 review；缺省取该检查隐患最近一次已完成的复查）")
+    v.add_argument("--out", required=True, help="输出 PDF 文件")
+    v.set_defaults(func=cmd_render)
+
+    v = verbs.add_parser("verify", help="核验 PDF 是否为本系统签发且未被改动（是：退出码 0，否则 1）")
+    v.add_argument("file", help="PDF 文件")
+    add_db_argument(v)
+    v.set_defaults(func=cmd_verify)
+
+    v = verbs.add_parser("batch", help="把某一天签发的全部有效文书合成一个 PDF")
+    add_db_argument(v)
+    v.add_argument("--date", required=True, help="日期，如 2026-11-23")
+    v.add_argument("--out", required=True, help="输出 PDF 文件")
+    v.set_defaults(func=cmd_batch)
+
+    v = verbs.add_parser("slot", help="为本机分配文书编号段位（在共享数据库上、带电脑下乡前执行）")
+    add_db_argument(v)
+    v.add_argument("--slot", type=int, help="指定段位号（缺省取下一个空闲段位）")
+    v.set_defaults(func=cmd_slot)
+
+
+def _latest_reinspection(session: Session, inspection_id: str) -> str | None:
+    return session.scalars(
+        select(Reinspection.id)
+        .join(ReinspectionResult, ReinspectionResult.reinspection_id == Reinspection.id)
+        .join(Hazard, Hazard.id == ReinspectionResult.hazard_id)
+        .where(Hazard.inspection_id == inspection_id, Reinspection.finished.is_(True))
+        .order_by(Reinspection.inspected_at.desc())
+    ).first()
+
+
+def _render(session: Session, store: AttachmentStore, args: argparse.Namespace) -> tuple[Document, bytes, bool]:
+    """(document, pdf, newly issued?)"""
+    kind: DocType = args.type
+    inspection_id: str = args.inspection
+    if kind in ("notice", "order"):
+        wanted = docs.notice_type(township_or_fail(session))
+        if kind != wanted:
+            raise AnquanError(
+                f"本乡镇{'已' if wanted == 'order' else '未'}获执法授权，出具的是{DOC_TITLES[wanted]}，"
+                f"请使用 --type {wanted}。"
+            )
+    reinspection_id = args.reinspection
+    if kind == "review" and reinspection_id is None:
+        reinspection_id = _latest_reinspection(session, inspection_id)
+        if reinspection_id is None:
+            raise AnquanError("该检查的隐患还没有已完成的复查，不能出具整改复查意见书。")
+    if kind == "photos":
+        parent_kind: DocType = "review" if reinspection_id else "record"
+        parent, _pdf, _new = _issue_or_reprint(session, store, parent_kind, inspection_id, reinspection_id)
+        existing = docs.current_document(session, "photos", attached_to=parent.number)
+        if existing is not None:
+            return existing, docs.reprint(session, existing.id), False
+        document, pdf = docs.issue_photos(session, store, parent.id)
+        return document, pdf, True
+    return _issue_or_reprint(session, store, kind, inspection_id, reinspection_id)
+
+
+def _issue_or_reprint(
+    session: Session, store: AttachmentStore, kind: DocType, inspection_id: str, reinspection_id: str | None
+) -> tuple[Document, bytes, bool]:
+    if kind == "review":
+        assert reinspection_id is not None
+        existing = docs.current_document(session, "review", reinspection_id=reinspection_id)
+        if existing is not None:
+            return existing, docs.reprint(session, existing.id), False
+        document, pdf = docs.issue_review(session, store, reinspection_id)
+        return document, pdf, True
+    existing = docs.current_document(session, kind, inspection_id=inspection_id)
+    if existing is not None:
+        return existing, docs.reprint(session, existing.id), False
+    issue = docs.issue_record if kind == "record" else docs.issue_notice
+    document, pdf = issue(session, store, inspection_id)
+    return document, pdf, True
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    db = open_database(args.db)
+    out = Path(args.out)
+    try:
+        with db.session("cli") as session:
+            document, pdf, new = _render(session, AttachmentStore(db.attachments_dir), args)
+            number, code, title = document.number, document.short_code, document.doc_type
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(pdf)
+    except AnquanError as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"无法写入文件“{out}”：{exc.strerror or exc}")
+    finally:
+        db.dispose()
+    print(f"{'已签发' if new else '已重印'}{title} {number}（核验码 {code}），已写入 {out}")
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    db = open_database(args.db)
+    try:
+        with db.reader() as session:
+            result = docs.verify_file(session, Path(args.file))
+    except AnquanError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    print(result.message)
+    return 0 if result.ok else 1
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        return fail(f"日期“{args.date}”无效，应写作 2026-11-23")
+    db = open_database(args.db)
+    out = Path(args.out)
+    try:
+        with db.reader() as session:
+            documents = docs.documents_issued_on(session, day)
+            if not documents:
+                return fail(f"{day.year}年{day.month}月{day.day}日没有签发的文书。")
+            pdf = docs.render_batch(session, documents)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(pdf)
+    except AnquanError as exc:
+        return fail(str(exc))
+    except OSError as exc:
+        return fail(f"无法写入文件“{out}”：{exc.strerror or exc}")
+    finally:
+        db.dispose()
+    print(f"{day.year}年{day.month}月{day.day}日签发的 {len(documents)} 份文书已合并写入 {out}")
+    return 0
+
+
+def cmd_slot(args: argparse.Namespace) -> int:
+    db = open_database(args.db)
+    device = this_device()
+    try:
+        with db.session("cli") as session:
+            slot = assign_device_slot(session, device.id, args.slot)
+    except AnquanError as exc:
+        return fail(str(exc))
+    finally:
+        db.dispose()
+    print(f"本机（{device.short}）的文书编号段位：{slot}")
+    return 0
