@@ -158,6 +158,7 @@ class MainWindow(QMainWindow):
             combo.currentIndexChanged.connect(self._apply_filters)
         self.overdue_check.toggled.connect(self._apply_filters)
         self.uninspected_check.toggled.connect(self._apply_filters)
+        self.place_view.doubleClicked.connect(self._place_double_clicked)
 
         self.refresh_ground()
         self.ground_view.selectionModel().selectionChanged.connect(self._ground_selected)
@@ -177,6 +178,9 @@ class MainWindow(QMainWindow):
         backup_action = QAction("备份数据库…", self)
         backup_action.triggered.connect(self.backup_database)
         file_menu.addAction(backup_action)
+        self.import_action = QAction("导入场所清单（Excel）…", self)
+        self.import_action.triggered.connect(self.import_places_wizard)
+        file_menu.addAction(self.import_action)
         file_menu.addSeparator()
         quit_action = QAction("退出", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -252,6 +256,34 @@ class MainWindow(QMainWindow):
 
     def _update_count(self) -> None:
         self.count_label.setText(self.place_model.total_text())
+
+    # --- places: import wizard, place page ----------------------------------------------------
+
+    def import_places_wizard(self) -> None:
+        from anquan_desk.ui.import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.db, self.user.username, self)
+        wizard.exec()
+        if wizard.state.result is not None:
+            self.refresh_ground()
+            self.place_model.reload()
+            self._update_count()
+
+    def _place_double_clicked(self, index: QModelIndex) -> None:
+        self.open_place_page(self.place_model.place_id(index.row()))
+
+    def open_place_page(self, place_id: str) -> QWidget:
+        from anquan_desk.ui.place_page import PlacePage
+
+        page = PlacePage(self.db, place_id, self.user.username, self)
+        page.saved.connect(self._place_saved)
+        page.show()
+        return page
+
+    def _place_saved(self, _place_id: str) -> None:
+        self.place_model.reload()
+        self.refresh_ground()
+        self._update_count()
 
     # --- inspections -------------------------------------------------------------------------
 

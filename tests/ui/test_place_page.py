@@ -1,0 +1,132 @@
+"""GUI: the place page (validated editing, history lists) and searching from the main window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from anquan_desk.core.db import Database
+from anquan_desk.core.models import Hazard, Inspection, Place, User
+from anquan_desk.core.validators import credit_code_check_char
+from anquan_desk.ui.main_window import MainWindow
+from anquan_desk.ui.place_model import PlaceTableModel
+from anquan_desk.ui.place_page import PlacePage
+
+GOOD_CODE = "91320115MA1M9XG2T" + credit_code_check_char("91320115MA1M9XG2T")
+BAD_CODE = GOOD_CODE[:-1] + ("0" if GOOD_CODE[-1] != "0" else "1")
+
+
+def _busy_place(db: Database) -> str:
+    """The demo place with the most open hazards."""
+    with db.reader() as s:
+        return s.scalars(
+            select(Hazard.place_id).where(Hazard.status != "已销号").group_by(Hazard.place_id)
+            .order_by(func.count().desc(), Hazard.place_id).limit(1)
+        ).one()
+
+
+def _place(db: Database, pid: str) -> Place:
+    with db.reader() as s:
+        place = s.get(Place, pid)
+        assert place is not None
+        _ = place.sectors
+        return place
+
+
+def test_invalid_credit_code_is_shown_and_nothing_saved(qtbot: QtBot, demo_db: Database) -> None:
+    pid = _busy_place(demo_db)
+    before = _place(demo_db, pid)
+    page = PlacePage(demo_db, pid, "tester")
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    edit = page.edits["credit_code"]
+    edit.clear()
+    qtbot.keyClicks(edit, BAD_CODE[:10].lower())
+    assert page.error_text("credit_code") == ""  # not judged while still typing
+    qtbot.keyClicks(edit, BAD_CODE[10:].lower())  # the 18th character: checked at once
+    assert page.error_text("credit_code") == f"统一社会信用代码“{BAD_CODE}”校验位错误（应为 {GOOD_CODE[-1]}）"
+    page.edits["name"].setText("改过的名字")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.error_text("credit_code").endswith(f"校验位错误（应为 {GOOD_CODE[-1]}）")
+    assert "未保存" in page.status_label.text()
+    after = _place(demo_db, pid)
+    assert (after.name, after.credit_code, after.updated_at) == (before.name, before.credit_code, before.updated_at)
+
+
+def test_valid_edit_saves(qtbot: QtBot, demo_db: Database) -> None:
+    pid = _busy_place(demo_db)
+    page = PlacePage(demo_db, pid, "tester")
+    qtbot.addWidget(page)
+    page.show()
+    with qtbot.waitSignal(page.saved):
+        page.edits["credit_code"].setText(GOOD_CODE)
+        page.edits["phone"].setText("0571 8765 4321")
+        page.risk_combo.setCurrentIndex(page.risk_combo.findData("红"))
+        page.sector_checks["燃气"].setChecked(True)
+        qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert page.status_label.text().endswith("已保存</span>")
+    assert page.error_text("credit_code") == "" and page.error_text("phone") == ""
+    place = _place(demo_db, pid)
+    assert (place.credit_code, place.phone, place.risk_color) == (GOOD_CODE, "0571-87654321", "红")
+    assert "燃气" in place.sectors
+    assert page.edits["phone"].text() == "0571-87654321"  # the page shows what was stored
+    assert page.risk_label.text().strip() == "风险等级：红色"
+
+
+def test_history_lists(qtbot: QtBot, demo_db: Database) -> None:
+    pid = _busy_place(demo_db)
+    with demo_db.reader() as s:
+        inspections = s.scalar(select(func.count()).select_from(Inspection).where(Inspection.place_id == pid))
+        codes = set(s.scalars(select(Hazard.code).where(Hazard.place_id == pid, Hazard.status != "已销号")))
+    page = PlacePage(demo_db, pid, "tester")
+    qtbot.addWidget(page)
+    assert page.inspections.rowCount() == inspections
+    assert {page.hazards.item(r, 0).text() for r in range(page.hazards.rowCount())} == codes
+    assert page.tabs.tabText(1) == f"未销号隐患（{len(codes)}）"
+
+
+def _admin(db: Database) -> User:
+    with db.reader() as s:
+        return s.scalars(select(User).where(User.username == "admin")).one()
+
+
+def test_search_box_narrows_to_the_expected_places(qtbot: QtBot, demo_db: Database) -> None:
+    with demo_db.reader() as s:
+        expected = sorted(s.scalars(select(Place.name).where(Place.name.contains("饭店"))))
+        kept = s.scalars(select(Place.name).where(Place.name.contains("饭店")).limit(1)).one()
+    assert len(expected) >= 2
+    window = MainWindow(demo_db, _admin(demo_db))
+    qtbot.addWidget(window)
+    window.show()
+    window.search_edit.setText("饭店")  # Chinese arrives through the input method
+    qtbot.waitUntil(lambda: window.place_model.total == len(expected))
+    model = window.place_model
+    assert sorted(model.index(r, PlaceTableModel.COL_NAME).data() for r in range(model.rowCount())) == expected
+    assert window.count_label.text() == f"共 {len(expected)} 个场所"
+    # Narrow further by typing the pinyin initials of one of them.
+    window.search_edit.clear()
+    from anquan_desk.core.search import pinyin_forms
+
+    initials = pinyin_forms(kept)[1]
+    qtbot.keyClicks(window.search_edit, initials)
+    with demo_db.reader() as s:
+        same = sorted(n for n in s.scalars(select(Place.name)) if initials in pinyin_forms(n)[1])
+    qtbot.waitUntil(lambda: window.place_model.total == len(same))
+    assert sorted(model.index(r, PlaceTableModel.COL_NAME).data() for r in range(model.rowCount())) == same
+
+
+def test_double_click_opens_the_place_page(qtbot: QtBot, demo_db: Database) -> None:
+    window = MainWindow(demo_db, _admin(demo_db))
+    qtbot.addWidget(window)
+    window.show()
+    window.tabs.setCurrentIndex(0)  # the 场所 tab (open inspections may have tabs of their own)
+    qtbot.waitExposed(window)
+    rect = window.place_view.visualRect(window.place_model.index(0, PlaceTableModel.COL_NAME))
+    viewport = window.place_view.viewport()
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())  # a real double click
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, pos=rect.center())  # starts with a press
+    pages = [w for w in window.findChildren(PlacePage)]
+    assert len(pages) == 1
+    assert pages[0].edits["name"].text() == window.place_model.index(0, PlaceTableModel.COL_NAME).data()
