@@ -13,7 +13,6 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anquan_desk.cli.common import add_db_argument, fail
@@ -22,7 +21,7 @@ from anquan_desk.core.db import open_database
 from anquan_desk.core.device import this_device
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Document, Hazard, Reinspection, ReinspectionResult
+from anquan_desk.core.models import Document
 from anquan_desk.core.services import documents as docs
 from anquan_desk.core.services.numbering import assign_device_slot, township_or_fail
 
@@ -59,20 +58,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.set_defaults(func=cmd_slot)
 
 
-def _latest_reinspection(session: Session, inspection_id: str) -> str | None:
-    return session.scalars(
-        select(Reinspection.id)
-        .join(ReinspectionResult, ReinspectionResult.reinspection_id == Reinspection.id)
-        .join(Hazard, Hazard.id == ReinspectionResult.hazard_id)
-        .where(Hazard.inspection_id == inspection_id, Reinspection.finished.is_(True))
-        .order_by(Reinspection.inspected_at.desc())
-    ).first()
-
-
 def _render(session: Session, store: AttachmentStore, args: argparse.Namespace) -> tuple[Document, bytes, bool]:
     """(document, pdf, newly issued?)"""
     kind: DocType = args.type
-    inspection_id: str = args.inspection
     if kind in ("notice", "order"):
         wanted = docs.notice_type(township_or_fail(session))
         if kind != wanted:
@@ -82,36 +70,12 @@ def _render(session: Session, store: AttachmentStore, args: argparse.Namespace) 
             )
     reinspection_id = args.reinspection
     if kind == "review" and reinspection_id is None:
-        reinspection_id = _latest_reinspection(session, inspection_id)
+        reinspection_id = docs.latest_reinspection_of(session, args.inspection)
         if reinspection_id is None:
             raise AnquanError("该检查的隐患还没有已完成的复查，不能出具整改复查意见书。")
-    if kind == "photos":
-        parent_kind: DocType = "review" if reinspection_id else "record"
-        parent, _pdf, _new = _issue_or_reprint(session, store, parent_kind, inspection_id, reinspection_id)
-        existing = docs.current_document(session, "photos", attached_to=parent.number)
-        if existing is not None:
-            return existing, docs.reprint(session, existing.id), False
-        document, pdf = docs.issue_photos(session, store, parent.id)
-        return document, pdf, True
-    return _issue_or_reprint(session, store, kind, inspection_id, reinspection_id)
-
-
-def _issue_or_reprint(
-    session: Session, store: AttachmentStore, kind: DocType, inspection_id: str, reinspection_id: str | None
-) -> tuple[Document, bytes, bool]:
-    if kind == "review":
-        assert reinspection_id is not None
-        existing = docs.current_document(session, "review", reinspection_id=reinspection_id)
-        if existing is not None:
-            return existing, docs.reprint(session, existing.id), False
-        document, pdf = docs.issue_review(session, store, reinspection_id)
-        return document, pdf, True
-    existing = docs.current_document(session, kind, inspection_id=inspection_id)
-    if existing is not None:
-        return existing, docs.reprint(session, existing.id), False
-    issue = docs.issue_record if kind == "record" else docs.issue_notice
-    document, pdf = issue(session, store, inspection_id)
-    return document, pdf, True
+    return docs.issue_or_reprint(
+        session, store, kind, inspection_id=args.inspection, reinspection_id=reinspection_id
+    )
 
 
 def cmd_render(args: argparse.Namespace) -> int:

@@ -68,6 +68,7 @@ from anquan_desk.core.models import (
     ItemResult,
     Place,
     Reinspection,
+    ReinspectionResult,
     Township,
 )
 from anquan_desk.core.services.numbering import allocate_number, township_or_fail, void_number
@@ -582,6 +583,62 @@ def issue_photos(
         session, snapshot, place_id=parent.place_id, inspection_id=parent.inspection_id,
         reinspection_id=parent.reinspection_id, number_row=None, supersedes=supersedes,
     )
+
+
+def issue_or_reprint(
+    session: Session,
+    store: att.AttachmentStore,
+    doc_type: DocType,
+    *,
+    inspection_id: str | None = None,
+    reinspection_id: str | None = None,
+) -> tuple[Document, bytes, bool]:
+    """The valid document of this kind: reprinted if already issued, else issued now.
+    Returns (document, pdf, newly issued?). ``photos`` is the appendix of the 现场检查记录
+    (``inspection_id``) or of the 整改复查意见书 (``reinspection_id``), issuing that first if needed."""
+    if doc_type == "photos":
+        parent_type: DocType = "review" if reinspection_id is not None else "record"
+        parent, _pdf, _new = issue_or_reprint(
+            session, store, parent_type, inspection_id=inspection_id, reinspection_id=reinspection_id
+        )
+        existing = current_document(session, "photos", attached_to=parent.number)
+        if existing is not None:
+            return existing, reprint(session, existing.id), False
+        document, pdf = issue_photos(session, store, parent.id)
+        return document, pdf, True
+    if doc_type == "review":
+        if reinspection_id is None:
+            raise UserInputError("请指定复查记录。")
+        existing = current_document(session, "review", reinspection_id=reinspection_id)
+        if existing is not None:
+            return existing, reprint(session, existing.id), False
+        document, pdf = issue_review(session, store, reinspection_id)
+        return document, pdf, True
+    if inspection_id is None:
+        raise UserInputError("请指定检查记录。")
+    if doc_type in ("notice", "order"):
+        wanted = notice_type(township_or_fail(session))
+        if doc_type != wanted:
+            raise UserInputError(
+                f"本乡镇{'已' if wanted == 'order' else '未'}获执法授权，出具的是{DOC_TITLES[wanted]}。"
+            )
+    existing = current_document(session, doc_type, inspection_id=inspection_id)
+    if existing is not None:
+        return existing, reprint(session, existing.id), False
+    issue = issue_record if doc_type == "record" else issue_notice
+    document, pdf = issue(session, store, inspection_id)
+    return document, pdf, True
+
+
+def latest_reinspection_of(session: Session, inspection_id: str) -> str | None:
+    """The latest finished 复查 that covered a hazard of this inspection."""
+    return session.scalars(
+        select(Reinspection.id)
+        .join(ReinspectionResult, ReinspectionResult.reinspection_id == Reinspection.id)
+        .join(Hazard, Hazard.id == ReinspectionResult.hazard_id)
+        .where(Hazard.inspection_id == inspection_id, Reinspection.finished.is_(True))
+        .order_by(Reinspection.inspected_at.desc())
+    ).first()
 
 
 # --- after issue ------------------------------------------------------------------------------------
