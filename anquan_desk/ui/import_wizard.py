@@ -191,15 +191,16 @@ class MappingPage(QWizardPage):
 
 def _problem_text(row: PreviewRow) -> str:
     parts = []
-    for p in row.problems:
+    for p in sorted(row.problems, key=lambda p: p.severity != "error"):  # errors first
         where = f"{p.column_label}：" if p.column_label else ""
         parts.append(("【错误】" if p.severity == "error" else "【警告】") + where + p.message)
     return "\n".join(parts)
 
 
 class PreviewPage(QWizardPage):
-    HEADERS = ("工作表", "行", "处理", "单位名称", "统一社会信用代码", "地址", "负责人", "联系电话", "村（社区）/网格",
-               "问题")
+    HEADERS = ("工作表", "行", "处理", "问题", "单位名称", "地址", "负责人", "联系电话", "村（社区）/网格",
+               "统一社会信用代码")
+    PROBLEM_COLUMN = 3
 
     def __init__(self, state: ImportState) -> None:
         super().__init__()
@@ -215,6 +216,7 @@ class PreviewPage(QWizardPage):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(True)
         self.file_problems = QLabel()
         self.file_problems.setWordWrap(True)
         self.file_problems.setStyleSheet("color: #a05000")
@@ -234,18 +236,18 @@ class PreviewPage(QWizardPage):
         for r, row in enumerate(preview.rows):
             place = row.place
             where = " / ".join(x for x in (place.village, place.grid) if x)
-            values = (row.sheet, str(row.row), ACTION_TEXT[row.action], place.name, place.credit_code or "",
-                      place.address, place.responsible_person, place.phone, where, _problem_text(row))
+            values = (row.sheet, str(row.row), ACTION_TEXT[row.action], _problem_text(row), place.name,
+                      place.address, place.responsible_person, place.phone, where, place.credit_code or "")
             severity = {p.severity for p in row.problems}
             brush = ERROR_BRUSH if "error" in severity else WARNING_BRUSH if severity else None
             for c, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 if brush is not None:
                     item.setBackground(brush)
-                if c == len(values) - 1:
+                if c == self.PROBLEM_COLUMN:
                     item.setToolTip(value)
                 self.table.setItem(r, c, item)
-        for column, width in enumerate((80, 40, 60, 180, 150, 200, 70, 110, 170)):
+        for column, width in enumerate((80, 40, 60, 380, 150, 170, 60, 110, 130)):
             self.table.setColumnWidth(column, width)
         self.table.resizeRowsToContents()
 

@@ -79,16 +79,16 @@ def test_wizard_imports_the_valid_rows(qtbot: QtBot, demo_db: Database, tmp_path
     preview = wizard.preview_page
     table = preview.table
     assert preview.summary_label.text() == "共 4 行：新增 2，更新 0，有错误 2；错误 2 条，警告 4 条"
-    assert [table.item(r, 3).text() for r in range(table.rowCount())] == ["XX饭店", "好又多超市", "XX饭店", "晨光文具店"]
+    assert [table.item(r, 4).text() for r in range(table.rowCount())] == ["XX饭店", "好又多超市", "XX饭店", "晨光文具店"]
     assert [table.item(r, 2).text() for r in range(4)] == ["新增", "有错误", "有错误", "新增"]
     assert [table.item(r, 6).text() for r in range(4)] == ["张三", "李四", "张三", "周敏"]  # the corrected column
     assert [preview.row_colour(r) for r in range(4)] == ["warning", "error", "error", "warning"]
     no_grid = "【警告】未填写网格（“东湖社区”有4个网格），导入后需手动分配网格"
-    assert table.item(0, 9).text() == no_grid
-    assert table.item(1, 9).text() == (
+    assert table.item(0, 3).text() == no_grid
+    assert table.item(1, 3).text() == (
         f"【错误】C列（统一社会信用代码）：统一社会信用代码“{BAD_CODE}”校验位错误（应为 {GOOD_CODE[-1]}）\n{no_grid}"
     )
-    assert table.item(2, 9).text() == f"{no_grid}\n【错误】B列（单位名称）：与第3行重复（单位名称和地址相同）"
+    assert table.item(2, 3).text() == f"【错误】B列（单位名称）：与第3行重复（单位名称和地址相同）\n{no_grid}"
     # No village column: the sheet's name is the village.
     assert table.item(0, 8).text() == "东湖社区"
 
