@@ -198,6 +198,11 @@ class MainWindow(QMainWindow):
         follow.triggered.connect(lambda: self.tabs.setCurrentWidget(self.followup))
         inspect_menu.addAction(follow)
         add_plan_menu(self, self.db, self.user)
+        from anquan_desk.ui.documents import BatchPrintDialog
+
+        batch_documents = QAction("按日批量打印文书…", self)
+        batch_documents.triggered.connect(lambda: BatchPrintDialog(self.db, self).exec())
+        inspect_menu.addAction(batch_documents)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         about = QAction("关于", self)
         about.triggered.connect(self._about)

@@ -194,6 +194,8 @@ class InspectionWidget(QWidget):
         self.discard_button.clicked.connect(self._discard)
         self.amend_button = QPushButton("更正检查记录…")
         self.amend_button.clicked.connect(self._amend)
+        self.documents_button = QPushButton("打印文书…")
+        self.documents_button.clicked.connect(self._documents)
 
         # --- layout --------------------------------------------------------------------------
         detail = QWidget()
@@ -232,6 +234,7 @@ class InspectionWidget(QWidget):
         bottom.addWidget(self.add_hazard_button)
         bottom.addWidget(self.discard_button)
         bottom.addWidget(self.amend_button)
+        bottom.addWidget(self.documents_button)
         bottom.addWidget(self.finish_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -310,6 +313,7 @@ class InspectionWidget(QWidget):
             inspection = session.get(Inspection, self.inspection_id)
             assert inspection is not None
             self.read_only = inspection.status != InspectionStatus.DRAFT.value
+            issuable = inspection.status == InspectionStatus.FINISHED.value
             people = "、".join(f"{p.name}（{p.cert_no}）" if p.cert_no else p.name for p in inspection.participants)
             started = to_local(inspection.started_at).strftime("%Y-%m-%d %H:%M")
             self._start_day = to_local(inspection.started_at).date()
@@ -350,6 +354,7 @@ class InspectionWidget(QWidget):
         for widget in (self.finish_button, self.discard_button, self.add_hazard_button):
             widget.setVisible(not self.read_only)
         self.amend_button.setVisible(self.read_only)
+        self.documents_button.setVisible(issuable)
         self._update_progress()
         target = self._find(keep) if keep else None
         self.tree.setCurrentItem(target or self._first_unanswered() or self._items()[0] if self._items() else None)
@@ -618,6 +623,12 @@ class InspectionWidget(QWidget):
             return
         self.reload()
         self.finished.emit(self.inspection_id)
+
+    def _documents(self) -> None:
+        from anquan_desk.ui.documents import documents_menu
+
+        menu = documents_menu(self.db, self.actor, self.inspection_id, self)
+        menu.exec(self.documents_button.mapToGlobal(self.documents_button.rect().topLeft()))
 
     def _amend(self) -> None:
         if not self._hazard_id:
