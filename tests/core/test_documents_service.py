@@ -293,3 +293,13 @@ def test_no_hazards_no_notice(db: Database, tmp_path: Path) -> None:
         record, pdf = docs.issue_record(s, store, iid, issued_at=datetime(2026, 11, 22, 10, 0))
         assert record.number == "（青）应急检记〔2026〕1号"
     assert "未发现安全隐患" in pdf_text(pdf, tmp_path)
+
+
+def test_review_without_issued_notice_cites_no_number(db: Database, tmp_path: Path) -> None:
+    ids = doc_setup.finished_check(db, tmp_path)
+    rid = doc_setup.finished_review(db, tmp_path, ids)
+    with db.session("li") as s:
+        review, pdf = docs.issue_review(s, AttachmentStore(db.attachments_dir), rid, issued_at=datetime(2026, 11, 27, 11, 0))
+        assert review.content["content"]["original_number"] == "无文号"
+        assert docs.latest_reinspection_of(s, ids["inspection"]) == rid
+    assert "2026年11月20日作出了安全隐患整改通知书的决定[无文号]" in pdf_text(pdf, tmp_path)

@@ -347,9 +347,9 @@ def build_review(session: Session, reinspection: Reinspection, header: DocumentH
     if original is not None:
         title, number, when = DOC_TITLES[SNAPSHOT_TYPE[original.doc_type]], original.number, _local(original.issued_at)
     else:
-        record = current_document(session, "record", inspection_id=first_inspection.id)
-        title = "现场检查记录" if record is not None else "现场检查"
-        number = record.number if record is not None else "未编号"
+        # The rectification was demanded on paper or before this program: no number to cite.
+        title = DOC_TITLES[notice_type(township_or_fail(session))]
+        number = "无文号"
         when = _local(first_inspection.started_at)
     outcomes = tuple(
         ReviewOutcome(
