@@ -303,3 +303,16 @@ def test_review_without_issued_notice_cites_no_number(db: Database, tmp_path: Pa
         assert review.content["content"]["original_number"] == "无文号"
         assert docs.latest_reinspection_of(s, ids["inspection"]) == rid
     assert "2026年11月20日作出了安全隐患整改通知书的决定[无文号]" in pdf_text(pdf, tmp_path)
+
+
+def test_verify_a_batch_file_says_so(db: Database, tmp_path: Path) -> None:
+    ids = doc_setup.finished_check(db, tmp_path)
+    store = AttachmentStore(db.attachments_dir)
+    with db.session("zhang") as s:
+        docs.issue_record(s, store, ids["inspection"], issued_at=ISSUED)
+        docs.issue_notice(s, store, ids["inspection"], issued_at=ISSUED)
+    with db.reader() as s:
+        batch = docs.render_batch(s, docs.documents_issued_on(s, ISSUED.date()))
+        result = docs.verify_pdf(s, batch)
+    assert (result.ok, result.kind) == (False, "batch")
+    assert "2 份文书的合并打印件" in result.message

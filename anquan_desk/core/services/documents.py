@@ -749,7 +749,7 @@ def render_batch(session: Session, documents: list[Document]) -> bytes:
 
 # --- verify ----------------------------------------------------------------------------------------
 
-VerifyKind = Literal["ok", "superseded", "void", "tampered", "foreign"]
+VerifyKind = Literal["ok", "superseded", "void", "tampered", "batch", "foreign"]
 _CODE_RE = re.compile(r"核验码[:：]\s*([" + SHORT_CODE_ALPHABET + r"]{" + str(SHORT_CODE_LENGTH) + r"})")
 
 
@@ -776,7 +776,7 @@ def _codes_in_pdf(data: bytes) -> list[str]:
             subject = metadata.get("/Subject") if metadata is not None else None
             if isinstance(subject, str) and len(subject) == SHORT_CODE_LENGTH:
                 codes.append(subject)
-            for page in reader.pages[:3]:
+            for page in reader.pages[:60]:
                 codes += _CODE_RE.findall(page.extract_text() or "")
     except Exception:  # any unreadable file simply is not ours
         return []
@@ -801,7 +801,14 @@ def verify_pdf(session: Session, pdf_bytes: bytes) -> VerifyResult:
         reason = session.scalar(select(IssuedNumber.void_reason).where(IssuedNumber.number == document.number))
         why = f"（原因：{reason}）" if reason else ""
         return VerifyResult(False, "void", f"文书 {document.number} 是本系统签发的原件，但已作废{why}，不再有效。", **base)
-    for code in _codes_in_pdf(pdf_bytes):
+    codes = _codes_in_pdf(pdf_bytes)
+    known = list(session.scalars(select(Document.number).where(Document.short_code.in_(codes)))) if codes else []
+    if len(known) > 1:
+        return VerifyResult(
+            False, "batch",
+            f"这是 {len(known)} 份文书的合并打印件，不能整体核验；请分别核验单份文书的 PDF 文件。",
+        )
+    for code in codes:
         document = session.scalar(select(Document).where(Document.short_code == code))
         if document is not None:
             return VerifyResult(
