@@ -7,15 +7,19 @@ mapper hook whenever a place is written, so no service has to remember it.
 On SQLite, migration 0002 adds the search index (kept current by triggers, so bulk inserts
 outside the ORM are covered):
 
-* ``place_search``: (stable integer id, place id, haystack), one compact row per place;
-* ``place_search_fts``: an FTS5 table with the trigram tokenizer over ``place_search``.
+* ``place_search``: (stable integer id, place id, haystack + two U+001F), one row per place;
+* ``place_search_fts``: an FTS5 table with the trigram tokenizer over ``place_search``;
+* ``place_search_vocab``: the trigrams of that index (fts5vocab).
 
 ``place_match_clause`` turns a typed query into a WHERE clause on ``Place.id``:
 
 * 3 characters or more → FTS5 ``MATCH`` of the quoted query (a substring match: the trigram
   tokenizer indexes every 3-character window, Chinese included);
-* 1–2 characters → ``instr`` over the compact ``place_search`` table (a scan of ~50,000 short
-  rows, much cheaper than scanning ``places``; trigrams cannot answer shorter queries);
+* 1–2 characters → the trigrams that *start* with the query are read from the vocabulary (a
+  range lookup) and OR-ed in one MATCH: thanks to the two separators appended to every
+  haystack, each occurrence of a 1–2 character string starts a trigram. When a query starts too
+  many trigrams, or trigrams found in too many places (a single Latin letter), it is common
+  anyway, so ``instr`` over the compact table finds enough hits after a short scan;
 * any other database (PostgreSQL) → ``LIKE '%q%'`` on ``places.search_text``.
 
 The index tables are declared in ``Base.metadata`` below (shadow tables included) only so that
@@ -25,6 +29,7 @@ build; they are created by migration 0002, never by ``create_all``.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -64,8 +69,12 @@ __all__ = [
 
 _HAN = re.compile(r"[\u3400-\u9fff\U00020000-\U0002ebef]+")
 
-#: Queries this long or longer use the FTS5 trigram index.
+#: Queries this long or longer use the FTS5 trigram index as a phrase.
 FTS_MIN_CHARS = 3
+#: A 1–2 character query whose trigrams are more than this, or appear in more than
+#: ``MAX_OR_POSTINGS`` haystacks in all, is common: scanning finds enough hits sooner.
+MAX_OR_TERMS = 1000
+MAX_OR_POSTINGS = 15000
 
 # --- the index tables (created by migration 0002 on SQLite) -----------------------------------
 
@@ -82,6 +91,10 @@ place_search = Table(
     info=_SQLITE_ONLY,
 )
 place_search_fts = Table("place_search_fts", Base.metadata, Column("haystack"), info=_SQLITE_ONLY)
+Table(
+    "place_search_vocab", Base.metadata,
+    Column("term"), Column("doc"), Column("cnt"), info=_SQLITE_ONLY,
+)
 # FTS5's own shadow tables (external content and columnsize=0: no _content, no _docsize).
 Table(
     "place_search_fts_data", Base.metadata,
@@ -147,17 +160,55 @@ def _like_pattern(q: str) -> str:
 DENSE_HITS = 5000
 
 
+def _fts_expression(session: Session, q: str) -> str | None:
+    """The FTS5 query finding ``q`` (None: better scanned, see the module notes)."""
+    if len(q) >= FTS_MIN_CHARS:
+        return _fts_phrase(q)
+    cache: dict[str, str | None] = session.info.setdefault("place_search_fts", {})
+    if q not in cache:
+        cache[q] = _short_expression(session, q)
+    return cache[q]
+
+
+def _short_expression(session: Session, q: str) -> str | None:
+    rows = session.execute(
+        text("SELECT term, doc FROM place_search_vocab WHERE term >= :lo AND term < :hi").bindparams(
+            lo=q, hi=q + "\U0010ffff"
+        )
+    ).tuples().all()
+    terms = [term for term, _docs in rows if term.startswith(q)]
+    postings = sum(int(docs) for term, docs in rows if term.startswith(q))
+    if len(terms) > MAX_OR_TERMS or postings > MAX_OR_POSTINGS:
+        return None
+    if not terms:
+        return '""'  # matches nothing
+    return " OR ".join(_fts_phrase(t) for t in terms)
+
+
 def _index_hits(session: Session, q: str, limit: int) -> list[str]:
     """Up to ``limit`` ids of places whose haystack contains ``q``, from the SQLite index."""
-    if len(q) >= FTS_MIN_CHARS:
-        where: ColumnElement[bool] = place_search.c.id.in_(
+    expression = _fts_expression(session, q)
+    if expression is None:
+        where: ColumnElement[bool] = func.instr(place_search.c.haystack, q) > 0
+    elif expression == '""':
+        return []
+    else:
+        where = place_search.c.id.in_(
             select(text("rowid"))
             .select_from(place_search_fts)
-            .where(text("place_search_fts MATCH :fts_query").bindparams(bindparam("fts_query", _fts_phrase(q))))
+            .where(text("place_search_fts MATCH :fts_query").bindparams(bindparam("fts_query", expression)))
         )
-    else:
-        where = func.instr(place_search.c.haystack, q) > 0
     return list(session.scalars(select(place_search.c.place_id).where(where).limit(limit)))
+
+
+def _sparse_hits(session: Session, q: str) -> list[str] | None:
+    """The ids of all places matching ``q`` when there are at most ``DENSE_HITS`` (else None),
+    remembered in ``session.info`` so the count and the page of one refresh share the lookup."""
+    cache: dict[str, list[str] | None] = session.info.setdefault("place_search_hits", {})
+    if q not in cache:
+        hits = _index_hits(session, q, DENSE_HITS + 1)
+        cache[q] = hits if len(hits) <= DENSE_HITS else None
+    return cache[q]
 
 
 def place_match_clause(session: Session, query: str) -> ColumnElement[bool] | None:
@@ -176,30 +227,32 @@ def place_match_clause(session: Session, query: str) -> ColumnElement[bool] | No
         return None
     if session.get_bind().dialect.name != "sqlite":
         return Place.search_text.like(_like_pattern(q), escape="\\")
-    cache: dict[str, list[str] | None] = session.info.setdefault("place_search_hits", {})
-    if q not in cache:
-        hits = _index_hits(session, q, DENSE_HITS + 1)
-        cache[q] = hits if len(hits) <= DENSE_HITS else None
-    ids = cache[q]
+    ids = _sparse_hits(session, q)
     if ids is None:
         return func.instr(Place.search_text, q) > 0
     if not ids:
         return false()
-    return Place.id.in_(ids)
+    # One JSON parameter instead of thousands of bound ids: cheaper to compile and to parse.
+    hits = func.json_each(bindparam("place_search_ids", json.dumps(ids), type_=Text)).table_valued("value")
+    return Place.id.in_(select(hits.c.value))
 
 
 def count_matches(session: Session, query: str) -> int | None:
     """How many places match ``query`` according to the SQLite index, without touching
-    ``places`` (None: not SQLite, or no query)."""
+    ``places`` (None: not SQLite, no query, or a common query only a full scan could count)."""
     q = normalize_query(query)
     if not q or session.get_bind().dialect.name != "sqlite":
         return None
-    if len(q) >= FTS_MIN_CHARS:
-        stmt = text("SELECT count(*) FROM place_search_fts WHERE place_search_fts MATCH :q").bindparams(
-            q=_fts_phrase(q)
-        )
-        return int(session.scalar(stmt) or 0)
-    return int(session.scalar(select(func.count()).where(func.instr(place_search.c.haystack, q) > 0)) or 0)
+    ids = _sparse_hits(session, q)
+    if ids is not None:
+        return len(ids)
+    expression = _fts_expression(session, q)
+    if expression is None:
+        return None
+    if expression == '""':
+        return 0
+    stmt = text("SELECT count(*) FROM place_search_fts WHERE place_search_fts MATCH :q").bindparams(q=expression)
+    return int(session.scalar(stmt) or 0)
 
 
 # --- maintenance ----------------------------------------------------------------------------
@@ -213,7 +266,7 @@ def search_index_ok(conn: Connection) -> bool:
         text(
             "SELECT (SELECT count(*) FROM places) != (SELECT count(*) FROM place_search) "
             "OR EXISTS (SELECT 1 FROM places p LEFT JOIN place_search s ON s.place_id = p.id "
-            "WHERE s.id IS NULL OR s.haystack != p.search_text)"
+            "WHERE s.id IS NULL OR s.haystack != p.search_text || char(31, 31))"
         )
     ).scalar()
     return not stale
@@ -225,7 +278,10 @@ def rebuild_search_index(conn: Connection) -> None:
         return
     conn.execute(text("DELETE FROM place_search"))
     conn.execute(
-        text("INSERT INTO place_search(place_id, haystack) SELECT id, search_text FROM places ORDER BY rowid")
+        text(
+            "INSERT INTO place_search(place_id, haystack) "
+            "SELECT id, search_text || char(31, 31) FROM places ORDER BY rowid"
+        )
     )
     conn.execute(text("INSERT INTO place_search_fts(place_search_fts) VALUES ('rebuild')"))
 

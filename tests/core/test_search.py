@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.dialects import postgresql
 
+from anquan_desk.core import search
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Place
 from anquan_desk.core.search import (
@@ -38,7 +39,7 @@ def test_index_follows_inserts_updates_and_deletes(db: Database) -> None:
         s.add(place)
         s.flush()
         pid = place.id
-    assert _index(db) == [(pid, build_search_text("红光小馆", "红光路1号", None, "张三"))]
+    assert _index(db) == [(pid, build_search_text("红光小馆", "红光路1号", None, "张三") + "\x1f\x1f")]
     assert _names(db, "hgxg") == ["红光小馆"] and _names(db, "红光小") == ["红光小馆"]
     with db.session("t") as s:
         found = s.get(Place, pid)
@@ -64,6 +65,8 @@ def test_index_follows_inserts_updates_and_deletes(db: Database) -> None:
         ("饭", ["小徐饭店", "老街饭店"]),  # 1 character: compact haystack
         ("饭店", ["小徐饭店", "老街饭店"]),  # 2 Chinese characters
         ("xf", ["小徐饭店"]),  # 2 initials
+        ("zl", ["老街饭店"]),  # 2 characters at the very end of the haystack (张丽's initials)
+        ("丽", ["老街饭店"]),
         ("xiaoxu", ["小徐饭店"]),  # FTS5: full pinyin
         ("ljfd", ["老街饭店"]),  # FTS5: initials
         ("老街饭", ["老街饭店"]),
@@ -79,13 +82,18 @@ def test_short_and_long_queries(db: Database, query: str, expected: list[str]) -
     with db.session("t") as s:
         s.add_all([
             Place(name="小徐饭店", address="南山路2号"),
-            Place(name="老街饭店", address="北街3号", credit_code="92320115MA1XXXXX0X"),
+            Place(name="老街饭店", address="北街3号", credit_code="92320115MA1XXXXX0X", responsible_person="张丽"),
             Place(name="好邻居便利店", address="东湖路5号"),
         ])
     assert _names(db, query) == expected
 
 
-def test_dense_queries_count_capped_and_page_in_name_order(db: Database) -> None:
+@pytest.mark.parametrize("max_or_terms", [search.MAX_OR_TERMS, 0])
+def test_dense_queries_count_capped_and_page_in_name_order(
+    db: Database, monkeypatch: pytest.MonkeyPatch, max_or_terms: int
+) -> None:
+    """Both ways of answering 1–2 characters: OR of trigrams (exact count) and the scan (capped)."""
+    monkeypatch.setattr(search, "MAX_OR_TERMS", max_or_terms)
     rows = [{"id": f"p{i:05d}", "name": f"第{i:05d}号红光超市", "address": "红光路", "author": "t",
              "search_text": f"第{i:05d}号红光超市\x1f红光路\x1fhgcs"} for i in range(DENSE_HITS + 50)]
     with db.session("t") as s:
@@ -93,8 +101,8 @@ def test_dense_queries_count_capped_and_page_in_name_order(db: Database) -> None
         s.add(Place(name="石桥饭店", address="石桥村"))
     with db.reader() as s:
         for query in ("红", "红光", "hgcs"):
-            # 1–2 characters stop counting at the cap; FTS5 counts 3+ exactly (cheaply).
-            capped = DENSE_HITS + 1 if len(query) < 3 else DENSE_HITS + 50
+            # A scanned 1–2 character query stops counting at the cap; FTS5 counts exactly (cheaply).
+            capped = DENSE_HITS + 1 if len(query) < 3 and max_or_terms == 0 else DENSE_HITS + 50
             assert count_places(s, PlaceFilter(query=query), cap=DENSE_HITS) == capped
             assert count_places(s, PlaceFilter(query=query)) == DENSE_HITS + 50
             page = fetch_places(s, PlaceFilter(query=query), 0, 3)

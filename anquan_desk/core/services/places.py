@@ -29,7 +29,7 @@ from anquan_desk.core.models import (
     Sector,
     Village,
 )
-from anquan_desk.core.search import count_matches, normalize_query, place_match_clause
+from anquan_desk.core.search import count_matches, place_match_clause
 from anquan_desk.core.validators import (
     PhoneError,
     credit_code_error,
@@ -139,7 +139,7 @@ def count_places(session: Session, f: PlaceFilter, *, cap: int | None = None) ->
     """How many places match. With ``cap``, counting stops at ``cap + 1`` (a result above
     ``cap`` means "more than cap"): the list shows "超过 cap 个" instead of scanning everything."""
     if f.query and _only_query(f):
-        counted = count_matches(session, f.query) if cap is None or len(normalize_query(f.query)) >= 3 else None
+        counted = count_matches(session, f.query)
         if counted is not None:
             return counted
     stmt = _base(session, f).with_only_columns(Place.id).order_by(None)

@@ -7,11 +7,14 @@ Create Date: 2026-11-23 19:50:00
 SQLite only (other databases search ``places.search_text`` with LIKE and get nothing here):
 
 * ``place_search`` holds one row per place: a stable INTEGER PRIMARY KEY (VACUUM keeps it, unlike
-  an implicit rowid), the place id and its ``search_text``. Triggers on ``places`` keep it
+  an implicit rowid), the place id and its ``search_text`` followed by two U+001F separators, so
+  that every 1- or 2-character substring starts some trigram. Triggers on ``places`` keep it
   current, so bulk inserts that bypass the ORM are covered too.
 * ``place_search_fts`` is an external-content FTS5 table with the trigram tokenizer over
   ``place_search.haystack``, kept current by triggers on ``place_search`` (the FTS5 manual's
   recipe for external content tables).
+* ``place_search_vocab`` (fts5vocab, 'row') lists the index's trigrams: a 1–2 character query
+  becomes an OR of the trigrams that start with it.
 
 The DDL is written out here (not imported) so this revision never changes after release.
 """
@@ -38,6 +41,7 @@ UPGRADE = (
     """CREATE VIRTUAL TABLE place_search_fts USING fts5(
         haystack, content='place_search', content_rowid='id', tokenize='trigram', columnsize=0
     )""",
+    "CREATE VIRTUAL TABLE place_search_vocab USING fts5vocab(place_search_fts, 'row')",
     """CREATE TRIGGER place_search_ai AFTER INSERT ON place_search BEGIN
         INSERT INTO place_search_fts(rowid, haystack) VALUES (new.id, new.haystack);
     END""",
@@ -49,15 +53,16 @@ UPGRADE = (
         INSERT INTO place_search_fts(rowid, haystack) VALUES (new.id, new.haystack);
     END""",
     """CREATE TRIGGER places_search_ai AFTER INSERT ON places BEGIN
-        INSERT INTO place_search(place_id, haystack) VALUES (new.id, new.search_text);
+        INSERT INTO place_search(place_id, haystack) VALUES (new.id, new.search_text || char(31, 31));
     END""",
     """CREATE TRIGGER places_search_au AFTER UPDATE OF id, search_text ON places BEGIN
-        UPDATE place_search SET place_id = new.id, haystack = new.search_text WHERE place_id = old.id;
+        UPDATE place_search SET place_id = new.id, haystack = new.search_text || char(31, 31)
+        WHERE place_id = old.id;
     END""",
     """CREATE TRIGGER places_search_ad AFTER DELETE ON places BEGIN
         DELETE FROM place_search WHERE place_id = old.id;
     END""",
-    "INSERT INTO place_search(place_id, haystack) SELECT id, search_text FROM places ORDER BY rowid",
+    "INSERT INTO place_search(place_id, haystack) SELECT id, search_text || char(31, 31) FROM places ORDER BY rowid",
 )
 
 DOWNGRADE = (
@@ -67,6 +72,7 @@ DOWNGRADE = (
     "DROP TRIGGER IF EXISTS place_search_au",
     "DROP TRIGGER IF EXISTS place_search_ad",
     "DROP TRIGGER IF EXISTS place_search_ai",
+    "DROP TABLE IF EXISTS place_search_vocab",
     "DROP TABLE IF EXISTS place_search_fts",
     "DROP TABLE IF EXISTS place_search",
 )
