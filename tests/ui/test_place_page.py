@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 
+from anquan_desk.core import search
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Hazard, Inspection, Place, User
 from anquan_desk.core.validators import credit_code_check_char
@@ -130,3 +132,23 @@ def test_double_click_opens_the_place_page(qtbot: QtBot, demo_db: Database) -> N
     pages = [w for w in window.findChildren(PlacePage)]
     assert len(pages) == 1
     assert pages[0].edits["name"].text() == window.place_model.index(0, PlaceTableModel.COL_NAME).data()
+
+
+def test_model_with_a_capped_count_fetches_to_the_end(
+    qtbot: QtBot, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common 1-character query stops counting at the cap; scrolling still reaches every row."""
+    monkeypatch.setattr(search, "MAX_OR_TERMS", 0)  # force the scan (what a single letter gets at 50,000)
+    n = search.DENSE_HITS + 250
+    with db.session("t") as s:
+        s.execute(insert(Place), [{"id": f"p{i:05d}", "name": f"红光超市{i:05d}", "author": "t",
+                                   "search_text": f"红光超市{i:05d}\x1fhgcs"} for i in range(n)])
+    model = PlaceTableModel(db)
+    model.set_query("h")
+    assert not model.total_exact and model.total_text() == f"超过 {search.DENSE_HITS} 个场所"
+    assert model.rowCount() == PlaceTableModel.PAGE and model.canFetchMore()
+    while model.canFetchMore():
+        model.fetchMore()
+    assert model.rowCount() == n and model.total == n and model.total_exact
+    assert model.total_text() == f"共 {n} 个场所"
+    assert model.index(n - 1, PlaceTableModel.COL_NAME).data() == f"红光超市{n - 1:05d}"
