@@ -41,7 +41,7 @@ from anquan_desk.ui.inspection.followup import FollowUpWidget
 from anquan_desk.ui.inspection.screen import InspectionWidget
 from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 from anquan_desk.ui.place_model import PlaceTableModel
-from anquan_desk.ui.plan_dialog import add_plan_menu
+from anquan_desk.ui.plan_menu import add_plan_menu
 
 NINE_SMALL_KINDS = (
     "小学校或幼儿园",

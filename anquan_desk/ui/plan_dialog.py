@@ -8,7 +8,7 @@ the grid work sheet.
 * :class:`DrawDialog` — choose the set of places, the count, the inspectors and 回避 pairs; the
   seed is shown before drawing; draw, then print the record (PDF) or save it as JSON.
 * :class:`WorksheetDialog` — choose a grid and a day, write the work sheet PDF.
-* :func:`add_plan_menu` — the "计划" menu of the main window.
+* The "计划" menu that opens them is in :mod:`anquan_desk.ui.plan_menu`.
 
 Everything here is quick (milliseconds on the demo township), so it runs on the UI thread. The
 dialogs hold no business rule: they call :mod:`anquan_desk.core.plans` and
@@ -22,7 +22,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QAction, QBrush, QColor
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -38,8 +38,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMainWindow,
-    QMenu,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -53,11 +51,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Grid, PlaceSector, RiskColor, User, Village
+from anquan_desk.core.models import RiskColor, User
 from anquan_desk.core.plans.draws import (
     DrawScope,
     InspectorCandidate,
@@ -71,7 +68,7 @@ from anquan_desk.core.plans.parse import PlanSummary, parse_plan
 from anquan_desk.core.plans.programme import Programme, build_programme, load_programme, save_programme
 from anquan_desk.core.plans.tasks import monthly_tasks
 from anquan_desk.core.plans.worksheet import grid_worksheet
-from anquan_desk.core.services.ground import current_township
+from anquan_desk.core.services.ground import current_township, grid_choices, known_sectors
 from anquan_desk.io.pdf.worksheet import RISK_COLOURS, render_draw_record, render_worksheet
 from anquan_desk.io.plan_text import SUPPORTED_SUFFIXES, PlanReadError, read_plan_text
 
@@ -81,12 +78,7 @@ FLAG_COLOUR = QColor("#C62828")
 def _grids(db: Database) -> list[tuple[str, str]]:
     """(grid id, "村 网格") in village and grid order."""
     with db.reader() as s:
-        rows = s.execute(
-            select(Grid.id, Grid.name, Village.name)
-            .join(Village, Grid.village_id == Village.id)
-            .order_by(Village.sort_order, Village.name, Grid.sort_order, Grid.name)
-        ).tuples()
-        return [(gid, name if name.startswith(village) else f"{village} {name}") for gid, name, village in rows]
+        return grid_choices(s)
 
 
 def _colour_brush(colour: str) -> QBrush:
@@ -464,7 +456,7 @@ class DrawDialog(QDialog):
         self.resize(1000, 680)
 
         with db.reader() as s:
-            sectors = list(s.scalars(select(PlaceSector.sector).distinct().order_by(PlaceSector.sector)))
+            sectors = known_sectors(s)
             programme = load_programme(s)
             self.inspectors: list[InspectorCandidate] = candidate_inspectors(s)
         if programme is not None:  # the plan's sectors first
@@ -765,25 +757,3 @@ class WorksheetDialog(QDialog):
 
 
 # --------------------------------------------------------------------------- menu
-
-
-def add_plan_menu(window: QMainWindow, db: Database, user: User) -> QMenu:
-    """Add the "计划" menu to ``window``'s menu bar."""
-    menu = window.menuBar().addMenu("计划(&P)")
-
-    def open_import() -> None:
-        dialog = PlanImportDialog(db, user, window)
-        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.programme is not None:
-            window.statusBar().showMessage(f"已保存 {dialog.programme.year} 年检查计划", 5000)
-
-    def open_draw() -> None:
-        DrawDialog(db, user, window).exec()
-
-    def open_sheet() -> None:
-        WorksheetDialog(db, window).exec()
-
-    for text, slot in (("导入工作方案…", open_import), ("双随机抽查…", open_draw), ("打印网格巡查单…", open_sheet)):
-        action = QAction(text, window)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-    return menu

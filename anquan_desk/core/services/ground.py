@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from anquan_desk.core.models import Grid, Place, Township, Village
+from anquan_desk.core.models import Grid, Place, PlaceSector, Township, Village
 
 
 @dataclass
@@ -59,3 +59,23 @@ def ground_tree(session: Session) -> GroundTree:
             node.grids.append(GridNode(grid.id, grid.name, int(counts.get(grid.id, 0))))
         villages.append(node)
     return GroundTree(township.name if township else "", villages, int(counts.get(None, 0)))
+
+
+def grid_label(grid: str, village: str) -> str:
+    """“村 网格”, without repeating the village when the grid's name already starts with it."""
+    return grid if grid.startswith(village) else f"{village} {grid}"
+
+
+def grid_choices(session: Session) -> list[tuple[str, str]]:
+    """(grid id, label) in village and grid order."""
+    rows = session.execute(
+        select(Grid.id, Grid.name, Village.name)
+        .join(Village, Grid.village_id == Village.id)
+        .order_by(Village.sort_order, Village.name, Grid.sort_order, Grid.name)
+    ).tuples()
+    return [(gid, grid_label(name, village)) for gid, name, village in rows]
+
+
+def known_sectors(session: Session) -> list[str]:
+    """Every sector some place belongs to."""
+    return list(session.scalars(select(PlaceSector.sector).distinct().order_by(PlaceSector.sector)))

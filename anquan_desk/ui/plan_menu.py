@@ -1,0 +1,37 @@
+"""The 计划 menu. Its dialogs (and the PDF engine behind them) load when first used, not at start-up."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
+
+from anquan_desk.core.db import Database
+from anquan_desk.core.models import User
+
+
+def add_plan_menu(window: QMainWindow, db: Database, user: User) -> QMenu:
+    """Add the "计划" menu to ``window``'s menu bar."""
+    menu = window.menuBar().addMenu("计划(&P)")
+
+    def open_import() -> None:
+        from anquan_desk.ui.plan_dialog import PlanImportDialog
+
+        dialog = PlanImportDialog(db, user, window)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.programme is not None:
+            window.statusBar().showMessage(f"已保存 {dialog.programme.year} 年检查计划", 5000)
+
+    def open_draw() -> None:
+        from anquan_desk.ui.plan_dialog import DrawDialog
+
+        DrawDialog(db, user, window).exec()
+
+    def open_sheet() -> None:
+        from anquan_desk.ui.plan_dialog import WorksheetDialog
+
+        WorksheetDialog(db, window).exec()
+
+    for text, slot in (("导入工作方案…", open_import), ("双随机抽查…", open_draw), ("打印网格巡查单…", open_sheet)):
+        action = QAction(text, window)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+    return menu
