@@ -171,6 +171,8 @@ def _fts_expression(session: Session, q: str) -> str | None:
 
 
 def _short_expression(session: Session, q: str) -> str | None:
+    if len(q) == 1 and q.isascii():
+        return None  # one Latin letter or digit is in most haystacks: not worth asking the vocabulary
     rows = session.execute(
         text("SELECT term, doc FROM place_search_vocab WHERE term >= :lo AND term < :hi").bindparams(
             lo=q, hi=q + "\U0010ffff"
