@@ -203,6 +203,13 @@ class MainWindow(QMainWindow):
         batch_documents = QAction("按日批量打印文书…", self)
         batch_documents.triggered.connect(lambda: BatchPrintDialog(self.db, self).exec())
         inspect_menu.addAction(batch_documents)
+        from anquan_desk.ui.checklist_editor import ChecklistEditor
+
+        checklist_menu = self.menuBar().addMenu("检查表(&C)")
+        self.checklist_action = QAction("检查表库…", self)
+        self.checklist_action.triggered.connect(lambda: ChecklistEditor(
+            self.db, actor=self.user.username, read_only=self.user.role == "只读", parent=self).exec())
+        checklist_menu.addAction(self.checklist_action)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         about = QAction("关于", self)
         about.triggered.connect(self._about)
