@@ -164,3 +164,28 @@ def test_export_and_import_from_the_editor(qtbot: QtBot, demo_db: Database, tmp_
     assert f"第 {header_row + 2} 行" in editor.status_label.text() and "检查内容" in editor.status_label.text()
     with demo_db.reader() as s:
         assert current_template(s, "HOUSE-RES").version == 2
+
+
+def test_main_window_menu_opens_the_editor(qtbot: QtBot, demo_db: Database) -> None:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from anquan_desk.core.models import User
+    from anquan_desk.ui.main_window import MainWindow
+
+    with demo_db.reader() as s:
+        admin = s.scalars(select(User).where(User.username == "admin")).one()
+    window = MainWindow(demo_db, admin)
+    qtbot.addWidget(window)
+    seen: list[tuple[str, str, bool, int]] = []
+
+    def close_editor() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, ChecklistEditor):
+            seen.append((dialog.windowTitle(), dialog.actor, dialog.read_only, dialog.tree.topLevelItemCount()))
+        if dialog is not None:
+            dialog.reject()
+
+    QTimer.singleShot(0, close_editor)
+    window.checklist_action.trigger()
+    assert seen == [("检查表库", "admin", False, 4)]
