@@ -81,7 +81,8 @@ def test_editing_an_item_makes_a_new_version_and_keeps_the_finished_inspection(
     qtbot.mouseClick(editor.save_button, Qt.MouseButton.LeftButton)
 
     assert editor.status_label.text() == "已保存，GAS-LPG 现为第 2 版"
-    assert "第 2 版" in editor.info_label.text() and "修改条目 GAS-LPG-05" in editor.info_label.text()
+    assert "第 2 版" in editor.info_label.text()
+    assert "本版说明：修改条目 GAS-LPG-05（隐患描述（标准用语）、整改期限（天，0=立即））" in editor.info_label.text()
     assert editor.current_item == "GAS-LPG-05"
     assert editor.tree.currentItem().text(1) == "第2版"
     with demo_db.reader() as s:

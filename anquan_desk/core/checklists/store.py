@@ -449,11 +449,11 @@ def edit_item(session: Session, template_code: str, item_code: str, *,
     items = _current_items(current)
     for i, it in enumerate(items):
         if it.code == item_code:
-            items[i] = _clean(replace(it, **fields), item_code, params)  # type: ignore[arg-type]
+            old, items[i] = it, _clean(replace(it, **fields), item_code, params)  # type: ignore[arg-type]
             break
     else:
         raise NotFoundError(f"检查表 {template_code} 中没有条目 {item_code}")
-    changed = [FIELD_LABELS[f] for f in ITEM_FIELDS if f in fields]
+    changed = [FIELD_LABELS[f] for f in ITEM_FIELDS if getattr(old, f) != getattr(items[i], f)]
     return _new_version_from(session, current, items, library=lib,
                              change=f"修改条目 {item_code}（{'、'.join(changed)}）")
 
