@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import unicodedata
 from pathlib import Path
 
 from anquan_desk.cli.common import add_db_argument, fail, print_json
@@ -55,12 +56,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    print(f"{'编号':<14}{'版本':>4}  {'条目':>4}  {'状态':<4}  {'行业领域':<6}  名称")
+    widths = (16, 6, 6, 6, 10)
+    print("".join(_pad(h, w) for h, w in zip(("编号", "版本", "条目", "状态", "行业领域"), widths, strict=True))
+          + "名称")
     for r in rows:
-        state = "启用" if r["enabled"] else "停用"
-        print(f"{r['code']:<16}{r['version']:>4}  {r['items']:>5}  {state:<4}  {r['sector']:<6}  {r['name']}")
+        cells = (r["code"], str(r["version"]), str(r["items"]), "启用" if r["enabled"] else "停用", r["sector"])
+        print("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + r["name"])
     print(f"共 {len(rows)} 个检查表")
     return 0
+
+
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal, where a Chinese character takes two columns."""
+    shown = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - shown, 1)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
