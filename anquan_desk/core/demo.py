@@ -419,8 +419,9 @@ def _flush_rows(session: Session, *batches: list[dict[str, Any]]) -> None:
 
 def _hazard_status(rng: random.Random, age: int, deadline_days: int) -> str:
     if age > deadline_days + 20:
+        # Long past the deadline: nearly all closed; the few left are the township's overdue list.
         return rng.choices(
-            [HazardStatus.CLOSED.value, HazardStatus.IN_PROGRESS.value, HazardStatus.PENDING.value], [90, 6, 4]
+            [HazardStatus.CLOSED.value, HazardStatus.IN_PROGRESS.value, HazardStatus.PENDING.value], [985, 10, 5]
         )[0]
     return rng.choice(
         [

@@ -36,6 +36,7 @@ from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import PlaceStatus, RiskColor, Sector, User
 from anquan_desk.core.services.ground import ground_tree
 from anquan_desk.core.services.inspections import drafts, open_inspection_title
+from anquan_desk.ui.dashboard import DashboardWidget
 from anquan_desk.ui.ground_tree import NODE_ID_ROLE, NODE_KIND_ROLE, build_ground_model
 from anquan_desk.ui.inspection.followup import FollowUpWidget
 from anquan_desk.ui.inspection.screen import InspectionWidget
@@ -127,13 +128,19 @@ class MainWindow(QMainWindow):
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.tabCloseRequested.connect(self._close_tab)
-        # The grid tree belongs to the place list; other screens get the full width.
-        self.tabs.currentChanged.connect(lambda index: self.ground_view.setVisible(index == 0))
+        self.places_page = places_page
         self.tabs.addTab(places_page, "场所")
+        self.dashboard = DashboardWidget(db)
+        self.tabs.addTab(self.dashboard, "工作台")
         self.followup = FollowUpWidget(db, user)
         self.tabs.addTab(self.followup, "跟踪复查")
-        for fixed in (0, 1):
+        self._fixed_tabs = (places_page, self.dashboard, self.followup)
+        self.tabs.currentChanged.connect(self._tab_changed)
+        for fixed in range(len(self._fixed_tabs)):
             self.tabs.tabBar().setTabButton(fixed, QTabBar.ButtonPosition.RightSide, None)
+        self.dashboard.show_hazards.connect(self.show_hazard_list)
+        self.dashboard.show_grid.connect(self.show_uninspected_in_grid)
+        self.dashboard.show_drafts.connect(lambda: self.open_drafts(mine_only=False))
 
         splitter = QSplitter()
         splitter.addWidget(self.ground_view)
@@ -328,10 +335,10 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(widget)
         return widget
 
-    def open_drafts(self) -> None:
-        """Reopen every unfinished check, so work interrupted by a crash continues where it stopped."""
+    def open_drafts(self, mine_only: bool = True) -> None:
+        """Reopen the unfinished checks, so work interrupted by a crash continues where it stopped."""
         with self.db.reader() as session:
-            ids = [d.id for d in drafts(session, self.user.id)]
+            ids = [d.id for d in drafts(session, self.user.id if mine_only else None)]
         for inspection_id in reversed(ids):
             self.open_inspection(inspection_id)
         if ids:
@@ -342,8 +349,33 @@ class MainWindow(QMainWindow):
         self.refresh_ground()
 
     def _close_tab(self, index: int) -> None:
-        if index > 1:
+        if self.tabs.widget(index) not in self._fixed_tabs:
             self.tabs.removeTab(index)
+
+    def _tab_changed(self, index: int) -> None:
+        widget = self.tabs.widget(index)
+        # The grid tree belongs to the place list; other screens get the full width.
+        self.ground_view.setVisible(widget is self.places_page)
+        if widget is self.dashboard:
+            self.dashboard.refresh()
+        elif widget is self.followup:
+            self.followup.refresh()
+
+    def show_hazard_list(self, kind: str) -> None:
+        """From a dashboard number to its list of hazards."""
+        self.followup.set_view(kind)
+        self.tabs.setCurrentWidget(self.followup)
+
+    def show_uninspected_in_grid(self, grid_id: str) -> None:
+        """From a grid's coverage to its places not yet inspected this quarter."""
+        self.tabs.setCurrentWidget(self.places_page)
+        matches = self.ground_model.match(
+            self.ground_model.index(0, 0), NODE_ID_ROLE, grid_id, 1, Qt.MatchFlag.MatchRecursive
+        )
+        if matches:
+            self.ground_view.setCurrentIndex(matches[0])
+            self.select_ground(matches[0])
+        self.uninspected_check.setChecked(True)
 
     # --- actions -----------------------------------------------------------------------------
 

@@ -142,7 +142,7 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     follow = FollowUpWidget(db, user)
     qtbot.addWidget(follow)
     follow.days_spin.setValue(60)
-    assert follow.table.rowCount() == 1
+    assert follow.model.rowCount() == 1
     review = ReinspectionDialog(db, ground["place"], user)
     qtbot.addWidget(review)
     (row,) = review.rows
@@ -154,7 +154,7 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     qtbot.mouseClick(review.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     assert review.result() == ReinspectionDialog.DialogCode.Accepted
     follow.refresh()
-    assert follow.table.rowCount() == 0
+    assert follow.model.rowCount() == 0
 
     with db.reader() as s:
         hazard = s.get(Hazard, hazard_id)

@@ -559,17 +559,78 @@ def amend_inspection(
 # --- follow-up ----------------------------------------------------------------------------------
 
 
-def open_hazards_due(session: Session, *, within_days: int = 7, on: date | None = None) -> list[Hazard]:
+def _due_filter(
+    stmt: Any, *, within_days: int, day: date, grade: str | None, supervised_only: bool
+) -> Any:
+    stmt = stmt.join(Inspection, Inspection.id == Hazard.inspection_id).where(
+        Hazard.status != HazardStatus.CLOSED.value,
+        Inspection.status == InspectionStatus.FINISHED.value,
+        Hazard.deadline <= day + timedelta(days=within_days),
+    )
+    if grade is not None:
+        stmt = stmt.where(Hazard.grade == grade)
+    if supervised_only:
+        stmt = stmt.where(Hazard.supervised.is_(True))
+    return stmt.order_by(Hazard.deadline, Hazard.code)
+
+
+def open_hazards_due(
+    session: Session,
+    *,
+    within_days: int = 7,
+    on: date | None = None,
+    grade: str | None = None,
+    supervised_only: bool = False,
+) -> list[Hazard]:
     """Open hazards that are overdue or due within ``within_days``, most urgent first."""
-    day = on or today()
-    stmt = (
-        select(Hazard)
-        .join(Inspection, Inspection.id == Hazard.inspection_id)
-        .where(
-            Hazard.status != HazardStatus.CLOSED.value,
-            Inspection.status == InspectionStatus.FINISHED.value,
-            Hazard.deadline <= day + timedelta(days=within_days),
-        )
-        .order_by(Hazard.deadline, Hazard.code)
+    stmt = _due_filter(
+        select(Hazard), within_days=within_days, day=on or today(), grade=grade, supervised_only=supervised_only
     )
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class DueHazard:
+    """One line of the follow-up list (plain values: cheap for long lists)."""
+
+    id: str
+    place_id: str
+    code: str
+    place_name: str
+    description: str
+    grade: str
+    status: str
+    deadline: date | None
+    supervised: bool
+
+    def days_overdue(self, day: date) -> int:
+        return (day - self.deadline).days if self.deadline is not None and self.deadline < day else 0
+
+
+def due_hazard_rows(
+    session: Session,
+    *,
+    within_days: int = 7,
+    on: date | None = None,
+    grade: str | None = None,
+    supervised_only: bool = False,
+) -> list[DueHazard]:
+    """The same list as :func:`open_hazards_due`, as plain rows with the place's name."""
+    stmt = _due_filter(
+        select(
+            Hazard.id,
+            Hazard.place_id,
+            Hazard.code,
+            Place.name,
+            Hazard.description,
+            Hazard.grade,
+            Hazard.status,
+            Hazard.deadline,
+            Hazard.supervised,
+        ).join(Place, Place.id == Hazard.place_id),
+        within_days=within_days,
+        day=on or today(),
+        grade=grade,
+        supervised_only=supervised_only,
+    )
+    return [DueHazard(*row) for row in session.execute(stmt)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from PySide6.QtCore import QDate, QSize, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,8 +28,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -38,12 +38,10 @@ from anquan_desk.core.attachments import AttachmentStore, attachments_of
 from anquan_desk.core.clock import today
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Attachment, Hazard, ReviewOutcome, User
+from anquan_desk.core.models import Attachment, Hazard, HazardGrade, ReviewOutcome, User
 from anquan_desk.core.services import reinspections as rein
-from anquan_desk.core.services.inspections import open_hazards_due
+from anquan_desk.core.services.inspections import DueHazard, due_hazard_rows
 from anquan_desk.core.services.users import inspectors
-
-HAZARD_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
 def _thumbs(session: Session, hazard_id: str, role: str) -> QListWidget:
@@ -61,35 +59,99 @@ def _thumbs(session: Session, hazard_id: str, role: str) -> QListWidget:
     return widget
 
 
+class DueHazardModel(QAbstractTableModel):
+    """The follow-up list: overdue rows in red. ``hazard(row)`` gives the row's record."""
+
+    COLUMNS = ("隐患编号", "场所", "隐患描述", "等级", "状态", "整改期限", "逾期天数", "挂牌督办")
+    COL_GRADE = 3
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[DueHazard] = []
+        self._day = today()
+
+    def set_rows(self, rows: list[DueHazard], day: date) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self._day = day
+        self.endResetModel()
+
+    def hazard(self, row: int) -> DueHazard:
+        return self._rows[row]
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        h = self._rows[index.row()]
+        late = h.days_overdue(self._day)
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                h.code,
+                h.place_name,
+                h.description,
+                h.grade,
+                "逾期" if late else h.status,
+                h.deadline.isoformat() if h.deadline else "立即",
+                str(late) if late else "",
+                "是" if h.supervised else "",
+            )[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and late:
+            return QBrush(QColor("#c0392b"))
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2:
+            return h.description
+        return None
+
+
 class FollowUpWidget(QWidget):
     """The list of hazards to follow up. Signals: ``reinspected()`` after a 复查 is finished."""
 
     reinspected = Signal()
-    COLUMNS = ("隐患编号", "场所", "隐患描述", "等级", "状态", "整改期限", "逾期天数", "挂牌督办")
 
     def __init__(self, db: Database, user: User, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.db = db
         self.user = user
         self.days_spin = QSpinBox()
-        self.days_spin.setRange(0, 365)
+        self.days_spin.setRange(0, 3650)
         self.days_spin.setValue(7)
         self.days_spin.setSuffix(" 天内到期")
         self.days_spin.valueChanged.connect(self.refresh)
+        self.only_combo = QComboBox()
+        for label, value in (("全部等级", ""), ("仅重大隐患", "major"), ("仅挂牌督办", "supervised")):
+            self.only_combo.addItem(label, value)
+        self.only_combo.currentIndexChanged.connect(self.refresh)
         self.summary = QLabel()
         self.review_button = QPushButton("复查所选场所的隐患…")
         self.review_button.clicked.connect(self.review_selected)
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
+        self.model = DueHazardModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        header = self.table.horizontalHeader()
+        for column, width in enumerate((150, 180, 420, 50, 60, 100, 70, 70)):
+            self.table.setColumnWidth(column, width)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.doubleClicked.connect(lambda _i: self.review_selected())
         top = QHBoxLayout()
         top.addWidget(QLabel("显示已逾期和"))
         top.addWidget(self.days_spin)
         top.addWidget(QLabel("的未销号隐患"))
+        top.addWidget(self.only_combo)
         top.addStretch(1)
         top.addWidget(self.summary)
         top.addWidget(self.review_button)
@@ -101,34 +163,31 @@ class FollowUpWidget(QWidget):
 
     def refresh(self) -> None:
         day = today()
+        only = self.only_combo.currentData()
         with self.db.reader() as session:
-            hazards = open_hazards_due(session, within_days=self.days_spin.value(), on=day)
-            rows = [
-                (h.id, h.place_id, h.code, h.place.name, h.description, h.grade, h.status, h.deadline, h.supervised)
-                for h in hazards
-            ]
-        self.table.setRowCount(len(rows))
-        overdue = 0
-        for r, (hid, place_id, code, place, desc, grade, status, deadline, supervised) in enumerate(rows):
-            late = (day - deadline).days if deadline and deadline < day else 0
-            overdue += late > 0
-            values = (code, place, desc, grade, "逾期" if late else status,
-                      deadline.isoformat() if deadline else "立即", str(late) if late else "", "是" if supervised else "")
-            for c, value in enumerate(values):
-                cell = QTableWidgetItem(value)
-                cell.setData(HAZARD_ROLE, (hid, place_id))
-                if late:
-                    cell.setForeground(QBrush(QColor("#c0392b")))
-                self.table.setItem(r, c, cell)
-        self.table.resizeColumnsToContents()
+            rows = due_hazard_rows(
+                session,
+                within_days=self.days_spin.value(),
+                on=day,
+                grade=HazardGrade.MAJOR.value if only == "major" else None,
+                supervised_only=only == "supervised",
+            )
+        self.model.set_rows(rows, day)
+        overdue = sum(1 for r in rows if r.days_overdue(day))
         self.summary.setText(f"共 {len(rows)} 条，其中逾期 {overdue} 条")
 
+    def set_view(self, kind: str) -> None:
+        """overdue / week / major / supervised — the dashboard's numbers."""
+        self.only_combo.setCurrentIndex(max(0, self.only_combo.findData(kind)))
+        self.days_spin.setValue({"overdue": 0, "week": 7}.get(kind, 3650 if kind in ("major", "supervised") else 7))
+        self.refresh()
+
     def review_selected(self) -> None:
-        row = self.table.currentRow()
-        if row < 0:
+        index = self.table.currentIndex()
+        if not index.isValid():
             QMessageBox.information(self, "复查", "请先选择一条隐患。")
             return
-        _hid, place_id = self.table.item(row, 0).data(HAZARD_ROLE)
+        place_id = self.model.hazard(index.row()).place_id
         try:
             dialog = ReinspectionDialog(self.db, place_id, self.user, self)
         except AnquanError as exc:
