@@ -21,6 +21,7 @@ VERB_MODULES: tuple[str, ...] = (
     "anquan_desk.cli.plan",
     "anquan_desk.cli.imports",
     "anquan_desk.cli.documents",
+    "anquan_desk.cli.export",
 )
 
 
