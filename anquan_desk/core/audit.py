@@ -116,9 +116,20 @@ def _identity(obj: Any) -> str:
     return "/".join(str(k) for k in key) if key else ""
 
 
+def _digest(value: Any) -> dict[str, Any]:
+    text = canonical_json(value).encode()
+    return {"sha256": hashlib.sha256(text).hexdigest(), "size": len(text)}
+
+
+def _audited(obj: Any, key: str, value: Any) -> Any:
+    """Large frozen payloads (an issued document's snapshot with its photos) are recorded by
+    digest: the log proves what they were without copying them."""
+    return _digest(value) if key in getattr(obj, "__audit_digest__", ()) and value is not None else value
+
+
 def _column_values(obj: Any) -> dict[str, Any]:
     mapper = inspect(obj).mapper
-    return {attr.key: getattr(obj, attr.key) for attr in mapper.column_attrs}
+    return {attr.key: _audited(obj, attr.key, getattr(obj, attr.key)) for attr in mapper.column_attrs}
 
 
 def _changes(obj: Any) -> dict[str, Any]:
@@ -130,7 +141,7 @@ def _changes(obj: Any) -> dict[str, Any]:
             old = hist.deleted[0] if hist.deleted else None
             new = hist.added[0] if hist.added else None
             if attr.key != "updated_at":
-                changed[attr.key] = [old, new]
+                changed[attr.key] = [_audited(obj, attr.key, old), _audited(obj, attr.key, new)]
     return changed
 
 

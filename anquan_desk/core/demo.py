@@ -155,7 +155,7 @@ def create_demo(
         issuer=words["issuer"],
         region_short=words["region_short"],
         number_formats={},
-        settings={"demo": True},
+        settings={"demo": True, "county": words["county"]},
     )
     session.add(township)
     for order, role in enumerate(words["member_roles"]):
@@ -313,7 +313,7 @@ def create_demo(
             sector = rng.choice(place_sectors or list(hazard_texts)) if place_sectors else rng.choice(list(hazard_texts))
             if sector not in hazard_texts:
                 sector = "消防"
-            text, location = rng.choice(hazard_texts[sector])
+            text, location, basis = rng.choice(hazard_texts[sector])
             major = rng.random() < 0.04
             deadline_days = 0 if rng.random() < 0.2 else rng.choice([3, 7, 15, 30, 60 if major else 30])
             deadline = day + timedelta(days=deadline_days)
@@ -372,7 +372,7 @@ def create_demo(
                     "description": text,
                     "location": location,
                     "grade": HazardGrade.MAJOR.value if major else HazardGrade.GENERAL.value,
-                    "basis": "",
+                    "basis": basis,
                     "requirement": "立即整改" if deadline_days == 0 else f"{deadline_days}日内整改完毕",
                     "deadline": deadline,
                     "status": status,

@@ -509,6 +509,8 @@ class Document(Record, Base):
     """An issued document: number, frozen content snapshot and the PDF's sha256."""
 
     __tablename__ = "documents"
+    # The snapshot (with embedded photos) goes into the audit log as a digest only.
+    __audit_digest__ = ("content",)
     __table_args__ = (
         CheckConstraint(_in("doc_type", DocumentType), name="doc_type"),
         CheckConstraint(_in("status", DocumentStatus), name="status"),

@@ -113,3 +113,26 @@ def test_changing_a_place_is_audited_and_chain_stays_valid(demo_db: Database) ->
     assert json.loads(entries[-1].payload)["phone"][1] == "13900000000"
     with demo_db.engine.connect() as conn:
         assert verify_chain(conn).ok
+
+
+def test_large_document_snapshot_is_audited_by_digest(db: Database) -> None:
+    import hashlib
+
+    from anquan_desk.core.audit import canonical_json
+    from anquan_desk.core.clock import utcnow
+    from anquan_desk.core.models import Document
+
+    content = {"photos": ["x" * 50_000], "number": "红安改〔2026〕第001号"}
+    with db.session("wang") as session:
+        place = Place(name="张记小馆")
+        session.add(place)
+        session.flush()
+        session.add(Document(doc_type="安全隐患整改通知书", number="红安改〔2026〕第001号", short_code="ABCD2345",
+                             place_id=place.id, issued_at=utcnow(), content=content, pdf_sha256="0" * 64))
+    entry = next(e for e in _entries(db) if e.entity == "documents")
+    payload = json.loads(entry.payload)
+    expected = hashlib.sha256(canonical_json(content).encode()).hexdigest()
+    assert payload["content"] == {"sha256": expected, "size": len(canonical_json(content).encode())}
+    assert len(entry.payload) < 2000
+    with db.engine.connect() as conn:
+        assert verify_chain(conn).ok

@@ -729,7 +729,13 @@ def items_for_place(session: Session, place: Place,
                     library: ChecklistLibrary | None = None) -> list[tuple[ChecklistTemplate, ChecklistItem]]:
     """The items to check at the place: the chosen templates' items without items another chosen
     template covers (``superseded_by``)."""
-    rows = templates_for_place(session, place, library)
-    defs = {r.code: template_def(r) for r in rows}
-    keep = {(t.code, it.code) for t, it in selected_items(defs[r.code] for r in rows)}
-    return [(r, it) for r in rows for it in r.items if (r.code, it.code) in keep]
+    return items_of_templates(templates_for_place(session, place, library))
+
+
+def items_of_templates(rows: Sequence[ChecklistTemplate]) -> list[tuple[ChecklistTemplate, ChecklistItem]]:
+    """The items of these template versions, in library order, without the items another of them
+    covers (``superseded_by``) — what an inspection using exactly these versions walks through."""
+    ordered = sorted(rows, key=_order_key)
+    defs = {r.code: template_def(r) for r in ordered}
+    keep = {(t.code, it.code) for t, it in selected_items(defs[r.code] for r in ordered)}
+    return [(r, it) for r in ordered for it in r.items if (r.code, it.code) in keep]

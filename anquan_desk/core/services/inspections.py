@@ -32,6 +32,7 @@ from anquan_desk.core.attachments import (
     save_attachment,
 )
 from anquan_desk.core.audit import record_event
+from anquan_desk.core.checklists.store import items_of_templates
 from anquan_desk.core.clock import local_to_utc, today, utcnow
 from anquan_desk.core.device import this_device
 from anquan_desk.core.errors import NotFoundError, UserInputError
@@ -166,25 +167,18 @@ def checklist_entries(session: Session, inspection_id: str) -> list[ChecklistEnt
     results = {r.item_id: r for r in inspection.results}
     hazards = {h.item_id: h.id for h in inspection.hazards if h.item_id}
     entries: list[ChecklistEntry] = []
-    seen: set[str] = set()
-    links = sorted(inspection.templates, key=lambda link: (link.template.sector, link.template.code))
-    for link in links:
-        template = link.template
-        for item in template.items:
-            if item.id in seen:
-                continue
-            seen.add(item.id)
-            result = results.get(item.id)
-            entries.append(
-                ChecklistEntry(
-                    template.code,
-                    template.name,
-                    item,
-                    result.outcome if result else None,
-                    result.note if result else "",
-                    hazards.get(item.id),
-                )
+    for template, item in items_of_templates([link.template for link in inspection.templates]):
+        result = results.get(item.id)
+        entries.append(
+            ChecklistEntry(
+                template.code,
+                template.name,
+                item,
+                result.outcome if result else None,
+                result.note if result else "",
+                hazards.get(item.id),
             )
+        )
     return entries
 
 

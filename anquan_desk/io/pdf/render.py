@@ -119,6 +119,11 @@ class _Styles:
         self.note = _style("note", SONG, 10.5, 16, alignment=TA_LEFT)
 
 
+def _basis_part(basis: str) -> str:
+    """“依据：…；” — or nothing, where a hazard has no recorded legal basis."""
+    return f"依据：{basis}；" if basis else ""
+
+
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     chain = TITLE_CHAIN if style.fontName == HEI else BODY_CHAIN
     return Paragraph(markup(text, chain), style)
@@ -378,7 +383,7 @@ def _record(s: _Styles, doc: InspectionRecordContent) -> list[Flowable]:
         for hz in doc.hazards:
             where = f"【{hz.location}】" if hz.location else ""
             story.append(
-                _p(f"{hz.seq}. {where}{hz.description}（依据：{hz.basis}；整改期限：{deadline_text(hz.deadline)}）", s.body)
+                _p(f"{hz.seq}. {where}{hz.description}（{_basis_part(hz.basis)}整改期限：{deadline_text(hz.deadline)}）", s.body)
             )
     else:
         story.append(_p("未发现安全隐患。", s.body))
@@ -456,7 +461,9 @@ def _order(s: _Styles, doc: NoticeContent) -> list[Flowable]:
     story.append(_p(f"经查，你单位存在下列问题{'（' + doc.record_number + '）' if doc.record_number else ''}：", s.body))
     for hz in doc.hazards:
         where = f"【{hz.location}】" if hz.location else ""
-        story.append(_p(f"{hz.seq}. {where}{hz.description}。依据：{hz.basis}。整改要求：{hz.requirement}。", s.body))
+        requirement = f"整改要求：{hz.requirement}。" if hz.requirement else ""
+        basis = f"依据：{hz.basis}。" if hz.basis else ""
+        story.append(_p(f"{hz.seq}. {where}{hz.description}。{basis}{requirement}", s.body))
     story.append(_p(_deadline_sentence(doc.hazards), s.body))
     story.append(_p(doc.legal_consequence, s.body))
     story.append(_p(texts.appeal_sentence(doc.appeal.reconsideration_bodies, doc.appeal.court), s.body))
