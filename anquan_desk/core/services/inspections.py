@@ -208,8 +208,9 @@ def record_answer(
         select(ItemResult).where(ItemResult.inspection_id == inspection.id, ItemResult.item_id == item.id)
     )
     if result is None:
-        result = ItemResult(inspection_id=inspection.id, item_id=item.id, outcome=outcome, note=note)
-        session.add(result)
+        # Through the relationship, so the inspection's loaded collections stay current.
+        result = ItemResult(item_id=item.id, outcome=outcome, note=note)
+        inspection.results.append(result)
     else:
         result.outcome = outcome
         result.note = note
@@ -235,7 +236,7 @@ def record_answer(
                 rectifier=inspection.place.responsible_person,
                 status=HazardStatus.PENDING.value,
             )
-            session.add(hazard)
+            inspection.hazards.append(hazard)
         session.flush()
         return hazard
     if hazard is not None:
@@ -249,6 +250,8 @@ def _next_seq(inspection: Inspection) -> int:
 
 
 def _delete_hazard(session: Session, hazard: Hazard) -> None:
+    if hazard in hazard.inspection.hazards:
+        hazard.inspection.hazards.remove(hazard)
     for link in session.scalars(
         select(AttachmentLink).where(
             AttachmentLink.owner_type == "hazard", AttachmentLink.owner_id == hazard.id
@@ -292,7 +295,7 @@ def add_hazard(
         status=HazardStatus.PENDING.value,
     )
     _check_grade(grade)
-    session.add(hazard)
+    inspection.hazards.append(hazard)
     session.flush()
     return hazard
 
@@ -338,7 +341,7 @@ def remove_hazard(session: Session, hazard_id: str) -> None:
             )
         )
         if result is not None:
-            session.delete(result)
+            inspection.results.remove(result)  # delete-orphan removes the row
     _delete_hazard(session, hazard)
     session.flush()
 
