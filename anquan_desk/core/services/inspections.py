@@ -250,16 +250,16 @@ def _next_seq(inspection: Inspection) -> int:
 
 
 def _delete_hazard(session: Session, hazard: Hazard) -> None:
-    if hazard in hazard.inspection.hazards:
-        hazard.inspection.hazards.remove(hazard)
+    """Remove a hazard from a draft; its photos stay with the inspection."""
     for link in session.scalars(
-        select(AttachmentLink).where(
-            AttachmentLink.owner_type == "hazard", AttachmentLink.owner_id == hazard.id
-        )
+        select(AttachmentLink).where(AttachmentLink.owner_type == "hazard", AttachmentLink.owner_id == hazard.id)
     ):
         link.owner_type = "inspection"
         link.owner_id = hazard.inspection_id
     session.delete(hazard)
+    with session.no_autoflush:
+        if hazard in hazard.inspection.hazards:
+            hazard.inspection.hazards.remove(hazard)
 
 
 def add_hazard(
