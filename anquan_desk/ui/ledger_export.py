@@ -1,0 +1,557 @@
+"""GUI: export a ledger (台账) — the export dialog, the template column-mapping dialog and the runner
+that does the export off the UI thread.
+
+The export runs on a worker ``QThread`` (:class:`ThreadRunner`); the worker opens its own database
+session (inside :func:`export_ledger`). Progress comes back through a queued signal into a
+``QProgressDialog``; its 取消 button sets a flag the engine polls, which removes the partial file.
+Tests swap in :class:`SyncRunner` to run the same work inline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from PySide6.QtCore import QDate, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QProgressDialog,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anquan_desk.core.clock import today
+from anquan_desk.core.db import Database
+from anquan_desk.core.errors import AnquanError
+from anquan_desk.core.services.ground import current_township, ground_tree, known_sectors
+from anquan_desk.core.services.ledgers import (
+    KIND_LABELS,
+    KINDS,
+    STATUS_CHOICES,
+    ExportOptions,
+    ExportResult,
+    LedgerFilters,
+    export_ledger,
+    remember_template_mapping,
+    template_mapping_for,
+)
+from anquan_desk.io.ledger import FIELD_LABELS, ExportCancelled, TemplateMapping
+
+#: work(progress) -> result; progress(done, expected) may be called from the worker thread.
+Work = Callable[[Callable[[int, int], None]], Any]
+
+
+class Runner(Protocol):
+    def start(
+        self,
+        work: Work,
+        on_progress: Callable[[int, int], None],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None: ...
+
+
+class SyncRunner:
+    """Runs the work inline on the calling thread (tests)."""
+
+    def start(
+        self,
+        work: Work,
+        on_progress: Callable[[int, int], None],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        try:
+            result = work(on_progress)
+        except Exception as exc:
+            on_error(exc)
+        else:
+            on_done(result)
+
+
+class _Worker(QObject):
+    progressed = Signal(int, int)
+    done = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, work: Work) -> None:
+        super().__init__()
+        self._work = work
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            result = self._work(self.progressed.emit)
+        except Exception as exc:  # handed to the UI thread
+            self.failed.emit(exc)
+        else:
+            self.done.emit(result)
+
+
+class _Relay(QObject):
+    """Lives on the UI thread: the worker's signals reach these slots queued."""
+
+    def __init__(
+        self,
+        on_progress: Callable[[int, int], None],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+        finish: Callable[[], None],
+    ) -> None:
+        super().__init__()
+        self._on_progress = on_progress
+        self._on_done = on_done
+        self._on_error = on_error
+        self._finish = finish
+
+    @Slot(int, int)
+    def progress(self, done: int, expected: int) -> None:
+        self._on_progress(done, expected)
+
+    @Slot(object)
+    def done(self, result: object) -> None:
+        self._finish()
+        self._on_done(result)
+
+    @Slot(object)
+    def failed(self, exc: object) -> None:
+        self._finish()
+        self._on_error(exc if isinstance(exc, BaseException) else RuntimeError(str(exc)))
+
+
+class ThreadRunner:
+    """Runs the work on its own QThread; callbacks arrive on the UI thread."""
+
+    def __init__(self) -> None:
+        self._alive: set[tuple[QThread, _Worker, _Relay]] = set()
+
+    def start(
+        self,
+        work: Work,
+        on_progress: Callable[[int, int], None],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None],
+    ) -> None:
+        thread = QThread()
+        worker = _Worker(work)
+        worker.moveToThread(thread)
+
+        def finish() -> None:
+            thread.quit()
+            thread.wait()
+            self._alive.discard(entry)
+
+        relay = _Relay(on_progress, on_done, on_error, finish)
+        entry = (thread, worker, relay)
+        self._alive.add(entry)
+        worker.progressed.connect(relay.progress)
+        worker.done.connect(relay.done)
+        worker.failed.connect(relay.failed)
+        thread.started.connect(worker.run)
+        thread.start()
+
+    def busy(self) -> bool:
+        return bool(self._alive)
+
+
+def default_output(kind: str, township: str, on: dt.date) -> Path:
+    folder = Path.home() / "Documents"
+    if not folder.is_dir():
+        folder = Path.home()
+    return folder / f"{township}{KIND_LABELS[kind]}-{on:%Y%m%d}.xlsx"
+
+
+class LedgerExportDialog(QDialog):
+    """导出台账: kind, date range, village/grid, sector, status, 脱敏, template, output file."""
+
+    def __init__(
+        self,
+        db: Database,
+        made_by: str = "",
+        parent: QWidget | None = None,
+        runner: Runner | None = None,
+        actor: str = "system",
+    ) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.made_by = made_by
+        self.actor = actor
+        self.runner: Runner = runner or ThreadRunner()
+        self.result_: ExportResult | None = None
+        self.error: BaseException | None = None
+        self.progress_values: list[int] = []
+        self._cancel = threading.Event()
+        self._progress: QProgressDialog | None = None
+        self.setWindowTitle("导出台账")
+        self.setMinimumWidth(560)
+
+        with db.reader() as session:
+            township = current_township(session)
+            self.township = township.name if township else ""
+            tree = ground_tree(session)
+            sectors = known_sectors(session)
+
+        self.kind_combo = QComboBox()
+        for kind in KINDS:
+            self.kind_combo.addItem(KIND_LABELS[kind], kind)
+        self.date_check = QCheckBox("按检查日期筛选")
+        self.date_check.setChecked(True)
+        day = today()
+        quarter_first = dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+        self.from_edit = QDateEdit(QDate(quarter_first.year, quarter_first.month, quarter_first.day))
+        self.to_edit = QDateEdit(QDate(day.year, day.month, day.day))
+        for edit in (self.from_edit, self.to_edit):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.year_spin = QSpinBox()
+        self.year_spin.setRange(2000, 2100)
+        self.year_spin.setValue(day.year)
+        self.year_spin.setSuffix(" 年")
+
+        self.ground_combo = QComboBox()
+        self.ground_combo.addItem("全部村（社区）和网格", None)
+        for village in tree.villages:
+            self.ground_combo.addItem(village.name, ("village", village.id))
+            for grid in village.grids:
+                self.ground_combo.addItem(f"　　{grid.name}", ("grid", grid.id))
+        self.sector_combo = QComboBox()
+        self.sector_combo.addItem("全部行业领域", None)
+        for sector in sectors:
+            self.sector_combo.addItem(sector, sector)
+        self.status_combo = QComboBox()
+        self.deidentified_check = QCheckBox("脱敏（不含姓名、电话，个体工商户信用代码打码；用于上报或公开）")
+        self.photos_combo = QComboBox()
+        self.photos_combo.addItem("不导出照片", "none")
+        self.photos_combo.addItem("照片另存到台账旁的文件夹（按隐患编号命名）", "folder")
+        self.photos_combo.addItem("表内缩略图", "column")
+
+        self.template_edit = QLineEdit()
+        self.template_edit.setPlaceholderText("可选：区里下发的台账模板（.xlsx），数据按其表头填入")
+        template_browse = QPushButton("选择…")
+        template_browse.clicked.connect(self._browse_template)
+        self.mapping_button = QPushButton("列对应…")
+        self.mapping_button.clicked.connect(self.edit_mapping)
+        template_row = QHBoxLayout()
+        template_row.addWidget(self.template_edit, 1)
+        template_row.addWidget(template_browse)
+        template_row.addWidget(self.mapping_button)
+
+        self.out_edit = QLineEdit()
+        out_browse = QPushButton("另存为…")
+        out_browse.clicked.connect(self._browse_out)
+        out_row = QHBoxLayout()
+        out_row.addWidget(self.out_edit, 1)
+        out_row.addWidget(out_browse)
+
+        dates = QHBoxLayout()
+        dates.addWidget(self.date_check)
+        dates.addWidget(self.from_edit)
+        dates.addWidget(QLabel("至"))
+        dates.addWidget(self.to_edit)
+        dates.addStretch(1)
+
+        form = QFormLayout()
+        form.addRow("台账类型：", self.kind_combo)
+        form.addRow("检查日期：", dates)
+        form.addRow("统计年度：", self.year_spin)
+        form.addRow("村（社区）/网格：", self.ground_combo)
+        form.addRow("行业领域：", self.sector_combo)
+        form.addRow("状态：", self.status_combo)
+        form.addRow("", self.deidentified_check)
+        form.addRow("现场照片：", self.photos_combo)
+        form.addRow("模板：", template_row)
+        form.addRow("保存到：", out_row)
+        self.form = form
+
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QDialogButtonBox()
+        self.export_button = buttons.addButton("导出", QDialogButtonBox.ButtonRole.AcceptRole)
+        close = buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
+        self.export_button.clicked.connect(self.start_export)
+        close.clicked.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.status_label)
+        layout.addWidget(buttons)
+
+        self.kind_combo.currentIndexChanged.connect(self._kind_changed)
+        self.date_check.toggled.connect(self._kind_changed)
+        self._kind_changed()
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def kind(self) -> str:
+        return str(self.kind_combo.currentData())
+
+    def _kind_changed(self) -> None:
+        kind = self.kind
+        stats = kind in ("quarterly", "annual")
+        self.year_spin.setEnabled(kind == "annual")
+        self.from_edit.setEnabled(self.date_check.isChecked() and kind != "annual")
+        self.to_edit.setEnabled(self.date_check.isChecked() and not stats)
+        self.date_check.setEnabled(kind != "annual")
+        for widget in (self.ground_combo, self.sector_combo, self.photos_combo):
+            widget.setEnabled(not stats and (widget is not self.photos_combo or kind in ("hazards", "major")))
+        previous = self.status_combo.currentData()
+        self.status_combo.clear()
+        self.status_combo.addItem("全部", None)
+        if kind in ("hazards", "major", "overdue"):
+            for status in STATUS_CHOICES:
+                self.status_combo.addItem(status, status)
+        elif kind == "places":
+            for status in ("在营", "停业", "关闭"):
+                self.status_combo.addItem(status, status)
+        index = self.status_combo.findData(previous)
+        self.status_combo.setCurrentIndex(max(index, 0))
+        self.status_combo.setEnabled(self.status_combo.count() > 1)
+        self.out_edit.setText(str(default_output(kind, self.township, today())))
+
+    def options(self) -> ExportOptions:
+        """The export the form describes (raises AnquanError-free ValueError on a bad form)."""
+        kind = self.kind
+        start: dt.date | None = None
+        end: dt.date | None = None
+        if self.date_check.isChecked() and kind != "annual":
+            start = self.from_edit.date().toPython()
+            end = self.to_edit.date().toPython() if kind != "quarterly" else None
+            if end is not None and end < start:
+                raise ValueError("结束日期早于开始日期")
+        ground = self.ground_combo.currentData() if self.ground_combo.isEnabled() else None
+        out_text = self.out_edit.text().strip()
+        if not out_text:
+            raise ValueError("请选择保存位置")
+        template = self.template_edit.text().strip()
+        return ExportOptions(
+            kind=kind,
+            out=Path(out_text),
+            filters=LedgerFilters(
+                start=start,
+                end=end,
+                village_id=ground[1] if ground and ground[0] == "village" else None,
+                grid_id=ground[1] if ground and ground[0] == "grid" else None,
+                sector=self.sector_combo.currentData() if self.sector_combo.isEnabled() else None,
+                status=self.status_combo.currentData(),
+            ),
+            deidentified=self.deidentified_check.isChecked(),
+            template=Path(template) if template else None,
+            made_by=self.made_by,
+            year=self.year_spin.value() if kind == "annual" else None,
+            photos=self.photos_combo.currentData() if self.photos_combo.isEnabled() else "none",
+        )
+
+    # -- file choosers -------------------------------------------------------------------------
+    def _browse_template(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "选择台账模板", str(Path.home()), "Excel 工作簿 (*.xlsx)")
+        if path:
+            self.template_edit.setText(path)
+
+    def _browse_out(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "保存台账", self.out_edit.text(), "Excel 工作簿 (*.xlsx)")
+        if path:
+            if not path.lower().endswith(".xlsx"):
+                path += ".xlsx"
+            self.out_edit.setText(path)
+
+    def edit_mapping(self) -> TemplateMappingDialog | None:
+        template = self.template_edit.text().strip()
+        if not template:
+            self._show_error("请先选择模板文件")
+            return None
+        try:
+            dialog = TemplateMappingDialog(self.db, Path(template), self, actor=self.actor)
+        except AnquanError as err:
+            self._show_error(str(err))
+            return None
+        dialog.open()
+        return dialog
+
+    # -- export --------------------------------------------------------------------------------
+    def start_export(self) -> None:
+        try:
+            options = self.options()
+        except ValueError as err:
+            self._show_error(str(err))
+            return
+        self._cancel.clear()
+        self.result_ = None
+        self.error = None
+        self.progress_values = []
+        progress = QProgressDialog("正在导出台账…", "取消", 0, 100, self)
+        progress.setWindowTitle("导出台账")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.setAutoClose(False)
+        progress.setAutoReset(False)
+        progress.canceled.connect(self.request_cancel)
+        progress.setValue(0)
+        self._progress = progress
+        self.export_button.setEnabled(False)
+        self.status_label.setText("正在导出…")
+        db = self.db
+        cancel = self._cancel
+
+        def work(report: Callable[[int, int], None]) -> ExportResult:
+            return export_ledger(db, options, progress=report, cancel=cancel.is_set)
+
+        self.runner.start(work, self._on_progress, self._on_done, self._on_error)
+
+    def request_cancel(self) -> None:
+        self._cancel.set()
+        if self._progress is not None:
+            self._progress.setLabelText("正在取消…")
+
+    def _on_progress(self, done: int, expected: int) -> None:
+        value = min(100, int(done * 100 / expected)) if expected else 0
+        self.progress_values.append(value)
+        if self._progress is not None and not self._cancel.is_set():
+            self._progress.setValue(value)
+            self._progress.setLabelText(f"正在导出台账… 已写入 {done} / {expected} 行")
+
+    def _close_progress(self) -> None:
+        self.export_button.setEnabled(True)
+        if self._progress is not None:
+            self._progress.canceled.disconnect(self.request_cancel)
+            self._progress.close()
+            self._progress.deleteLater()
+            self._progress = None
+
+    def _on_done(self, result: ExportResult) -> None:
+        self.progress_values.append(100)
+        if self._progress is not None:
+            self._progress.setValue(100)
+        self._close_progress()
+        self.result_ = result
+        lines = [f"已导出 {result.rows} 行："] + [str(p) for p in result.paths]
+        if result.photo_folder is not None:
+            lines.append(f"照片 {result.photos_copied} 张：{result.photo_folder}")
+        self.status_label.setStyleSheet("")
+        self.status_label.setText("\n".join(lines))
+
+    def _on_error(self, exc: BaseException) -> None:
+        self._close_progress()
+        self.error = exc
+        if isinstance(exc, ExportCancelled):
+            self.status_label.setStyleSheet("")
+            self.status_label.setText(str(exc))
+        elif isinstance(exc, AnquanError):
+            self._show_error(str(exc))
+        else:
+            self._show_error(f"导出失败：{exc}")
+
+    def _show_error(self, text: str) -> None:
+        self.status_label.setStyleSheet("color: #b00020;")
+        self.status_label.setText(text)
+
+
+NO_FIELD = "（不填）"
+
+
+class TemplateMappingDialog(QDialog):
+    """模板列对应: their headers, and per header a combo of our fields (guessed or remembered).
+
+    Saved per template fingerprint (Setting ``ledger.template_mappings``), so the next export with the
+    same template uses it without asking.
+    """
+
+    def __init__(
+        self, db: Database, template: Path, parent: QWidget | None = None, actor: str = "system"
+    ) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.template = template
+        with db.reader() as session:
+            self.mapping: TemplateMapping = template_mapping_for(session, template)
+        self.setWindowTitle("模板列对应")
+        self.resize(560, 520)
+        info = QLabel(
+            f"模板“{template.name}”，工作表“{self.mapping.sheet}”，表头在第 {self.mapping.header_first_row}"
+            f"–{self.mapping.header_last_row} 行。请为模板的每一列选择要填入的内容；保存后，同样表头的模板将自动使用这一设置。"
+        )
+        info.setWordWrap(True)
+        self.table = QTableWidget(len(self.mapping.headers), 2)
+        self.table.setHorizontalHeaderLabels(["模板的列", "填入"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.combos: list[QComboBox] = []
+        for i, header in enumerate(self.mapping.headers):
+            letter = _column_letter(i)
+            item = QTableWidgetItem(f"{letter}　{header}" if header else f"{letter}　（空）")
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            self.table.setItem(i, 0, item)
+            combo = QComboBox()
+            combo.addItem(NO_FIELD, None)
+            for key, label in FIELD_LABELS.items():
+                combo.addItem(label, key)
+            field = self.mapping.field_of(i)
+            combo.setCurrentIndex(max(combo.findData(field), 0) if field else 0)
+            self.table.setCellWidget(i, 1, combo)
+            self.combos.append(combo)
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet("color: #b00020;")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Save).setText("保存")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self.save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(info)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> dict[str, int]:
+        columns: dict[str, int] = {}
+        for i, combo in enumerate(self.combos):
+            key = combo.currentData()
+            if key is None:
+                continue
+            if key in columns:
+                raise ValueError(
+                    f"“{FIELD_LABELS[key]}”同时选给了第 {_column_letter(columns[key])} 列和第 {_column_letter(i)} 列"
+                )
+            columns[key] = i
+        if not columns:
+            raise ValueError("至少要为一列选择填入的内容")
+        return columns
+
+    def save(self) -> None:
+        try:
+            columns = self.chosen()
+        except ValueError as err:
+            self.error_label.setText(str(err))
+            return
+        self.mapping = self.mapping.with_columns(columns)
+        with self.db.session(self.actor) as session:
+            remember_template_mapping(session, self.mapping)
+        self.accept()
+
+
+def _column_letter(index: int) -> str:
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

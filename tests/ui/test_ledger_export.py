@@ -1,0 +1,144 @@
+"""GUI: the ledger export dialog (synchronous runner and the real worker thread) and the template
+column-mapping dialog."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook, load_workbook
+from PySide6.QtWidgets import QPushButton
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from anquan_desk.core.db import Database
+from anquan_desk.core.models import Hazard, Inspection, Setting
+from anquan_desk.core.services.ledgers import TEMPLATE_MAPPINGS_KEY
+from anquan_desk.io.ledger import ExportCancelled
+from anquan_desk.ui.ledger_export import LedgerExportDialog, SyncRunner, TemplateMappingDialog, ThreadRunner
+
+
+def _finished_hazards(db: Database) -> int:
+    with db.reader() as s:
+        return int(s.scalar(
+            select(func.count()).select_from(Hazard).join(Inspection, Inspection.id == Hazard.inspection_id)
+            .where(Inspection.status == "已完成")
+        ) or 0)
+
+
+def _dialog(qtbot: QtBot, db: Database, runner: object) -> LedgerExportDialog:
+    dialog = LedgerExportDialog(db, made_by="王芳", runner=runner)  # type: ignore[arg-type]
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def test_dialog_exports_with_a_synchronous_runner(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    dialog = _dialog(qtbot, demo_db, SyncRunner())
+    assert dialog.kind == "hazards" and dialog.out_edit.text().endswith(".xlsx")
+    dialog.date_check.setChecked(False)
+    out = tmp_path / "hazards.xlsx"
+    dialog.out_edit.setText(str(out))
+    dialog.deidentified_check.setChecked(True)
+    dialog.export_button.click()
+    assert dialog.error is None, dialog.error
+    assert dialog.result_ is not None and dialog.result_.rows == _finished_hazards(demo_db)
+    assert dialog.progress_values[-1] == 100 and dialog.progress_values[0] < 100
+    assert dialog.progress_values == sorted(dialog.progress_values)
+    assert str(out) in dialog.status_label.text()
+    ws = load_workbook(out).active
+    assert ws is not None
+    assert ws["A1"].value == "红光镇隐患排查治理台账" and ws["H2"].value is not None
+    headers = [c.value for c in ws[3]]
+    assert "联系电话" not in headers and "负责人" not in headers  # 脱敏
+    assert ws.max_row == 3 + dialog.result_.rows
+
+
+def test_cancel_removes_the_partial_file(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    dialog = _dialog(qtbot, demo_db, SyncRunner())
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("inspections"))
+    dialog.date_check.setChecked(False)
+    out = tmp_path / "out" / "i.xlsx"
+    out.parent.mkdir()
+    dialog.out_edit.setText(str(out))
+    original = dialog._on_progress
+
+    def progress_then_cancel(done: int, expected: int) -> None:
+        original(done, expected)
+        if done:
+            assert dialog._progress is not None
+            button = dialog._progress.findChild(QPushButton)
+            assert button is not None and button.text() == "取消"
+            button.click()
+
+    dialog._on_progress = progress_then_cancel  # type: ignore[method-assign]
+    dialog.export_button.click()
+    assert isinstance(dialog.error, ExportCancelled)
+    assert "已取消" in dialog.status_label.text()
+    assert list(out.parent.iterdir()) == []
+    assert dialog.export_button.isEnabled()
+
+
+def test_worker_thread_runner(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    runner = ThreadRunner()
+    dialog = _dialog(qtbot, demo_db, runner)
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("places"))
+    out = tmp_path / "places.xlsx"
+    dialog.out_edit.setText(str(out))
+    dialog.export_button.click()
+    qtbot.waitUntil(lambda: dialog.result_ is not None or dialog.error is not None, timeout=60_000)
+    assert dialog.error is None, dialog.error
+    assert dialog.result_ is not None and dialog.result_.rows == 300 and out.is_file()
+    assert dialog.progress_values[-1] == 100
+    assert not runner.busy()
+
+
+def test_form_states_and_bad_form(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    dialog = _dialog(qtbot, demo_db, SyncRunner())
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("annual"))
+    assert dialog.year_spin.isEnabled() and not dialog.ground_combo.isEnabled()
+    dialog.kind_combo.setCurrentIndex(dialog.kind_combo.findData("hazards"))
+    assert [dialog.status_combo.itemText(i) for i in range(dialog.status_combo.count())][-2:] == ["未销号", "逾期"]
+    dialog.out_edit.setText(str(tmp_path / "x.txt"))
+    dialog.export_button.click()
+    assert isinstance(dialog.error, Exception) and "xlsx" in dialog.status_label.text()
+
+
+def _template(path: Path) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["XX区隐患台账"])
+    ws.append(["序号", "被检查单位", "存在问题", "店主签名", "检查时间"])
+    wb.save(path)
+    return path
+
+
+def test_mapping_dialog_guesses_and_remembers(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    template = _template(tmp_path / "t.xlsx")
+    dialog = TemplateMappingDialog(demo_db, template)
+    qtbot.addWidget(dialog)
+    guessed = [c.currentData() for c in dialog.combos]
+    assert guessed == ["seq", "place_name", "description", None, "inspected_on"]
+    assert dialog.table.item(1, 0).text() == "B　被检查单位"
+    dialog.combos[3].setCurrentIndex(dialog.combos[3].findData("description"))
+    dialog.save()
+    assert "同时选给了" in dialog.error_label.text() and dialog.result() == 0
+    dialog.combos[3].setCurrentIndex(dialog.combos[3].findData("hazard_no"))
+    dialog.save()
+    with demo_db.reader() as s:
+        stored = s.get(Setting, TEMPLATE_MAPPINGS_KEY)
+        assert stored is not None
+        assert stored.value[dialog.mapping.fingerprint]["columns"]["hazard_no"] == 3
+    # The export dialog uses it: column D gets the 隐患编号.
+    export = _dialog(qtbot, demo_db, SyncRunner())
+    export.date_check.setChecked(False)
+    export.template_edit.setText(str(template))
+    out = tmp_path / "filled.xlsx"
+    export.out_edit.setText(str(out))
+    export.export_button.click()
+    assert export.error is None, export.error
+    ws = load_workbook(out).active
+    assert ws is not None
+    values = [r[3] for r in ws.iter_rows(min_row=3, values_only=True)]
+    assert len(values) == _finished_hazards(demo_db) and all(str(v).startswith("YH") for v in values)
