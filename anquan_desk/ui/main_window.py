@@ -217,6 +217,10 @@ class MainWindow(QMainWindow):
         self.checklist_action.triggered.connect(lambda: ChecklistEditor(
             self.db, actor=self.user.username, read_only=self.user.role == "只读", parent=self).exec())
         checklist_menu.addAction(self.checklist_action)
+        ledger_menu = self.menuBar().addMenu("台账(&L)")
+        self.ledger_action = QAction("导出台账…", self)
+        self.ledger_action.triggered.connect(self.export_ledger_dialog)
+        ledger_menu.addAction(self.ledger_action)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         about = QAction("关于", self)
         about.triggered.connect(self._about)
@@ -378,6 +382,13 @@ class MainWindow(QMainWindow):
         self.uninspected_check.setChecked(True)
 
     # --- actions -----------------------------------------------------------------------------
+
+    def export_ledger_dialog(self) -> QWidget:
+        from anquan_desk.ui.ledger_export import LedgerExportDialog
+
+        dialog = LedgerExportDialog(self.db, made_by=self.user.name, parent=self, actor=self.user.username)
+        dialog.open()
+        return dialog
 
     def backup_database(self) -> None:
         if self.db.path is None:

@@ -142,3 +142,20 @@ def test_mapping_dialog_guesses_and_remembers(qtbot: QtBot, demo_db: Database, t
     assert ws is not None
     values = [r[3] for r in ws.iter_rows(min_row=3, values_only=True)]
     assert len(values) == _finished_hazards(demo_db) and all(str(v).startswith("YH") for v in values)
+
+
+def test_main_window_menu_opens_the_dialog(qtbot: QtBot, demo_db: Database) -> None:
+    from anquan_desk.core.models import User
+    from anquan_desk.ui.main_window import MainWindow
+
+    with demo_db.reader() as s:
+        admin = s.scalars(select(User).where(User.username == "admin")).one()
+    window = MainWindow(demo_db, admin)
+    qtbot.addWidget(window)
+    menus = {a.text(): a.menu() for a in window.menuBar().actions()}
+    assert "台账(&L)" in menus
+    assert [a.text() for a in menus["台账(&L)"].actions()] == ["导出台账…"]  # type: ignore[union-attr]
+    window.ledger_action.trigger()
+    dialog = window.findChild(LedgerExportDialog)
+    assert dialog is not None and dialog.isVisible() and dialog.made_by == "周建国"
+    dialog.reject()
