@@ -205,17 +205,13 @@ class MainWindow(QMainWindow):
         follow.triggered.connect(lambda: self.tabs.setCurrentWidget(self.followup))
         inspect_menu.addAction(follow)
         add_plan_menu(self, self.db, self.user)
-        from anquan_desk.ui.documents import BatchPrintDialog
-
+        # Dialogs behind menus load when first opened (the PDF and editor modules cost start-up time).
         batch_documents = QAction("按日批量打印文书…", self)
-        batch_documents.triggered.connect(lambda: BatchPrintDialog(self.db, self).exec())
+        batch_documents.triggered.connect(self.batch_print_dialog)
         inspect_menu.addAction(batch_documents)
-        from anquan_desk.ui.checklist_editor import ChecklistEditor
-
         checklist_menu = self.menuBar().addMenu("检查表(&C)")
         self.checklist_action = QAction("检查表库…", self)
-        self.checklist_action.triggered.connect(lambda: ChecklistEditor(
-            self.db, actor=self.user.username, read_only=self.user.role == "只读", parent=self).exec())
+        self.checklist_action.triggered.connect(self.checklist_editor)
         checklist_menu.addAction(self.checklist_action)
         ledger_menu = self.menuBar().addMenu("台账(&L)")
         self.ledger_action = QAction("导出台账…", self)
@@ -229,6 +225,16 @@ class MainWindow(QMainWindow):
         find.setShortcut(QKeySequence.StandardKey.Find)
         find.triggered.connect(self.search_edit.setFocus)
         self.addAction(find)
+
+    def batch_print_dialog(self) -> None:
+        from anquan_desk.ui.documents import BatchPrintDialog
+
+        BatchPrintDialog(self.db, self).exec()
+
+    def checklist_editor(self) -> None:
+        from anquan_desk.ui.checklist_editor import ChecklistEditor
+
+        ChecklistEditor(self.db, actor=self.user.username, read_only=self.user.role == "只读", parent=self).exec()
 
     # --- ground tree -------------------------------------------------------------------------
 

@@ -159,7 +159,7 @@ class FollowUpWidget(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.table)
-        self.refresh()
+        # Filled by refresh() when shown (the main window calls it when its tab opens).
 
     def refresh(self) -> None:
         day = today()
