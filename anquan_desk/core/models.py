@@ -528,6 +528,8 @@ class Document(Record, Base):
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     supersedes_id: Mapped[str | None] = mapped_column(ForeignKey("documents.id"))
 
+    place: Mapped[Place] = relationship()
+
 
 class NumberBlock(Record, Base):
     """A block of document serials claimed by one laptop inside the township's yearly

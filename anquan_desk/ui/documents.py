@@ -30,14 +30,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.clock import to_local
 from anquan_desk.core.db import Database
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Document, Inspection, InspectionStatus, Place
+from anquan_desk.core.models import Document, Inspection, InspectionStatus
 from anquan_desk.core.services import documents as docs
 from anquan_desk.core.services.numbering import township_or_fail
 
@@ -309,12 +308,10 @@ class BatchPrintDialog(QDialog):
     def reload(self) -> None:
         with self.db.reader() as session:
             documents = docs.documents_issued_on(session, self.day())
-            rows = session.execute(select(Place.id, Place.name).where(Place.id.in_({d.place_id for d in documents})))
-            places = {place_id: name for place_id, name in rows}
             self.document_ids = [d.id for d in documents]
             self.table.setRowCount(len(documents))
             for row, d in enumerate(documents):
-                values = (d.doc_type, d.number, places.get(d.place_id, ""), to_local(d.issued_at).strftime("%H:%M"))
+                values = (d.doc_type, d.number, d.place.name, to_local(d.issued_at).strftime("%H:%M"))
                 for col, value in enumerate(values):
                     self.table.setItem(row, col, QTableWidgetItem(value))
         self.table.resizeColumnsToContents()
