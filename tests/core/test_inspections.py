@@ -193,7 +193,7 @@ def test_whole_check_and_reinspection(db: Database, setup: dict[str, str], tmp_p
         assert roles == ["after", "photo", "photo", "signature"]
         history = [e.what for e in rein.hazard_history(s, gas_id)]
         assert history[0].startswith("四不两直检查发现（王芳、李华）")
-        assert any("修改了 location" in h for h in history)
+        assert any("修改了 具体位置" in h for h in history)
         assert history[-1] == "复查（王芳、李华）：已整改，已安装报警器，予以销号"
         events = [
             (e.actor, e.action, e.entity) for e in s.scalars(select(AuditEntry).order_by(AuditEntry.seq))

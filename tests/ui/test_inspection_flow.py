@@ -143,6 +143,8 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     qtbot.addWidget(follow)
     follow.days_spin.setValue(60)
     assert follow.model.rowCount() == 1
+    history = follow.history_text(follow.model.hazard(0).id)
+    assert "四不两直检查发现（李华、王芳）" in history and "修改了 具体位置" in history and "检查结束，责令整改" in history
     review = ReinspectionDialog(db, ground["place"], user)
     qtbot.addWidget(review)
     (row,) = review.rows
@@ -153,6 +155,7 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     row.note.setText("已安装可燃气体报警器并联动切断阀")
     qtbot.mouseClick(review.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     assert review.result() == ReinspectionDialog.DialogCode.Accepted
+    assert "复查（李华、王芳）：已整改，已安装可燃气体报警器并联动切断阀，予以销号" in follow.history_text(hazard_id)
     follow.refresh()
     assert follow.model.rowCount() == 0
 

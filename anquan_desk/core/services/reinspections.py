@@ -208,6 +208,24 @@ def _default_opinion(reinspection: Reinspection) -> str:
     return "；".join(parts) + "。"
 
 
+FIELD_LABELS = {
+    "description": "隐患描述",
+    "location": "具体位置",
+    "grade": "隐患等级",
+    "basis": "判定依据",
+    "requirement": "整改要求",
+    "deadline": "整改期限",
+    "rectifier": "整改责任人",
+    "fl_responsibility": "五落实（责任）",
+    "fl_measures": "五落实（措施）",
+    "fl_funds": "五落实（资金）",
+    "fl_deadline": "五落实（时限）",
+    "fl_plan": "五落实（预案）",
+    "supervised": "挂牌督办",
+    "notes": "备注",
+}
+
+
 @dataclass(frozen=True)
 class HazardEvent:
     at: datetime
@@ -236,7 +254,7 @@ def hazard_history(session: Session, hazard_id: str) -> list[HazardEvent]:
         )
     ):
         changes = json.loads(entry.payload)
-        labels = "、".join(sorted(k for k in changes if k not in ("status", "closed_on")))
+        labels = "、".join(FIELD_LABELS.get(k, k) for k in sorted(changes) if k in FIELD_LABELS)
         if labels:
             events.append(HazardEvent(entry.at, f"{entry.actor} 修改了 {labels}"))
     results = session.scalars(

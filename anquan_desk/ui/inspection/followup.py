@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.attachments import AttachmentStore, attachments_of
-from anquan_desk.core.clock import today
+from anquan_desk.core.clock import to_local, today
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Attachment, Hazard, HazardGrade, ReviewOutcome, User
@@ -134,6 +134,8 @@ class FollowUpWidget(QWidget):
         self.summary = QLabel()
         self.review_button = QPushButton("复查所选场所的隐患…")
         self.review_button.clicked.connect(self.review_selected)
+        self.history_button = QPushButton("隐患履历…")
+        self.history_button.clicked.connect(self.show_history)
         self.model = DueHazardModel(self)
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -154,6 +156,7 @@ class FollowUpWidget(QWidget):
         top.addWidget(self.only_combo)
         top.addStretch(1)
         top.addWidget(self.summary)
+        top.addWidget(self.history_button)
         top.addWidget(self.review_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -181,6 +184,22 @@ class FollowUpWidget(QWidget):
         self.only_combo.setCurrentIndex(max(0, self.only_combo.findData(kind)))
         self.days_spin.setValue({"overdue": 0, "week": 7}.get(kind, 3650 if kind in ("major", "supervised") else 7))
         self.refresh()
+
+    def history_text(self, hazard_id: str) -> str:
+        with self.db.reader() as session:
+            events = rein.hazard_history(session, hazard_id)
+        return "\n".join(f"{to_local(e.at):%Y-%m-%d %H:%M}　{e.what}" for e in events)
+
+    def show_history(self) -> None:
+        index = self.table.currentIndex()
+        if not index.isValid():
+            QMessageBox.information(self, "隐患履历", "请先选择一条隐患。")
+            return
+        hazard = self.model.hazard(index.row())
+        box = QMessageBox(QMessageBox.Icon.NoIcon, f"隐患履历 — {hazard.code}", self.history_text(hazard.id),
+                          QMessageBox.StandardButton.Close, self)
+        box.setInformativeText(f"{hazard.place_name}：{hazard.description}")
+        box.exec()
 
     def review_selected(self) -> None:
         index = self.table.currentIndex()
