@@ -60,6 +60,7 @@ __all__ = [
     "build_search_text",
     "count_matches",
     "install_place_hooks",
+    "known_dense",
     "normalize_query",
     "pinyin_forms",
     "place_match_clause",
@@ -237,6 +238,12 @@ def place_match_clause(session: Session, query: str) -> ColumnElement[bool] | No
     # One JSON parameter instead of thousands of bound ids: cheaper to compile and to parse.
     hits = func.json_each(bindparam("place_search_ids", json.dumps(ids), type_=Text)).table_valued("value")
     return Place.id.in_(select(hits.c.value))
+
+
+def known_dense(session: Session, query: str) -> bool:
+    """True when the SQLite index already found more than ``DENSE_HITS`` matches for ``query``."""
+    q = normalize_query(query)
+    return bool(q) and session.get_bind().dialect.name == "sqlite" and _sparse_hits(session, q) is None
 
 
 def count_matches(session: Session, query: str) -> int | None:

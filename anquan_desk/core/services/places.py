@@ -29,7 +29,7 @@ from anquan_desk.core.models import (
     Sector,
     Village,
 )
-from anquan_desk.core.search import count_matches, place_match_clause
+from anquan_desk.core.search import DENSE_HITS, count_matches, known_dense, place_match_clause
 from anquan_desk.core.validators import (
     PhoneError,
     credit_code_error,
@@ -142,6 +142,8 @@ def count_places(session: Session, f: PlaceFilter, *, cap: int | None = None) ->
         counted = count_matches(session, f.query)
         if counted is not None:
             return counted
+        if cap is not None and cap <= DENSE_HITS and known_dense(session, f.query):
+            return cap + 1  # the index lookup already saw more than cap: no second scan
     stmt = _base(session, f).with_only_columns(Place.id).order_by(None)
     if cap is not None:
         stmt = stmt.limit(cap + 1)
