@@ -2,8 +2,9 @@
 that does the export off the UI thread.
 
 The export runs on a worker ``QThread`` (:class:`ThreadRunner`); the worker opens its own database
-session (inside :func:`export_ledger`). Progress comes back through a queued signal into a
-``QProgressDialog``; its 取消 button sets a flag the engine polls, which removes the partial file.
+session (inside :func:`export_ledger`). The UI thread polls the worker's progress with a timer (no
+signal crosses threads, see :class:`_Job`) and shows it in a ``QProgressDialog``; its 取消 button sets
+a flag the engine polls, which removes the partial file.
 Tests swap in :class:`SyncRunner` to run the same work inline.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from PySide6.QtCore import QDate, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QDate, Qt, QThread, QTimer
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -86,61 +87,44 @@ class SyncRunner:
             on_done(result)
 
 
-class _Worker(QObject):
-    progressed = Signal(int, int)
-    done = Signal(object)
-    failed = Signal(object)
+class _Job(QThread):
+    """The work on its own thread. It emits no Qt signal: PySide6 6.12 corrupts reference counts
+    when many queued signals cross threads (``Fatal Python error: bool_dealloc`` after a few
+    thousand progress signals), so the UI thread polls the job's state with a timer instead."""
 
     def __init__(self, work: Work) -> None:
         super().__init__()
         self._work = work
+        self._lock = threading.Lock()
+        self._progress: tuple[int, int] | None = None
+        self.result: Any = None
+        self.error: BaseException | None = None
 
-    @Slot()
     def run(self) -> None:
         try:
-            result = self._work(self.progressed.emit)
-        except Exception as exc:  # handed to the UI thread
-            self.failed.emit(exc)
-        else:
-            self.done.emit(result)
+            self.result = self._work(self._report)
+        except Exception as exc:
+            # Without its traceback: the frames would keep the worker's session, cursor and
+            # workbook alive on the UI thread.
+            self.error = exc.with_traceback(None)
 
+    def _report(self, done: int, expected: int) -> None:
+        with self._lock:
+            self._progress = (done, expected)
 
-class _Relay(QObject):
-    """Lives on the UI thread: the worker's signals reach these slots queued."""
-
-    def __init__(
-        self,
-        on_progress: Callable[[int, int], None],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-        finish: Callable[[], None],
-    ) -> None:
-        super().__init__()
-        self._on_progress = on_progress
-        self._on_done = on_done
-        self._on_error = on_error
-        self._finish = finish
-
-    @Slot(int, int)
-    def progress(self, done: int, expected: int) -> None:
-        self._on_progress(done, expected)
-
-    @Slot(object)
-    def done(self, result: object) -> None:
-        self._finish()
-        self._on_done(result)
-
-    @Slot(object)
-    def failed(self, exc: object) -> None:
-        self._finish()
-        self._on_error(exc if isinstance(exc, BaseException) else RuntimeError(str(exc)))
+    def take_progress(self) -> tuple[int, int] | None:
+        with self._lock:
+            progress, self._progress = self._progress, None
+        return progress
 
 
 class ThreadRunner:
-    """Runs the work on its own QThread; callbacks arrive on the UI thread."""
+    """Runs the work on a QThread; progress and the outcome are delivered on the UI thread."""
+
+    POLL_MS = 100
 
     def __init__(self) -> None:
-        self._alive: set[tuple[QThread, _Worker, _Relay]] = set()
+        self._alive: set[tuple[_Job, QTimer]] = set()
 
     def start(
         self,
@@ -149,23 +133,30 @@ class ThreadRunner:
         on_done: Callable[[Any], None],
         on_error: Callable[[BaseException], None],
     ) -> None:
-        thread = QThread()
-        worker = _Worker(work)
-        worker.moveToThread(thread)
+        job = _Job(work)
+        timer = QTimer()
+        timer.setInterval(self.POLL_MS)
+        entry = (job, timer)
 
-        def finish() -> None:
-            thread.quit()
-            thread.wait()
+        def poll() -> None:
+            finished = job.isFinished()
+            progress = job.take_progress()
+            if progress is not None:
+                on_progress(*progress)
+            if not finished:
+                return
+            timer.stop()
+            job.wait()
             self._alive.discard(entry)
+            if job.error is not None:
+                on_error(job.error)
+            else:
+                on_done(job.result)
 
-        relay = _Relay(on_progress, on_done, on_error, finish)
-        entry = (thread, worker, relay)
+        timer.timeout.connect(poll)
         self._alive.add(entry)
-        worker.progressed.connect(relay.progress)
-        worker.done.connect(relay.done)
-        worker.failed.connect(relay.failed)
-        thread.started.connect(worker.run)
-        thread.start()
+        job.start()
+        timer.start()
 
     def busy(self) -> bool:
         return bool(self._alive)
@@ -484,9 +475,11 @@ class TemplateMappingDialog(QDialog):
             self.mapping: TemplateMapping = template_mapping_for(session, template)
         self.setWindowTitle("模板列对应")
         self.resize(560, 520)
+        first, last = self.mapping.header_first_row, self.mapping.header_last_row
+        rows = f"第 {first} 行" if first == last else f"第 {first}–{last} 行"
         info = QLabel(
-            f"模板“{template.name}”，工作表“{self.mapping.sheet}”，表头在第 {self.mapping.header_first_row}"
-            f"–{self.mapping.header_last_row} 行。请为模板的每一列选择要填入的内容；保存后，同样表头的模板将自动使用这一设置。"
+            f"模板“{template.name}”，工作表“{self.mapping.sheet}”，表头在{rows}。"
+            "请为模板的每一列选择要填入的内容；保存后，同样表头的模板将自动使用这一设置。"
         )
         info.setWordWrap(True)
         self.table = QTableWidget(len(self.mapping.headers), 2)
