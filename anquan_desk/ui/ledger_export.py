@@ -88,9 +88,11 @@ class SyncRunner:
 
 
 class _Job(QThread):
-    """The work on its own thread. It emits no Qt signal: PySide6 6.12 corrupts reference counts
-    when many queued signals cross threads (``Fatal Python error: bool_dealloc`` after a few
-    thousand progress signals), so the UI thread polls the job's state with a timer instead."""
+    """The work on its own thread. It emits no Qt signal from Python: with PySide6 6.12.0 on
+    Python 3.11 every ``Signal.emit()`` made from Python drops one reference to ``True`` (measured:
+    100 emits take ``sys.getrefcount(True)`` from 573 to 473), so a few hundred progress signals end
+    in ``Fatal Python error: bool_dealloc``. Signals emitted by Qt itself (QTimer.timeout) do not,
+    so the UI thread polls the job's state with a timer instead."""
 
     def __init__(self, work: Work) -> None:
         super().__init__()
