@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.audit import record_event
@@ -33,6 +33,8 @@ from anquan_desk.core.models import (
     InspectionMethod,
     InspectionParticipant,
     InspectionStatus,
+    InspectionTemplate,
+    ItemOutcome,
     MemberRole,
     Place,
     PlaceSector,
@@ -407,7 +409,23 @@ def create_demo(
     record_event(session, "demo", "townships", township.id, scale=scale, seed=seed, counts=counts)
     sync_builtin_library(session)
     say("内置检查表库已安装")
+    _prepare_drafts(session)
     return counts
+
+
+def _prepare_drafts(session: Session) -> None:
+    """Give the demo's unfinished checks their checklists and a few answers, as a real
+    interrupted check would have."""
+    from anquan_desk.core.checklists.store import templates_for_place
+    from anquan_desk.core.services.inspections import checklist_entries, record_answer
+
+    drafts = session.scalars(select(Inspection).where(Inspection.status == InspectionStatus.DRAFT.value)).all()
+    for inspection in drafts:
+        for template in templates_for_place(session, inspection.place):
+            inspection.templates.append(InspectionTemplate(template_id=template.id))
+        session.flush()
+        for entry in checklist_entries(session, inspection.id)[:4]:
+            record_answer(session, inspection.id, entry.item.id, ItemOutcome.PASS.value)
 
 
 def _flush_rows(session: Session, *batches: list[dict[str, Any]]) -> None:

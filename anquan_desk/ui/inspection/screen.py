@@ -177,6 +177,7 @@ class InspectionWidget(QWidget):
             self.outcome_buttons[outcome] = button
 
         self.form = self._build_hazard_form()
+        self.form.box.setVisible(False)
 
         self.photo_list = PhotoList()
         self.photo_list.files_dropped.connect(self.add_photo_files)
@@ -358,6 +359,7 @@ class InspectionWidget(QWidget):
         self._update_progress()
         target = self._find(keep) if keep else None
         self.tree.setCurrentItem(target or self._first_unanswered() or self._items()[0] if self._items() else None)
+        self._show_current(self.tree.currentItem())
         self.tree.setFocus()
 
     def _items(self) -> list[QTreeWidgetItem]:
