@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
 
@@ -30,7 +31,26 @@ def add_plan_menu(window: QMainWindow, db: Database, user: User) -> QMenu:
 
         WorksheetDialog(db, window).exec()
 
-    for text, slot in (("导入工作方案…", open_import), ("双随机抽查…", open_draw), ("打印网格巡查单…", open_sheet)):
+    def open_tasks() -> None:
+        from anquan_desk.ui.task_list import TaskListDialog
+
+        existing = window.findChild(TaskListDialog)
+        if existing is not None and existing.isVisible():
+            existing.refresh()
+            existing.raise_()
+            existing.activateWindow()
+            return
+        # Non-modal: the list stays open beside the main window; a started check opens in its tab.
+        dialog = TaskListDialog(db, user, getattr(window, "open_inspection", None), window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    for text, slot in (
+        ("导入工作方案…", open_import),
+        ("双随机抽查…", open_draw),
+        ("打印网格巡查单…", open_sheet),
+        ("本月任务…", open_tasks),
+    ):
         action = QAction(text, window)
         action.triggered.connect(slot)
         menu.addAction(action)
