@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFileDialog,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMenu,
     QMessageBox,
@@ -36,7 +37,7 @@ from anquan_desk.core.clock import to_local
 from anquan_desk.core.db import Database
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Document, Inspection, InspectionStatus
+from anquan_desk.core.models import Document, DocumentStatus, Inspection, InspectionStatus
 from anquan_desk.core.services import documents as docs
 from anquan_desk.core.services.numbering import township_or_fail
 
@@ -106,13 +107,32 @@ def _error(parent: QWidget | None, exc: Exception) -> None:
 
 
 class DocumentPreviewDialog(QDialog):
-    """Shows a PDF (all pages, fit to width) with 打印… and 另存为…."""
+    """Shows a PDF (all pages, fit to width) with 打印… and 另存为….
 
-    def __init__(self, pdf: bytes, title: str, file_name: str = "文书.pdf", parent: QWidget | None = None) -> None:
+    Given the issued document (``db``, ``actor``, ``document_id``, ``status``) it also offers
+    更正… and 作废… while the document is 已签发; after a correction it shows the new document."""
+
+    def __init__(
+        self,
+        pdf: bytes,
+        title: str,
+        file_name: str = "文书.pdf",
+        parent: QWidget | None = None,
+        *,
+        db: Database | None = None,
+        actor: str = "",
+        document_id: str | None = None,
+        status: str = "",
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(860, 960)
         self.file_name = file_name
+        self.db = db
+        self.actor = actor
+        self.document_id = document_id
+        self.status = status
+        self._retired: list[LoadedPdf] = []
         self.pdf = LoadedPdf(pdf, self)
         self.view = QPdfView(self)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)
@@ -125,16 +145,108 @@ class DocumentPreviewDialog(QDialog):
         self.print_button.clicked.connect(self.choose_printer)
         self.save_button = QPushButton("另存为…")
         self.save_button.clicked.connect(self.choose_file)
+        self.correct_button = QPushButton("更正…")
+        self.correct_button.setToolTip("按当前记录重新出具本文书（新编号），原文书标记为已更正")
+        self.correct_button.clicked.connect(self.ask_correct)
+        self.void_button = QPushButton("作废…")
+        self.void_button.setToolTip("将本文书标记为已作废，编号保留不再使用")
+        self.void_button.clicked.connect(self.ask_void)
         close = QPushButton("关闭")
         close.clicked.connect(self.reject)
         buttons = QHBoxLayout()
         buttons.addWidget(self.info, 1)
+        buttons.addWidget(self.correct_button)
+        buttons.addWidget(self.void_button)
         buttons.addWidget(self.print_button)
         buttons.addWidget(self.save_button)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
+        self._update_actions()
+
+    # --- correct / void ---------------------------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        managed = self.db is not None and self.document_id is not None
+        issued = self.status == DocumentStatus.ISSUED.value
+        for button in (self.correct_button, self.void_button):
+            button.setVisible(managed)
+            button.setEnabled(managed and issued)
+        self.print_button.setEnabled(self.status != DocumentStatus.VOID.value)
+
+    def _show(self, document: Document, pdf: bytes, note: str = "") -> None:
+        """Put another (or the same, changed) document into the dialog."""
+        self.document_id = document.id
+        self.status = document.status
+        title = document_title(document)
+        self.setWindowTitle(title)
+        self.info.setText(f"{title}\n{note}" if note else title)
+        self.file_name = _safe_name(f"{document.doc_type}-{document.number}.pdf")
+        if pdf is not self.pdf.data:
+            old = self.pdf
+            self.pdf = LoadedPdf(pdf, self)
+            self.view.setDocument(self.pdf.document)
+            old.document.close()
+            old.document.deleteLater()
+            self._retired.append(old)  # its buffer must outlive the QPdfDocument until that is deleted
+        self._update_actions()
+
+    def _ask_reason(self, title: str, label: str) -> str | None:
+        reason, ok = QInputDialog.getText(self, title, label)
+        reason = reason.strip() if ok else ""
+        return reason or None
+
+    def ask_correct(self) -> None:
+        reason = self._ask_reason("更正文书", "更正原因（将记入操作记录）：")
+        if reason is not None:
+            self.correct(reason)
+
+    def correct(self, reason: str) -> bool:
+        """Issue the corrected document (new number) and show it; the old one becomes 已更正."""
+        if self.db is None or self.document_id is None:
+            return False
+        try:
+            with self.db.session(self.actor) as session:
+                old = session.get(Document, self.document_id)
+                old_number = old.number if old is not None else ""
+                new, pdf = docs.correct_document(
+                    session, self.document_id, reason, store=AttachmentStore(self.db.attachments_dir)
+                )
+                session.flush()
+                session.expunge(new)
+        except AnquanError as exc:
+            _error(self, exc)
+            return False
+        self._show(new, pdf, f"已更正原文书 {old_number}（原文书状态：{DocumentStatus.SUPERSEDED.value}）")
+        return True
+
+    def ask_void(self) -> None:
+        reason = self._ask_reason("作废文书", "作废原因（将记入操作记录）：")
+        if reason is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "作废文书",
+            f"确定作废本文书吗？\n原因：{reason}\n作废后文书不再有效，编号保留且不再使用，此操作不能撤销。",
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.void(reason)
+
+    def void(self, reason: str) -> bool:
+        """Mark the shown document 已作废; printing is disabled afterwards."""
+        if self.db is None or self.document_id is None:
+            return False
+        try:
+            with self.db.session(self.actor) as session:
+                document = docs.void_document(session, self.document_id, reason)
+                session.flush()
+                session.expunge(document)
+        except AnquanError as exc:
+            _error(self, exc)
+            return False
+        self._show(document, self.pdf.data, f"本文书已作废（原因：{reason}），不能再打印。")
+        return True
 
     def print_to(self, printer: QPrinter) -> int:
         return print_pdf(self.pdf.document, printer)
@@ -170,9 +282,24 @@ def _safe_name(text: str) -> str:
     return "".join("_" if c in '\\/:*?"<>|' else c for c in text)
 
 
-def preview_for(document: Document, pdf: bytes, parent: QWidget | None = None) -> DocumentPreviewDialog:
-    title = f"{document.doc_type}　{document.number}　（{document.status}，核验码 {document.short_code}）"
-    return DocumentPreviewDialog(pdf, title, _safe_name(f"{document.doc_type}-{document.number}.pdf"), parent)
+def document_title(document: Document) -> str:
+    return f"{document.doc_type}　{document.number}　（{document.status}，核验码 {document.short_code}）"
+
+
+def preview_for(
+    document: Document, pdf: bytes, parent: QWidget | None = None, *, db: Database | None = None, actor: str = ""
+) -> DocumentPreviewDialog:
+    """The preview of an issued document; with ``db`` it offers 更正… / 作废…."""
+    return DocumentPreviewDialog(
+        pdf,
+        document_title(document),
+        _safe_name(f"{document.doc_type}-{document.number}.pdf"),
+        parent,
+        db=db,
+        actor=actor,
+        document_id=document.id,
+        status=document.status,
+    )
 
 
 # --- from the inspection screen -------------------------------------------------------------------
@@ -249,7 +376,7 @@ def open_document(
     except AnquanError as exc:
         _error(parent, exc)
         return None
-    dialog = preview_for(document, pdf, parent)
+    dialog = preview_for(document, pdf, parent, db=db, actor=actor)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
@@ -366,3 +493,29 @@ class BatchPrintDialog(QDialog):
         except OSError as exc:
             _error(self, AnquanError(f"无法保存到“{name}”：{exc.strerror or exc}"))
 
+
+
+# --- verify a PDF file ------------------------------------------------------------------------------
+
+
+def verify_file_message(db: Database, path: Path) -> docs.VerifyResult:
+    """verify_pdf on a file (an unreadable file raises a UserInputError with a Chinese message)."""
+    with db.reader() as session:
+        return docs.verify_file(session, path)
+
+
+def verify_pdf_dialog(db: Database, parent: QWidget | None = None) -> docs.VerifyResult | None:
+    """Pick a PDF file and tell whether it is a document issued from this database, unchanged."""
+    name, _filter = QFileDialog.getOpenFileName(parent, "核验PDF文件", "", "PDF 文件 (*.pdf);;所有文件 (*)")
+    if not name:
+        return None
+    try:
+        result = verify_file_message(db, Path(name))
+    except AnquanError as exc:
+        _error(parent, exc)
+        return None
+    if result.ok:
+        QMessageBox.information(parent, "核验PDF文件", result.message)
+    else:
+        QMessageBox.warning(parent, "核验PDF文件", result.message)
+    return result

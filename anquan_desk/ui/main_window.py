@@ -33,7 +33,7 @@ from anquan_desk import __version__
 from anquan_desk.core import backup as backup_service
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import PlaceStatus, RiskColor, Sector, User
+from anquan_desk.core.models import PlaceStatus, RiskColor, Sector, User, UserRole
 from anquan_desk.core.services.ground import ground_tree
 from anquan_desk.core.services.inspections import drafts, open_inspection_title
 from anquan_desk.ui.dashboard import DashboardWidget
@@ -188,6 +188,10 @@ class MainWindow(QMainWindow):
         self.import_action = QAction("导入场所清单（Excel）…", self)
         self.import_action.triggered.connect(self.import_places_wizard)
         file_menu.addAction(self.import_action)
+        self.number_slot_action = QAction("本机文书编号段…", self)
+        self.number_slot_action.setEnabled(self.user.role == UserRole.ADMIN.value)
+        self.number_slot_action.triggered.connect(self.number_slot_dialog)
+        file_menu.addAction(self.number_slot_action)
         file_menu.addSeparator()
         quit_action = QAction("退出", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -209,6 +213,9 @@ class MainWindow(QMainWindow):
         batch_documents = QAction("按日批量打印文书…", self)
         batch_documents.triggered.connect(self.batch_print_dialog)
         inspect_menu.addAction(batch_documents)
+        self.verify_pdf_action = QAction("核验PDF文件…", self)
+        self.verify_pdf_action.triggered.connect(self.verify_pdf_file)
+        inspect_menu.addAction(self.verify_pdf_action)
         checklist_menu = self.menuBar().addMenu("检查表(&C)")
         self.checklist_action = QAction("检查表库…", self)
         self.checklist_action.triggered.connect(self.checklist_editor)
@@ -230,6 +237,16 @@ class MainWindow(QMainWindow):
         from anquan_desk.ui.documents import BatchPrintDialog
 
         BatchPrintDialog(self.db, self).exec()
+
+    def verify_pdf_file(self) -> None:
+        from anquan_desk.ui.documents import verify_pdf_dialog
+
+        verify_pdf_dialog(self.db, self)
+
+    def number_slot_dialog(self) -> None:
+        from anquan_desk.ui.number_slot import NumberSlotDialog
+
+        NumberSlotDialog(self.db, self.user.username, self).exec()
 
     def checklist_editor(self) -> None:
         from anquan_desk.ui.checklist_editor import ChecklistEditor
