@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMessageBox,
     QPushButton,
@@ -63,7 +64,10 @@ class NumberSlotDialog(QDialog):
         self.table.setHorizontalHeaderLabels(["段位", "电脑", "编号范围（每年各类文书）"])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setVisible(False)
         self.assign_button = QPushButton("为本机分配下一个空闲段位")
         self.assign_button.clicked.connect(self.assign)
@@ -110,7 +114,6 @@ class NumberSlotDialog(QDialog):
             who = f"本机（{self.device.short}）" if device_id == self.device.id else f"其他电脑 {device_id[:8]}"
             for col, value in enumerate((str(slot), who, _serials(slot, slots, size))):
                 self.table.setItem(row, col, QTableWidgetItem(value))
-        self.table.resizeColumnsToContents()
         self.assign_button.setEnabled(self.slot is None and len(assigned) < slots)
 
     def assign(self) -> int | None:
