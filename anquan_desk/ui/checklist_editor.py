@@ -153,6 +153,9 @@ class ChecklistEditor(QDialog):
         left_layout.addWidget(self.tree, 1)
         row = QHBoxLayout()
         row.addWidget(self.new_template_button)
+        self.parameters_button = QPushButton("本地参数…")
+        self.parameters_button.clicked.connect(self.open_parameters)
+        row.addWidget(self.parameters_button)
         left_layout.addLayout(row)
         row = QHBoxLayout()
         row.addWidget(self.export_button)
@@ -633,6 +636,15 @@ class ChecklistEditor(QDialog):
             self._message(f"文件与 {code} 第 {version} 版完全相同，未作改动")
         self.refresh(code)
         return True
+
+    def open_parameters(self) -> None:
+        from anquan_desk.ui.checklist_parameters import ParametersDialog
+
+        dialog = ParametersDialog(self.db, actor=self.actor, read_only=self.read_only, library=self.library,
+                                  parent=self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.refresh()
+            self._message(f"本地参数已保存，{len(dialog.new_versions)} 张检查表生成了新版本")
 
     # --- messages --------------------------------------------------------------------------
 

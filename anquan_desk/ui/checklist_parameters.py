@@ -1,0 +1,170 @@
+"""本地参数: the township's values for the checklist library's named parameters (钢瓶总量 ≤100 千克 …).
+
+A table of every parameter — name, description, unit, the built-in value and the township's value (the
+only editable column; empty = use the built-in value). Saving calls
+:func:`anquan_desk.core.checklists.store.set_parameter_overrides`, which stores the values and re-renders
+every template whose text changes as a new version. Invalid input is refused with a Chinese message and
+nothing is stored.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from anquan_desk.core.checklists import ChecklistLibrary
+from anquan_desk.core.checklists.library import ParamValue
+from anquan_desk.core.checklists.store import default_library, parameter_overrides, set_parameter_overrides
+from anquan_desk.core.db import Database
+from anquan_desk.core.errors import AnquanError
+
+COLUMNS = ("参数", "说明", "单位", "内置值", "本乡镇取值")
+COL_NAME, COL_DESCRIPTION, COL_UNIT, COL_BUILTIN, COL_VALUE = range(5)
+
+
+def value_text(value: ParamValue) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+class ParameterError(ValueError):
+    """A township value that cannot be used (message in Chinese)."""
+
+
+class ParametersDialog(QDialog):
+    """Edit the township's parameter values. After a successful save the dialog is accepted and
+    :attr:`new_versions` lists the re-rendered templates as ``(code, version)``."""
+
+    def __init__(self, db: Database, *, actor: str = "system", read_only: bool = False,
+                 library: ChecklistLibrary | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.read_only = read_only
+        self.library = library if library is not None else default_library()
+        self.new_versions: list[tuple[str, int]] = []
+        self.setWindowTitle("本地参数")
+        self.resize(1000, 560)
+
+        with db.reader() as session:
+            overrides = parameter_overrides(session)
+        self.names = sorted(self.library.parameters)
+
+        intro = QLabel("检查表条目中的数值（如钢瓶存放总量、软管长度）按本乡镇规定调整。"
+                       "“本乡镇取值”留空表示使用内置值；保存后，引用该参数的检查表生成新版本。")
+        intro.setWordWrap(True)
+        self.table = QTableWidget(len(self.names), len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        triggers = (QAbstractItemView.EditTrigger.NoEditTriggers if read_only else
+                    QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.EditKeyPressed
+                    | QAbstractItemView.EditTrigger.AnyKeyPressed)
+        self.table.setEditTriggers(triggers)
+        bold = QFont(self.table.font())
+        bold.setBold(True)
+        for row, name in enumerate(self.names):
+            param = self.library.parameters[name]
+            township = overrides.get(name)
+            cells = (name, param.description, param.unit, value_text(param.value),
+                     value_text(township) if township is not None else "")
+            for column, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if column != COL_VALUE:
+                    item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                else:
+                    item.setFont(bold)
+                item.setToolTip(param.basis if column in (COL_NAME, COL_DESCRIPTION) else text)
+                self.table.setItem(row, column, item)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        for column in (COL_UNIT, COL_BUILTIN):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setColumnWidth(COL_VALUE, 110)
+
+        self.error_label = QLabel()
+        self.error_label.setStyleSheet("color: #c00000;")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        save = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        save.setText("保存")
+        save.setEnabled(not read_only)
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("关闭" if read_only else "取消")
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.buttons)
+
+    # --- values ----------------------------------------------------------------------------
+
+    def row_of(self, name: str) -> int:
+        return self.names.index(name)
+
+    def set_value(self, name: str, text: str) -> None:
+        """Type ``text`` into the township column of parameter ``name``."""
+        self.table.item(self.row_of(name), COL_VALUE).setText(text)
+
+    def _parse(self, row: int) -> ParamValue | None:
+        name = self.names[row]
+        param = self.library.parameters[name]
+        text = self.table.item(row, COL_VALUE).text().strip()
+        if not text:
+            return None
+        label = f"第 {row + 1} 行“{param.description}”（{name}）"
+        if not isinstance(param.value, int | float):
+            return text
+        try:
+            number: ParamValue = int(text)
+        except ValueError:
+            try:
+                number = float(text)
+            except ValueError:
+                raise ParameterError(f"{label}应填写数字，“{text}”不是数字") from None
+            if number != number or number in (float("inf"), float("-inf")):
+                raise ParameterError(f"{label}应填写数字，“{text}”不是数字") from None
+        if number < 0:
+            raise ParameterError(f"{label}不能为负数：{text}")
+        return number
+
+    def values(self) -> dict[str, ParamValue]:
+        """The township values in the table (empty cells left out); raises :class:`ParameterError`."""
+        out: dict[str, ParamValue] = {}
+        for row, name in enumerate(self.names):
+            value = self._parse(row)
+            if value is not None:
+                out[name] = value
+        return out
+
+    def save(self) -> bool:
+        """Store the values; True (and the dialog accepted) on success, else the error is shown."""
+        if self.read_only:
+            return False
+        try:
+            overrides = self.values()
+            with self.db.session(self.actor) as session:
+                rows = set_parameter_overrides(session, overrides, library=self.library)
+                self.new_versions = [(t.code, t.version) for t in rows]
+        except (ParameterError, AnquanError) as exc:
+            self.error_label.setText(f"未保存：{exc}")
+            self.error_label.show()
+            return False
+        self.accept()
+        return True
