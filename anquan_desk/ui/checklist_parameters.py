@@ -60,7 +60,7 @@ class ParametersDialog(QDialog):
 
         with db.reader() as session:
             overrides = parameter_overrides(session)
-        self.names = sorted(self.library.parameters)
+        self.names = list(self.library.parameters)  # the library's order: related values together
 
         intro = QLabel("检查表条目中的数值（如钢瓶存放总量、软管长度）按本乡镇规定调整。"
                        "“本乡镇取值”留空表示使用内置值；保存后，引用该参数的检查表生成新版本。")
