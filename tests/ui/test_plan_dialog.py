@@ -132,4 +132,4 @@ def test_main_window_has_the_plan_menu(qtbot: QtBot, demo_db: Database) -> None:
     qtbot.addWidget(window)
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
     assert "计划(&P)" in menus
-    assert [a.text() for a in menus["计划(&P)"].actions()] == ["导入工作方案…", "双随机抽查…", "打印网格巡查单…"]
+    assert [a.text() for a in menus["计划(&P)"].actions()] == ["导入工作方案…", "双随机抽查…", "打印网格巡查单…", "本月任务…"]
