@@ -9,6 +9,7 @@ from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import User
 from anquan_desk.core.services.users import authenticate, create_first_admin
 from anquan_desk.ui.forms.ui_login_dialog import Ui_LoginDialog
+from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_error
 
 
 class LoginDialog(QDialog):
@@ -74,17 +75,9 @@ class FirstAdminDialog(QDialog):
         form.addRow("密码：", self.password_edit)
         form.addRow("再次输入密码：", self.repeat_edit)
         layout.addLayout(form)
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #c0392b;")
-        self.error_label.hide()
+        self.error_label = error_label()
         layout.addWidget(self.error_label)
-        self.buttons = buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("创建并登录")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
-        buttons.accepted.connect(self._create)
-        buttons.rejected.connect(self.reject)
+        self.buttons = buttons = ok_cancel_buttons("创建并登录", "退出", self._create, self.reject)
         layout.addWidget(buttons)
 
     def _create(self) -> None:
@@ -105,5 +98,4 @@ class FirstAdminDialog(QDialog):
         self.accept()
 
     def _error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
+        show_error(self.error_label, message)

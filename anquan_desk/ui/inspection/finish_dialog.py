@@ -5,7 +5,6 @@ from __future__ import annotations
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -22,6 +21,7 @@ from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Inspection
 from anquan_desk.core.services import inspections as svc
 from anquan_desk.ui.inspection.signature_pad import SignaturePad
+from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_error
 
 
 class FinishDialog(QDialog):
@@ -72,16 +72,9 @@ class FinishDialog(QDialog):
         layout.addWidget(self.refusal_box)
         self.refused_check.toggled.connect(self._refused_toggled)
 
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #c0392b;")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label()
         layout.addWidget(self.error_label)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("完成检查")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("返回")
-        self.buttons.accepted.connect(self._finish)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons("完成检查", "返回", self._finish, self.reject)
         layout.addWidget(self.buttons)
 
     def _refused_toggled(self, refused: bool) -> None:
@@ -110,5 +103,4 @@ class FinishDialog(QDialog):
         self.accept()
 
     def _error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
+        show_error(self.error_label, message)

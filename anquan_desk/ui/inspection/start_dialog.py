@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateTimeEdit,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -25,6 +24,7 @@ from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import InspectionMethod, Place
 from anquan_desk.core.services.inspections import start_inspection
 from anquan_desk.core.services.users import inspectors
+from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_error
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -93,16 +93,9 @@ class StartInspectionDialog(QDialog):
             self.template_list.addItem(item)
         layout.addWidget(self.template_list, 1)
 
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #c0392b;")
-        self.error_label.setWordWrap(True)
-        self.error_label.hide()
+        self.error_label = error_label()
         layout.addWidget(self.error_label)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("开始检查")
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        self.buttons.accepted.connect(self._start)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel_buttons("开始检查", "取消", self._start, self.reject)
         layout.addWidget(self.buttons)
 
     @staticmethod
@@ -142,5 +135,4 @@ class StartInspectionDialog(QDialog):
         self.accept()
 
     def _error(self, message: str) -> None:
-        self.error_label.setText(message)
-        self.error_label.show()
+        show_error(self.error_label, message)
