@@ -21,7 +21,7 @@ import datetime as dt
 import shutil
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -1130,10 +1130,6 @@ def export_ledger(
                 n = filled.rows_written
             else:
                 columns = sheet.columns
-                if not options.deidentified:
-                    # The engine applies a column's mask even outside the 脱敏 variant (the
-                    # 个体工商户 credit code); the full ledger shows the data as recorded.
-                    columns = tuple(replace(c, mask=None) for c in columns)
                 result = write_ledger(
                     target,
                     title=sheet.title,

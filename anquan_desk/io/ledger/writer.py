@@ -18,7 +18,7 @@ import re
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +116,8 @@ def write_ledger(
         out_columns = tuple(kept)
     else:
         indexes = list(range(len(all_columns)))
-        out_columns = all_columns
+        # A column's mask belongs to the 脱敏 variant; the full ledger shows data as recorded.
+        out_columns = tuple(replace(c, mask=None) if c.mask is not None else c for c in all_columns)
     getter = RowGetter(tuple(c.key for c in out_columns), tuple(indexes))
     name = sheet_name or sheet_name_for(title)
 
