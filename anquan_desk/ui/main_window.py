@@ -36,6 +36,8 @@ from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import PlaceStatus, RiskColor, Sector, User, UserRole
 from anquan_desk.core.services.ground import ground_tree
 from anquan_desk.core.services.inspections import drafts, open_inspection_title
+from anquan_desk.core.services.places import NINE_SMALL_KIND_NAMES
+from anquan_desk.core.services.statistics import quarter_bounds, quarter_of
 from anquan_desk.ui.dashboard import DashboardWidget
 from anquan_desk.ui.ground_tree import NODE_ID_ROLE, NODE_KIND_ROLE, build_ground_model
 from anquan_desk.ui.inspection.followup import FollowUpWidget
@@ -43,22 +45,6 @@ from anquan_desk.ui.inspection.screen import InspectionWidget
 from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 from anquan_desk.ui.place_model import PlaceTableModel
 from anquan_desk.ui.plan_menu import add_plan_menu
-
-NINE_SMALL_KINDS = (
-    "小学校或幼儿园",
-    "小医院",
-    "小商店",
-    "小餐饮场所",
-    "小旅馆",
-    "小歌舞娱乐场所",
-    "小网吧",
-    "小美容洗浴场所",
-    "小生产加工企业",
-)
-
-
-def quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
 
 
 class MainWindow(QMainWindow):
@@ -82,7 +68,7 @@ class MainWindow(QMainWindow):
         self.search_edit.setPlaceholderText("搜索场所：名称、地址、负责人、信用代码或拼音首字母（如 hgl）")
         self.search_edit.setClearButtonEnabled(True)
         self.sector_combo = self._combo("全部行业", [s.value for s in Sector])
-        self.kind_combo = self._combo("全部九小类别", list(NINE_SMALL_KINDS))
+        self.kind_combo = self._combo("全部九小类别", list(NINE_SMALL_KIND_NAMES))
         self.risk_combo = self._combo("全部风险", [r.value for r in RiskColor])
         self.status_combo = self._combo("全部状态", [s.value for s in PlaceStatus])
         self.overdue_check = QCheckBox("有逾期隐患")
@@ -295,7 +281,9 @@ class MainWindow(QMainWindow):
             risk_color=self.risk_combo.currentData(),
             status=self.status_combo.currentData(),
             has_overdue=self.overdue_check.isChecked(),
-            not_inspected_since=quarter_start(date.today()) if self.uninspected_check.isChecked() else None,
+            not_inspected_since=quarter_bounds(date.today().year, quarter_of(date.today()))[0]
+            if self.uninspected_check.isChecked()
+            else None,
         )
         self.place_model.set_filter(f)
         self._update_count()
