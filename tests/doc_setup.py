@@ -74,7 +74,7 @@ def finished_check(
             responsible_person="周赟",
             responsible_title="经营者",
             phone="13905710000",
-            credit_code="92330100MA2XXXXX0A",
+            credit_code="92330100MA2XXXXX05",
         )
         template = ChecklistTemplate(code="T-FOOD", name="小餐饮场所（瓶装燃气）", sector="燃气")
         template.items = [

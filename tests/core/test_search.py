@@ -82,7 +82,7 @@ def test_short_and_long_queries(db: Database, query: str, expected: list[str]) -
     with db.session("t") as s:
         s.add_all([
             Place(name="小徐饭店", address="南山路2号"),
-            Place(name="老街饭店", address="北街3号", credit_code="92320115MA1XXXXX0X", responsible_person="张丽"),
+            Place(name="老街饭店", address="北街3号", credit_code="92320115MA1XXXXX0J", responsible_person="张丽"),
             Place(name="好邻居便利店", address="东湖路5号"),
         ])
     assert _names(db, query) == expected

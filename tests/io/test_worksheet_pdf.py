@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from collections import Counter
 from datetime import UTC, date, datetime
@@ -17,8 +16,6 @@ from anquan_desk.core.models import Grid, Hazard, Place
 from anquan_desk.core.plans.draws import DrawScope, make_draw
 from anquan_desk.core.plans.worksheet import find_grid, grid_worksheet
 from anquan_desk.io.pdf.worksheet import render_draw_record, render_worksheet
-
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 
 DAY = date(2026, 11, 24)
 
