@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from anquan_desk.core import audit
 from anquan_desk.core.errors import DatabaseError
-from anquan_desk.core.search import install_place_hooks
+from anquan_desk.core.search import CACHE_KEY, PlaceSearchCache, install_place_hooks
 from anquan_desk.migrations import SCHEMA_HEAD
 
 if TYPE_CHECKING:
@@ -102,7 +102,10 @@ class Database:
             # reads included, runs in one real SQLite transaction (SQLAlchemy's recipe).
             event.listen(self.engine, "connect", _disable_pysqlite_begin)
             event.listen(self.engine, "begin", _sqlite_begin)
-        self._factory = sessionmaker(bind=self.engine, class_=AuditedSession, expire_on_commit=False)
+        #: Search as you type (SQLite: the change log that keeps it current is SQLite DDL).
+        self.search_cache: PlaceSearchCache | None = PlaceSearchCache() if self.engine.dialect.name == "sqlite" else None
+        info = {CACHE_KEY: self.search_cache} if self.search_cache is not None else {}
+        self._factory = sessionmaker(bind=self.engine, class_=AuditedSession, expire_on_commit=False, info=info)
 
     @property
     def attachments_dir(self) -> Path:
@@ -126,6 +129,13 @@ class Database:
     def reader(self) -> Session:
         """A session for read-only screens (caller closes it)."""
         return self._factory()
+
+    def warm_search(self) -> None:
+        """Load the search copy now rather than on the first keystroke (about 0.3 s at 50,000
+        places; the window calls it from a worker thread after start-up)."""
+        if self.search_cache is not None and not self.search_cache.loaded:
+            with self.reader() as session:
+                self.search_cache.sync(session)
 
     # --- schema ----------------------------------------------------------------------------
 

@@ -38,6 +38,7 @@ from anquan_desk.core.services.ground import ground_tree
 from anquan_desk.core.services.inspections import drafts, open_inspection_title
 from anquan_desk.core.services.places import NINE_SMALL_KIND_NAMES
 from anquan_desk.core.services.statistics import quarter_bounds, quarter_of
+from anquan_desk.ui.background import run_in_background
 from anquan_desk.ui.dashboard import DashboardWidget
 from anquan_desk.ui.ground_tree import NODE_ID_ROLE, NODE_KIND_ROLE, build_ground_model
 from anquan_desk.ui.inspection.followup import FollowUpWidget
@@ -158,6 +159,8 @@ class MainWindow(QMainWindow):
         self._update_count()
         self.search_edit.setFocus()
         self.open_drafts()
+        # Load the search copy once the window is up, so the first keystroke does not wait for it.
+        QTimer.singleShot(300, self, lambda: run_in_background(self.db.warm_search, lambda _none: None))
 
     def _combo(self, all_label: str, values: list[str]) -> QComboBox:
         combo = QComboBox()

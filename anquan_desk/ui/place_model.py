@@ -10,8 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from anquan_desk.core.db import Database
-from anquan_desk.core.search import DENSE_HITS
-from anquan_desk.core.services.places import PlaceFilter, PlaceRow, count_places, fetch_places
+from anquan_desk.core.services.places import PlaceFilter, PlaceRow, fetch_places, place_count
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -26,8 +25,8 @@ class PlaceTableModel(QAbstractTableModel):
 
     PLACE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
     PAGE = 200
-    #: Counting stops here while typing a short query (see ``count_places(cap=…)``).
-    COUNT_CAP = DENSE_HITS
+    #: Counting a broad filter stops here (see ``place_count``); a query alone is counted exactly.
+    COUNT_CAP = 5000
 
     # (header, row attribute, sort key or None)
     COLUMNS: tuple[tuple[str, str, str | None], ...] = (
@@ -88,9 +87,8 @@ class PlaceTableModel(QAbstractTableModel):
     def reload(self) -> None:
         self.beginResetModel()
         with self._db.reader() as session:
-            total = count_places(session, self._filter, cap=self.COUNT_CAP)
+            total, self._exact = place_count(session, self._filter, cap=self.COUNT_CAP)
             self._rows = fetch_places(session, self._filter, 0, self.PAGE, self._sort, self._descending)
-        self._exact = total <= self.COUNT_CAP
         self._total = total if self._exact else max(total, len(self._rows))
         self.endResetModel()
 

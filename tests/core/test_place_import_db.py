@@ -133,7 +133,7 @@ def test_failed_import_leaves_the_database_unchanged(demo_db: Database, demo_db_
     assert [(p.row, p.message) for p in caught.value.problems] == [(p[1], p[4]) for p in EXPECTED_PROBLEMS]
     assert str(caught.value).startswith("导入未进行，数据库未作任何改动：【错误】文件“红光镇场所.xlsx”工作表“场所清单”第7行")
     after = dump(demo_db_path)
-    assert after.keys() == before.keys() and "place_search_fts_data" in after
+    assert after.keys() == before.keys() and "place_changes" in after
     assert after == before
 
 
@@ -165,7 +165,7 @@ def test_skip_invalid_imports_only_the_valid_rows(demo_db: Database, tmp_path: P
         with demo_db.reader() as s:
             assert s.scalars(select(Place).where(Place.name == name)).first() is None
 
-    # The new places are found by search at once (the FTS index follows the inserts).
+    # The new places are found by search at once (the search copy follows the inserts).
     with demo_db.reader() as s:
         assert [r.name for r in fetch_places(s, PlaceFilter(query="xx饭店"), 0, 10)] == ["XX饭店（东门店）"]
         assert [r.name for r in fetch_places(s, PlaceFilter(query="laowang"), 0, 10)] == ["老王自建房"]

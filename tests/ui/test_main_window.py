@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.demo import DEMO_PASSWORD
@@ -96,6 +96,22 @@ def test_search_box_narrows_the_list(qtbot: QtBot, demo_db: Database) -> None:
     assert window.count_label.text() == "共 1 个场所"
     window.search_edit.clear()
     qtbot.waitUntil(lambda: window.place_model.total > 1)
+
+
+def test_window_loads_the_search_copy_after_start_up(qtbot: QtBot, demo_db: Database) -> None:
+    cache = demo_db.search_cache
+    assert cache is not None
+    window = MainWindow(demo_db, _admin(demo_db))
+    qtbot.addWidget(window)
+    window.show()
+    assert not cache.loaded  # not while the window is being built
+    qtbot.waitUntil(lambda: cache.loaded)
+    assert cache.loads == 1 and len(cache) == 300
+    with demo_db.reader() as s:
+        shops = s.scalar(select(func.count()).select_from(Place).where(Place.search_text.contains("店")))
+    window.search_edit.setText("店")  # Chinese arrives through the input method, not key events
+    qtbot.waitUntil(lambda: window.count_label.text() == f"共 {shops} 个场所")
+    assert cache.loads == 1
 
 
 def test_lazy_model_fetches_pages(qtbot: QtBot, demo_db: Database) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, insert, select
 
-from anquan_desk.core import search
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Hazard, Inspection, Place, User
 from anquan_desk.core.validators import credit_code_check_char
@@ -134,18 +135,20 @@ def test_double_click_opens_the_place_page(qtbot: QtBot, demo_db: Database) -> N
     assert pages[0].edits["name"].text() == window.place_model.index(0, PlaceTableModel.COL_NAME).data()
 
 
-def test_model_with_a_capped_count_fetches_to_the_end(
-    qtbot: QtBot, db: Database, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A common 1-character query stops counting at the cap; scrolling still reaches every row."""
-    monkeypatch.setattr(search, "MAX_OR_TERMS", 0)  # force the scan (what a single letter gets at 50,000)
-    n = search.DENSE_HITS + 250
+@pytest.mark.parametrize("status", [None, "在营"])
+def test_model_scrolls_to_the_end_of_a_common_query(qtbot: QtBot, db: Database, status: str | None) -> None:
+    """A query alone is counted exactly (the search copy); with another filter a common query
+    stops counting at the cap. Either way scrolling reaches every row, in name order."""
+    n = PlaceTableModel.COUNT_CAP + 250
     with db.session("t") as s:
         s.execute(insert(Place), [{"id": f"p{i:05d}", "name": f"红光超市{i:05d}", "author": "t",
                                    "search_text": f"红光超市{i:05d}\x1fhgcs"} for i in range(n)])
     model = PlaceTableModel(db)
-    model.set_query("h")
-    assert not model.total_exact and model.total_text() == f"超过 {search.DENSE_HITS} 个场所"
+    model.set_filter(replace(model.place_filter, query="h", status=status))
+    if status is None:
+        assert model.total_exact and model.total_text() == f"共 {n} 个场所"
+    else:
+        assert not model.total_exact and model.total_text() == f"超过 {PlaceTableModel.COUNT_CAP} 个场所"
     assert model.rowCount() == PlaceTableModel.PAGE and model.canFetchMore()
     while model.canFetchMore():
         model.fetchMore()

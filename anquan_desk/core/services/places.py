@@ -29,7 +29,7 @@ from anquan_desk.core.models import (
     Sector,
     Village,
 )
-from anquan_desk.core.search import DENSE_HITS, count_matches, known_dense, place_match_clause
+from anquan_desk.core.search import id_in, place_match_clause, search_hits
 from anquan_desk.core.validators import (
     PhoneError,
     credit_code_error,
@@ -136,54 +136,76 @@ def _only_query(f: PlaceFilter) -> bool:
 
 
 def count_places(session: Session, f: PlaceFilter, *, cap: int | None = None) -> int:
-    """How many places match. With ``cap``, counting stops at ``cap + 1`` (a result above
-    ``cap`` means "more than cap"): the list shows "超过 cap 个" instead of scanning everything."""
+    """How many places match. With ``cap``, counting may stop at ``cap + 1``: a result above
+    ``cap`` means "more than cap" (see ``place_count`` for whether it is exact)."""
+    return place_count(session, f, cap=cap)[0]
+
+
+def place_count(session: Session, f: PlaceFilter, *, cap: int | None = None) -> tuple[int, bool]:
+    """(how many places match, whether that is exact). A query alone is counted exactly from
+    the search copy; anything else is counted in the database, stopping at ``cap + 1`` so a
+    broad filter says "超过 cap 个" instead of scanning everything."""
     if f.query and _only_query(f):
-        counted = count_matches(session, f.query)
-        if counted is not None:
-            return counted
-        if cap is not None and cap <= DENSE_HITS and known_dense(session, f.query):
-            return cap + 1  # the index lookup already saw more than cap: no second scan
+        hits = search_hits(session, f.query)
+        if hits is not None:
+            return len(hits), True
     stmt = _base(session, f).with_only_columns(Place.id).order_by(None)
     if cap is not None:
         stmt = stmt.limit(cap + 1)
-    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    return total, cap is None or total <= cap
+
+
+_ROW_COLUMNS = (
+    Place.id,
+    Place.name,
+    Village.name,
+    Grid.name,
+    Place.address,
+    Place.responsible_person,
+    Place.phone,
+    Place.nine_small_kind,
+    Place.risk_color,
+    Place.status,
+    Place.credit_code,
+)
 
 
 def fetch_places(
     session: Session, f: PlaceFilter, offset: int, limit: int, sort: str = "name", descending: bool = False
 ) -> list[PlaceRow]:
-    """One page of the filtered list, with village and grid names and sectors."""
+    """One page of the filtered list, with village and grid names and sectors.
+
+    Sorted by ``sort`` then id (both descending with ``descending``). A query alone in name
+    order — search as you type — takes the page from the search copy and reads only its rows.
+    """
     key = SORT_KEYS.get(sort, Place.name)
-    order = key.desc() if descending else key.asc()
-    stmt = (
-        _base(session, f)
-        .outerjoin(Grid, Grid.id == Place.grid_id)
-        .outerjoin(Village, Village.id == Grid.village_id)
-        .with_only_columns(
-            Place.id,
-            Place.name,
-            Village.name,
-            Grid.name,
-            Place.address,
-            Place.responsible_person,
-            Place.phone,
-            Place.nine_small_kind,
-            Place.risk_color,
-            Place.status,
-            Place.credit_code,
-        )
-        .order_by(order, Place.id)
-        .offset(offset)
-        .limit(limit)
-    )
-    rows = session.execute(stmt).all()
-    ids = [r[0] for r in rows]
+    page_ids: list[str] | None = None
+    if f.query and _only_query(f) and key is Place.name:
+        hits = search_hits(session, f.query)
+        if hits is not None:
+            page_ids = hits.page(offset, limit, descending)
+            if not page_ids:
+                return []
+    if page_ids is None:
+        stmt = _base(session, f).with_only_columns(*_ROW_COLUMNS).order_by(
+            *((key.desc(), Place.id.desc()) if descending else (key.asc(), Place.id.asc()))
+        ).offset(offset).limit(limit)
+    else:
+        stmt = select(*_ROW_COLUMNS).where(id_in(session, Place.id, page_ids))
+    stmt = stmt.outerjoin(Grid, Grid.id == Place.grid_id).outerjoin(Village, Village.id == Grid.village_id)
+    # Plain Core rows (the connection, not the ORM session): nothing here is an entity.
+    conn = session.connection()
+    rows = list(conn.execute(stmt).tuples())
+    if page_ids is not None:
+        at = {place_id: i for i, place_id in enumerate(page_ids)}
+        rows.sort(key=lambda r: at[r[0]])
     sectors: dict[str, list[str]] = {}
-    if ids:
-        for place_id, sector in session.execute(
-            select(PlaceSector.place_id, PlaceSector.sector).where(PlaceSector.place_id.in_(ids))
-        ):
+    if rows:
+        ids = [r[0] for r in rows]
+        for place_id, sector in conn.execute(
+            select(PlaceSector.place_id, PlaceSector.sector).where(id_in(session, PlaceSector.place_id, ids))
+        ).tuples():
             sectors.setdefault(place_id, []).append(sector)
     return [
         PlaceRow(
