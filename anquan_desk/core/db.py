@@ -65,7 +65,7 @@ class AuditedSession(Session):
 
 event.listen(AuditedSession, "before_flush", audit.before_flush)
 event.listen(AuditedSession, "after_flush", audit.after_flush)
-install_place_hooks()
+install_place_hooks(AuditedSession)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -29,6 +29,10 @@ places; after more than ``PATCH_LIMIT`` changes, or when the log was pruned past
 went backwards (a restored file), it reloads (about 0.2 s at 50,000 places; the window warms
 the copy in the background after start-up).
 
+A session that has written (flushed, or executed an INSERT/UPDATE/DELETE) does not use the copy:
+it searches with SQL, so it sees its own uncommitted changes and the shared copy never takes in
+changes that may still be rolled back.
+
 ``place_match_clause`` turns the hits into a WHERE clause when the list has other filters too:
 ``places.id IN (hits)`` for up to ``DENSE_HITS`` places, else ``instr`` on each row. Other
 databases (PostgreSQL) have no copy and get ``LIKE '%q%'`` on ``places.search_text``.
@@ -60,7 +64,7 @@ from sqlalchemy import (
     func,
     select,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session
 
 from anquan_desk.core.models import Base, Place
 
@@ -86,6 +90,8 @@ DENSE_HITS = 5000
 
 #: ``Session.info`` key under which a database's sessions find its cache.
 CACHE_KEY = "place_search_cache"
+#: ``Session.info`` key set once a session has flushed or executed a write.
+_WROTE_KEY = "wrote"
 
 # --- the change log (created by migration 0003 on SQLite) -------------------------------------
 
@@ -315,7 +321,9 @@ def search_hits(session: Session, query: str) -> SearchHits | None:
     of one refresh share one lookup."""
     q = normalize_query(query)
     cache: PlaceSearchCache | None = session.info.get(CACHE_KEY)
-    if not q or cache is None:
+    if not q or cache is None or session.info.get(_WROTE_KEY):
+        # A session that has written sees its own uncommitted changes, which the shared copy
+        # must never take in (they may be rolled back): it searches with SQL.
         return None
     memo: dict[str, SearchHits] = session.info.setdefault("place_search_hits", {})
     if q not in memo:
@@ -362,8 +370,21 @@ def _refresh(_mapper: Any, _conn: Any, place: Place) -> None:
     )
 
 
-def install_place_hooks() -> None:
-    """Keep ``Place.search_text`` current on every write (idempotent)."""
+def _wrote(session: Session, *_args: Any) -> None:
+    session.info[_WROTE_KEY] = True
+
+
+def _orm_execute(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _wrote(state.session)
+
+
+def install_place_hooks(session_class: type[Session]) -> None:
+    """Keep ``Place.search_text`` current on every write, and note in ``Session.info`` that a
+    session of ``session_class`` has written (idempotent)."""
     for name in ("before_insert", "before_update"):
         if not event.contains(Place, name, _refresh):
             event.listen(Place, name, _refresh)
+    if not event.contains(session_class, "after_flush", _wrote):
+        event.listen(session_class, "after_flush", _wrote)
+        event.listen(session_class, "do_orm_execute", _orm_execute)

@@ -210,6 +210,27 @@ def test_copy_pruned_past_or_log_gone_backwards_reloads(db: Database) -> None:
     assert _names(db, "红光") == ["红光小馆"] and _names(db, "sqcs") == ["石桥超市"] and cache.loads == 3
 
 
+def test_a_writing_session_sees_its_own_changes_and_the_copy_never_takes_them(db: Database) -> None:
+    cache = _cache(db)
+    with db.session("t") as s:
+        s.add(Place(name="红光小馆"))
+    assert _names(db, "红光") == ["红光小馆"]
+    with pytest.raises(RuntimeError), db.session("t") as s:
+        s.add(Place(name="红光超市"))
+        s.flush()
+        assert [r.name for r in fetch_places(s, PlaceFilter(query="红光"), 0, 10)] == ["红光小馆", "红光超市"]
+        assert count_places(s, PlaceFilter(query="hgcs")) == 1
+        with db.reader() as other:  # another session meanwhile: the committed state only
+            assert [r.name for r in fetch_places(other, PlaceFilter(query="红光"), 0, 10)] == ["红光小馆"]
+        raise RuntimeError("rolled back")
+    with db.session("t") as s:  # a bulk statement counts as a write too
+        s.execute(insert(Place), [_bulk_row("p1", "红光饭店")])
+        assert search_hits(s, "红光") is None
+        assert count_places(s, PlaceFilter(query="红光")) == 2
+    assert _names(db, "红光") == ["红光小馆", "红光饭店"]
+    assert cache.loads == 1
+
+
 def test_hits_handed_out_do_not_change_under_a_patch(db: Database) -> None:
     with db.session("t") as s:
         s.add_all([Place(name="红光小馆"), Place(name="红光超市")])
