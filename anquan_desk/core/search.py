@@ -74,7 +74,6 @@ __all__ = [
     "PlaceSearchCache",
     "SearchHits",
     "build_search_text",
-    "id_in",
     "install_place_hooks",
     "normalize_query",
     "pinyin_forms",
@@ -349,10 +348,10 @@ def place_match_clause(session: Session, query: str) -> ColumnElement[bool] | No
         return func.instr(Place.search_text, q) > 0
     if not len(hits):
         return false()
-    return id_in(session, Place.id, hits.ids())
+    return _id_in(session, Place.id, hits.ids())
 
 
-def id_in(session: Session, column: ColumnElement[str] | InstrumentedAttribute[str], ids: Sequence[str]) -> ColumnElement[bool]:
+def _id_in(session: Session, column: ColumnElement[str] | InstrumentedAttribute[str], ids: Sequence[str]) -> ColumnElement[bool]:
     """``column IN (ids)``; on SQLite as one JSON parameter read by ``json_each`` — cheaper to
     build, compile and parse than hundreds or thousands of bound parameters."""
     if session.get_bind().dialect.name != "sqlite":

@@ -3,11 +3,12 @@ time), one place's details for the place page, and validated editing (``update_p
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import Select, Text, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.clock import local_to_utc
@@ -29,7 +30,7 @@ from anquan_desk.core.models import (
     Sector,
     Village,
 )
-from anquan_desk.core.search import id_in, place_match_clause, search_hits
+from anquan_desk.core.search import place_match_clause, search_hits
 from anquan_desk.core.validators import (
     PhoneError,
     credit_code_error,
@@ -171,6 +172,21 @@ _ROW_COLUMNS = (
 )
 
 
+def _with_names(stmt: Select[Any]) -> Select[Any]:
+    return stmt.outerjoin(Grid, Grid.id == Place.grid_id).outerjoin(Village, Village.id == Grid.village_id)
+
+
+def _json_id_list() -> Select[tuple[str]]:
+    """The ids in the JSON array bound as ``ids`` (SQLite ``json_each``)."""
+    return select(func.json_each(bindparam("ids", type_=Text)).table_valued("value").c.value)
+
+
+# The page of a search and its sectors, by id list (SQLite), built once: building a statement
+# and its cache key costs about as much as running it.
+_ROWS_BY_ID_LIST = _with_names(select(*_ROW_COLUMNS).where(Place.id.in_(_json_id_list())))
+_SECTORS_BY_ID_LIST = select(PlaceSector.place_id, PlaceSector.sector).where(PlaceSector.place_id.in_(_json_id_list()))
+
+
 def fetch_places(
     session: Session, f: PlaceFilter, offset: int, limit: int, sort: str = "name", descending: bool = False
 ) -> list[PlaceRow]:
@@ -187,25 +203,24 @@ def fetch_places(
             page_ids = hits.page(offset, limit, descending)
             if not page_ids:
                 return []
-    if page_ids is None:
-        stmt = _base(session, f).with_only_columns(*_ROW_COLUMNS).order_by(
-            *((key.desc(), Place.id.desc()) if descending else (key.asc(), Place.id.asc()))
-        ).offset(offset).limit(limit)
-    else:
-        stmt = select(*_ROW_COLUMNS).where(id_in(session, Place.id, page_ids))
-    stmt = stmt.outerjoin(Grid, Grid.id == Place.grid_id).outerjoin(Village, Village.id == Grid.village_id)
     # Plain Core rows (the connection, not the ORM session): nothing here is an entity.
     conn = session.connection()
-    rows = list(conn.execute(stmt).tuples())
-    if page_ids is not None:
+    if page_ids is None:
+        stmt = _with_names(_base(session, f).with_only_columns(*_ROW_COLUMNS)).order_by(
+            *((key.desc(), Place.id.desc()) if descending else (key.asc(), Place.id.asc()))
+        ).offset(offset).limit(limit)
+        rows = list(conn.execute(stmt).tuples())
+    else:
         at = {place_id: i for i, place_id in enumerate(page_ids)}
-        rows.sort(key=lambda r: at[r[0]])
+        rows = sorted(conn.execute(_ROWS_BY_ID_LIST, {"ids": json.dumps(page_ids)}).tuples(), key=lambda r: at[r[0]])
     sectors: dict[str, list[str]] = {}
     if rows:
         ids = [r[0] for r in rows]
-        for place_id, sector in conn.execute(
-            select(PlaceSector.place_id, PlaceSector.sector).where(id_in(session, PlaceSector.place_id, ids))
-        ).tuples():
+        if conn.dialect.name == "sqlite":
+            found = conn.execute(_SECTORS_BY_ID_LIST, {"ids": json.dumps(ids)})
+        else:
+            found = conn.execute(select(PlaceSector.place_id, PlaceSector.sector).where(PlaceSector.place_id.in_(ids)))
+        for place_id, sector in found.tuples():
             sectors.setdefault(place_id, []).append(sector)
     return [
         PlaceRow(
