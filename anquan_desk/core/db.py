@@ -130,13 +130,6 @@ class Database:
         """A session for read-only screens (caller closes it)."""
         return self._factory()
 
-    def warm_search(self) -> None:
-        """Load the search copy now rather than on the first keystroke (about 0.3 s at 50,000
-        places; the window calls it from a worker thread after start-up)."""
-        if self.search_cache is not None and not self.search_cache.loaded:
-            with self.reader() as session:
-                self.search_cache.sync(session)
-
     # --- schema ----------------------------------------------------------------------------
 
     # Alembic is imported only when the schema has to change: it costs ~0.5 s at start-up.

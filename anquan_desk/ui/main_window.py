@@ -36,7 +36,7 @@ from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import PlaceStatus, RiskColor, Sector, User, UserRole
 from anquan_desk.core.services.ground import ground_tree
 from anquan_desk.core.services.inspections import drafts, open_inspection_title
-from anquan_desk.core.services.places import NINE_SMALL_KIND_NAMES
+from anquan_desk.core.services.places import NINE_SMALL_KIND_NAMES, prepare_place_search
 from anquan_desk.core.services.statistics import quarter_bounds, quarter_of
 from anquan_desk.ui.background import run_in_background
 from anquan_desk.ui.dashboard import DashboardWidget
@@ -82,6 +82,7 @@ class MainWindow(QMainWindow):
         self.place_view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.place_view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.place_view.setAlternatingRowColors(True)
+        self.place_view.setWordWrap(False)  # one line per place, long text elided (the address has a tooltip)
         self.place_view.verticalHeader().setVisible(False)
         self.place_view.verticalHeader().setDefaultSectionSize(26)
         header = self.place_view.horizontalHeader()
@@ -160,7 +161,11 @@ class MainWindow(QMainWindow):
         self.search_edit.setFocus()
         self.open_drafts()
         # Load the search copy once the window is up, so the first keystroke does not wait for it.
-        QTimer.singleShot(300, self, lambda: run_in_background(self.db.warm_search, lambda _none: None))
+        QTimer.singleShot(300, self, lambda: run_in_background(self._prepare_search, lambda _none: None))
+
+    def _prepare_search(self) -> None:
+        with self.db.reader() as session:
+            prepare_place_search(session)
 
     def _combo(self, all_label: str, values: list[str]) -> QComboBox:
         combo = QComboBox()

@@ -16,6 +16,20 @@ Index = QModelIndex | QPersistentModelIndex
 
 RISK_COLOURS = {"红": "#e74c3c", "橙": "#e67e22", "黄": "#f1c40f", "蓝": "#3498db"}
 
+# Plain ints: comparing an int role with these is much cheaper than with the enum members.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_DECORATION = int(Qt.ItemDataRole.DecorationRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_RISK_COLOURS = {name: QColor(value) for name, value in RISK_COLOURS.items()}
+_GREY = QColor("#999999")
+_DIMMED = QBrush(QColor("#888888"))
+
+
+def _cells(row: PlaceRow, columns: tuple[tuple[str, str, str | None], ...]) -> tuple[str, ...]:
+    values = (getattr(row, attribute) for _header, attribute, _key in columns)
+    return tuple("、".join(v) if isinstance(v, tuple) else v for v in values)
+
 
 class PlaceTableModel(QAbstractTableModel):
     """Places matching a :class:`PlaceFilter`, sorted in the database, fetched lazily.
@@ -23,7 +37,8 @@ class PlaceTableModel(QAbstractTableModel):
     ``PLACE_ID_ROLE`` gives a row's place id.
     """
 
-    PLACE_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+    PLACE_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+    _ROW_ROLES = frozenset({_DECORATION, _FOREGROUND, _TOOLTIP, PLACE_ID_ROLE})
     PAGE = 200
     #: Counting a broad filter stops here (see ``place_count``); a query alone is counted exactly.
     COUNT_CAP = 5000
@@ -50,6 +65,7 @@ class PlaceTableModel(QAbstractTableModel):
         self._sort = "name"
         self._descending = False
         self._rows: list[PlaceRow] = []
+        self._cells: list[tuple[str, ...] | None] = []  # display text per row, made when first shown
         self._total = 0
         self._exact = True
         self.on_reset: Callable[[int], None] | None = None
@@ -89,6 +105,7 @@ class PlaceTableModel(QAbstractTableModel):
         with self._db.reader() as session:
             total, self._exact = place_count(session, self._filter, cap=self.COUNT_CAP)
             self._rows = fetch_places(session, self._filter, 0, self.PAGE, self._sort, self._descending)
+        self._cells = [None] * len(self._rows)
         self._total = total if self._exact else max(total, len(self._rows))
         self.endResetModel()
 
@@ -110,6 +127,7 @@ class PlaceTableModel(QAbstractTableModel):
         first = len(self._rows)
         self.beginInsertRows(QModelIndex(), first, first + len(page) - 1)
         self._rows.extend(page)
+        self._cells.extend([None] * len(page))
         self.endInsertRows()
 
     # --- Qt model interface ----------------------------------------------------------------
@@ -125,23 +143,31 @@ class PlaceTableModel(QAbstractTableModel):
             return self.COLUMNS[section][0]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._rows):
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        # Called for every visible cell and role on each repaint (about 2,500 calls after a
+        # keystroke): roles are compared as plain ints and the cells' text is prepared once
+        # per row when first shown (``_cells``); unhandled roles return at once.
+        if role == _DISPLAY:
+            row = index.row()
+            if not 0 <= row < len(self._cells):
+                return None
+            cells = self._cells[row]
+            if cells is None:
+                cells = self._cells[row] = _cells(self._rows[row], self.COLUMNS)
+            return cells[index.column()]
+        if role not in self._ROW_ROLES:
             return None
-        row = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            value = getattr(row, self.COLUMNS[column][1])
-            return "、".join(value) if isinstance(value, tuple) else value
-        if role == self.PLACE_ID_ROLE:
-            return row.id
-        if role == Qt.ItemDataRole.DecorationRole and column == self.COL_RISK:
-            return QColor(RISK_COLOURS.get(row.risk_color, "#999999"))
-        if role == Qt.ItemDataRole.ForegroundRole and column == self.COL_STATUS and row.status != "在营":
-            return QBrush(QColor("#888888"))
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.COL_ADDRESS:
-            return row.address
-        return None
+        row = index.row()
+        if not 0 <= row < len(self._rows):
+            return None
+        place, column = self._rows[row], index.column()
+        if role == _DECORATION:
+            return _RISK_COLOURS.get(place.risk_color, _GREY) if column == self.COL_RISK else None
+        if role == _FOREGROUND:
+            return _DIMMED if column == self.COL_STATUS and place.status != "在营" else None
+        if role == _TOOLTIP:
+            return place.address if column == self.COL_ADDRESS else None
+        return place.id  # PLACE_ID_ROLE
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         key = self.COLUMNS[column][2]

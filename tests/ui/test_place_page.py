@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Hazard, Inspection, Place, User
+from anquan_desk.core.services.places import update_place
 from anquan_desk.core.validators import credit_code_check_char
 from anquan_desk.ui.main_window import MainWindow
 from anquan_desk.ui.place_model import PlaceTableModel
@@ -155,3 +156,31 @@ def test_model_scrolls_to_the_end_of_a_common_query(qtbot: QtBot, db: Database, 
     assert model.rowCount() == n and model.total == n and model.total_exact
     assert model.total_text() == f"共 {n} 个场所"
     assert model.index(n - 1, PlaceTableModel.COL_NAME).data() == f"红光超市{n - 1:05d}"
+
+
+def test_model_cells_and_roles(qtbot: QtBot, db: Database) -> None:
+    with db.session("t") as s:
+        s.add_all([
+            Place(name="红光小馆", address="红光路1号", risk_color="红", status="停业"),
+            Place(name="石桥饭店", address="石桥村", risk_color="蓝", nine_small_kind="小餐饮场所"),
+        ])
+    with db.session("t") as s:
+        place = s.scalars(select(Place).where(Place.name == "石桥饭店")).one()
+        update_place(s, place.id, sectors=["燃气", "九小场所"])
+    model = PlaceTableModel(db)
+    first, second = model.index(0, 0), model.index(1, 0)
+    assert (first.data(), second.data()) == ("石桥饭店", "红光小馆")  # name order: 石 < 红
+    assert model.index(0, PlaceTableModel.COL_SECTORS).data() == "九小场所、燃气"
+    assert model.index(0, PlaceTableModel.COL_KIND).data() == "小餐饮场所"
+    assert model.index(1, PlaceTableModel.COL_KIND).data() == ""
+    risk = model.index(1, PlaceTableModel.COL_RISK)
+    assert risk.data() == "红" and risk.data(Qt.ItemDataRole.DecorationRole).name() == "#e74c3c"
+    assert model.index(1, PlaceTableModel.COL_NAME).data(Qt.ItemDataRole.DecorationRole) is None
+    assert model.index(1, PlaceTableModel.COL_STATUS).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert model.index(0, PlaceTableModel.COL_STATUS).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert model.index(1, PlaceTableModel.COL_ADDRESS).data(Qt.ItemDataRole.ToolTipRole) == "红光路1号"
+    assert model.index(1, PlaceTableModel.COL_NAME).data(Qt.ItemDataRole.ToolTipRole) is None
+    with db.reader() as s:
+        ids = dict(s.execute(select(Place.name, Place.id)).tuples().all())
+    assert model.index(1, 3).data(PlaceTableModel.PLACE_ID_ROLE) == ids["红光小馆"] == model.place_id(1)
+    assert model.data(model.index(5, 0)) is None and model.data(first, Qt.ItemDataRole.FontRole) is None
