@@ -12,9 +12,9 @@ On SQLite every :class:`~anquan_desk.core.db.Database` keeps a :class:`PlaceSear
 haystacks of all places in memory, in the place list's default order (name, then id). A query
 is a Python substring test over that list, so
 
-* any query costs the same — 5–12 ms at 50,000 places on a slow laptop, whether it finds three
-  places or all of them — and a query that extends an earlier one (typing narrows) scans only
-  the earlier one's hits;
+* any query costs about the same — 3–12 ms at 50,000 places on a 2-core test machine,
+  whether it finds three places or all of them — and a query that extends an earlier one
+  (typing narrows) scans only the earlier one's hits;
 * the count is exact and the first page in name order is a slice: only its 200 rows are read
   from ``places``.
 
@@ -26,7 +26,7 @@ append to in the writer's own transaction (migration 0003), so ORM writes, bulk 
 processes (the command-line import) are all seen. Every lookup first reads the newest log
 sequence number in the caller's transaction and applies newer entries, re-reading just those
 places; after more than ``PATCH_LIMIT`` changes, or when the log was pruned past the copy, or
-went backwards (a restored file), it reloads (about 0.2 s at 50,000 places; the window warms
+went backwards (a restored file), it reloads (0.3–0.5 s at 50,000 places; the window loads
 the copy in the background after start-up).
 
 A session that has written (flushed, or executed an INSERT/UPDATE/DELETE) does not use the copy:
@@ -267,6 +267,7 @@ class PlaceSearchCache:
         self._patch(session, {place_id for _seq, place_id in entries}, mark)
 
     def _load(self, session: Session, mark: tuple[int, str]) -> None:
+        self._mark = None  # until the copy is complete: were it interrupted, reload next time
         # The driver's own cursor, in the session's transaction: plain tuples, a third of the
         # time of ORM rows at 50,000 places. (name, id) is unique, so sorting the tuples as
         # they are sorts by name, then id.
@@ -277,12 +278,12 @@ class PlaceSearchCache:
         finally:
             cursor.close()
         rows.sort()
-        self._keys = [(name, pid) for name, pid, _text in rows]
         # Fresh strings laid out in list order: a scan then reads memory in order, and runs
         # about twice as fast as over strings allocated in the database's row order.
         whole = "".join(haystack for _name, _pid, haystack in rows)
         ends = list(accumulate(len(haystack) for _name, _pid, haystack in rows))
         self._haystacks = [whole[start:end] for start, end in zip([0, *ends], ends, strict=False)]
+        self._keys = [(name, pid) for name, pid, _text in rows]
         self._names = {pid: name for name, pid, _text in rows}
         self._memo.clear()
         self._mark = mark
