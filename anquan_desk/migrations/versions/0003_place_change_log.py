@@ -17,12 +17,16 @@ then had to sort them. The copy is kept current from a change log:
 The FTS5 tables (``place_search``, ``place_search_fts``, ``place_search_vocab``: a third of the
 file at 50,000 places) and their triggers are dropped. ``downgrade`` rebuilds them.
 
-The DDL is written out here (not imported) so this revision never changes after release.
+This revision's own DDL is written out here (not imported from the models) so it never changes
+after release; the FTS5 objects are revision 0002's, read from that file.
 """
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Sequence
+from pathlib import Path
+from types import ModuleType
 
 from alembic import op
 
@@ -30,18 +34,6 @@ revision: str = "0003"
 down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
-
-DROP_FTS = (
-    "DROP TRIGGER IF EXISTS places_search_ad",
-    "DROP TRIGGER IF EXISTS places_search_au",
-    "DROP TRIGGER IF EXISTS places_search_ai",
-    "DROP TRIGGER IF EXISTS place_search_au",
-    "DROP TRIGGER IF EXISTS place_search_ad",
-    "DROP TRIGGER IF EXISTS place_search_ai",
-    "DROP TABLE IF EXISTS place_search_vocab",
-    "DROP TABLE IF EXISTS place_search_fts",
-    "DROP TABLE IF EXISTS place_search",
-)
 
 CREATE_LOG = (
     """CREATE TABLE place_changes (
@@ -71,52 +63,26 @@ DROP_LOG = (
     "DROP TABLE IF EXISTS place_changes",
 )
 
-# Revision 0002's objects, for downgrade.
-CREATE_FTS = (
-    """CREATE TABLE place_search (
-        id INTEGER NOT NULL,
-        place_id VARCHAR(36) NOT NULL,
-        haystack TEXT NOT NULL,
-        CONSTRAINT pk_place_search PRIMARY KEY (id)
-    )""",
-    "CREATE UNIQUE INDEX ix_place_search_place_id ON place_search (place_id)",
-    """CREATE VIRTUAL TABLE place_search_fts USING fts5(
-        haystack, content='place_search', content_rowid='id', tokenize='trigram', columnsize=0
-    )""",
-    "CREATE VIRTUAL TABLE place_search_vocab USING fts5vocab(place_search_fts, 'row')",
-    """CREATE TRIGGER place_search_ai AFTER INSERT ON place_search BEGIN
-        INSERT INTO place_search_fts(rowid, haystack) VALUES (new.id, new.haystack);
-    END""",
-    """CREATE TRIGGER place_search_ad AFTER DELETE ON place_search BEGIN
-        INSERT INTO place_search_fts(place_search_fts, rowid, haystack) VALUES ('delete', old.id, old.haystack);
-    END""",
-    """CREATE TRIGGER place_search_au AFTER UPDATE ON place_search BEGIN
-        INSERT INTO place_search_fts(place_search_fts, rowid, haystack) VALUES ('delete', old.id, old.haystack);
-        INSERT INTO place_search_fts(rowid, haystack) VALUES (new.id, new.haystack);
-    END""",
-    """CREATE TRIGGER places_search_ai AFTER INSERT ON places BEGIN
-        INSERT INTO place_search(place_id, haystack) VALUES (new.id, new.search_text || char(31, 31));
-    END""",
-    """CREATE TRIGGER places_search_au AFTER UPDATE OF id, search_text ON places BEGIN
-        UPDATE place_search SET place_id = new.id, haystack = new.search_text || char(31, 31)
-        WHERE place_id = old.id;
-    END""",
-    """CREATE TRIGGER places_search_ad AFTER DELETE ON places BEGIN
-        DELETE FROM place_search WHERE place_id = old.id;
-    END""",
-    "INSERT INTO place_search(place_id, haystack) SELECT id, search_text || char(31, 31) FROM places ORDER BY rowid",
-)
+
+def _revision_0002() -> ModuleType:
+    """Revision 0002's module: its DDL is what this revision drops and, downgrading, rebuilds."""
+    path = Path(__file__).with_name("0002_place_search_index.py")
+    spec = importlib.util.spec_from_file_location("anquan_desk_revision_0002", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    for statement in DROP_FTS + CREATE_LOG:
+    for statement in (*_revision_0002().DOWNGRADE, *CREATE_LOG):
         op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "sqlite":
         return
-    for statement in DROP_LOG + CREATE_FTS:
+    for statement in (*DROP_LOG, *_revision_0002().UPGRADE):
         op.execute(statement)
