@@ -73,6 +73,7 @@ __all__ = [
     "DENSE_HITS",
     "PlaceSearchCache",
     "SearchHits",
+    "all_places",
     "build_search_text",
     "install_place_hooks",
     "normalize_query",
@@ -212,6 +213,11 @@ class PlaceSearchCache:
             if not queries_only:
                 self._mark = None
 
+    def everything(self) -> SearchHits | None:
+        """All places in (name, id) order, if the copy is loaded (None: not yet)."""
+        with self._lock:
+            return SearchHits(self._keys, range(len(self._keys))) if self._mark is not None else None
+
     def sync(self, session: Session) -> None:
         """Bring the copy up to date with ``session``'s view of the database."""
         with self._lock:
@@ -329,6 +335,17 @@ def search_hits(session: Session, query: str) -> SearchHits | None:
     if q not in memo:
         memo[q] = cache.hits(session, q)
     return memo[q]
+
+
+def all_places(session: Session) -> SearchHits | None:
+    """Every place in (name, id) order from the in-memory copy, when it is loaded and current
+    for ``session`` (None otherwise: the caller asks the database). Never loads the copy, so the
+    first page of the list at start-up does not wait for it."""
+    cache: PlaceSearchCache | None = session.info.get(CACHE_KEY)
+    if cache is None or not cache.loaded or session.info.get(_WROTE_KEY):
+        return None
+    cache.sync(session)  # a patch at most: it is loaded
+    return cache.everything()
 
 
 def place_match_clause(session: Session, query: str) -> ColumnElement[bool] | None:

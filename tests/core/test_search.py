@@ -18,6 +18,7 @@ from anquan_desk.core.search import (
     CACHE_KEY,
     DENSE_HITS,
     PlaceSearchCache,
+    all_places,
     build_search_text,
     normalize_query,
     place_match_clause,
@@ -149,7 +150,8 @@ def test_same_answers_as_like_over_the_demo(demo_db: Database) -> None:
     """Every query, filter, order and page the list can ask: the copy agrees with a plain LIKE."""
     with demo_db.reader() as s:
         grid = s.scalar(select(Place.grid_id).where(Place.grid_id.is_not(None)).limit(1))
-    queries = ["店", "饭", "红", "路", "hg", "xiao", "zh", "13", "9", "超市", "小徐", "wang", "村", "a", "号店", "不存在的"]
+    # "" last: once the copy is loaded, the whole list in name order comes from it too.
+    queries = ["店", "饭", "红", "路", "hg", "xiao", "zh", "13", "9", "超市", "小徐", "wang", "村", "a", "号店", "不存在的", ""]
     filters = [{}, {"status": "在营"}, {"risk_color": "黄"}, {"grid_id": grid}, {"nine_small_kind": "小餐饮场所"}]
     orders = [("name", False), ("name", True), ("address", False), ("risk_color", True)]
     checked = 0
@@ -167,6 +169,25 @@ def test_same_answers_as_like_over_the_demo(demo_db: Database) -> None:
     assert checked == len(queries) * len(filters) * len(orders) * 2
     with demo_db.reader() as s:
         assert place_match_clause(s, "店") is not None and search_hits(s, "  ") is None
+
+
+def test_whole_list_pages_come_from_the_loaded_copy(db: Database) -> None:
+    with db.session("t") as s:
+        s.execute(insert(Place), [_bulk_row(f"p{i:04d}", f"场所{i:04d}") for i in range(1200)])
+    cache = _cache(db)
+    with db.reader() as s:
+        assert all_places(s) is None  # never loads the copy itself (start-up)
+        assert place_count(s, PlaceFilter(), cap=100) == (1200, True)  # all places: counted exactly
+        first = fetch_places(s, PlaceFilter(), 1000, 3)
+    assert not cache.loaded and [r.name for r in first] == ["场所1000", "场所1001", "场所1002"]
+    assert _names(db, "场所") and cache.loaded
+    with db.session("t") as s:
+        s.add(Place(name="场所0999甲"))
+    with db.reader() as s:
+        everything = all_places(s)
+        assert everything is not None and len(everything) == 1201
+        assert [r.name for r in fetch_places(s, PlaceFilter(), 999, 3)] == ["场所0999", "场所0999甲", "场所1000"]
+        assert [r.name for r in fetch_places(s, PlaceFilter(), 0, 2, descending=True)] == ["场所1199", "场所1198"]
 
 
 def test_many_changes_reload_and_the_log_stays_short(db: Database) -> None:

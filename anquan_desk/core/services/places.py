@@ -30,7 +30,7 @@ from anquan_desk.core.models import (
     Sector,
     Village,
 )
-from anquan_desk.core.search import place_match_clause, search_hits
+from anquan_desk.core.search import all_places, place_match_clause, search_hits
 from anquan_desk.core.validators import (
     PhoneError,
     credit_code_error,
@@ -144,13 +144,15 @@ def count_places(session: Session, f: PlaceFilter, *, cap: int | None = None) ->
 
 def place_count(session: Session, f: PlaceFilter, *, cap: int | None = None) -> tuple[int, bool]:
     """(how many places match, whether that is exact). A query alone is counted exactly from
-    the search copy; anything else is counted in the database, stopping at ``cap + 1`` so a
-    broad filter says "超过 cap 个" instead of scanning everything."""
-    if f.query and _only_query(f):
-        hits = search_hits(session, f.query)
+    the search copy, and all places exactly; anything else is counted in the database, stopping
+    at ``cap + 1`` so a broad filter says "超过 cap 个" instead of scanning everything."""
+    if _only_query(f):
+        hits = search_hits(session, f.query) if f.query else all_places(session)
         if hits is not None:
             return len(hits), True
     stmt = _base(session, f).with_only_columns(Place.id).order_by(None)
+    if _only_query(f):
+        cap = None  # counting every place is cheap: always exact
     if cap is not None:
         stmt = stmt.limit(cap + 1)
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
@@ -192,13 +194,14 @@ def fetch_places(
 ) -> list[PlaceRow]:
     """One page of the filtered list, with village and grid names and sectors.
 
-    Sorted by ``sort`` then id (both descending with ``descending``). A query alone in name
-    order — search as you type — takes the page from the search copy and reads only its rows.
+    Sorted by ``sort`` then id (both descending with ``descending``). In name order with no
+    filter but a query (search as you type, or the whole list once the copy is loaded), the page
+    is a slice of the search copy and only its rows are read, however deep the page.
     """
     key = SORT_KEYS.get(sort, Place.name)
     page_ids: list[str] | None = None
-    if f.query and _only_query(f) and key is Place.name:
-        hits = search_hits(session, f.query)
+    if _only_query(f) and key is Place.name:
+        hits = search_hits(session, f.query) if f.query else all_places(session)
         if hits is not None:
             page_ids = hits.page(offset, limit, descending)
             if not page_ids:
