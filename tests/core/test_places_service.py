@@ -126,3 +126,22 @@ def test_search_text_follows_edits(db: Database, ground: dict[str, str]) -> None
     assert names(db, PlaceFilter(query="自建房")) == []
 
 
+
+
+def test_colours_states_and_kinds_sort_by_meaning_then_name(db: Database) -> None:
+    rows = [("蓝乙", "蓝", "在营", None), ("红乙", "红", "关闭", "小商店"), ("黄甲", "黄", "停业", "小医院"),
+            ("橙甲", "橙", "在营", "小生产加工企业"), ("红甲", "红", "在营", "小学校或幼儿园"), ("蓝甲", "蓝", "停业", "小商店")]
+    with db.session("t") as s:
+        s.add_all([Place(name=n, risk_color=r, status=st, nine_small_kind=k) for n, r, st, k in rows])
+
+    def order(sort: str, descending: bool = False) -> list[str]:
+        with db.reader() as s:
+            return [r.name for r in fetch_places(s, PlaceFilter(), 0, 10, sort=sort, descending=descending)]
+
+    assert order("risk_color") == ["红乙", "红甲", "橙甲", "黄甲", "蓝乙", "蓝甲"]  # ties by name (code points)
+    assert order("risk_color", descending=True) == order("risk_color")[::-1]
+    assert order("status") == ["橙甲", "红甲", "蓝乙", "蓝甲", "黄甲", "红乙"]
+    assert order("nine_small_kind") == ["红甲", "黄甲", "红乙", "蓝甲", "橙甲", "蓝乙"]  # forms' order, none last
+    with db.reader() as s:  # a query with another filter pages the same way
+        page = fetch_places(s, PlaceFilter(query="甲", status="在营"), 0, 10, sort="risk_color")
+    assert [r.name for r in page] == ["红甲", "橙甲"]

@@ -4,12 +4,13 @@ time), one place's details for the place page, and validated editing (``update_p
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, bindparam, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from anquan_desk.core.clock import local_to_utc
 from anquan_desk.core.errors import NotFoundError, UserInputError
@@ -74,15 +75,28 @@ class PlaceRow:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-SORT_KEYS = {
+def _rank(column: Any, order: Sequence[str]) -> ColumnElement[int]:
+    """``column``'s position in ``order`` (unknown and empty values last)."""
+    return case({value: i for i, value in enumerate(order)}, value=column, else_=len(order))
+
+
+#: 九小场所 kinds, in the order forms list them.
+NINE_SMALL_KIND_NAMES: tuple[str, ...] = (
+    "小学校或幼儿园", "小医院", "小商店", "小餐饮场所", "小旅馆", "小歌舞娱乐场所", "小网吧", "小美容洗浴场所",
+    "小生产加工企业",
+)
+
+#: The list's sort orders. Colours, states and kinds sort in their meaning's order (红 → 蓝,
+#: 在营 → 关闭, the forms' order of kinds), not by the characters' code points; ties by name.
+SORT_KEYS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
     "name": Place.name,
     "village": Village.name,
     "grid": Grid.name,
     "address": Place.address,
     "responsible_person": Place.responsible_person,
-    "risk_color": Place.risk_color,
-    "status": Place.status,
-    "nine_small_kind": Place.nine_small_kind,
+    "risk_color": _rank(Place.risk_color, [c.value for c in RiskColor]),
+    "status": _rank(Place.status, [s.value for s in PlaceStatus]),
+    "nine_small_kind": _rank(Place.nine_small_kind, NINE_SMALL_KIND_NAMES),
 }
 
 
@@ -194,7 +208,7 @@ def fetch_places(
 ) -> list[PlaceRow]:
     """One page of the filtered list, with village and grid names and sectors.
 
-    Sorted by ``sort`` then id (both descending with ``descending``). In name order with no
+    Sorted by ``sort`` (see ``SORT_KEYS``), then name and id; all reversed with ``descending``. In name order with no
     filter but a query (search as you type, or the whole list once the copy is loaded), the page
     is a slice of the search copy and only its rows are read, however deep the page.
     """
@@ -209,8 +223,9 @@ def fetch_places(
     # Plain Core rows (the connection, not the ORM session): nothing here is an entity.
     conn = session.connection()
     if page_ids is None:
+        keys = (key, Place.id) if key is Place.name else (key, Place.name, Place.id)
         stmt = _with_names(_base(session, f).with_only_columns(*_ROW_COLUMNS)).order_by(
-            *((key.desc(), Place.id.desc()) if descending else (key.asc(), Place.id.asc()))
+            *(k.desc() if descending else k.asc() for k in keys)
         ).offset(offset).limit(limit)
         rows = list(conn.execute(stmt).tuples())
     else:
@@ -258,11 +273,6 @@ def prepare_place_search(session: Session) -> None:
 
 # --- one place: details and validated editing ---------------------------------------------------
 
-#: 九小场所 kinds, in the order forms list them.
-NINE_SMALL_KIND_NAMES: tuple[str, ...] = (
-    "小学校或幼儿园", "小医院", "小商店", "小餐饮场所", "小旅馆", "小歌舞娱乐场所", "小网吧", "小美容洗浴场所",
-    "小生产加工企业",
-)
 GAS_SUPPLY_CHOICES: tuple[str, ...] = ("瓶装", "管道")
 HOUSE_USE_CHOICES: tuple[str, ...] = ("经营性", "居住")
 
