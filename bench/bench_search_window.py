@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtTest import QTest
@@ -47,8 +48,8 @@ def settle(app: QApplication, seconds: float) -> None:
         time.sleep(0.01)
 
 
-def type_words(app: QApplication, edit: QLineEdit, rounds: int) -> list[float]:
-    times: list[float] = []
+def type_words(app: QApplication, edit: QLineEdit, rounds: int) -> list[tuple[float, str]]:
+    times: list[tuple[float, str]] = []
     for _ in range(rounds):
         for word in WORDS:
             edit.clear()
@@ -60,7 +61,7 @@ def type_words(app: QApplication, edit: QLineEdit, rounds: int) -> list[float]:
                 else:
                     edit.setText(word[:i])  # Chinese arrives through the input method
                 app.processEvents()
-                times.append((time.perf_counter() - started) * 1000)
+                times.append(((time.perf_counter() - started) * 1000, word[:i]))
     return times
 
 
@@ -96,8 +97,11 @@ class BareList(QWidget):
             self.model.appendRow([QStandardItem(value or "") for value in row])
 
 
-def summary(label: str, times: list[float]) -> str:
-    return f"{label:<14}: median {statistics.median(times):6.1f} ms, worst {max(times):6.1f} ms ({len(times)} keystrokes)"
+def summary(label: str, timed: list[tuple[float, str]]) -> str:
+    times = [t for t, _text in timed]
+    slowest = ", ".join(f"{text} {t:.0f}" for t, text in sorted(timed, reverse=True)[:4])
+    return (f"{label:<14}: median {statistics.median(times):6.1f} ms, worst {max(times):6.1f} ms "
+            f"({len(times)} keystrokes; slowest: {slowest})")
 
 
 def main() -> int:
