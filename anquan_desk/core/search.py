@@ -243,10 +243,10 @@ class PlaceSearchCache:
         haystacks = self._haystacks
         # The hits of an earlier query contained in this one are a superset: scan only those.
         narrower = [hits for earlier, hits in self._memo.items() if earlier in query]
-        if narrower:
-            candidates = min(narrower, key=len)
+        candidates = min(narrower, key=len) if narrower else None
+        if candidates is not None and len(candidates) < len(haystacks) // 2:
             return [i for i in candidates if query in haystacks[i]]
-        return [i for i, haystack in enumerate(haystacks) if query in haystack]
+        return [i for i, haystack in enumerate(haystacks) if query in haystack]  # (faster for most)
 
     def _sync(self, session: Session) -> None:
         log = place_changes.c

@@ -269,9 +269,10 @@ def test_hits_handed_out_do_not_change_under_a_patch(db: Database) -> None:
 def test_typing_narrows_the_previous_hits(db: Database) -> None:
     cache = _cache(db)
     with db.session("t") as s:
-        s.add_all([Place(name="红光小馆"), Place(name="红光超市"), Place(name="石桥饭店")])
+        s.add_all([Place(name="红光小馆"), Place(name="红光超市"), Place(name="石桥饭店"), Place(name="东湖超市"),
+                   Place(name="南山面馆"), Place(name="北街饭店")])
     with db.reader() as s:
-        assert len(cache.hits(s, "红")) == 2
+        assert len(cache.hits(s, "红")) == 2  # under half of the places: later queries scan only these
         # Plant the text in a haystack outside the hits of "红": only a full scan would find it.
         outside = next(i for i, (name, _id) in enumerate(cache._keys) if name == "石桥饭店")
         cache._haystacks[outside] += "\x1f红光小"
