@@ -98,7 +98,7 @@ def bare_like(conn: sqlite3.Connection, q: str) -> None:
     pattern = f"%{q}%"
     conn.execute("SELECT count(*) FROM places WHERE search_text LIKE ?", (pattern,)).fetchone()
     conn.execute(
-        "SELECT id, name, address FROM places WHERE search_text LIKE ? ORDER BY name, id LIMIT 200", (pattern,)
+        "SELECT id, name, address FROM places WHERE search_text LIKE ? ORDER BY name_key, id LIMIT 200", (pattern,)
     ).fetchall()
 
 

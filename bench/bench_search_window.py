@@ -88,7 +88,7 @@ class BareList(QWidget):
         rows = self.conn.execute(
             "SELECT p.name, v.name, g.name, p.address, p.responsible_person, p.phone, '', p.nine_small_kind,"
             " p.risk_color, p.status FROM places p LEFT JOIN grids g ON g.id = p.grid_id"
-            " LEFT JOIN villages v ON v.id = g.village_id WHERE p.search_text LIKE ? ORDER BY p.name, p.id LIMIT 200",
+            " LEFT JOIN villages v ON v.id = g.village_id WHERE p.search_text LIKE ? ORDER BY p.name_key, p.id LIMIT 200",
             (pattern,),
         ).fetchall()
         self.count.setText(f"共 {total} 个场所")

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from anquan_desk.core.clock import UTCDateTime, utcnow
+from anquan_desk.core.collation import name_sort_key
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -225,6 +226,10 @@ class GridMember(Record, Base):
 # --- places ---------------------------------------------------------------------------------
 
 
+def _name_key_default(context: Any) -> str:
+    return name_sort_key(str(context.get_current_parameters().get("name") or ""))
+
+
 class Place(Record, Base):
     """场所/生产经营单位: an enterprise, shop, restaurant or self-built house."""
 
@@ -233,6 +238,7 @@ class Place(Record, Base):
         CheckConstraint(_in("risk_color", RiskColor), name="risk_color"),
         CheckConstraint(_in("status", PlaceStatus), name="status"),
         Index("ix_places_name", "name"),
+        Index("ix_places_name_key", "name_key", "id"),
         Index("ix_places_credit_code", "credit_code"),
     )
 
@@ -255,6 +261,9 @@ class Place(Record, Base):
     # Lower-case haystack for search-as-you-type: the text fields plus their pinyin (full and
     # initials), kept current by anquan_desk.core.search on every insert/update.
     search_text: Mapped[str] = mapped_column(Text, default="")
+    # The name's pinyin sort key (anquan_desk.core.collation): lists sort by it. Bulk inserts get
+    # it from the default; the ORM hook in anquan_desk.core.search keeps it current.
+    name_key: Mapped[str] = mapped_column(Text, default=_name_key_default, server_default="")
 
     grid: Mapped[Grid | None] = relationship()
     sector_rows: Mapped[list[PlaceSector]] = relationship(

@@ -9,7 +9,8 @@ How a query is answered
 -----------------------
 
 On SQLite every :class:`~anquan_desk.core.db.Database` keeps a :class:`PlaceSearchCache`: the
-haystacks of all places in memory, in the place list's default order (name, then id). A query
+haystacks of all places in memory, in the place list's default order (``name_key``, the name's
+pinyin, then id). A query
 is a Python substring test over that list, so
 
 * any query costs about the same — 3–12 ms at 50,000 places on a 2-core test machine,
@@ -66,6 +67,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import InstrumentedAttribute, ORMExecuteState, Session
 
+from anquan_desk.core.collation import name_sort_key
 from anquan_desk.core.models import Base, Place
 
 __all__ = [
@@ -149,10 +151,10 @@ def _like_pattern(q: str) -> str:
 
 @dataclass(frozen=True)
 class SearchHits:
-    """The places matching one query, in (name, id) order. Immutable: a later change to the
+    """The places matching one query, in (name key, id) order. Immutable: a later change to the
     database makes a new copy and leaves this one as it was."""
 
-    _keys: Sequence[tuple[str, str]]  # (name, id) of every place, sorted
+    _keys: Sequence[tuple[str, str]]  # (name key, id) of every place, sorted
     _positions: Sequence[int]  # indexes into _keys, ascending
 
     def __len__(self) -> int:
@@ -175,7 +177,7 @@ class SearchHits:
 
 
 class PlaceSearchCache:
-    """Every place's haystack in (name, id) order, kept current from ``place_changes``.
+    """Every place's haystack in (name key, id) order, kept current from ``place_changes``.
 
     Thread-safe; one per database (see :class:`~anquan_desk.core.db.Database`). Callers pass
     their own session: the copy is brought up to that session's snapshot before answering.
@@ -193,7 +195,7 @@ class PlaceSearchCache:
         self._mark: tuple[int, str] | None = None
         self._keys: list[tuple[str, str]] = []
         self._haystacks: list[str] = []
-        self._names: dict[str, str] = {}  # place id → name (finds a place's key)
+        self._names: dict[str, str] = {}  # place id → name key (finds a place in _keys)
         self._memo: OrderedDict[str, list[int]] = OrderedDict()
         self.loads = 0  # full loads so far (for tests and benchmarks)
         self.patches = 0
@@ -214,7 +216,7 @@ class PlaceSearchCache:
                 self._mark = None
 
     def everything(self) -> SearchHits | None:
-        """All places in (name, id) order, if the copy is loaded (None: not yet)."""
+        """All places in (name key, id) order, if the copy is loaded (None: not yet)."""
         with self._lock:
             return SearchHits(self._keys, range(len(self._keys))) if self._mark is not None else None
 
@@ -275,11 +277,11 @@ class PlaceSearchCache:
     def _load(self, session: Session, mark: tuple[int, str]) -> None:
         self._mark = None  # until the copy is complete: were it interrupted, reload next time
         # The driver's own cursor, in the session's transaction: plain tuples, a third of the
-        # time of ORM rows at 50,000 places. (name, id) is unique, so sorting the tuples as
-        # they are sorts by name, then id.
+        # time of ORM rows at 50,000 places. (name key, id) is unique, so sorting the tuples
+        # as they are sorts by name key, then id.
         cursor = session.connection().connection.cursor()
         try:
-            cursor.execute("SELECT name, id, coalesce(search_text, '') FROM places")
+            cursor.execute("SELECT name_key, id, coalesce(search_text, '') FROM places")
             rows: list[tuple[str, str, str]] = list(cursor.fetchall())
         finally:
             cursor.close()
@@ -297,7 +299,7 @@ class PlaceSearchCache:
 
     def _patch(self, session: Session, place_ids: set[str], mark: tuple[int, str]) -> None:
         fresh = session.execute(
-            select(Place.name, Place.id, Place.search_text).where(Place.id.in_(place_ids))
+            select(Place.name_key, Place.id, Place.search_text).where(Place.id.in_(place_ids))
         ).tuples().all()
         # New lists, so that SearchHits handed out earlier keep describing their own copy.
         keys, haystacks, names = list(self._keys), list(self._haystacks), self._names
@@ -338,7 +340,7 @@ def search_hits(session: Session, query: str) -> SearchHits | None:
 
 
 def all_places(session: Session) -> SearchHits | None:
-    """Every place in (name, id) order from the in-memory copy, when it is loaded and current
+    """Every place in (name key, id) order from the in-memory copy, when it is loaded and current
     for ``session`` (None otherwise: the caller asks the database). Never loads the copy, so the
     first page of the list at start-up does not wait for it."""
     cache: PlaceSearchCache | None = session.info.get(CACHE_KEY)
@@ -385,6 +387,7 @@ def _refresh(_mapper: Any, _conn: Any, place: Place) -> None:
     place.search_text = build_search_text(
         place.name, place.address or "", place.credit_code, place.responsible_person or "", place.phone or ""
     )
+    place.name_key = name_sort_key(place.name)
 
 
 def _wrote(session: Session, *_args: Any) -> None:

@@ -5,13 +5,27 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, delete, func, insert, select, text
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Integer,
+    MetaData,
+    Table,
+    create_engine,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from anquan_desk.core.collation import name_sort_key
 from anquan_desk.core.db import Database, open_database
 from anquan_desk.core.models import Place
 from anquan_desk.core.search import (
@@ -239,7 +253,7 @@ def test_a_writing_session_sees_its_own_changes_and_the_copy_never_takes_them(db
     with pytest.raises(RuntimeError), db.session("t") as s:
         s.add(Place(name="红光超市"))
         s.flush()
-        assert [r.name for r in fetch_places(s, PlaceFilter(query="红光"), 0, 10)] == ["红光小馆", "红光超市"]
+        assert [r.name for r in fetch_places(s, PlaceFilter(query="红光"), 0, 10)] == ["红光超市", "红光小馆"]
         assert count_places(s, PlaceFilter(query="hgcs")) == 1
         with db.reader() as other:  # another session meanwhile: the committed state only
             assert [r.name for r in fetch_places(other, PlaceFilter(query="红光"), 0, 10)] == ["红光小馆"]
@@ -274,7 +288,7 @@ def test_typing_narrows_the_previous_hits(db: Database) -> None:
     with db.reader() as s:
         assert len(cache.hits(s, "红")) == 2  # under half of the places: later queries scan only these
         # Plant the text in a haystack outside the hits of "红": only a full scan would find it.
-        outside = next(i for i, (name, _id) in enumerate(cache._keys) if name == "石桥饭店")
+        outside = next(i for i, (key, _id) in enumerate(cache._keys) if key == name_sort_key("石桥饭店"))
         cache._haystacks[outside] += "\x1f红光小"
         assert len(cache.hits(s, "红光小")) == 1
         cache.invalidate(queries_only=True)
@@ -346,8 +360,9 @@ def test_migration_keeps_existing_places_searchable(tmp_path: Path) -> None:
     database = open_database(tmp_path / "old.db", migrate=False)
     cfg = database.alembic_config()
     command.upgrade(cfg, "0001")
-    with database.engine.begin() as conn:
-        conn.execute(insert(Place), [_bulk_row("a", "红光小馆")])
+    with database.engine.begin() as conn:  # the places table as revision 0001 made it
+        old_places = Table("places", MetaData(), autoload_with=conn)
+        conn.execute(insert(old_places), [_old_row(old_places, "a", "红光小馆")])
     database.migrate()
     try:
         assert _names(database, "hgxg") == ["红光小馆"]
@@ -362,5 +377,18 @@ def test_migration_keeps_existing_places_searchable(tmp_path: Path) -> None:
         with database.engine.begin() as conn:
             conn.execute(insert(Place), [_bulk_row("b", "红光超市")])
         assert _names(database, "红光") == ["红光小馆", "红光超市"]
+        with database.reader() as s:  # revision 0004 filled the pinyin key of the old place
+            assert s.scalar(select(Place.name_key).where(Place.id == "a")) == name_sort_key("红光小馆")
+            assert [r.name for r in fetch_places(s, PlaceFilter(), 0, 5)] == ["红光超市", "红光小馆"]
     finally:
         database.dispose()
+
+
+def _old_row(table: Table, pid: str, name: str) -> dict[str, object]:
+    """A row for an older ``places`` table: every NOT NULL column without a default filled."""
+    blank = {Integer: 0, Boolean: False, DateTime: datetime(2026, 1, 1)}
+    row: dict[str, object] = {
+        c.name: next((v for t, v in blank.items() if isinstance(c.type, t)), "")
+        for c in table.columns if not c.nullable and c.server_default is None
+    }
+    return row | {"id": pid, "name": name, "risk_color": "蓝", "status": "在营", "search_text": build_search_text(name)}

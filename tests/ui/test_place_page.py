@@ -162,14 +162,14 @@ def test_model_cells_and_roles(qtbot: QtBot, db: Database) -> None:
     with db.session("t") as s:
         s.add_all([
             Place(name="红光小馆", address="红光路1号", risk_color="红", status="停业"),
-            Place(name="石桥饭店", address="石桥村", risk_color="蓝", nine_small_kind="小餐饮场所"),
+            Place(name="安心饭店", address="石桥村", risk_color="蓝", nine_small_kind="小餐饮场所"),
         ])
     with db.session("t") as s:
-        place = s.scalars(select(Place).where(Place.name == "石桥饭店")).one()
+        place = s.scalars(select(Place).where(Place.name == "安心饭店")).one()
         update_place(s, place.id, sectors=["燃气", "九小场所"])
     model = PlaceTableModel(db)
     first, second = model.index(0, 0), model.index(1, 0)
-    assert (first.data(), second.data()) == ("石桥饭店", "红光小馆")  # name order: 石 < 红
+    assert (first.data(), second.data()) == ("安心饭店", "红光小馆")  # pinyin order: an < hong
     assert model.index(0, PlaceTableModel.COL_SECTORS).data() == "九小场所、燃气"
     assert model.index(0, PlaceTableModel.COL_KIND).data() == "小餐饮场所"
     assert model.index(1, PlaceTableModel.COL_KIND).data() == ""

@@ -86,10 +86,11 @@ NINE_SMALL_KIND_NAMES: tuple[str, ...] = (
     "小生产加工企业",
 )
 
-#: The list's sort orders. Colours, states and kinds sort in their meaning's order (红 → 蓝,
-#: 在营 → 关闭, the forms' order of kinds), not by the characters' code points; ties by name.
+#: The list's sort orders. Names and other text sort by the text; names by pinyin, as Chinese
+#: lists are sorted. Colours, states and kinds sort in their meaning's order (红 → 蓝, 在营 → 关闭,
+#: the forms' order of kinds), not by the characters' code points. Ties by name.
 SORT_KEYS: dict[str, ColumnElement[Any] | InstrumentedAttribute[Any]] = {
-    "name": Place.name,
+    "name": Place.name_key,  # pinyin order (anquan_desk.core.collation)
     "village": Village.name,
     "grid": Grid.name,
     "address": Place.address,
@@ -212,9 +213,9 @@ def fetch_places(
     filter but a query (search as you type, or the whole list once the copy is loaded), the page
     is a slice of the search copy and only its rows are read, however deep the page.
     """
-    key = SORT_KEYS.get(sort, Place.name)
+    key = SORT_KEYS.get(sort, Place.name_key)
     page_ids: list[str] | None = None
-    if _only_query(f) and key is Place.name:
+    if _only_query(f) and key is Place.name_key:
         hits = search_hits(session, f.query) if f.query else all_places(session)
         if hits is not None:
             page_ids = hits.page(offset, limit, descending)
@@ -223,7 +224,7 @@ def fetch_places(
     # Plain Core rows (the connection, not the ORM session): nothing here is an entity.
     conn = session.connection()
     if page_ids is None:
-        keys = (key, Place.id) if key is Place.name else (key, Place.name, Place.id)
+        keys = (key, Place.id) if key is Place.name_key else (key, Place.name_key, Place.id)
         stmt = _with_names(_base(session, f).with_only_columns(*_ROW_COLUMNS)).order_by(
             *(k.desc() if descending else k.asc() for k in keys)
         ).offset(offset).limit(limit)
