@@ -363,6 +363,19 @@ def _count(session: Session, stmt: Select[Any]) -> int:
 
 # --- hazards, major hazards, overdue hazards ------------------------------------------------------
 
+# The place part of a hazard or inspection row, last in both (rows are unpacked by position).
+_PLACE_SELECT = (
+    Place.id,
+    Place.name,
+    Place.address,
+    Place.responsible_person,
+    Place.phone,
+    Place.nine_small_kind,
+    Place.house_use,
+    Grid.name,
+    Village.name,
+)
+
 _HAZARD_SELECT = (
     Hazard.id,
     Hazard.code,
@@ -386,15 +399,7 @@ _HAZARD_SELECT = (
     Inspection.id,
     Inspection.started_at,
     Inspection.method,
-    Place.id,
-    Place.name,
-    Place.address,
-    Place.responsible_person,
-    Place.phone,
-    Place.nine_small_kind,
-    Place.house_use,
-    Grid.name,
-    Village.name,
+    *_PLACE_SELECT,
 )
 
 
@@ -635,15 +640,7 @@ def _inspection_stmt(ctx: LedgerContext) -> Select[Any]:
             Inspection.refusal_reason,
             Inspection.refusal_witness,
             Inspection.accompanying_person,
-            Place.id,
-            Place.name,
-            Place.address,
-            Place.responsible_person,
-            Place.phone,
-            Place.nine_small_kind,
-            Place.house_use,
-            Grid.name,
-            Village.name,
+            *_PLACE_SELECT,
         )
         .select_from(Inspection)
         .join(Place, Place.id == Inspection.place_id)
