@@ -215,10 +215,14 @@ class PlaceSearchCache:
             if not queries_only:
                 self._mark = None
 
-    def everything(self) -> SearchHits | None:
-        """All places in (name key, id) order, if the copy is loaded (None: not yet)."""
+    def everything(self, session: Session) -> SearchHits | None:
+        """All places in (name key, id) order, brought up to ``session``'s view, if the copy is
+        loaded (None: not yet — this never loads it)."""
         with self._lock:
-            return SearchHits(self._keys, range(len(self._keys))) if self._mark is not None else None
+            if self._mark is None:
+                return None
+            self._sync(session)
+            return SearchHits(self._keys, range(len(self._keys)))
 
     def sync(self, session: Session) -> None:
         """Bring the copy up to date with ``session``'s view of the database."""
@@ -323,15 +327,20 @@ class PlaceSearchCache:
 # --- matching -------------------------------------------------------------------------------
 
 
+def _copy_for(session: Session) -> PlaceSearchCache | None:
+    """The database's in-memory copy, for a session that has not written. One that has sees its
+    own uncommitted changes, which the shared copy must never take in (they may be rolled
+    back): it searches with SQL."""
+    return None if session.info.get(_WROTE_KEY) else session.info.get(CACHE_KEY)
+
+
 def search_hits(session: Session, query: str) -> SearchHits | None:
     """The places matching ``query`` from the database's in-memory copy (None: empty query,
     or a database without a copy). Remembered in ``session.info`` so the count and the page
     of one refresh share one lookup."""
     q = normalize_query(query)
-    cache: PlaceSearchCache | None = session.info.get(CACHE_KEY)
-    if not q or cache is None or session.info.get(_WROTE_KEY):
-        # A session that has written sees its own uncommitted changes, which the shared copy
-        # must never take in (they may be rolled back): it searches with SQL.
+    cache = _copy_for(session)
+    if not q or cache is None:
         return None
     memo: dict[str, SearchHits] = session.info.setdefault("place_search_hits", {})
     if q not in memo:
@@ -343,11 +352,8 @@ def all_places(session: Session) -> SearchHits | None:
     """Every place in (name key, id) order from the in-memory copy, when it is loaded and current
     for ``session`` (None otherwise: the caller asks the database). Never loads the copy, so the
     first page of the list at start-up does not wait for it."""
-    cache: PlaceSearchCache | None = session.info.get(CACHE_KEY)
-    if cache is None or not cache.loaded or session.info.get(_WROTE_KEY):
-        return None
-    cache.sync(session)  # a patch at most: it is loaded
-    return cache.everything()
+    cache = _copy_for(session)
+    return cache.everything(session) if cache is not None else None
 
 
 def place_match_clause(session: Session, query: str) -> ColumnElement[bool] | None:
