@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from district_lists import district_list
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
@@ -41,21 +42,6 @@ FULL_WIDTH_EXISTING = "".join(chr(ord(c) + 0xFEE0) for c in EXISTING_CODE)
 def messy_workbook(path: Path) -> Path:
     """Title rows, a two-row merged header, full-width text, a wrong check digit, a duplicate,
     dates typed as text, a phone Excel stored as a float, an unknown village and a footer."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "场所清单"
-    ws["A1"] = "红光镇九小场所排查台账（2024年）"
-    ws.merge_cells("A1:L1")
-    ws["A2"] = "填报单位：红光镇安监办"
-    for col, text in {"A": "序号", "B": "单位名称", "C": "统一社会信用代码", "D": "地址", "G": "所属村（社区）",
-                      "H": "网格", "I": "行业类别", "J": "风险等级", "K": "开业日期", "L": "备注"}.items():
-        ws[f"{col}3"] = text
-        ws.merge_cells(f"{col}3:{col}4")
-    ws["E3"] = "负责人信息"
-    ws.merge_cells("E3:F3")
-    ws["E4"] = "姓名"
-    ws["F4"] = "联系电话"
     rows: list[list[object]] = [
         [1, "ＸＸ饭店（东门店）", NEW_CODE, "东湖社区 红光路１２号", "张　三", 13812345678.0, "东湖社区", "第一网格",
          "餐饮（使用液化气）", "较大风险", "2024.3.5", None],
@@ -70,13 +56,7 @@ def messy_workbook(path: Path) -> Path:
         [6, "老王自建房", None, "红光村工业大道9号", "王老五", "0571-87654321", "红光村委会", "第四网格",
          "自建房（经营性）", "红", "2019-06-01", "三层"],
     ]
-    for r, values in enumerate(rows, start=5):
-        for c, value in enumerate(values, start=1):
-            ws.cell(row=r, column=c, value=value)
-    ws["A12"] = "填表人：王五      审核人：赵六"
-    ws.merge_cells("A12:L12")
-    wb.save(path)
-    return path
+    return district_list(path, "场所清单", {"A1": "红光镇九小场所排查台账（2024年）", "A2": "填报单位：红光镇安监办"}, rows)
 
 
 def dump(path: Path) -> dict[str, list[tuple[Any, ...]]]:

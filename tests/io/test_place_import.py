@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from district_lists import district_list
 from openpyxl import Workbook, load_workbook
 
 from anquan_desk.io.place_import import (
@@ -27,22 +28,6 @@ def _messy_workbook(path: Path) -> Path:
     """What districts really send: title rows, a two-row merged header, full-width text, stray
     spaces, a wrong check digit, a duplicate, dates as text, a phone Excel made a float, an unknown
     village, an empty name, and a signature line at the bottom."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = "九小场所"
-    ws["A1"] = "XX镇九小场所及燃气使用场所排查台账"
-    ws.merge_cells("A1:L1")
-    ws["A2"] = "填报单位：XX镇安监办"
-    ws["I2"] = "填报日期：2024年3月"
-    for col, text in {"A": "序号", "B": "单位名称", "C": "统一社会信用代码", "D": "地址", "G": "所属村（社区）",
-                      "H": "网格", "I": "行业类别", "J": "风险等级", "K": "开业日期", "L": "备注"}.items():
-        ws[f"{col}3"] = text
-        ws.merge_cells(f"{col}3:{col}4")
-    ws["E3"] = "负责人信息"
-    ws.merge_cells("E3:F3")
-    ws["E4"] = "姓名"
-    ws["F4"] = "联系电话"
     rows: list[list[object]] = [
         [1, "ＸＸ饭店", "91330100799655058B", " 红光路 １２号 ", "张　三", 13812345678.0, "东风村", "第一网格",
          "餐饮（使用液化气）", "较大风险", "2024.3.5", None],
@@ -55,13 +40,8 @@ def _messy_workbook(path: Path) -> Path:
         [6, "老王自建房", None, None, "王老五", "0571-87654321", "西岭村", None, "自建房（经营性）", "红",
          "2024年13月1日", "三层"],
     ]
-    for r, values in enumerate(rows, start=5):
-        for c, value in enumerate(values, start=1):
-            ws.cell(row=r, column=c, value=value)
-    ws["A12"] = "填表人：王五      审核人：赵六"
-    ws.merge_cells("A12:L12")
-    wb.save(path)
-    return path
+    titles = {"A1": "XX镇九小场所及燃气使用场所排查台账", "A2": "填报单位：XX镇安监办", "I2": "填报日期：2024年3月"}
+    return district_list(path, "九小场所", titles, rows)
 
 
 def _problems(preview: PlaceImportPreview) -> list[tuple[str | None, int | None, str | None, str, str]]:
