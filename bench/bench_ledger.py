@@ -33,6 +33,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -246,6 +247,19 @@ def db_child(variant: str, db_path: Path, dump: Path) -> None:
                       "bytes": size, "rows": rows}))
 
 
+def run_child(variant: str, *options: str) -> dict[str, Any]:
+    """Run one variant in a fresh process (so its peak memory is its own); its figures as JSON."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", variant, *options],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": "0"},
+    )
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
 def main_db(db_path: Path, variants: list[str]) -> None:
     print(f"hazard ledger from {db_path} ({len(HAZARD_COLUMNS)} columns)")
     print(f"{'variant':<18}{'rows':>9}{'seconds':>9}{'rows/s':>10}{'peak RSS MiB':>14}{'(start)':>9}{'file MiB':>10}")
@@ -256,14 +270,7 @@ def main_db(db_path: Path, variants: list[str]) -> None:
                 [sys.executable, __file__, "--dump", str(dump), "--db", str(db_path)], check=True
             )
         for variant in variants:
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", variant, "--db", str(db_path), "--dump", str(dump)],
-                check=True,
-                capture_output=True,
-                text=True,
-                env={**os.environ, "PYTHONHASHSEED": "0"},
-            )
-            r = json.loads(out.stdout.strip().splitlines()[-1])
+            r = run_child(variant, "--db", str(db_path), "--dump", str(dump))
             print(
                 f"{variant:<18}{r['rows']:>9,}{r['seconds']:>9.1f}{r['rows'] / r['seconds']:>10,.0f}"
                 f"{r['peak_kib'] / 1024:>14.1f}{r['base_kib'] / 1024:>9.1f}{r['bytes'] / 2**20:>10.1f}",
@@ -320,14 +327,7 @@ def main() -> None:
     print(f"hazard ledger, {args.rows:,} rows x {len(HAZARD_COLUMNS)} columns")
     print(f"{'variant':<18}{'seconds':>9}{'rows/s':>10}{'peak RSS MiB':>14}{'(start)':>9}{'file MiB':>10}")
     for variant in args.only:
-        out = subprocess.run(
-            [sys.executable, __file__, "--child", variant, "--rows", str(args.rows)],
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
-        r = json.loads(out.stdout.strip().splitlines()[-1])
+        r = run_child(variant, "--rows", str(args.rows))
         print(
             f"{variant:<18}{r['seconds']:>9.1f}{args.rows / r['seconds']:>10,.0f}"
             f"{r['peak_kib'] / 1024:>14.1f}{r['base_kib'] / 1024:>9.1f}{r['bytes'] / 2**20:>10.1f}",
