@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from PIL import Image
 from sqlalchemy import func, select
 
@@ -127,6 +128,8 @@ def test_failed_item_prefills_hazard_and_undo_removes_it(db: Database, setup: di
         assert s.scalars(select(ItemResult.outcome)).all() == ["合格"]
 
 
+# The check is finished "now" and its 复查 is dated 2026-11-27, so "now" is the week of the check.
+@time_machine.travel(datetime(2026, 11, 20, 9, 30).astimezone(), tick=True)
 def test_whole_check_and_reinspection(db: Database, setup: dict[str, str], tmp_path: Path) -> None:
     store = AttachmentStore(db.attachments_dir)
     iid = start(db, setup)

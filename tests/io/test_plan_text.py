@@ -14,12 +14,9 @@ from reportlab.pdfgen import canvas
 from anquan_desk.core.errors import FileInputError
 from anquan_desk.core.plans.parse import parse_plan
 from anquan_desk.io.plan_text import PlanReadError, decode_text, read_plan_text
+from anquan_desk.resources import resource_path
 
 SEEDS = Path(__file__).parent.parent / "core" / "plans" / "data"
-CJK_FONTS = (
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", None),
-)
 
 PLAN_LINES = [
     "某镇2026年燃气安全专项整治方案",
@@ -30,15 +27,11 @@ PLAN_LINES = [
 
 
 def _cjk_font_name() -> str:
-    for path, index in CJK_FONTS:
-        if Path(path).exists():
-            name = "PlanTestCJK"
-            if index is None:
-                pdfmetrics.registerFont(TTFont(name, path))
-            else:
-                pdfmetrics.registerFont(TTFont(name, path, subfontIndex=index))
-            return name
-    pytest.fail("no CJK TrueType font installed (fonts-wqy-microhei or fonts-droid-fallback)")
+    """The CJK TrueType font the project ships (never a system font a fresh machine may lack)."""
+    name = "PlanTestCJK"
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, str(resource_path("fonts", "wqy-microhei.ttf"))))
+    return name
 
 
 # ----------------------------------------------------------------------------- .txt
