@@ -10,7 +10,7 @@ Variants, each run in its own subprocess so peak memory (ru_maxrss) is per varia
 
 DB-backed variants (``--db COPY_OF_LARGE_DEMO.db``; the large demo has ~200,000 hazards):
 
-* ``db-export``         — anquan_desk.core.services.ledgers.export_ledger: the whole hazard ledger from the
+* ``db-export``         — anquan_desk.services.ledgers.export_ledger: the whole hazard ledger from the
                           database (streaming query, per-batch look-ups, styled writer).
 * ``db-rows``           — the same row stream (query + look-ups + row building), nothing written.
 * ``db-bare``           — bare XlsxWriter constant_memory writing exactly the cells of that stream, read
@@ -154,7 +154,7 @@ def _db_context(db_path: Path):  # type: ignore[no-untyped-def]
 
 
 def run_db_export(db_path: Path, path: Path) -> int:
-    from anquan_desk.core.services.ledgers import ExportOptions, export_ledger
+    from anquan_desk.services.ledgers import ExportOptions, export_ledger
 
     db = _db_context(db_path)
     try:
@@ -165,8 +165,8 @@ def run_db_export(db_path: Path, path: Path) -> int:
 
 
 def _row_stream(db_path: Path) -> Iterator[list[object]]:
-    from anquan_desk.core.services.ground import current_township
-    from anquan_desk.core.services.ledgers import LedgerContext, ledger_sheets
+    from anquan_desk.services.ground import current_township
+    from anquan_desk.services.ledgers import LedgerContext, ledger_sheets
 
     db = _db_context(db_path)
     session = db.reader()

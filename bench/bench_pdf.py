@@ -97,8 +97,8 @@ def issue_database(folder: Path, n: int) -> tuple[object, list[str]]:
         Township,
         new_uuid,
     )
-    from anquan_desk.core.services import inspections as insp
-    from anquan_desk.core.services.users import create_user
+    from anquan_desk.services import inspections as insp
+    from anquan_desk.services.users import create_user
 
     os.environ["ANQUAN_DEVICE_FILE"] = str(folder / "device.json")
     db = open_database(folder / "bench.db")
@@ -159,7 +159,7 @@ def bench_issue(n: int, bare_one: float, bare_batch: float, bare_files: float) -
     from datetime import date, datetime
 
     from anquan_desk.core.attachments import AttachmentStore
-    from anquan_desk.core.services import documents as docs
+    from anquan_desk.services import documents as docs
 
     with tempfile.TemporaryDirectory() as tmp:
         start = time.perf_counter()

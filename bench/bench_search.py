@@ -32,10 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import func, insert, select
 
 from anquan_desk.core.db import Database, open_database
-from anquan_desk.core.demo import create_demo
 from anquan_desk.core.models import Place, PlaceSector, new_uuid
 from anquan_desk.core.search import build_search_text
-from anquan_desk.core.services.places import PlaceFilter, count_places, fetch_places, place_count
+from anquan_desk.services.demo import create_demo
+from anquan_desk.services.places import PlaceFilter, count_places, fetch_places, place_count
 
 PREFIXES = (
     "鑫源", "金鼎", "福满", "老街", "盛华", "永丰", "聚福", "华美", "新兴", "兴隆", "吉祥", "大众", "顺发", "利民",

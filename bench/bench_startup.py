@@ -20,8 +20,8 @@ OURS = r"""
 import sys
 from anquan_desk.ui.app import make_application, prepare_database
 from anquan_desk.ui.main_window import MainWindow
-from anquan_desk.core.demo import DEMO_PASSWORD
-from anquan_desk.core.services.users import authenticate
+from anquan_desk.services.demo import DEMO_PASSWORD
+from anquan_desk.services.users import authenticate
 app = make_application()
 db, _ = prepare_database(sys.argv[1])
 with db.session() as s:

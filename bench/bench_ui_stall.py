@@ -135,8 +135,8 @@ def import_places(work: Path, workbook: Path) -> tuple[QWidget, Callable[[], Non
     import doc_setup
 
     from anquan_desk.core.db import open_database
-    from anquan_desk.core.services.place_import import import_places as write_places
-    from anquan_desk.core.services.place_import import preview_places
+    from anquan_desk.services.place_import import import_places as write_places
+    from anquan_desk.services.place_import import preview_places
     from anquan_desk.ui.import_wizard import ImportWizard
 
     db = open_database(work / "import" / "anquan.db")
@@ -189,8 +189,8 @@ def issue_notice(work: Path) -> tuple[QWidget, Callable[[], None], Callable[[], 
 
     from anquan_desk.core.attachments import AttachmentStore
     from anquan_desk.core.db import open_database
-    from anquan_desk.core.services import documents as docs
-    from anquan_desk.core.services import inspections as insp
+    from anquan_desk.services import documents as docs
+    from anquan_desk.services import inspections as insp
     from anquan_desk.ui.documents import DocumentPreviewDialog, documents_menu
     from anquan_desk.ui.inspection.screen import InspectionWidget
 
@@ -241,8 +241,8 @@ def export_ledger(work: Path, large: Path, rows: int) -> tuple[QWidget, Callable
     from PySide6.QtCore import QDate
 
     from anquan_desk.core.db import open_database
-    from anquan_desk.core.services.ledgers import ExportOptions, LedgerFilters
-    from anquan_desk.core.services.ledgers import export_ledger as run_export
+    from anquan_desk.services.ledgers import ExportOptions, LedgerFilters
+    from anquan_desk.services.ledgers import export_ledger as run_export
     from anquan_desk.ui.ledger_export import LedgerExportDialog
 
     conn = sqlite3.connect(str(large))

@@ -14,7 +14,7 @@ os.environ.pop("ANQUAN_DB", None)
 import pytest
 
 from anquan_desk.core.db import Database, open_database
-from anquan_desk.core.demo import create_demo
+from anquan_desk.services.demo import create_demo
 
 
 @pytest.fixture(autouse=True)

@@ -11,9 +11,9 @@ from PIL import Image, ImageDraw
 from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import ChecklistItem, ChecklistTemplate, Place, Township
-from anquan_desk.core.services import inspections as insp
-from anquan_desk.core.services import reinspections as rein
-from anquan_desk.core.services.users import create_user
+from anquan_desk.services import inspections as insp
+from anquan_desk.services import reinspections as rein
+from anquan_desk.services.users import create_user
 
 ISSUER = "青溪县白沙镇人民政府"
 PLACE_NAME = "白沙镇老周家常菜馆"

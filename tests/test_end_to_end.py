@@ -20,11 +20,12 @@ from PIL import Image
 from sqlalchemy import select
 
 from anquan_desk.core.attachments import AttachmentStore
-from anquan_desk.core.checklists.store import ensure_builtin_library, templates_for_place
+from anquan_desk.core.checklists.store import templates_for_place
 from anquan_desk.core.db import open_database
 from anquan_desk.core.models import Grid, Hazard, Place, Township, Village
-from anquan_desk.core.services import inspections as svc
-from anquan_desk.core.services.users import create_user
+from anquan_desk.services import inspections as svc
+from anquan_desk.services.checklists import ensure_builtin_library
+from anquan_desk.services.users import create_user
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -7,12 +7,12 @@ import time
 from pathlib import Path
 
 from anquan_desk.cli.common import add_db_argument, fail, print_json
-from anquan_desk.core import backup as backup_service
 from anquan_desk.core.audit import verify_chain
 from anquan_desk.core.db import open_database, resolve_db_url, sqlite_path
-from anquan_desk.core.demo import DEMO_PASSWORD, SCALES, create_demo
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.services.users import has_users
+from anquan_desk.services import backup as backup_service
+from anquan_desk.services.demo import DEMO_PASSWORD, SCALES, create_demo
+from anquan_desk.services.users import has_users
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

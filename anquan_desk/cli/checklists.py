@@ -7,9 +7,10 @@ import unicodedata
 from pathlib import Path
 
 from anquan_desk.cli.common import add_db_argument, fail, print_json
-from anquan_desk.core.checklists.store import current_template, current_templates, sync_builtin_library
+from anquan_desk.core.checklists.store import current_template, current_templates
 from anquan_desk.core.db import open_database
 from anquan_desk.core.errors import AnquanError, UserInputError
+from anquan_desk.services.checklists import sync_builtin_library
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -95,7 +96,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from anquan_desk.io.checklist_xlsx import import_checklist_xlsx
+    from anquan_desk.services.checklists import import_checklist_xlsx
 
     db = open_database(args.db)
     try:

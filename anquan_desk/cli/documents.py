@@ -22,8 +22,8 @@ from anquan_desk.core.device import this_device
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Document
-from anquan_desk.core.services import documents as docs
-from anquan_desk.core.services.numbering import assign_device_slot, township_or_fail
+from anquan_desk.services import documents as docs
+from anquan_desk.services.numbering import assign_device_slot, township_or_fail
 
 TYPES = ("record", "notice", "order", "review", "photos")
 

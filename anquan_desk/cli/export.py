@@ -9,7 +9,8 @@ from pathlib import Path
 from anquan_desk.cli.common import add_db_argument, fail
 from anquan_desk.core.db import open_database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.services.ledgers import (
+from anquan_desk.io.tabular import parse_date
+from anquan_desk.services.ledgers import (
     KIND_LABELS,
     KINDS,
     STATUS_CHOICES,
@@ -17,7 +18,6 @@ from anquan_desk.core.services.ledgers import (
     LedgerFilters,
     export_ledger,
 )
-from anquan_desk.io.tabular import parse_date
 
 #: Exit code for bad input (unknown option value, unreadable date or template, wrong output path).
 EXIT_BAD_INPUT = 2

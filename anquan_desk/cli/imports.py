@@ -8,15 +8,15 @@ from pathlib import Path
 from anquan_desk.cli.common import add_db_argument, fail, print_json
 from anquan_desk.core.db import open_database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.services.place_import import (
+from anquan_desk.io.place_import import write_problem_report
+from anquan_desk.io.tabular import ImportFileError
+from anquan_desk.services.place_import import (
     ImportBlockedError,
     ImportResult,
     import_places,
     preview_places,
     problem_json,
 )
-from anquan_desk.io.place_import import write_problem_report
-from anquan_desk.io.tabular import ImportFileError
 
 #: Exit code when errors in the file stopped the import (the database is unchanged).
 EXIT_BLOCKED = 2

@@ -351,8 +351,8 @@ def _draw_db(args: argparse.Namespace) -> int:
     from anquan_desk.core.errors import AnquanError
     from anquan_desk.core.plans.draws import DrawScope, candidate_places, make_draw
     from anquan_desk.core.plans.worksheet import find_grid
-    from anquan_desk.core.services.ground import current_township
     from anquan_desk.io.pdf.worksheet import render_draw_record
+    from anquan_desk.services.ground import current_township
 
     try:
         db = _open(args)

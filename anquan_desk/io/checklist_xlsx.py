@@ -25,18 +25,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from anquan_desk.core.checklists.library import GRADES, ChecklistLibrary
-from anquan_desk.core.checklists.store import (
-    FIELD_LABELS,
-    ItemFields,
-    add_template,
-    default_library,
-    replace_items,
-)
-from anquan_desk.core.errors import FileInputError, Location, UserInputError
+from anquan_desk.core.checklists.library import GRADES
+from anquan_desk.core.checklists.store import FIELD_LABELS, ItemFields
+from anquan_desk.core.errors import FileInputError, Location
 from anquan_desk.core.models import ChecklistTemplate
 from anquan_desk.io.tabular import (
     CellValue,
@@ -53,10 +45,8 @@ from anquan_desk.io.tabular import (
 __all__ = [
     "COLUMNS",
     "ChecklistImportError",
-    "ImportResult",
     "ParsedChecklist",
     "export_checklist_xlsx",
-    "import_checklist_xlsx",
     "read_checklist_xlsx",
 ]
 
@@ -119,13 +109,6 @@ class ParsedChecklist:
     version: int | None
     items: tuple[ItemFields, ...]
     rows: tuple[int, ...]  # Excel row number of each item
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    template: ChecklistTemplate
-    created: bool  # a new township template
-    changed: bool  # a new version was written (False: the file equals the current version)
 
 
 # ------------------------------------------------------------------------------------ export
@@ -431,41 +414,3 @@ def _data_rows(rows: Sequence[Row], columns: Mapping[str, int]) -> list[Row]:
             break
         result.append(r)
     return result
-
-
-def import_checklist_xlsx(session: Session, path: str | Path,
-                          library: ChecklistLibrary | None = None) -> ImportResult:
-    """Import a workbook: a new version of the template with the file's 模板编号, or a new township
-    template. All or nothing: on any problem ChecklistImportError is raised before anything is written
-    (the caller's session rolls back any partial work)."""
-    lib = library if library is not None else default_library()
-    parsed = read_checklist_xlsx(path)
-    where = Location(file=parsed.file, sheet=parsed.sheet)
-    current = None
-    if parsed.code is not None:
-        current = session.scalars(select(ChecklistTemplate).where(
-            ChecklistTemplate.code == parsed.code, ChecklistTemplate.is_current.is_(True))).one_or_none()
-    try:
-        if current is not None:
-            if parsed.sector and parsed.sector != current.sector:
-                raise UserInputError(f"行业领域“{parsed.sector}”与库中检查表 {current.code} 的“{current.sector}”不一致；"
-                                     "导入不能改变行业领域")
-            if parsed.kind and (lib.resolve_kind(parsed.kind) or parsed.kind) != (
-                    lib.resolve_kind(current.nine_small_kind or "") or current.nine_small_kind):
-                raise UserInputError(f"九小场所类别“{parsed.kind}”与库中检查表 {current.code} 的"
-                                     f"“{current.nine_small_kind or '不限'}”不一致；导入不能改变类别")
-            before = current.version
-            row = replace_items(session, current.code, parsed.items, name=parsed.name,
-                                change=f"从 Excel 导入（{parsed.file}）", library=lib)
-            return ImportResult(template=row, created=False, changed=row.version != before)
-        if not parsed.name:
-            raise UserInputError("新的检查表须在表头上方写明“检查表名称”")
-        if not parsed.sector:
-            raise UserInputError("新的检查表须在表头上方写明“行业领域”")
-        row = add_template(session, name=parsed.name, sector=parsed.sector, nine_small_kind=parsed.kind,
-                           code=parsed.code, items=parsed.items, library=lib)
-        return ImportResult(template=row, created=True, changed=True)
-    except UserInputError as exc:
-        if isinstance(exc, FileInputError):
-            raise
-        raise ChecklistImportError([FileInputError(str(exc), where)]) from None

@@ -10,10 +10,10 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from anquan_desk.core.db import Database, open_database, resolve_db_url, sqlite_path
-from anquan_desk.core.demo import DEMO_PASSWORD, create_demo
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.services.ground import current_township
-from anquan_desk.core.services.users import has_users
+from anquan_desk.services.demo import DEMO_PASSWORD, create_demo
+from anquan_desk.services.ground import current_township
+from anquan_desk.services.users import has_users
 from anquan_desk.ui.login import FirstAdminDialog, LoginDialog
 from anquan_desk.ui.main_window import MainWindow
 

@@ -41,21 +41,23 @@ from anquan_desk.core.checklists.library import GRADES
 from anquan_desk.core.checklists.store import (
     FIELD_LABELS,
     ItemFields,
-    add_item,
-    add_template,
     current_templates,
     default_library,
-    edit_item,
     is_item_modified,
     raw_item,
+)
+from anquan_desk.core.db import Database
+from anquan_desk.core.errors import AnquanError
+from anquan_desk.core.models import ChecklistTemplate
+from anquan_desk.services.checklists import (
+    add_item,
+    add_template,
+    edit_item,
     remove_item,
     reset_item_to_builtin,
     set_enabled,
     sync_builtin_library,
 )
-from anquan_desk.core.db import Database
-from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import ChecklistTemplate
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 _TEXT_FIELDS = ("content", "method", "hazard_text", "basis", "major_conditions", "requirement")
@@ -611,7 +613,8 @@ class ChecklistEditor(QDialog):
             QMessageBox.warning(self, "导入失败（没有作任何改动）", "\n".join(self.import_problems))
 
     def import_from(self, path: Path) -> bool:
-        from anquan_desk.io.checklist_xlsx import ChecklistImportError, import_checklist_xlsx
+        from anquan_desk.io.checklist_xlsx import ChecklistImportError
+        from anquan_desk.services.checklists import import_checklist_xlsx
 
         self.import_problems = []
         try:

@@ -2,7 +2,7 @@
 
 A table of every parameter — name, description, unit, the built-in value and the township's value (the
 only editable column; empty = use the built-in value). Saving calls
-:func:`anquan_desk.core.checklists.store.set_parameter_overrides`, which stores the values and re-renders
+:func:`anquan_desk.services.checklists.set_parameter_overrides`, which stores the values and re-renders
 every template whose text changes as a new version. Invalid input is refused with a Chinese message and
 nothing is stored.
 """
@@ -25,9 +25,10 @@ from PySide6.QtWidgets import (
 
 from anquan_desk.core.checklists import ChecklistLibrary
 from anquan_desk.core.checklists.library import ParamValue
-from anquan_desk.core.checklists.store import default_library, parameter_overrides, set_parameter_overrides
+from anquan_desk.core.checklists.store import default_library, parameter_overrides
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
+from anquan_desk.services.checklists import set_parameter_overrides
 
 COLUMNS = ("参数", "说明", "单位", "内置值", "本乡镇取值")
 COL_NAME, COL_DESCRIPTION, COL_UNIT, COL_BUILTIN, COL_VALUE = range(5)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from anquan_desk.core.clock import today
 from anquan_desk.core.db import Database
-from anquan_desk.core.services.statistics import (
+from anquan_desk.services.statistics import (
     DashboardNumbers,
     MonthCount,
     StatTable,

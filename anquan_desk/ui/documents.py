@@ -38,8 +38,8 @@ from anquan_desk.core.db import Database
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Document, DocumentStatus, Inspection, InspectionStatus
-from anquan_desk.core.services import documents as docs
-from anquan_desk.core.services.numbering import township_or_fail
+from anquan_desk.services import documents as docs
+from anquan_desk.services.numbering import township_or_fail
 
 PRINT_DPI = 300  # pages are rasterised for the printer at most at this resolution
 

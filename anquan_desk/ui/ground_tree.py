@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from anquan_desk.core.services.ground import GroundTree
+from anquan_desk.services.ground import GroundTree
 
 NODE_KIND_ROLE = Qt.ItemDataRole.UserRole + 1
 NODE_ID_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -1,4 +1,4 @@
-"""导入场所清单: a wizard over ``anquan_desk.core.services.place_import``.
+"""导入场所清单: a wizard over ``anquan_desk.services.place_import``.
 
 Pages: choose the file → check/correct the column mapping → preview every row with its problems
 (red: errors, orange: warnings) → options (all or nothing / only valid rows, create missing
@@ -35,14 +35,14 @@ from PySide6.QtWidgets import (
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.services.place_import import (
+from anquan_desk.io.place_import import FIELD_LABELS, PlaceImportPreview, PreviewRow, write_problem_report
+from anquan_desk.io.tabular import ColumnMapping, ImportFileError, column_letter
+from anquan_desk.services.place_import import (
     ImportBlockedError,
     ImportResult,
     import_places,
     preview_places,
 )
-from anquan_desk.io.place_import import FIELD_LABELS, PlaceImportPreview, PreviewRow, write_problem_report
-from anquan_desk.io.tabular import ColumnMapping, ImportFileError, column_letter
 
 ERROR_BRUSH = QBrush(QColor("#f8d0d0"))
 WARNING_BRUSH = QBrush(QColor("#fde3bf"))

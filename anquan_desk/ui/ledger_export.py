@@ -41,8 +41,9 @@ from PySide6.QtWidgets import (
 from anquan_desk.core.clock import today
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.services.ground import current_township, ground_tree, known_sectors
-from anquan_desk.core.services.ledgers import (
+from anquan_desk.io.ledger import FIELD_LABELS, ExportCancelled, TemplateMapping
+from anquan_desk.services.ground import current_township, ground_tree, known_sectors
+from anquan_desk.services.ledgers import (
     KIND_LABELS,
     KINDS,
     STATUS_CHOICES,
@@ -53,7 +54,6 @@ from anquan_desk.core.services.ledgers import (
     remember_template_mapping,
     template_mapping_for,
 )
-from anquan_desk.io.ledger import FIELD_LABELS, ExportCancelled, TemplateMapping
 
 #: work(progress) -> result; progress(done, expected) may be called from the worker thread.
 Work = Callable[[Callable[[int, int], None]], Any]

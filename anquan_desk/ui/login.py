@@ -7,7 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import User
-from anquan_desk.core.services.users import authenticate, create_first_admin
+from anquan_desk.services.users import authenticate, create_first_admin
 from anquan_desk.ui.forms.ui_login_dialog import Ui_LoginDialog
 from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_error
 

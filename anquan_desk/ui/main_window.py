@@ -30,14 +30,14 @@ from PySide6.QtWidgets import (
 )
 
 from anquan_desk import __version__
-from anquan_desk.core import backup as backup_service
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import PlaceStatus, RiskColor, Sector, User, UserRole
-from anquan_desk.core.services.ground import ground_tree
-from anquan_desk.core.services.inspections import drafts, open_inspection_title
-from anquan_desk.core.services.places import NINE_SMALL_KIND_NAMES, prepare_place_search
-from anquan_desk.core.services.statistics import quarter_bounds, quarter_of
+from anquan_desk.services import backup as backup_service
+from anquan_desk.services.ground import ground_tree
+from anquan_desk.services.inspections import drafts, open_inspection_title
+from anquan_desk.services.places import NINE_SMALL_KIND_NAMES, prepare_place_search
+from anquan_desk.services.statistics import quarter_bounds, quarter_of
 from anquan_desk.ui.background import run_in_background
 from anquan_desk.ui.dashboard import DashboardWidget
 from anquan_desk.ui.ground_tree import NODE_ID_ROLE, NODE_KIND_ROLE, build_ground_model

@@ -1,7 +1,7 @@
 """本机文书编号段: this laptop's document-number slot, for the administrator.
 
 Every laptop that issues documents offline needs its own slot (see
-``anquan_desk.core.services.numbering``); the administrator gives it here, on the shared
+``anquan_desk.services.numbering``); the administrator gives it here, on the shared
 database, before the laptop takes a copy into the field.
 """
 
@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 from anquan_desk.core.db import Database
 from anquan_desk.core.device import Device, this_device
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.services.ground import current_township
-from anquan_desk.core.services.numbering import assign_device_slot, block_range, device_slots, slot_layout
+from anquan_desk.services.ground import current_township
+from anquan_desk.services.numbering import assign_device_slot, block_range, device_slots, slot_layout
 
 
 def _serials(slot: int, slots: int, size: int) -> str:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor
 
 from anquan_desk.core.db import Database
-from anquan_desk.core.services.places import PlaceFilter, PlaceRow, fetch_places, place_count
+from anquan_desk.services.places import PlaceFilter, PlaceRow, fetch_places, place_count
 
 Index = QModelIndex | QPersistentModelIndex
 

@@ -38,7 +38,8 @@ from anquan_desk.core.clock import to_local
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import PlaceStatus, RiskColor, Sector
-from anquan_desk.core.services.places import (
+from anquan_desk.core.validators import normalize_credit_code
+from anquan_desk.services.places import (
     EDITABLE_FIELDS,
     GAS_SUPPLY_CHOICES,
     HOUSE_USE_CHOICES,
@@ -50,7 +51,6 @@ from anquan_desk.core.services.places import (
     update_place,
     validate_place_fields,
 )
-from anquan_desk.core.validators import normalize_credit_code
 from anquan_desk.ui.place_model import RISK_COLOURS
 
 ERROR_STYLE = "color: #c00000; font-size: 12px"

@@ -68,9 +68,9 @@ from anquan_desk.core.plans.parse import PlanSummary, parse_plan
 from anquan_desk.core.plans.programme import Programme, build_programme, load_programme, save_programme
 from anquan_desk.core.plans.tasks import monthly_tasks
 from anquan_desk.core.plans.worksheet import grid_worksheet
-from anquan_desk.core.services.ground import current_township, grid_choices, known_sectors
 from anquan_desk.io.pdf.worksheet import RISK_COLOURS, render_draw_record, render_worksheet
 from anquan_desk.io.plan_text import SUPPORTED_SUFFIXES, PlanReadError, read_plan_text
+from anquan_desk.services.ground import current_township, grid_choices, known_sectors
 
 FLAG_COLOUR = QColor("#C62828")
 

@@ -32,7 +32,7 @@ from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import User
 from anquan_desk.core.plans.tasks import PlaceTask, monthly_tasks
-from anquan_desk.core.services.ground import grid_choices
+from anquan_desk.services.ground import grid_choices
 from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 from anquan_desk.ui.place_model import RISK_COLOURS
 

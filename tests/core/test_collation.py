@@ -7,7 +7,7 @@ from sqlalchemy import insert, select, update
 from anquan_desk.core.collation import name_sort_key
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Place
-from anquan_desk.core.services.places import PlaceFilter, fetch_places
+from anquan_desk.services.places import PlaceFilter, fetch_places
 
 
 def test_names_sort_by_pinyin_syllable_by_syllable() -> None:

@@ -19,8 +19,8 @@ from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import Document, IssuedNumber
-from anquan_desk.core.services import documents as docs
-from anquan_desk.core.services import inspections as insp
+from anquan_desk.services import documents as docs
+from anquan_desk.services import inspections as insp
 
 ISSUED = datetime(2026, 11, 20, 10, 30)
 

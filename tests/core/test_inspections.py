@@ -26,9 +26,9 @@ from anquan_desk.core.models import (
     ItemResult,
     Place,
 )
-from anquan_desk.core.services import inspections as insp
-from anquan_desk.core.services import reinspections as rein
-from anquan_desk.core.services.users import create_user
+from anquan_desk.services import inspections as insp
+from anquan_desk.services import reinspections as rein
+from anquan_desk.services.users import create_user
 
 
 @pytest.fixture

@@ -34,7 +34,8 @@ from anquan_desk.core.models import (
     User,
     Village,
 )
-from anquan_desk.core.services.ledgers import (
+from anquan_desk.io.ledger import ExportCancelled
+from anquan_desk.services.ledgers import (
     TEMPLATE_MAPPINGS_KEY,
     ExportOptions,
     LedgerFilters,
@@ -42,8 +43,7 @@ from anquan_desk.core.services.ledgers import (
     remember_template_mapping,
     template_mapping_for,
 )
-from anquan_desk.core.services.statistics import statistics_table
-from anquan_desk.io.ledger import ExportCancelled
+from anquan_desk.services.statistics import statistics_table
 
 # A mobile number standing alone (a company credit code may contain 11 such digits).
 PHONE = re.compile(r"(?<![0-9A-Z])1[3-9]\d{9}(?![0-9A-Z])")

@@ -17,8 +17,8 @@ from anquan_desk.core.db import Database, open_database
 from anquan_desk.core.device import this_device
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import IssuedNumber, NumberBlock, Township
-from anquan_desk.core.services import documents as docs
-from anquan_desk.core.services import numbering as num
+from anquan_desk.services import documents as docs
+from anquan_desk.services import numbering as num
 
 
 def _device_file(path: Path, device_id: str) -> Path:

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import NotFoundError, UserInputError
 from anquan_desk.core.models import Attachment, AttachmentLink, AuditEntry, Grid, Hazard, Inspection, Place
-from anquan_desk.core.services.places import (
+from anquan_desk.core.validators import credit_code_check_char
+from anquan_desk.services.places import (
     PlaceEditError,
     PlaceFilter,
     fetch_places,
@@ -19,7 +20,6 @@ from anquan_desk.core.services.places import (
     update_place,
     validate_place_fields,
 )
-from anquan_desk.core.validators import credit_code_check_char
 
 VALID_CODE = "91320115MA1M9XG2T" + credit_code_check_char("91320115MA1M9XG2T")
 

@@ -15,16 +15,16 @@ from sqlalchemy import func, select
 from anquan_desk.cli import main as cli_main
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import AuditEntry, Grid, Place, Setting, Village
-from anquan_desk.core.services.place_import import (
+from anquan_desk.core.validators import credit_code_check_char
+from anquan_desk.io.tabular import ColumnMapping
+from anquan_desk.services.place_import import (
     MAPPINGS_KEY,
     ImportBlockedError,
     import_places,
     preview_places,
     remembered_mapping,
 )
-from anquan_desk.core.services.places import PlaceFilter, count_places, fetch_places
-from anquan_desk.core.validators import credit_code_check_char
-from anquan_desk.io.tabular import ColumnMapping
+from anquan_desk.services.places import PlaceFilter, count_places, fetch_places
 
 EXISTING_CODE = "92320115N9J50Y6QFL"  # 万家五金店 in the small demo
 

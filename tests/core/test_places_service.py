@@ -18,8 +18,8 @@ from anquan_desk.core.models import (
     Township,
     Village,
 )
-from anquan_desk.core.services.ground import ground_tree
-from anquan_desk.core.services.places import PlaceFilter, count_places, fetch_places
+from anquan_desk.services.ground import ground_tree
+from anquan_desk.services.places import PlaceFilter, count_places, fetch_places
 
 
 @pytest.fixture

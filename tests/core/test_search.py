@@ -38,7 +38,7 @@ from anquan_desk.core.search import (
     place_match_clause,
     search_hits,
 )
-from anquan_desk.core.services.places import PlaceFilter, count_places, fetch_places, place_count
+from anquan_desk.services.places import PlaceFilter, count_places, fetch_places, place_count
 
 
 def _names(db: Database, query: str, **filters: object) -> list[str]:

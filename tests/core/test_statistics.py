@@ -9,7 +9,7 @@ import pytest
 from anquan_desk.core.clock import local_to_utc
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Grid, Hazard, Inspection, Place, PlaceSector, Township, Village
-from anquan_desk.core.services.statistics import (
+from anquan_desk.services.statistics import (
     dashboard_numbers,
     hazards_per_month,
     quarter_bounds,

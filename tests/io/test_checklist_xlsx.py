@@ -9,21 +9,14 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from anquan_desk.core.checklists import ChecklistLibrary, load_library
-from anquan_desk.core.checklists.store import (
-    current_template,
-    current_templates,
-    raw_item,
-    set_parameter_overrides,
-    sync_builtin_library,
-    template_versions,
-)
+from anquan_desk.core.checklists.store import current_template, current_templates, raw_item, template_versions
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import AuditEntry, ChecklistItem, ChecklistTemplate, Setting
-from anquan_desk.io.checklist_xlsx import (
-    ChecklistImportError,
-    export_checklist_xlsx,
+from anquan_desk.io.checklist_xlsx import ChecklistImportError, export_checklist_xlsx, read_checklist_xlsx
+from anquan_desk.services.checklists import (
     import_checklist_xlsx,
-    read_checklist_xlsx,
+    set_parameter_overrides,
+    sync_builtin_library,
 )
 
 FIELDS = ("code", "seq", "content", "method", "hazard_text", "basis", "default_grade", "major_conditions",

@@ -14,11 +14,12 @@ import pytest
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from anquan_desk.core.checklists.store import ensure_builtin_library, templates_for_place
+from anquan_desk.core.checklists.store import templates_for_place
 from anquan_desk.core.db import open_database
 from anquan_desk.core.models import Inspection, ItemResult, Place, PlaceSector, Township
-from anquan_desk.core.services import inspections as svc
-from anquan_desk.core.services.users import create_user
+from anquan_desk.services import inspections as svc
+from anquan_desk.services.checklists import ensure_builtin_library
+from anquan_desk.services.users import create_user
 from anquan_desk.ui.inspection.screen import InspectionWidget
 
 # The child drives the real inspection screen offscreen: it answers item after item with the

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from anquan_desk.core.clock import today
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import User
-from anquan_desk.core.services.statistics import dashboard_numbers
+from anquan_desk.services.statistics import dashboard_numbers
 from anquan_desk.ui.main_window import MainWindow
 
 
@@ -57,14 +57,14 @@ def test_dashboard_numbers_and_drill_down(qtbot: QtBot, demo_db: Database) -> No
 
 
 def _due_today(db: Database) -> int:
-    from anquan_desk.core.services.inspections import open_hazards_due
+    from anquan_desk.services.inspections import open_hazards_due
 
     with db.reader() as s:
         return sum(1 for h in open_hazards_due(s, within_days=0, on=today()) if h.deadline == today())
 
 
 def test_follow_up_model(qtmodeltester: object, demo_db: Database) -> None:
-    from anquan_desk.core.services.inspections import due_hazard_rows
+    from anquan_desk.services.inspections import due_hazard_rows
     from anquan_desk.ui.inspection.followup import DueHazardModel
 
     model = DueHazardModel()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Document, IssuedNumber
-from anquan_desk.core.services import documents as docs
+from anquan_desk.services import documents as docs
 from anquan_desk.ui.documents import (
     BatchPrintDialog,
     DocumentPreviewDialog,
@@ -90,7 +90,7 @@ def test_inspection_screen_documents_menu(qtbot: QtBot, db: Database, tmp_path: 
 
 
 def test_draft_has_no_documents_button(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
-    from anquan_desk.core.services import inspections as insp
+    from anquan_desk.services import inspections as insp
 
     ids = doc_setup.finished_check(db, tmp_path)
     with db.session("zhang") as s:

@@ -28,7 +28,7 @@ from anquan_desk.core.models import (
     Township,
     User,
 )
-from anquan_desk.core.services.users import create_user
+from anquan_desk.services.users import create_user
 from anquan_desk.ui.inspection.finish_dialog import FinishDialog
 from anquan_desk.ui.inspection.followup import FollowUpWidget, ReinspectionDialog
 from anquan_desk.ui.inspection.screen import KIND_ROLE, InspectionWidget

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Hazard, Inspection, Setting
-from anquan_desk.core.services.ledgers import TEMPLATE_MAPPINGS_KEY
 from anquan_desk.io.ledger import ExportCancelled
+from anquan_desk.services.ledgers import TEMPLATE_MAPPINGS_KEY
 from anquan_desk.ui.ledger_export import LedgerExportDialog, SyncRunner, TemplateMappingDialog, ThreadRunner
 
 

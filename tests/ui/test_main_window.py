@@ -8,8 +8,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from anquan_desk.core.db import Database
-from anquan_desk.core.demo import DEMO_PASSWORD
 from anquan_desk.core.models import Place, User
+from anquan_desk.services.demo import DEMO_PASSWORD
 from anquan_desk.ui.ground_tree import NODE_KIND_ROLE
 from anquan_desk.ui.login import FirstAdminDialog, LoginDialog
 from anquan_desk.ui.main_window import MainWindow

@@ -12,8 +12,8 @@ from pytestqt.qtbot import QtBot
 from anquan_desk.core.db import Database
 from anquan_desk.core.device import Device, this_device
 from anquan_desk.core.models import Township, User
-from anquan_desk.core.services.ground import current_township
-from anquan_desk.core.services.numbering import device_slots
+from anquan_desk.services.ground import current_township
+from anquan_desk.services.numbering import device_slots
 from anquan_desk.ui.number_slot import NumberSlotDialog
 
 pytestmark = pytest.mark.gui

@@ -11,8 +11,8 @@ from sqlalchemy import func, insert, select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Hazard, Inspection, Place, User
-from anquan_desk.core.services.places import update_place
 from anquan_desk.core.validators import credit_code_check_char
+from anquan_desk.services.places import update_place
 from anquan_desk.ui.main_window import MainWindow
 from anquan_desk.ui.place_model import PlaceTableModel
 from anquan_desk.ui.place_page import PlacePage

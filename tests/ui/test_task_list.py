@@ -14,7 +14,7 @@ from sqlalchemy import select
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Inspection, InspectionParticipant, User
 from anquan_desk.core.plans.tasks import monthly_tasks
-from anquan_desk.core.services.users import inspectors
+from anquan_desk.services.users import inspectors
 from anquan_desk.ui.inspection.screen import InspectionWidget
 from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 from anquan_desk.ui.main_window import MainWindow

@@ -11,6 +11,8 @@ Rules:
   the township's parameter values). The raw texts with placeholders live in
   ``ChecklistTemplate.definition["items"]`` so a parameter change can re-render them.
 * The township's parameter overrides are a ``Setting`` (``PARAMETERS_KEY``).
+* Writing (new versions, edits, the built-in sync, parameter changes) is in
+  :mod:`anquan_desk.services.checklists`; this module reads.
 * ``sync_builtin_library`` installs the shipped templates as version 1 and, when a newer built-in
   version ships, adds a new version only for templates the township has not edited.
 * ``enabled`` is a switch on the current version (not a wording change, so no new version).
@@ -19,8 +21,8 @@ Rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
@@ -31,7 +33,6 @@ from sqlalchemy.orm import Session, selectinload
 from anquan_desk.core.checklists.library import (
     GRADES,
     AssessmentClass,
-    ChecklistError,
     ChecklistLibrary,
     ItemDef,
     ParameterDef,
@@ -80,7 +81,7 @@ def default_library() -> ChecklistLibrary:
     return load_library()
 
 
-def _lib(library: ChecklistLibrary | None) -> ChecklistLibrary:
+def library_or_default(library: ChecklistLibrary | None) -> ChecklistLibrary:
     return library if library is not None else default_library()
 
 
@@ -106,7 +107,7 @@ class ItemFields:
     superseded_by: tuple[str, ...] = ()
 
 
-def _raw_to_json(item: ItemDef | ItemFields, code: str) -> dict[str, Any]:
+def raw_item_json(item: ItemDef | ItemFields, code: str) -> dict[str, Any]:
     data: dict[str, Any] = {"code": code}
     for name in ITEM_FIELDS:
         data[name] = getattr(item, name)
@@ -166,14 +167,14 @@ def parameter_overrides(session: Session) -> dict[str, ParamValue]:
 
 def effective_parameters(session: Session, library: ChecklistLibrary | None = None) -> dict[str, ParameterDef]:
     """The library parameters with the township's overrides applied."""
-    return _lib(library).parameter_values(parameter_overrides(session))
+    return library_or_default(library).parameter_values(parameter_overrides(session))
 
 
-def _params_snapshot(params: Mapping[str, ParameterDef]) -> dict[str, ParamValue]:
+def params_snapshot(params: Mapping[str, ParameterDef]) -> dict[str, ParamValue]:
     return {name: p.value for name, p in sorted(params.items())}
 
 
-def _render(text: str, params: Mapping[str, ParameterDef], code: str, field_name: str) -> str:
+def render_field(text: str, params: Mapping[str, ParameterDef], code: str, field_name: str) -> str:
     try:
         return render_text(text, params)
     except UnknownParameterError as exc:
@@ -185,7 +186,7 @@ def _render(text: str, params: Mapping[str, ParameterDef], code: str, field_name
 # ------------------------------------------------------------------------------------ validation
 
 
-def _clean(item: ItemFields, code: str, params: Mapping[str, ParameterDef]) -> ItemFields:
+def clean_item(item: ItemFields, code: str, params: Mapping[str, ParameterDef]) -> ItemFields:
     """Strip texts and check one item; raises UserInputError naming the item and field."""
     texts: dict[str, Any] = {name: str(getattr(item, name)).strip() for name in TEXT_FIELDS}
     if not texts["content"]:
@@ -197,25 +198,25 @@ def _clean(item: ItemFields, code: str, params: Mapping[str, ParameterDef]) -> I
     if isinstance(deadline, bool) or not isinstance(deadline, int) or deadline < 0:
         raise UserInputError(f"条目 {code}：整改期限“{deadline}”无效，应为不小于 0 的整数天数（0 表示立即整改）")
     for name, text in texts.items():
-        _render(text, params, code, name)
+        render_field(text, params, code, name)
     return replace(item, code=code, default_grade=grade, deadline_days=deadline, **texts)
 
 
-def _check_template_code(code: str) -> str:
+def check_template_code(code: str) -> str:
     code = code.strip().upper()
     if not _TEMPLATE_CODE_RE.match(code):
         raise UserInputError(f"检查表编号“{code}”无效：只能由大写字母、数字和连字符组成，如 ZD-01")
     return code
 
 
-def _item_code_re(template_code: str) -> re.Pattern[str]:
+def item_code_pattern(template_code: str) -> re.Pattern[str]:
     return re.compile(rf"^{re.escape(template_code)}-(\d{{2,3}})$")
 
 
 # ------------------------------------------------------------------------------------ queries
 
 
-def _current_stmt() -> Any:
+def current_templates_stmt() -> Any:
     return (
         select(ChecklistTemplate)
         .where(ChecklistTemplate.is_current.is_(True))
@@ -230,7 +231,7 @@ def _order_key(t: ChecklistTemplate) -> tuple[int, str]:
 def current_templates(session: Session, sector: str | None = None, *,
                       enabled_only: bool = False) -> list[ChecklistTemplate]:
     """The current version of every template (items loaded), in library order."""
-    stmt = _current_stmt()
+    stmt = current_templates_stmt()
     if sector is not None:
         stmt = stmt.where(ChecklistTemplate.sector == sector)
     if enabled_only:
@@ -239,7 +240,7 @@ def current_templates(session: Session, sector: str | None = None, *,
 
 
 def current_template(session: Session, code: str) -> ChecklistTemplate:
-    row = session.scalars(_current_stmt().where(ChecklistTemplate.code == code)).one_or_none()
+    row = session.scalars(current_templates_stmt().where(ChecklistTemplate.code == code)).one_or_none()
     if row is None:
         raise NotFoundError(f"没有编号为 {code} 的检查表")
     return row  # type: ignore[no-any-return]
@@ -259,254 +260,7 @@ def has_builtin_library(session: Session) -> bool:
     return bool(count)
 
 
-# ------------------------------------------------------------------------------------ versions
-
-
-def _definition_of(t: TemplateDef) -> dict[str, Any]:
-    return {
-        "description": t.description,
-        "order": t.order,
-        "applies": {k: (sorted(v) if isinstance(v, frozenset) else v) for k, v in sorted(t.applies.items())},
-        "superseded_by": list(t.superseded_by),
-        "assessment_classes": [
-            {"name": c.name, "definition": c.definition, "handling": c.handling} for c in t.assessment_classes
-        ],
-    }
-
-
-def _kind_of(applies: Mapping[str, Any]) -> str | None:
-    kinds = applies.get("nine_small_kinds") or []
-    return str(next(iter(kinds))) if len(kinds) == 1 else None
-
-
-def _write_version(
-    session: Session,
-    previous: ChecklistTemplate | None,
-    *,
-    code: str,
-    name: str,
-    sector: str,
-    nine_small_kind: str | None,
-    builtin: bool,
-    base: Mapping[str, Any],
-    items: Sequence[ItemFields],
-    params: Mapping[str, ParameterDef],
-    change: str,
-    edited: bool,
-    builtin_version: int | None,
-) -> ChecklistTemplate:
-    """Add one template version (all items rendered) and make it current."""
-    definition = dict(base)
-    definition.update({
-        "items": [_raw_to_json(it, it.code) for it in items],
-        "source": SOURCE_BUILTIN if builtin else SOURCE_TOWNSHIP,
-        "builtin_version": builtin_version,
-        "edited": edited,
-        "parameters": _params_snapshot(params),
-        "change": change,
-    })
-    definition["description_rendered"] = _render(str(definition.get("description", "")), params, code,
-                                                 "description")
-    if previous is not None:
-        previous.is_current = False
-        session.flush()
-    row = ChecklistTemplate(
-        code=code,
-        version=(previous.version + 1) if previous is not None else 1,
-        name=name,
-        sector=sector,
-        nine_small_kind=nine_small_kind,
-        builtin=builtin,
-        enabled=previous.enabled if previous is not None else True,
-        is_current=True,
-        definition=definition,
-    )
-    for seq, it in enumerate(items, 1):
-        rendered = {f: _render(getattr(it, f), params, it.code, f) for f in TEXT_FIELDS}
-        row.items.append(ChecklistItem(code=it.code, seq=seq, default_grade=it.default_grade,
-                                       deadline_days=it.deadline_days, **rendered))
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _rendered_equal(row: ChecklistTemplate, items: Sequence[ItemFields], params: Mapping[str, ParameterDef]) -> bool:
-    if len(row.items) != len(items):
-        return False
-    for old, new in zip(row.items, items, strict=True):
-        if old.code != new.code or old.default_grade != new.default_grade or old.deadline_days != new.deadline_days:
-            return False
-        for f in TEXT_FIELDS:
-            if getattr(old, f) != _render(getattr(new, f), params, new.code, f):
-                return False
-    return True
-
-
-def _new_version_from(
-    session: Session,
-    current: ChecklistTemplate,
-    items: Sequence[ItemFields],
-    *,
-    change: str,
-    library: ChecklistLibrary,
-    name: str | None = None,
-    edited: bool | None = None,
-) -> ChecklistTemplate:
-    """A new version of ``current`` with ``items`` (raw); returns ``current`` when nothing changed."""
-    params = effective_parameters(session, library)
-    new_name = (name or current.name).strip()
-    if not new_name:
-        raise UserInputError("检查表名称不能为空")
-    same_raw = [_raw_to_json(it, it.code) for it in items] == current.definition.get("items")
-    if new_name == current.name and same_raw and _rendered_equal(current, items, params):
-        return current
-    base = {k: v for k, v in current.definition.items()}
-    if edited is None:
-        edited = bool(base.get("edited")) or (current.builtin and not same_raw)
-    return _write_version(
-        session, current, code=current.code, name=new_name, sector=current.sector,
-        nine_small_kind=current.nine_small_kind, builtin=current.builtin, base=base, items=items,
-        params=params, change=change, edited=edited, builtin_version=base.get("builtin_version"),
-    )
-
-
-def _next_item_code(session: Session, template_code: str, taken: Iterable[str] = ()) -> str:
-    """The next item code never used by any version of the template (codes are not reused)."""
-    pattern = _item_code_re(template_code)
-    codes = set(session.scalars(
-        select(ChecklistItem.code).join(ChecklistTemplate).where(ChecklistTemplate.code == template_code)
-    ).all()) | set(taken)
-    numbers = [int(m.group(1)) for c in codes if (m := pattern.match(c))]
-    return f"{template_code}-{max(numbers, default=0) + 1:02d}"
-
-
-# ------------------------------------------------------------------------------------ built-in sync
-
-
-@dataclass
-class SyncReport:
-    installed: list[str] = field(default_factory=list)  # new templates (version 1)
-    updated: list[str] = field(default_factory=list)  # unedited templates moved to a newer built-in version
-    kept_edited: list[str] = field(default_factory=list)  # newer built-in version not applied: township edited
-    conflicts: list[str] = field(default_factory=list)  # code used by a township template
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.installed or self.updated)
-
-
-def sync_builtin_library(session: Session, library: ChecklistLibrary | None = None) -> SyncReport:
-    """Install the built-in templates (idempotent); apply newer built-in versions to templates the
-    township has not edited."""
-    lib = _lib(library)
-    params = effective_parameters(session, lib)
-    current = {t.code: t for t in session.scalars(_current_stmt()).all()}
-    report = SyncReport()
-    for t in lib.templates:
-        row = current.get(t.code)
-        items = [ItemFields(**{k: getattr(it, k) for k in ITEM_FIELDS}, code=it.code,
-                            superseded_by=it.superseded_by) for it in t.items]
-        kwargs: dict[str, Any] = dict(
-            code=t.code, name=t.name, sector=t.sector, nine_small_kind=_kind_of(t.applies), builtin=True,
-            base=_definition_of(t), items=items, params=params, edited=False, builtin_version=t.version,
-        )
-        if row is None:
-            _write_version(session, None, change=f"安装内置检查表（内置第{t.version}版）", **kwargs)
-            report.installed.append(t.code)
-        elif not row.builtin:
-            report.conflicts.append(t.code)
-        elif int(row.definition.get("builtin_version") or 0) < t.version:
-            if row.definition.get("edited"):
-                report.kept_edited.append(t.code)
-            else:
-                _write_version(session, row, change=f"内置检查表更新至第{t.version}版", **kwargs)
-                report.updated.append(t.code)
-    return report
-
-
-def ensure_builtin_library(session: Session, library: ChecklistLibrary | None = None) -> SyncReport:
-    """Sync the built-in library (cheap and idempotent when nothing changed)."""
-    return sync_builtin_library(session, library)
-
-
-# ------------------------------------------------------------------------------------ edits
-
-
-def _current_items(template: ChecklistTemplate) -> list[ItemFields]:
-    return raw_items(template)
-
-
-def edit_item(session: Session, template_code: str, item_code: str, *,
-              library: ChecklistLibrary | None = None, **fields: str | int) -> ChecklistTemplate:
-    """Change fields of one item (raw text, placeholders allowed); returns the new current version
-    (the same row when nothing changed)."""
-    lib = _lib(library)
-    unknown = sorted(set(fields) - set(ITEM_FIELDS))
-    if unknown:
-        raise UserInputError(f"未知的条目字段：{'、'.join(unknown)}")
-    current = current_template(session, template_code)
-    params = effective_parameters(session, lib)
-    items = _current_items(current)
-    for i, it in enumerate(items):
-        if it.code == item_code:
-            old, items[i] = it, _clean(replace(it, **fields), item_code, params)  # type: ignore[arg-type]
-            break
-    else:
-        raise NotFoundError(f"检查表 {template_code} 中没有条目 {item_code}")
-    changed = [FIELD_LABELS[f] for f in ITEM_FIELDS if getattr(old, f) != getattr(items[i], f)]
-    return _new_version_from(session, current, items, library=lib,
-                             change=f"修改条目 {item_code}（{'、'.join(changed)}）")
-
-
-def add_item(session: Session, template_code: str, item: ItemFields, *,
-             library: ChecklistLibrary | None = None) -> ChecklistTemplate:
-    """Append an item (its code is assigned); returns the new current version."""
-    lib = _lib(library)
-    current = current_template(session, template_code)
-    params = effective_parameters(session, lib)
-    items = _current_items(current)
-    code = _next_item_code(session, template_code)
-    items.append(_clean(replace(item, superseded_by=()), code, params))
-    return _new_version_from(session, current, items, library=lib, change=f"新增条目 {code}", edited=True)
-
-
-def remove_item(session: Session, template_code: str, item_code: str, *,
-                library: ChecklistLibrary | None = None) -> ChecklistTemplate:
-    lib = _lib(library)
-    current = current_template(session, template_code)
-    items = _current_items(current)
-    kept = [it for it in items if it.code != item_code]
-    if len(kept) == len(items):
-        raise NotFoundError(f"检查表 {template_code} 中没有条目 {item_code}")
-    if not kept:
-        raise UserInputError("检查表至少应保留一个检查条目；不再使用的检查表可以停用")
-    return _new_version_from(session, current, kept, library=lib, change=f"删除条目 {item_code}", edited=True)
-
-
-def reset_item_to_builtin(session: Session, template_code: str, item_code: str, *,
-                          library: ChecklistLibrary | None = None) -> ChecklistTemplate:
-    """Put the built-in wording back into one item of a built-in template."""
-    lib = _lib(library)
-    current = current_template(session, template_code)
-    if not current.builtin:
-        raise UserInputError(f"{template_code} 是本乡镇自定的检查表，没有内置文字可以恢复")
-    try:
-        builtin = lib.template(template_code)
-        original = builtin.item(item_code)
-    except KeyError:
-        raise NotFoundError(f"内置检查表库中没有条目 {item_code}") from None
-    items = _current_items(current)
-    for i, it in enumerate(items):
-        if it.code == item_code:
-            items[i] = ItemFields(**{k: getattr(original, k) for k in ITEM_FIELDS}, code=item_code,
-                                  superseded_by=original.superseded_by)
-            break
-    else:
-        raise NotFoundError(f"检查表 {template_code} 中没有条目 {item_code}")
-    builtin_raw = [_raw_to_json(it, it.code) for it in builtin.items]
-    edited = [_raw_to_json(it, it.code) for it in items] != builtin_raw
-    return _new_version_from(session, current, items, library=lib, change=f"条目 {item_code} 恢复内置文字",
-                             edited=edited)
+# ------------------------------------------------------------------------------------ edits (read side)
 
 
 def is_item_modified(template: ChecklistTemplate, item_code: str, library: ChecklistLibrary | None = None) -> bool:
@@ -514,162 +268,11 @@ def is_item_modified(template: ChecklistTemplate, item_code: str, library: Check
     if not template.builtin:
         return False
     try:
-        original = _lib(library).template(template.code).item(item_code)
+        original = library_or_default(library).template(template.code).item(item_code)
     except KeyError:
         return True
     mine = raw_item(template, item_code)
     return any(getattr(mine, k) != getattr(original, k) for k in ITEM_FIELDS)
-
-
-def set_enabled(session: Session, template_code: str, enabled: bool) -> ChecklistTemplate:
-    """Switch a template on or off for new inspections (no new version: the wording is unchanged)."""
-    current = current_template(session, template_code)
-    current.enabled = bool(enabled)
-    session.flush()
-    return current
-
-
-def _next_template_code(session: Session) -> str:
-    codes = session.scalars(select(ChecklistTemplate.code).distinct()).all()
-    pattern = re.compile(rf"^{TOWNSHIP_CODE_PREFIX}-(\d+)$")
-    numbers = [int(m.group(1)) for c in codes if (m := pattern.match(c))]
-    return f"{TOWNSHIP_CODE_PREFIX}-{max(numbers, default=0) + 1:02d}"
-
-
-def add_template(
-    session: Session,
-    *,
-    name: str,
-    sector: str,
-    nine_small_kind: str | None = None,
-    code: str | None = None,
-    description: str = "",
-    items: Sequence[ItemFields] = (),
-    library: ChecklistLibrary | None = None,
-) -> ChecklistTemplate:
-    """A township's own template (e.g. for a sector with no built-in list). Applies to places of
-    that sector (and, with a 九小 kind, only to places of that kind)."""
-    lib = _lib(library)
-    name, sector = name.strip(), sector.strip()
-    if not name:
-        raise UserInputError("检查表名称不能为空")
-    if not sector:
-        raise UserInputError("行业领域不能为空")
-    kind = (nine_small_kind or "").strip() or None
-    if kind is not None:
-        resolved = lib.resolve_kind(kind)
-        if resolved is None:
-            raise UserInputError(f"九小场所类别“{kind}”不认识，可选：{'、'.join(k.name for k in lib.kinds)}")
-        kind = resolved.name
-    code = _check_template_code(code) if code else _next_template_code(session)
-    exists = session.scalar(select(func.count()).select_from(ChecklistTemplate)
-                            .where(ChecklistTemplate.code == code))
-    if exists or code in {t.code for t in lib.templates}:
-        raise UserInputError(f"检查表编号 {code} 已被使用")
-    params = effective_parameters(session, lib)
-    _render(description, params, code, "description")
-    cleaned = _assign_codes(session, code, items, params, existing=())
-    applies: dict[str, Any] = {"sectors": [sector]}
-    if kind:
-        applies["nine_small_kinds"] = [kind]
-    own = session.scalar(select(func.count(func.distinct(ChecklistTemplate.code)))
-                         .where(ChecklistTemplate.builtin.is_(False))) or 0
-    base = {"description": description.strip(), "order": TOWNSHIP_ORDER_BASE + int(own) + 1, "applies": applies,
-            "superseded_by": [], "assessment_classes": []}
-    return _write_version(session, None, code=code, name=name, sector=sector, nine_small_kind=kind, builtin=False,
-                          base=base, items=cleaned, params=params, change="新建本乡镇检查表", edited=True,
-                          builtin_version=None)
-
-
-def _assign_codes(session: Session, template_code: str, items: Sequence[ItemFields],
-                  params: Mapping[str, ParameterDef], existing: Iterable[str]) -> list[ItemFields]:
-    """Check items, keep given codes (``TEMPLATE-NN``), give the blank ones the next free codes."""
-    pattern = _item_code_re(template_code)
-    given: set[str] = set()
-    for n, it in enumerate(items, 1):
-        code = it.code.strip()
-        if not code:
-            continue
-        if not pattern.match(code):
-            raise UserInputError(f"第 {n} 个条目的编号“{code}”应为“{template_code}-两位序号”，如 {template_code}-01；"
-                                 "新增条目可不填编号")
-        if code in given:
-            raise UserInputError(f"条目编号 {code} 重复")
-        given.add(code)
-    taken = set(given) | set(existing)
-    result: list[ItemFields] = []
-    for it in items:
-        code = it.code.strip()
-        if not code:
-            code = _next_item_code(session, template_code, taken)
-            taken.add(code)
-        result.append(_clean(it, code, params))
-    return result
-
-
-def replace_items(
-    session: Session,
-    template_code: str,
-    items: Sequence[ItemFields],
-    *,
-    name: str | None = None,
-    change: str = "导入检查表",
-    library: ChecklistLibrary | None = None,
-) -> ChecklistTemplate:
-    """A new version of a template with exactly ``items`` (e.g. from a spreadsheet).
-
-    An item text equal to the current rendered text keeps its raw form (placeholders survive an
-    export/import round trip); ``superseded_by`` links of kept items are kept too.
-    """
-    lib = _lib(library)
-    current = current_template(session, template_code)
-    params = effective_parameters(session, lib)
-    if not items:
-        raise UserInputError("检查表至少应有一个检查条目")
-    old_raw = {it.code: it for it in raw_items(current)}
-    old_rendered = {it.code: it for it in current.items}
-    merged: list[ItemFields] = []
-    for it in items:
-        code = it.code.strip()
-        if code in old_raw:
-            raw, shown = old_raw[code], old_rendered.get(code)
-            texts: dict[str, Any] = {}
-            for f in TEXT_FIELDS:
-                new_text = str(getattr(it, f)).strip()
-                texts[f] = getattr(raw, f) if shown is not None and new_text == getattr(shown, f) else new_text
-            it = replace(it, code=code, superseded_by=raw.superseded_by, **texts)
-        merged.append(it)
-    cleaned = _assign_codes(session, template_code, merged, params, existing=old_raw)
-    return _new_version_from(session, current, cleaned, library=lib, change=change, name=name)
-
-
-# ------------------------------------------------------------------------------------ parameters (edit)
-
-
-def set_parameter_overrides(session: Session, overrides: Mapping[str, ParamValue], *,
-                            library: ChecklistLibrary | None = None) -> list[ChecklistTemplate]:
-    """Store the township's parameter values and re-render every current template whose text
-    changes (as a new version). Returns the new versions."""
-    lib = _lib(library)
-    try:
-        params = lib.parameter_values(overrides)
-    except ChecklistError as exc:
-        raise UserInputError(str(exc)) from None
-    clean = {k: v for k, v in overrides.items() if lib.parameters[k].value != v}
-    row = session.get(Setting, PARAMETERS_KEY)
-    if row is None:
-        session.add(Setting(key=PARAMETERS_KEY, value=clean))
-    else:
-        row.value = clean
-    session.flush()
-    changed = ", ".join(f"{k}={v}" for k, v in sorted(clean.items())) or "恢复默认"
-    result = []
-    for t in current_templates(session):
-        items = raw_items(t)
-        if _rendered_equal(t, items, params):
-            continue
-        result.append(_new_version_from(session, t, items, library=lib, change=f"本乡镇参数调整（{changed}）"))
-    return result
 
 
 # ------------------------------------------------------------------------------------ selection
@@ -700,7 +303,7 @@ def template_def(row: ChecklistTemplate) -> TemplateDef:
 
 def place_profile(place: Place, library: ChecklistLibrary | None = None) -> PlaceProfile:
     """The selection profile of a place from its columns (free-text kinds resolved by synonym)."""
-    lib = _lib(library)
+    lib = library_or_default(library)
     kind = (place.nine_small_kind or "").strip() or None
     if kind is not None:
         resolved = lib.resolve_kind(kind)
@@ -718,7 +321,7 @@ def place_profile(place: Place, library: ChecklistLibrary | None = None) -> Plac
 def templates_for_place(session: Session, place: Place,
                         library: ChecklistLibrary | None = None) -> list[ChecklistTemplate]:
     """The current, enabled template versions that apply to the place, in library order."""
-    lib = _lib(library)
+    lib = library_or_default(library)
     rows = [r for r in current_templates(session, enabled_only=True) if r.items]
     by_code = {r.code: r for r in rows}
     db_lib = replace(lib, templates=tuple(sorted((template_def(r) for r in rows), key=lambda t: (t.order, t.code))))

@@ -19,7 +19,7 @@ from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Inspection
-from anquan_desk.core.services import inspections as svc
+from anquan_desk.services import inspections as svc
 from anquan_desk.ui.inspection.signature_pad import SignaturePad
 from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_error
 

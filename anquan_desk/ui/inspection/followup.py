@@ -39,9 +39,9 @@ from anquan_desk.core.clock import to_local, today
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Attachment, Hazard, HazardGrade, ReviewOutcome, User
-from anquan_desk.core.services import reinspections as rein
-from anquan_desk.core.services.inspections import DueHazard, due_hazard_rows
-from anquan_desk.core.services.users import inspectors
+from anquan_desk.services import reinspections as rein
+from anquan_desk.services.inspections import DueHazard, due_hazard_rows
+from anquan_desk.services.users import inspectors
 
 
 def _thumbs(session: Session, hazard_id: str, role: str) -> QListWidget:

@@ -53,7 +53,7 @@ from anquan_desk.core.models import (
     InspectionStatus,
     ItemOutcome,
 )
-from anquan_desk.core.services import inspections as svc
+from anquan_desk.services import inspections as svc
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "template" / "item" / "free" / "free-root"
 ID_ROLE = Qt.ItemDataRole.UserRole + 2  # item id or hazard id

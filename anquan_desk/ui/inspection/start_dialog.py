@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anquan_desk.core.checklists.store import current_templates, ensure_builtin_library, templates_for_place
+from anquan_desk.core.checklists.store import current_templates, templates_for_place
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import InspectionMethod, Place
-from anquan_desk.core.services.inspections import start_inspection
-from anquan_desk.core.services.users import inspectors
+from anquan_desk.services.checklists import ensure_builtin_library
+from anquan_desk.services.inspections import start_inspection
+from anquan_desk.services.users import inspectors
 from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_error
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

@@ -11,20 +11,12 @@ from sqlalchemy.orm import Session
 from anquan_desk.core.checklists import ChecklistLibrary, render_template
 from anquan_desk.core.checklists.store import (
     ItemFields,
-    add_item,
-    add_template,
     current_template,
     current_templates,
-    edit_item,
     is_item_modified,
     items_for_place,
     parameter_overrides,
     raw_item,
-    remove_item,
-    reset_item_to_builtin,
-    set_enabled,
-    set_parameter_overrides,
-    sync_builtin_library,
     template_versions,
     templates_for_place,
 )
@@ -41,6 +33,16 @@ from anquan_desk.core.models import (
     ItemResult,
     Place,
     PlaceSector,
+)
+from anquan_desk.services.checklists import (
+    add_item,
+    add_template,
+    edit_item,
+    remove_item,
+    reset_item_to_builtin,
+    set_enabled,
+    set_parameter_overrides,
+    sync_builtin_library,
 )
 
 ITEM_FIELDS = ("code", "seq", "content", "method", "hazard_text", "basis", "default_grade", "major_conditions",

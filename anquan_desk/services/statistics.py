@@ -35,7 +35,7 @@ from anquan_desk.core.models import (
     Place,
     PlaceSector,
 )
-from anquan_desk.core.services.ground import grid_choices
+from anquan_desk.services.ground import grid_choices
 
 GroupBy = Literal["grid", "sector"]
 UNASSIGNED = "未划分网格"

@@ -56,14 +56,6 @@ from anquan_desk.core.models import (
     Setting,
     Village,
 )
-from anquan_desk.core.services.ground import current_township, grid_label
-from anquan_desk.core.services.statistics import (
-    StatRow,
-    StatTable,
-    quarter_bounds,
-    quarter_of,
-    statistics_table,
-)
 from anquan_desk.io.ledger import (
     HAZARD_COLUMNS,
     INSPECTION_COLUMNS,
@@ -84,6 +76,14 @@ from anquan_desk.io.ledger import (
     fill_template,
     mask_person_name,
     write_ledger,
+)
+from anquan_desk.services.ground import current_township, grid_label
+from anquan_desk.services.statistics import (
+    StatRow,
+    StatTable,
+    quarter_bounds,
+    quarter_of,
+    statistics_table,
 )
 
 BATCH = 1000

@@ -21,7 +21,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.audit import record_event
-from anquan_desk.core.checklists.store import sync_builtin_library
 from anquan_desk.core.clock import local_to_utc, utcnow
 from anquan_desk.core.models import (
     Grid,
@@ -52,6 +51,7 @@ from anquan_desk.core.search import build_search_text
 from anquan_desk.core.security import hash_password
 from anquan_desk.core.validators import credit_code_check_char
 from anquan_desk.resources import resource_path
+from anquan_desk.services.checklists import sync_builtin_library
 
 DEMO_PASSWORD = "demo123"  # printed in the README and on the login dialog of a demo database
 
@@ -417,7 +417,7 @@ def _prepare_drafts(session: Session) -> None:
     """Give the demo's unfinished checks their checklists and a few answers, as a real
     interrupted check would have."""
     from anquan_desk.core.checklists.store import templates_for_place
-    from anquan_desk.core.services.inspections import checklist_entries, record_answer
+    from anquan_desk.services.inspections import checklist_entries, record_answer
 
     drafts = session.scalars(select(Inspection).where(Inspection.status == InspectionStatus.DRAFT.value)).all()
     for inspection in drafts:

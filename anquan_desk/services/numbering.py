@@ -56,7 +56,7 @@ from anquan_desk.core.documents.numbering import (
 from anquan_desk.core.documents.snapshot import DocType
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import IssuedNumber, NumberBlock, Township
-from anquan_desk.core.services.ground import current_township
+from anquan_desk.services.ground import current_township
 
 DEFAULT_FORMATS: dict[str, dict[str, Any]] = {
     "record": {"template": "（{region}）应急{prefix}〔{year}〕{serial}号", "prefix": "检记", "serial_width": 3},

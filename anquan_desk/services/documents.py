@@ -71,8 +71,8 @@ from anquan_desk.core.models import (
     ReinspectionResult,
     Township,
 )
-from anquan_desk.core.services.numbering import allocate_number, township_or_fail, void_number
 from anquan_desk.io.pdf.render import render_document, render_documents
+from anquan_desk.services.numbering import allocate_number, township_or_fail, void_number
 
 # Letters and digits that cannot be misread on paper (as the device short code).
 SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

@@ -45,7 +45,6 @@ from anquan_desk.core.audit import record_event
 from anquan_desk.core.clock import utcnow
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import Grid, Place, PlaceSector, Setting, Village, new_uuid
-from anquan_desk.core.services.ground import current_township
 from anquan_desk.core.validators import match_key
 from anquan_desk.io.place_import import (
     FIELD_LABELS,
@@ -57,6 +56,7 @@ from anquan_desk.io.place_import import (
     parse_places,
 )
 from anquan_desk.io.tabular import ColumnMapping
+from anquan_desk.services.ground import current_township
 
 __all__ = [
     "MAPPINGS_KEY",
