@@ -1,0 +1,236 @@
+"""The export: a ledger kind written to .xlsx (office layout or the district template), with photos."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from anquan_desk.core.attachments import AttachmentStore
+from anquan_desk.core.clock import today
+from anquan_desk.core.db import Database
+from anquan_desk.core.errors import UserInputError
+from anquan_desk.io.ledger import (
+    Column,
+    ExportCancelled,
+    deidentify,
+    fill_template,
+    write_ledger,
+)
+from anquan_desk.services.ground import current_township
+from anquan_desk.services.ledgers.common import (
+    KIND_LABELS,
+    KINDS,
+    STATUS_CHOICES,
+    TEMPLATE_MAPPINGS_KEY,
+    LedgerContext,
+    LedgerFilters,
+    LedgerSheet,
+    PhotoMode,
+    Progress,
+    Row,
+)
+from anquan_desk.services.ledgers.sheets import ledger_sheets
+from anquan_desk.services.ledgers.statistics import statistics_period
+from anquan_desk.services.ledgers.templates import (
+    remember_template_mapping,
+    remembered_template_mapping,
+    template_mapping_for,
+)
+
+
+def deidentified_row(row: Row, columns: Sequence[Column]) -> Row:
+    """A row with the 脱敏 rules applied (for the template filler, which keeps every column)."""
+    kept = {c.key: c for c in deidentify(columns)}
+    out: Row = dict(row)
+    for column in columns:
+        if column.key not in kept:
+            out[column.key] = None
+        else:
+            mask = kept[column.key].mask
+            if mask is not None:
+                out[column.key] = mask(out.get(column.key))
+    if "rectified_on" in out and "closed_on" not in kept:
+        out["rectified_on"] = None
+    return out
+
+
+# --- the export -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    kind: str
+    out: Path
+    filters: LedgerFilters = field(default_factory=LedgerFilters)
+    deidentified: bool = False
+    template: Path | None = None
+    made_by: str = ""
+    year: int | None = None
+    photos: PhotoMode = "none"
+    as_of: dt.date | None = None
+    made_on: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    paths: tuple[Path, ...]
+    rows: int
+    photo_folder: Path | None = None
+    photos_copied: int = 0
+    titles: tuple[str, ...] = ()
+
+
+def sheet_path(out: Path, sheet: LedgerSheet, index: int) -> Path:
+    """Where a sheet goes: the first at ``out``, the by-sector statistics beside it."""
+    if index == 0:
+        return out
+    tag = "按行业领域" if sheet.kind == "stats_by_sector" else sheet.kind
+    return out.with_name(f"{out.stem}-{tag}{out.suffix}")
+
+
+def photo_folder_for(out: Path) -> Path:
+    return out.with_name(f"{out.stem}-照片")
+
+
+class _PhotoCopier:
+    """Copies a hazard's stored photos as ``<隐患编号>-1.jpg`` …, ``<隐患编号>-整改后-1.jpg``."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.copied = 0
+        self.created = False
+
+    def __call__(self, code: str, photos: list[tuple[str, Path]]) -> None:
+        if not self.created:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.created = True
+        n_before = n_after = 0
+        for role, source in photos:
+            if not source.is_file():
+                continue
+            if role == "after":
+                n_after += 1
+                name = f"{code}-整改后-{n_after}{source.suffix}"
+            else:
+                n_before += 1
+                name = f"{code}-{n_before}{source.suffix}"
+            shutil.copyfile(source, self.folder / name)
+            self.copied += 1
+
+
+def export_ledger(
+    db: Database,
+    options: ExportOptions,
+    *,
+    progress: Progress | None = None,
+    cancel: Callable[[], bool] | None = None,
+) -> ExportResult:
+    """Export one ledger kind to ``options.out`` (its own read session; safe in a worker thread).
+
+    With a template the district's own workbook is filled (the mapping remembered for its header,
+    else the guessed one); without, the office-style ledger is written. The statistics kinds give
+    two files (by village/grid at ``out``, by sector beside it). Raises :class:`ExportCancelled`
+    when ``cancel`` returns True; nothing is left at the target paths then.
+    """
+    out = Path(options.out)
+    if out.suffix.lower() != ".xlsx":
+        raise UserInputError(f"输出文件“{out.name}”必须是 .xlsx 文件")
+    if not out.parent.is_dir():
+        raise UserInputError(f"输出文件夹“{out.parent}”不存在")
+    if options.template is not None and not Path(options.template).is_file():
+        raise UserInputError(f"模板文件“{options.template}”不存在")
+    as_of = options.as_of or today()
+    copier = _PhotoCopier(photo_folder_for(out)) if options.photos == "folder" else None
+    written: list[Path] = []
+    total_rows = 0
+    titles: list[str] = []
+    session = db.reader()
+    try:
+        township = current_township(session)
+        ctx = LedgerContext(
+            session=session,
+            filters=options.filters,
+            deidentified=options.deidentified,
+            as_of=as_of,
+            township=township.name if township else "",
+            issuer=(township.issuer or township.name) if township else "",
+            photos=options.photos,
+            attachments=AttachmentStore(db.attachments_dir) if options.photos != "none" else None,
+            photo_sink=copier,
+        )
+        mapping = template_mapping_for(session, Path(options.template)) if options.template else None
+        sheets = ledger_sheets(ctx, options.kind, year=options.year)
+        expected = sum(s.count for s in sheets)
+        for index, sheet in enumerate(sheets):
+            target = sheet_path(out, sheet, index)
+            done_before = total_rows
+
+            def report(n: int, base: int = done_before) -> None:
+                if progress is not None:
+                    progress(base + n, expected)
+
+            if mapping is not None and index == 0:
+                rows: Iterable[Row] = sheet.rows
+                if options.deidentified:
+                    rows = (deidentified_row(r, sheet.columns) for r in sheet.rows)
+                filled = fill_template(options.template or out, target, mapping, rows, report, cancel)
+                n = filled.rows_written
+            else:
+                columns = sheet.columns
+                result = write_ledger(
+                    target,
+                    title=sheet.title,
+                    unit=ctx.issuer,
+                    made_by=options.made_by,
+                    made_on=options.made_on or today(),
+                    columns=columns,
+                    rows=sheet.rows,
+                    progress=report,
+                    cancel=cancel,
+                    totals=sheet.totals,
+                    deidentified=options.deidentified,
+                    paper_size=sheet.paper_size,
+                )
+                n = result.rows_written
+            written.append(target)
+            titles.append(sheet.title)
+            total_rows += n
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if copier is not None and copier.created:
+            shutil.rmtree(copier.folder, ignore_errors=True)
+        raise
+    finally:
+        session.close()
+    return ExportResult(
+        paths=tuple(written),
+        rows=total_rows,
+        photo_folder=copier.folder if copier is not None and copier.created else None,
+        photos_copied=copier.copied if copier is not None else 0,
+        titles=tuple(titles),
+    )
+
+
+__all__ = [
+    "KINDS",
+    "KIND_LABELS",
+    "STATUS_CHOICES",
+    "TEMPLATE_MAPPINGS_KEY",
+    "ExportCancelled",
+    "ExportOptions",
+    "ExportResult",
+    "LedgerContext",
+    "LedgerFilters",
+    "LedgerSheet",
+    "deidentified_row",
+    "export_ledger",
+    "ledger_sheets",
+    "remember_template_mapping",
+    "remembered_template_mapping",
+    "statistics_period",
+    "template_mapping_for",
+]
