@@ -13,6 +13,7 @@ os.environ.pop("ANQUAN_DB", None)
 
 import pytest
 
+from anquan_desk.core.checklists import ChecklistLibrary, load_library
 from anquan_desk.core.db import Database, open_database
 from anquan_desk.services.demo import create_demo
 
@@ -59,3 +60,9 @@ def demo_db(demo_db_path: Path) -> Iterator[Database]:
     database = open_database(demo_db_path)
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def library() -> ChecklistLibrary:
+    """The shipped checklist library, loaded once (it is immutable)."""
+    return load_library()

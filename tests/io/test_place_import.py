@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from district_lists import district_list
+from helpers.district_lists import district_list
 from openpyxl import Workbook, load_workbook
 
 from anquan_desk.io.place_import import (

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from helpers import PLANS
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -16,7 +17,7 @@ from anquan_desk.core.plans.parse import parse_plan
 from anquan_desk.io.plan_text import PlanReadError, decode_text, read_plan_text
 from anquan_desk.resources import resource_path
 
-SEEDS = Path(__file__).parent.parent / "core" / "plans" / "data"
+SEEDS = PLANS
 
 PLAN_LINES = [
     "某镇2026年燃气安全专项整治方案",

@@ -7,8 +7,8 @@ import subprocess
 from datetime import datetime
 from pathlib import Path
 
-import doc_setup
 import pytest
+from helpers import doc_setup
 from PySide6.QtCore import QDate
 from PySide6.QtPdf import QPdfDocument
 from pytestqt.qtbot import QtBot

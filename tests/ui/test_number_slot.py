@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import doc_setup
 import pytest
+from helpers import doc_setup
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from helpers import PLANS
 from PySide6.QtCore import QDate, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from anquan_desk.core.plans.programme import load_programme
 from anquan_desk.ui.main_window import MainWindow
 from anquan_desk.ui.plan_dialog import DrawDialog, PlanImportDialog, WorksheetDialog
 
-PLAN = Path(__file__).parents[1] / "core" / "plans" / "data" / "xixinan_2023_sange_henzhua.txt"
+PLAN = PLANS / "xixinan_2023_sange_henzhua.txt"
 
 
 def _admin(db: Database) -> User:

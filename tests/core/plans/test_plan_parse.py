@@ -6,13 +6,12 @@ The expected sets for the three real plans were written down by reading each pla
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from helpers import PLANS
 
 from anquan_desk.core.plans.parse import PERIOD_ORDER, SECTORS, parse_plan, sectors_in
 
-DATA = Path(__file__).parent / "data"
+DATA = PLANS
 
 
 def _read(name: str) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pytest
+from helpers import PLANS
 from sqlalchemy import select
 
 from anquan_desk.core.checklists import load_library
@@ -23,7 +23,7 @@ from anquan_desk.core.plans.programme import (
 )
 from anquan_desk.core.plans.tasks import monthly_tasks
 
-DATA = Path(__file__).parent / "data"
+DATA = PLANS
 BUILT_IN = {"消防", "燃气", "自建房", "九小场所"}  # sectors with built-in checklists (resources/checklists)
 
 PLANS = {

@@ -7,8 +7,8 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
-import doc_setup
 import pytest
+from helpers import doc_setup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from district_lists import district_list
+from helpers.district_lists import district_list
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 

@@ -8,8 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-import doc_setup
 import pytest
+from helpers import doc_setup
 from sqlalchemy import select
 
 from anquan_desk.cli import main

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import PLANS
 
 from anquan_desk.cli import main
 from anquan_desk.core.db import open_database
@@ -13,7 +14,7 @@ from anquan_desk.core.plans.draw import DrawRecord, verify_draw
 from anquan_desk.core.plans.draws import stored_draws
 from anquan_desk.core.plans.programme import load_programme
 
-DATA = Path(__file__).parent / "data"
+DATA = PLANS
 
 
 def test_accept_then_tasks(demo_db_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

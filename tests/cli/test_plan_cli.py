@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import PLANS
 
 from anquan_desk.cli import main
 
-DATA = Path(__file__).parent / "data"
+DATA = PLANS
 XIXINAN = DATA / "xixinan_2023_sange_henzhua.txt"
 
 

@@ -9,8 +9,8 @@ import subprocess
 from datetime import date, datetime
 from pathlib import Path
 
-import doc_setup
 import pytest
+from helpers import doc_setup
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
