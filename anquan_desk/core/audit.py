@@ -21,11 +21,13 @@ from typing import Any
 from sqlalchemy import Connection, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from anquan_desk.core.changes import note_change
 from anquan_desk.core.clock import utcnow
 from anquan_desk.core.models import AuditEntry, Base
+from anquan_desk.core.settings import AUDIT_HEAD
 
 GENESIS = "0" * 64
-HEAD_KEY = "audit.head"
+HEAD_KEY = AUDIT_HEAD.key
 
 _audit_table = Base.metadata.tables["audit_log"]
 _settings_table = Base.metadata.tables["settings"]
@@ -106,6 +108,7 @@ def record_event(session: Session, action: str, entity: str, entity_id: str = ""
     session.flush()
     actor = str(session.info.get("actor", "system"))
     append_entries(session.connection(), actor, [(action, entity, entity_id, payload)])
+    note_change(session, entity, entity_id)
 
 
 def _identity(obj: Any) -> str:
@@ -174,6 +177,8 @@ def before_flush(session: Session, _flush_context: Any, _instances: Any) -> None
 def after_flush(session: Session, _flush_context: Any) -> None:
     """Write one audit entry per changed row, in the same transaction."""
     entries = _collect(session)
+    for _action, table, row_id, _payload in entries:
+        note_change(session, table, row_id)
     if entries:
         actor = str(session.info.get("actor", "system"))
         append_entries(session.connection(), actor, entries)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from anquan_desk.core import audit
+from anquan_desk.core.changes import forget_changes
 from anquan_desk.core.errors import DatabaseError
 from anquan_desk.core.search import CACHE_KEY, PlaceSearchCache, install_place_hooks
 from anquan_desk.migrations import SCHEMA_HEAD
@@ -122,6 +123,7 @@ class Database:
             session.commit()
         except BaseException:
             session.rollback()
+            forget_changes(session)
             raise
         finally:
             session.close()

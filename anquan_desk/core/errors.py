@@ -57,3 +57,10 @@ class PermissionDeniedError(AnquanError):
 
 class DatabaseError(AnquanError):
     """The database file is unusable (not ours, corrupt, newer than this program)."""
+
+
+class OperationCancelled(AnquanError):
+    """The user cancelled a long operation; whatever it had started was undone."""
+
+    def __init__(self, message: str = "已取消。") -> None:
+        super().__init__(message)

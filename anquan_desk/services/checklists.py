@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from anquan_desk.core import settings
 from anquan_desk.core.checklists.library import (
     ChecklistError,
     ChecklistLibrary,
@@ -26,7 +27,6 @@ from anquan_desk.core.checklists.library import (
 from anquan_desk.core.checklists.store import (
     FIELD_LABELS,
     ITEM_FIELDS,
-    PARAMETERS_KEY,
     SOURCE_BUILTIN,
     SOURCE_TOWNSHIP,
     TEXT_FIELDS,
@@ -48,7 +48,7 @@ from anquan_desk.core.checklists.store import (
     render_field,
 )
 from anquan_desk.core.errors import FileInputError, Location, NotFoundError, UserInputError
-from anquan_desk.core.models import ChecklistItem, ChecklistTemplate, Setting
+from anquan_desk.core.models import ChecklistItem, ChecklistTemplate
 from anquan_desk.io.checklist_xlsx import ChecklistImportError, read_checklist_xlsx
 
 # ------------------------------------------------------------------------------------ versions
@@ -436,11 +436,7 @@ def set_parameter_overrides(session: Session, overrides: Mapping[str, ParamValue
     except ChecklistError as exc:
         raise UserInputError(str(exc)) from None
     clean = {k: v for k, v in overrides.items() if lib.parameters[k].value != v}
-    row = session.get(Setting, PARAMETERS_KEY)
-    if row is None:
-        session.add(Setting(key=PARAMETERS_KEY, value=clean))
-    else:
-        row.value = clean
+    settings.put(session, settings.CHECKLIST_PARAMETERS, dict(clean))
     session.flush()
     changed = ", ".join(f"{k}={v}" for k, v in sorted(clean.items())) or "恢复默认"
     result = []

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.clock import local_to_utc, utcnow
 from anquan_desk.core.models import (
@@ -157,8 +158,9 @@ def create_demo(
         issuer=words["issuer"],
         region_short=words["region_short"],
         number_formats={},
-        settings={"demo": True, "county": words["county"]},
     )
+    settings.township_put(township, settings.DEMO, True)
+    settings.township_put(township, settings.COUNTY, words["county"])
     session.add(township)
     for order, role in enumerate(words["member_roles"]):
         session.add(MemberRole(name=role, sort_order=order))

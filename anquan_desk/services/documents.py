@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core import attachments as att
+from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.clock import local_to_utc, to_local
 from anquan_desk.core.device import this_device
@@ -118,8 +119,7 @@ def _local(moment: datetime) -> datetime:
 
 def county_of(township: Township) -> str:
     """The county (district) above the township, from settings or the issuer's name."""
-    settings = township.settings or {}
-    county = str(settings.get("county", "")).strip()
+    county = settings.township_get(township, settings.COUNTY).strip()
     if county:
         return county
     match = re.match(r"^(.+?(?:自治县|县|区|市|旗))", township.issuer or "")
@@ -127,16 +127,15 @@ def county_of(township: Township) -> str:
 
 
 def appeal_info(township: Township) -> AppealInfo:
-    """复议机关 and 法院 for orders: ``settings["reconsideration_bodies"]`` / ``settings["court"]``,
+    """复议机关 and 法院 for orders: the township's RECONSIDERATION_BODIES / COURT settings,
     by default the county's 人民政府 and 人民法院."""
-    settings = township.settings or {}
     county = county_of(township) or "本县（区）"
-    bodies = settings.get("reconsideration_bodies")
+    bodies = settings.township_get(township, settings.RECONSIDERATION_BODIES)
     if isinstance(bodies, str):
         bodies = [bodies]
     if not bodies:
         bodies = [f"{county}人民政府"]
-    court = str(settings.get("court") or f"{county}人民法院")
+    court = settings.township_get(township, settings.COURT) or f"{county}人民法院"
     return AppealInfo(tuple(str(b) for b in bodies), court)
 
 

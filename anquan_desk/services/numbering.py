@@ -13,12 +13,12 @@ Blocks without collisions, offline (design)
 Laptops issue documents without a network and their databases are merged later, so two laptops
 must never take the same serial. The township admin gives every laptop a **slot** (1, 2, 3 …)
 once, while the laptop is set up from the shared database (``assign_device_slot``; stored in
-``Township.settings["device_slots"]`` and carried to every copy of the database). A slot owns a
+the township setting ``DEVICE_SLOTS`` and carried to every copy of the database). A slot owns a
 fixed, interleaved share of every yearly series::
 
     block j of slot k = serials  (j·S + k − 1)·B + 1  …  (j·S + k)·B
 
-with ``S`` = ``settings["number_slots"]`` (default 10) and ``B`` = ``settings["number_block_size"]``
+with ``S`` = ``NUMBER_SLOTS`` (default 10) and ``B`` = ``NUMBER_BLOCK_SIZE``
 (default 50). With the defaults slot 1 numbers 1–50, then 501–550, …; slot 2 numbers 51–100, then
 551–600, … So a laptop whose block runs out claims its next block **by itself, offline**, and can
 never meet another laptop's serials; no coordination is needed after the slot was given. Both
@@ -43,6 +43,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.documents.numbering import (
     NumberFormat,
@@ -66,8 +67,8 @@ DEFAULT_FORMATS: dict[str, dict[str, Any]] = {
 }
 NUMBERED_TYPES: tuple[DocType, ...] = ("record", "notice", "order", "review")
 
-DEFAULT_SLOTS = 10
-DEFAULT_BLOCK_SIZE = 50
+DEFAULT_SLOTS = settings.NUMBER_SLOTS.default()
+DEFAULT_BLOCK_SIZE = settings.NUMBER_BLOCK_SIZE.default()
 
 
 def township_or_fail(session: Session) -> Township:
@@ -96,23 +97,18 @@ def series_of(township: Township, doc_type: DocType) -> str:
 # --- slots ----------------------------------------------------------------------------------------
 
 
-def _settings(township: Township) -> dict[str, Any]:
-    return dict(township.settings or {})
-
-
 def slot_layout(township: Township) -> tuple[int, int]:
     """(number of slots S, block size B) of the township."""
-    settings = _settings(township)
-    slots = int(settings.get("number_slots", DEFAULT_SLOTS))
-    size = int(settings.get("number_block_size", DEFAULT_BLOCK_SIZE))
+    slots = settings.township_get(township, settings.NUMBER_SLOTS)
+    size = settings.township_get(township, settings.NUMBER_BLOCK_SIZE)
     if slots < 1 or size < 1:
         raise NumberFormatError("编号段设置无效：段位数和每段编号数都至少为 1")
     return slots, size
 
 
 def device_slots(township: Township) -> dict[str, int]:
-    raw = _settings(township).get("device_slots", {})
-    return {str(k): int(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    raw = settings.township_get(township, settings.DEVICE_SLOTS)
+    return {str(k): int(v) for k, v in raw.items()}
 
 
 def assign_device_slot(session: Session, device_id: str, slot: int | None = None) -> int:
@@ -135,9 +131,7 @@ def assign_device_slot(session: Session, device_id: str, slot: int | None = None
         raise UserInputError(f"段位 {slot} 已分配给其他电脑。")
     if device_id in slots and _device_has_blocks(session, device_id):
         raise UserInputError("本机已按原段位领取过编号段，不能更换段位。")
-    settings = _settings(township)
-    settings["device_slots"] = {**slots, device_id: slot}
-    township.settings = settings  # a new dict, so the JSON column is written
+    settings.township_put(township, settings.DEVICE_SLOTS, {**slots, device_id: slot})
     session.flush()
     record_event(session, "assign_slot", "townships", township.id, device_id=device_id, slot=slot)
     return slot

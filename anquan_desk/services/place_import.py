@@ -41,10 +41,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.clock import utcnow
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.models import Grid, Place, PlaceSector, Setting, Village, new_uuid
+from anquan_desk.core.models import Grid, Place, PlaceSector, Village, new_uuid
 from anquan_desk.core.validators import match_key
 from anquan_desk.io.place_import import (
     FIELD_LABELS,
@@ -59,7 +60,6 @@ from anquan_desk.io.tabular import ColumnMapping
 from anquan_desk.services.ground import current_township
 
 __all__ = [
-    "MAPPINGS_KEY",
     "ImportBlockedError",
     "ImportResult",
     "existing_index",
@@ -72,8 +72,6 @@ __all__ = [
     "remembered_mappings",
 ]
 
-#: Setting holding the corrected column mappings: {fingerprint: {"columns": {...}, "headers": [...]}}.
-MAPPINGS_KEY = "import.mappings"
 
 
 class ImportBlockedError(UserInputError):
@@ -132,8 +130,7 @@ def existing_index(session: Session) -> ExistingIndex:
 
 
 def remembered_mappings(session: Session) -> dict[str, ColumnMapping]:
-    row = session.get(Setting, MAPPINGS_KEY)
-    value = row.value if row is not None and isinstance(row.value, dict) else {}
+    value = settings.get(session, settings.PLACE_IMPORT_MAPPINGS)
     mappings: dict[str, ColumnMapping] = {}
     for fingerprint, data in value.items():
         try:
@@ -149,17 +146,13 @@ def remembered_mapping(session: Session, fingerprint: str) -> ColumnMapping | No
 
 def remember_mapping(session: Session, mapping: ColumnMapping, headers: Iterable[str] = ()) -> None:
     """Store ``mapping`` for files whose headers have its fingerprint."""
-    row = session.get(Setting, MAPPINGS_KEY)
-    value = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+    value = settings.get(session, settings.PLACE_IMPORT_MAPPINGS)
     value[mapping.fingerprint] = {
         "columns": {f: c for f, c in sorted(mapping.columns.items(), key=lambda kv: kv[1])},
         "headers": list(headers),
         "saved_at": utcnow().isoformat(timespec="seconds"),
     }
-    if row is None:
-        session.add(Setting(key=MAPPINGS_KEY, value=value))
-    else:
-        row.value = value  # a new dict, so the JSON column sees the change
+    settings.put(session, settings.PLACE_IMPORT_MAPPINGS, value)
 
 
 def preview_places(

@@ -5,5 +5,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
+
+from anquan_desk.core.db import Database
+from anquan_desk.core.models import User
+from anquan_desk.services.desk import Actor, Desk
+
 #: Real district/county work plans (text), the plan reader's test data.
 PLANS = Path(__file__).parent / "plans"
+
+
+def desk_for(db: Database, username: str = "system") -> Desk:
+    """A desk on ``db`` as the user ``username`` (name and role read from the database when the
+    user exists, else a system actor of that name)."""
+    with db.reader() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        actor = (
+            Actor(username=user.username, name=user.name, role=user.role, user_id=user.id)
+            if user is not None
+            else Actor.system(username)
+        )
+    return Desk(db, actor)

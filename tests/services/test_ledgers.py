@@ -14,6 +14,7 @@ from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from anquan_desk.core import settings
 from anquan_desk.core.attachments import AttachmentStore, link_attachment, prepare_photo, save_attachment
 from anquan_desk.core.clock import local_to_utc, to_local
 from anquan_desk.core.db import Database
@@ -36,7 +37,6 @@ from anquan_desk.core.models import (
 )
 from anquan_desk.io.ledger import ExportCancelled
 from anquan_desk.services.ledgers import (
-    TEMPLATE_MAPPINGS_KEY,
     ExportOptions,
     LedgerFilters,
     export_ledger,
@@ -439,7 +439,7 @@ def test_template_uses_the_remembered_mapping(demo_db: Database, tmp_path: Path)
         columns["hazard_no"] = 8
         remember_template_mapping(s, guessed.with_columns(columns))
     with demo_db.reader() as s:
-        stored = s.get(Setting, TEMPLATE_MAPPINGS_KEY)
+        stored = s.get(Setting, settings.LEDGER_TEMPLATE_MAPPINGS.key)
         assert stored is not None and guessed.fingerprint in stored.value
         codes = [h.code for h in _finished_hazards(s)]
     out = tmp_path / "filled.xlsx"

@@ -13,12 +13,12 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from anquan_desk.cli import main as cli_main
+from anquan_desk.core import settings
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import AuditEntry, Grid, Place, Setting, Village
 from anquan_desk.core.validators import credit_code_check_char
 from anquan_desk.io.tabular import ColumnMapping
 from anquan_desk.services.place_import import (
-    MAPPINGS_KEY,
     ImportBlockedError,
     import_places,
     preview_places,
@@ -235,7 +235,7 @@ def test_corrected_mapping_is_remembered(demo_db: Database, tmp_path: Path) -> N
         import_places(s, preview)
     with demo_db.reader() as s:
         assert remembered_mapping(s, corrected.fingerprint) == corrected
-        stored = s.get(Setting, MAPPINGS_KEY)
+        stored = s.get(Setting, settings.PLACE_IMPORT_MAPPINGS.key)
         assert stored is not None and stored.value[corrected.fingerprint]["headers"] == ["单位", "门牌", "联系人", "手机", "社区"]
     shop = _place(demo_db, "晨光文具店")
     assert (shop.address, shop.responsible_person, shop.phone) == ("东湖社区建设路5号", "周敏", "13700000001")

@@ -1,16 +1,39 @@
-"""GUI tests run background work inline, so results are there when the next line checks them."""
+"""GUI tests run operations inline, so results are there when the next line checks them; each test
+has its own window-state file."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
 
 from anquan_desk.ui.background import Background
+from anquan_desk.ui.operations import OperationRunner
 
 
 @pytest.fixture(autouse=True)
-def _synchronous_background() -> Iterator[None]:
-    Background.synchronous = True
+def _synchronous_operations() -> Iterator[None]:
+    OperationRunner.synchronous = True
+    Background.synchronous = True  # until every screen runs its work as operations
     yield
+    OperationRunner.synchronous = False
     Background.synchronous = False
+
+
+@pytest.fixture(autouse=True)
+def _window_state(tmp_path: Path) -> None:
+    """QSettings (window geometry, column widths, last folders) in the test's own folder."""
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(tmp_path / "qsettings"))
+
+
+@pytest.fixture(autouse=True)
+def _no_internal_error_box(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """An internal-error box would block a test forever: record it and fail the test instead
+    (a test that expects one patches ``QMessageBox.critical`` itself)."""
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", staticmethod(lambda _p, _t, text, *a, **k: shown.append(text)))
+    yield
+    assert not shown, f"an internal error was shown: {shown}"

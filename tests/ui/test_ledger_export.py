@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
+from anquan_desk.core import settings
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Hazard, Inspection, Setting
 from anquan_desk.io.ledger import ExportCancelled
-from anquan_desk.services.ledgers import TEMPLATE_MAPPINGS_KEY
 from anquan_desk.ui.ledger_export import LedgerExportDialog, SyncRunner, TemplateMappingDialog, ThreadRunner
 
 
@@ -127,7 +127,7 @@ def test_mapping_dialog_guesses_and_remembers(qtbot: QtBot, demo_db: Database, t
     dialog.combos[3].setCurrentIndex(dialog.combos[3].findData("hazard_no"))
     dialog.save()
     with demo_db.reader() as s:
-        stored = s.get(Setting, TEMPLATE_MAPPINGS_KEY)
+        stored = s.get(Setting, settings.LEDGER_TEMPLATE_MAPPINGS.key)
         assert stored is not None
         assert stored.value[dialog.mapping.fingerprint]["columns"]["hazard_no"] == 3
     # The export dialog uses it: column D gets the 隐患编号.

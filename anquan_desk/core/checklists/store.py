@@ -10,7 +10,7 @@ Rules:
 * Item texts in ``ChecklistItem`` are rendered (placeholders such as ``{lpg_max_kg}`` filled with
   the township's parameter values). The raw texts with placeholders live in
   ``ChecklistTemplate.definition["items"]`` so a parameter change can re-render them.
-* The township's parameter overrides are a ``Setting`` (``PARAMETERS_KEY``).
+* The township's parameter overrides are the setting ``CHECKLIST_PARAMETERS``.
 * Writing (new versions, edits, the built-in sync, parameter changes) is in
   :mod:`anquan_desk.services.checklists`; this module reads.
 * ``sync_builtin_library`` installs the shipped templates as version 1 and, when a newer built-in
@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from anquan_desk.core import settings
 from anquan_desk.core.checklists.library import (
     GRADES,
     AssessmentClass,
@@ -44,9 +45,7 @@ from anquan_desk.core.checklists.library import (
 )
 from anquan_desk.core.checklists.selection import PlaceProfile, select_templates, selected_items
 from anquan_desk.core.errors import NotFoundError, UserInputError
-from anquan_desk.core.models import ChecklistItem, ChecklistTemplate, Place, Setting
-
-PARAMETERS_KEY = "checklists.parameters"
+from anquan_desk.core.models import ChecklistItem, ChecklistTemplate, Place
 
 #: Item fields that carry text (rendered from the raw text with placeholders).
 TEXT_FIELDS: tuple[str, ...] = ("content", "method", "hazard_text", "basis", "major_conditions", "requirement")
@@ -158,11 +157,9 @@ def _fields_of(item: ChecklistItem) -> ItemFields:
 
 
 def parameter_overrides(session: Session) -> dict[str, ParamValue]:
-    """The township's parameter values that differ from the library (Setting PARAMETERS_KEY)."""
-    row = session.get(Setting, PARAMETERS_KEY)
-    if row is None or not isinstance(row.value, dict):
-        return {}
-    return {str(k): v for k, v in row.value.items() if isinstance(v, int | float | str)}
+    """The township's parameter values that differ from the library (setting CHECKLIST_PARAMETERS)."""
+    value = settings.get(session, settings.CHECKLIST_PARAMETERS)
+    return {str(k): v for k, v in value.items() if isinstance(v, int | float | str)}
 
 
 def effective_parameters(session: Session, library: ChecklistLibrary | None = None) -> dict[str, ParameterDef]:

@@ -20,12 +20,11 @@ from typing import Any
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
+from anquan_desk.core import settings
 from anquan_desk.core.models import Grid, Place, PlaceSector, PlaceStatus, User, Village
 from anquan_desk.core.plans.draw import DrawError, DrawRecord, random_draw
-from anquan_desk.core.plans.programme import read_setting, write_setting
 
 __all__ = [
-    "DRAWS_KEY",
     "DrawScope",
     "InspectorCandidate",
     "PlaceCandidate",
@@ -36,7 +35,6 @@ __all__ = [
     "stored_draws",
 ]
 
-DRAWS_KEY = "plan.draws"
 
 
 @dataclass(frozen=True)
@@ -192,16 +190,12 @@ def make_draw(
         places={p.id: p for p in places},
         inspectors={c: people[c] for c in chosen},
     )
-    history = read_setting(session, DRAWS_KEY)
-    entries = list(history) if isinstance(history, list) else []
+    entries = settings.get(session, settings.PLAN_DRAWS)
     entries.append(stored.to_dict())
-    write_setting(session, DRAWS_KEY, entries)
+    settings.put(session, settings.PLAN_DRAWS, entries)
     return stored
 
 
 def stored_draws(session: Session) -> list[StoredDraw]:
     """Every stored draw, oldest first."""
-    history = read_setting(session, DRAWS_KEY)
-    if not isinstance(history, list):
-        return []
-    return [StoredDraw.from_dict(item) for item in history]
+    return [StoredDraw.from_dict(item) for item in settings.get(session, settings.PLAN_DRAWS)]

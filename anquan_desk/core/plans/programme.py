@@ -22,14 +22,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from anquan_desk.core import settings
 from anquan_desk.core.checklists import ChecklistLibrary, load_library
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.models import Setting
 from anquan_desk.core.plans.calendar import MAX_YEAR, MIN_YEAR, PeriodWindow, key_periods
 from anquan_desk.core.plans.parse import Duty, PlanSummary, SectorFinding
 
 __all__ = [
-    "CURRENT_KEY",
     "NO_CHECKLIST",
     "ChecklistRef",
     "Programme",
@@ -38,13 +37,10 @@ __all__ = [
     "build_programme",
     "load_programme",
     "plan_calendar",
-    "read_setting",
     "save_programme",
     "sector_checklists",
-    "write_setting",
 ]
 
-CURRENT_KEY = "plan.current"
 NO_CHECKLIST = "需乡镇自行添加检查表"
 
 
@@ -200,28 +196,13 @@ def build_programme(
 # --------------------------------------------------------------------------- settings
 
 
-def read_setting(session: Session, key: str) -> Any:
-    row = session.get(Setting, key)
-    return None if row is None else row.value
-
-
-def write_setting(session: Session, key: str, value: Any) -> None:
-    row = session.get(Setting, key)
-    if row is None:
-        session.add(Setting(key=key, value=value))
-    else:
-        row.value = value
-
-
 def save_programme(session: Session, programme: Programme) -> None:
     """Store ``programme`` as the township's current one (audited with the session)."""
-    write_setting(session, CURRENT_KEY, programme.to_dict())
+    settings.put(session, settings.PLAN_CURRENT, programme.to_dict())
 
 
 def load_programme(session: Session) -> Programme | None:
-    data = read_setting(session, CURRENT_KEY)
+    data = settings.get(session, settings.PLAN_CURRENT)
     if data is None:
         return None
-    if not isinstance(data, dict):
-        raise ProgrammeError("已保存的检查计划格式不正确（应为 JSON 对象）")
     return Programme.from_dict(data)

@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from anquan_desk.core import settings
 from anquan_desk.core.clock import local_to_utc, to_local
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import (
@@ -46,11 +47,10 @@ from anquan_desk.core.models import (
     Village,
 )
 from anquan_desk.core.plans.calendar import PeriodWindow, periods_in_month
-from anquan_desk.core.plans.programme import load_programme, read_setting, write_setting
+from anquan_desk.core.plans.programme import load_programme
 
 __all__ = [
     "DEFAULT_FREQUENCY",
-    "FREQUENCY_KEY",
     "UNASSIGNED_GRID",
     "DueHazard",
     "GridTasks",
@@ -64,7 +64,6 @@ __all__ = [
     "set_frequency",
 ]
 
-FREQUENCY_KEY = "plan.frequency"
 DEFAULT_FREQUENCY: Mapping[str, int] = {"红": 1, "橙": 2, "黄": 3, "蓝": 6}
 UNASSIGNED_GRID = "未划分网格"
 REASON_ROUTINE = "定期巡查"
@@ -195,15 +194,15 @@ def _check_frequency(data: Mapping[str, Any]) -> dict[str, int]:
 
 def get_frequency(session: Session) -> dict[str, int]:
     """Months between routine visits per risk colour (the setting over the defaults)."""
-    data = read_setting(session, FREQUENCY_KEY)
-    if not isinstance(data, dict):
+    data = settings.get(session, settings.PLAN_FREQUENCY)
+    if not data:
         return dict(DEFAULT_FREQUENCY)
     return _check_frequency(data)
 
 
 def set_frequency(session: Session, frequency: Mapping[str, int]) -> dict[str, int]:
     checked = _check_frequency(frequency)
-    write_setting(session, FREQUENCY_KEY, checked)
+    settings.put(session, settings.PLAN_FREQUENCY, checked)
     return checked
 
 

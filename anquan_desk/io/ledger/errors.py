@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from anquan_desk.core.errors import AnquanError, FileInputError, Location
+from anquan_desk.core.errors import FileInputError, Location, OperationCancelled
 
 
-class ExportCancelled(AnquanError):
+class ExportCancelled(OperationCancelled):
     """The user cancelled an export; nothing was left at the target path."""
 
     def __init__(self, path: Path, rows_written: int) -> None:

@@ -40,8 +40,6 @@ from anquan_desk.io.ledger import (
 from anquan_desk.services.ground import grid_label
 
 BATCH = 1000
-#: Setting holding the template mappings the user confirmed: {fingerprint: TemplateMapping JSON}.
-TEMPLATE_MAPPINGS_KEY = "ledger.template_mappings"
 
 LedgerKind = Literal["hazards", "inspections", "places", "major", "overdue", "quarterly", "annual"]
 KINDS: tuple[LedgerKind, ...] = ("hazards", "inspections", "places", "major", "overdue", "quarterly", "annual")

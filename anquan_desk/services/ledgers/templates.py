@@ -6,22 +6,17 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from anquan_desk.core.models import (
-    Setting,
-)
+from anquan_desk.core import settings
 from anquan_desk.io.ledger import (
     TemplateMapping,
     detect_template,
 )
-from anquan_desk.services.ledgers.common import TEMPLATE_MAPPINGS_KEY
 
 # --- template mappings (remembered per template fingerprint) -----------------------------------------
 
 
 def remembered_template_mapping(session: Session, fingerprint: str) -> TemplateMapping | None:
-    row = session.get(Setting, TEMPLATE_MAPPINGS_KEY)
-    value = row.value if row is not None and isinstance(row.value, dict) else {}
-    data = value.get(fingerprint)
+    data = settings.get(session, settings.LEDGER_TEMPLATE_MAPPINGS).get(fingerprint)
     if not isinstance(data, dict):
         return None
     try:
@@ -31,13 +26,9 @@ def remembered_template_mapping(session: Session, fingerprint: str) -> TemplateM
 
 
 def remember_template_mapping(session: Session, mapping: TemplateMapping) -> None:
-    row = session.get(Setting, TEMPLATE_MAPPINGS_KEY)
-    value = dict(row.value) if row is not None and isinstance(row.value, dict) else {}
+    value = settings.get(session, settings.LEDGER_TEMPLATE_MAPPINGS)
     value[mapping.fingerprint] = mapping.to_json()
-    if row is None:
-        session.add(Setting(key=TEMPLATE_MAPPINGS_KEY, value=value))
-    else:
-        row.value = value  # a new dict, so the JSON column sees the change
+    settings.put(session, settings.LEDGER_TEMPLATE_MAPPINGS, value)
 
 
 def template_mapping_for(session: Session, template: Path) -> TemplateMapping:

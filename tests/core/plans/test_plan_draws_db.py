@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
+from anquan_desk.core import settings
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Grid, Place, PlaceSector, Setting, User
 from anquan_desk.core.plans.draw import DrawError, verify_draw
 from anquan_desk.core.plans.draws import (
-    DRAWS_KEY,
     DrawScope,
     candidate_inspectors,
     candidate_places,
@@ -53,7 +53,7 @@ def test_draw_is_stored_and_reproducible(demo_db: Database) -> None:
     assert first.scope == "行业领域：燃气"
     with demo_db.reader() as s:
         stored = stored_draws(s)
-        raw = s.get(Setting, DRAWS_KEY)
+        raw = s.get(Setting, settings.PLAN_DRAWS.key)
     assert raw is not None and len(raw.value) == 2
     assert [d.drawn_by for d in stored] == ["周建国", "王芳"]
     assert stored[0].record == first.record and verify_draw(stored[0].record)
@@ -93,4 +93,4 @@ def test_impossible_draw_leaves_nothing_stored(demo_db: Database) -> None:
     with pytest.raises(DrawError, match="不属于"), demo_db.session("admin") as s:
         make_draw(s, scope=DrawScope(), count=1, drawn_by="x", inspectors=["32010019001", "999"])
     with demo_db.reader() as s:
-        assert s.get(Setting, DRAWS_KEY) is None
+        assert s.get(Setting, settings.PLAN_DRAWS.key) is None

@@ -8,12 +8,12 @@ import pytest
 from helpers import PLANS
 from sqlalchemy import select
 
+from anquan_desk.core import settings
 from anquan_desk.core.checklists import load_library
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Place, PlaceSector, Setting
 from anquan_desk.core.plans.parse import parse_plan
 from anquan_desk.core.plans.programme import (
-    CURRENT_KEY,
     NO_CHECKLIST,
     Programme,
     ProgrammeError,
@@ -118,7 +118,7 @@ def test_plan_without_year_needs_one() -> None:
 
 def test_damaged_stored_programme_is_a_clear_error(db: Database) -> None:
     with db.session("admin") as s:
-        s.add(Setting(key=CURRENT_KEY, value={"year": "x"}))
+        s.add(Setting(key=settings.PLAN_CURRENT.key, value={"year": "x"}))
     with db.reader() as s, pytest.raises(ProgrammeError, match="格式不正确"):
         load_programme(s)
     with pytest.raises(ProgrammeError):
