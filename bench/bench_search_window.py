@@ -34,7 +34,8 @@ from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QTableView, QVBox
 from sqlalchemy import select
 
 from anquan_desk.core.db import open_database
-from anquan_desk.core.models import User, UserRole
+from anquan_desk.core.models import User
+from anquan_desk.core.vocabulary import UserRole
 from anquan_desk.ui.app import make_application
 from anquan_desk.ui.main_window import MainWindow
 

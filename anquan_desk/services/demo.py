@@ -27,30 +27,32 @@ from anquan_desk.core.models import (
     Grid,
     GridMember,
     Hazard,
-    HazardGrade,
-    HazardStatus,
     Inspection,
-    InspectionMethod,
     InspectionParticipant,
-    InspectionStatus,
     InspectionTemplate,
-    ItemOutcome,
     MemberRole,
     Place,
     PlaceSector,
-    PlaceStatus,
     Reinspection,
     ReinspectionResult,
-    ReviewOutcome,
     Township,
     User,
-    UserRole,
     Village,
     new_uuid,
 )
 from anquan_desk.core.search import build_search_text
 from anquan_desk.core.security import hash_password
 from anquan_desk.core.validators import credit_code_check_char
+from anquan_desk.core.vocabulary import (
+    HazardGrade,
+    HazardStatus,
+    InspectionMethod,
+    InspectionStatus,
+    ItemOutcome,
+    PlaceStatus,
+    ReviewOutcome,
+    UserRole,
+)
 from anquan_desk.resources import resource_path
 from anquan_desk.services.checklists import sync_builtin_library
 

@@ -59,19 +59,16 @@ from anquan_desk.core.errors import AnquanError, NotFoundError, UserInputError
 from anquan_desk.core.models import (
     AttachmentLink,
     Document,
-    DocumentStatus,
-    DocumentType,
     Hazard,
     Inspection,
-    InspectionStatus,
     IssuedNumber,
-    ItemOutcome,
     ItemResult,
     Place,
     Reinspection,
     ReinspectionResult,
     Township,
 )
+from anquan_desk.core.vocabulary import DocumentStatus, DocumentType, InspectionStatus, ItemOutcome
 from anquan_desk.io.pdf.render import render_document, render_documents
 from anquan_desk.services.numbering import allocate_number, township_or_fail, void_number
 

@@ -41,17 +41,19 @@ from anquan_desk.core.models import (
     ChecklistItem,
     ChecklistTemplate,
     Hazard,
-    HazardGrade,
-    HazardStatus,
     Inspection,
-    InspectionMethod,
     InspectionParticipant,
-    InspectionStatus,
     InspectionTemplate,
-    ItemOutcome,
     ItemResult,
     Place,
     User,
+)
+from anquan_desk.core.vocabulary import (
+    HazardGrade,
+    HazardStatus,
+    InspectionMethod,
+    InspectionStatus,
+    ItemOutcome,
 )
 
 MIN_INSPECTORS = 2

@@ -20,15 +20,10 @@ from anquan_desk.core.models import (
     Document,
     Grid,
     Hazard,
-    HazardStatus,
     Inspection,
     InspectionParticipant,
-    InspectionStatus,
     Place,
     PlaceSector,
-    PlaceStatus,
-    RiskColor,
-    Sector,
     Village,
 )
 from anquan_desk.core.search import all_places, place_match_clause, search_hits
@@ -39,6 +34,7 @@ from anquan_desk.core.validators import (
     normalize_phone,
     normalize_text,
 )
+from anquan_desk.core.vocabulary import HazardStatus, InspectionStatus, PlaceStatus, RiskColor, Sector
 
 
 @dataclass(frozen=True)

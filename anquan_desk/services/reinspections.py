@@ -25,15 +25,12 @@ from anquan_desk.core.models import (
     AttachmentLink,
     AuditEntry,
     Hazard,
-    HazardGrade,
-    HazardStatus,
     Inspection,
-    InspectionStatus,
     Reinspection,
     ReinspectionResult,
-    ReviewOutcome,
     User,
 )
+from anquan_desk.core.vocabulary import HazardGrade, HazardStatus, InspectionStatus, ReviewOutcome
 
 
 def start_reinspection(

@@ -26,15 +26,8 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.clock import local_to_utc, today
-from anquan_desk.core.models import (
-    Hazard,
-    HazardGrade,
-    HazardStatus,
-    Inspection,
-    InspectionStatus,
-    Place,
-    PlaceSector,
-)
+from anquan_desk.core.models import Hazard, Inspection, Place, PlaceSector
+from anquan_desk.core.vocabulary import HazardGrade, HazardStatus, InspectionStatus
 from anquan_desk.services.ground import grid_choices
 
 GroupBy = Literal["grid", "sector"]

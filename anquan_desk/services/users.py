@@ -7,8 +7,9 @@ from sqlalchemy.orm import Session
 
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.models import User, UserRole
+from anquan_desk.core.models import User
 from anquan_desk.core.security import hash_password, verify_password
+from anquan_desk.core.vocabulary import UserRole
 
 MIN_PASSWORD_LENGTH = 6
 

@@ -37,7 +37,8 @@ from anquan_desk.core.clock import to_local
 from anquan_desk.core.db import Database
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Document, DocumentStatus, Inspection, InspectionStatus
+from anquan_desk.core.models import Document, Inspection
+from anquan_desk.core.vocabulary import DocumentStatus, InspectionStatus
 from anquan_desk.services import documents as docs
 from anquan_desk.services.numbering import township_or_fail
 

@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 from anquan_desk import __version__
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import PlaceStatus, RiskColor, Sector, User, UserRole
+from anquan_desk.core.models import User
+from anquan_desk.core.vocabulary import PlaceStatus, RiskColor, Sector, UserRole
 from anquan_desk.services import backup as backup_service
 from anquan_desk.services.ground import ground_tree
 from anquan_desk.services.inspections import drafts, open_inspection_title

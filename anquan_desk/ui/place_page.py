@@ -37,8 +37,8 @@ from PySide6.QtWidgets import (
 from anquan_desk.core.clock import to_local
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import PlaceStatus, RiskColor, Sector
 from anquan_desk.core.validators import normalize_credit_code
+from anquan_desk.core.vocabulary import PlaceStatus, RiskColor, Sector
 from anquan_desk.services.places import (
     EDITABLE_FIELDS,
     GAS_SUPPLY_CHOICES,

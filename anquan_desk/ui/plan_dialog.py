@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import RiskColor, User
+from anquan_desk.core.models import User
 from anquan_desk.core.plans.draws import (
     DrawScope,
     InspectorCandidate,
@@ -68,6 +68,7 @@ from anquan_desk.core.plans.parse import PlanSummary, parse_plan
 from anquan_desk.core.plans.programme import Programme, build_programme, load_programme, save_programme
 from anquan_desk.core.plans.tasks import monthly_tasks
 from anquan_desk.core.plans.worksheet import grid_worksheet
+from anquan_desk.core.vocabulary import RiskColor
 from anquan_desk.io.pdf.worksheet import RISK_COLOURS, render_draw_record, render_worksheet
 from anquan_desk.io.plan_text import SUPPORTED_SUFFIXES, PlanReadError, read_plan_text
 from anquan_desk.services.ground import current_township, grid_choices, known_sectors

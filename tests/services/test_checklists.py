@@ -28,12 +28,12 @@ from anquan_desk.core.models import (
     ChecklistItem,
     ChecklistTemplate,
     Inspection,
-    InspectionStatus,
     InspectionTemplate,
     ItemResult,
     Place,
     PlaceSector,
 )
+from anquan_desk.core.vocabulary import InspectionStatus
 from anquan_desk.services.checklists import (
     add_item,
     add_template,

@@ -8,16 +8,8 @@ import pytest
 
 from anquan_desk.core.clock import utcnow
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import (
-    Grid,
-    Hazard,
-    Inspection,
-    InspectionStatus,
-    Place,
-    PlaceSector,
-    Township,
-    Village,
-)
+from anquan_desk.core.models import Grid, Hazard, Inspection, Place, PlaceSector, Township, Village
+from anquan_desk.core.vocabulary import InspectionStatus
 from anquan_desk.services.ground import ground_tree
 from anquan_desk.services.places import PlaceFilter, count_places, fetch_places
 

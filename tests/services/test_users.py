@@ -5,8 +5,9 @@ from sqlalchemy import select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.models import AuditEntry, UserRole
+from anquan_desk.core.models import AuditEntry
 from anquan_desk.core.security import hash_password, verify_password
+from anquan_desk.core.vocabulary import UserRole
 from anquan_desk.services.users import authenticate, create_first_admin, create_user, has_users
 
 

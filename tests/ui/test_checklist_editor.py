@@ -12,14 +12,8 @@ from sqlalchemy import func, select
 from anquan_desk.core.checklists.store import current_template, template_versions
 from anquan_desk.core.clock import utcnow
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import (
-    ChecklistTemplate,
-    Inspection,
-    InspectionStatus,
-    InspectionTemplate,
-    ItemResult,
-    Place,
-)
+from anquan_desk.core.models import ChecklistTemplate, Inspection, InspectionTemplate, ItemResult, Place
+from anquan_desk.core.vocabulary import InspectionStatus
 from anquan_desk.ui.checklist_editor import CODE_ROLE, ChecklistEditor
 
 

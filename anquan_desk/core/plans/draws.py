@@ -21,8 +21,9 @@ from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core import settings
-from anquan_desk.core.models import Grid, Place, PlaceSector, PlaceStatus, User, Village
+from anquan_desk.core.models import Grid, Place, PlaceSector, User, Village
 from anquan_desk.core.plans.draw import DrawError, DrawRecord, random_draw
+from anquan_desk.core.vocabulary import PlaceStatus
 
 __all__ = [
     "DrawScope",

@@ -34,20 +34,10 @@ from sqlalchemy.orm import Session
 from anquan_desk.core import settings
 from anquan_desk.core.clock import local_to_utc, to_local
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.models import (
-    Grid,
-    Hazard,
-    HazardStatus,
-    Inspection,
-    InspectionStatus,
-    Place,
-    PlaceSector,
-    PlaceStatus,
-    RiskColor,
-    Village,
-)
+from anquan_desk.core.models import Grid, Hazard, Inspection, Place, PlaceSector, Village
 from anquan_desk.core.plans.calendar import PeriodWindow, periods_in_month
 from anquan_desk.core.plans.programme import load_programme
+from anquan_desk.core.vocabulary import HazardStatus, InspectionStatus, PlaceStatus, RiskColor
 
 __all__ = [
     "DEFAULT_FREQUENCY",

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.errors import NotFoundError
-from anquan_desk.core.models import Grid, GridMember, Place, PlaceStatus, Township, Village
+from anquan_desk.core.models import Grid, GridMember, Place, Township, Village
 from anquan_desk.core.plans.tasks import (
     DueHazard,
     due_hazard,
@@ -25,6 +25,7 @@ from anquan_desk.core.plans.tasks import (
     open_hazards,
     place_sectors,
 )
+from anquan_desk.core.vocabulary import PlaceStatus
 
 __all__ = ["SheetRow", "Worksheet", "find_grid", "grid_worksheet"]
 

@@ -19,19 +19,16 @@ from anquan_desk.core.models import (
     Attachment,
     AttachmentLink,
     Document,
-    DocumentStatus,
-    DocumentType,
     Grid,
     Hazard,
-    HazardStatus,
     Inspection,
     InspectionParticipant,
-    InspectionStatus,
     Place,
     PlaceSector,
     Reinspection,
     ReinspectionResult,
 )
+from anquan_desk.core.vocabulary import DocumentStatus, DocumentType, HazardStatus, InspectionStatus
 from anquan_desk.io.ledger import (
     PAPER_A4,
     Column,

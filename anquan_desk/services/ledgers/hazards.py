@@ -9,15 +9,8 @@ from typing import Any
 
 from sqlalchemy import Select, select
 
-from anquan_desk.core.models import (
-    Grid,
-    Hazard,
-    HazardGrade,
-    HazardStatus,
-    Inspection,
-    Place,
-    Village,
-)
+from anquan_desk.core.models import Grid, Hazard, Inspection, Place, Village
+from anquan_desk.core.vocabulary import HazardGrade, HazardStatus
 from anquan_desk.io.ledger import (
     HAZARD_COLUMNS,
     MAJOR_COLUMNS,

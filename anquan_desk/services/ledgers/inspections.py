@@ -10,17 +10,15 @@ from sqlalchemy import Select, case, exists, func, select
 
 from anquan_desk.core.models import (
     ChecklistTemplate,
-    DocumentType,
     Grid,
     Hazard,
-    HazardGrade,
     Inspection,
-    InspectionStatus,
     InspectionTemplate,
     Place,
     PlaceSector,
     Village,
 )
+from anquan_desk.core.vocabulary import DocumentType, HazardGrade, InspectionStatus
 from anquan_desk.io.ledger import (
     INSPECTION_COLUMNS,
 )

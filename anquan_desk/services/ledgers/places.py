@@ -10,17 +10,8 @@ from typing import Any
 from sqlalchemy import Select, case, func, select
 
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.models import (
-    Grid,
-    GridMember,
-    Hazard,
-    HazardStatus,
-    Inspection,
-    InspectionStatus,
-    Place,
-    PlaceStatus,
-    Village,
-)
+from anquan_desk.core.models import Grid, GridMember, Hazard, Inspection, Place, Village
+from anquan_desk.core.vocabulary import HazardStatus, InspectionStatus, PlaceStatus
 from anquan_desk.io.ledger import (
     PLACE_COLUMNS,
     Column,

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.models import (
-    Hazard,
-    HazardGrade,
-    HazardStatus,
-)
+from anquan_desk.core.models import Hazard
+from anquan_desk.core.vocabulary import HazardGrade, HazardStatus
 from anquan_desk.io.ledger import (
     HAZARD_COLUMNS,
     INSPECTION_COLUMNS,

@@ -38,7 +38,8 @@ from anquan_desk.core.attachments import AttachmentStore, attachments_of
 from anquan_desk.core.clock import to_local, today
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Attachment, Hazard, HazardGrade, ReviewOutcome, User
+from anquan_desk.core.models import Attachment, Hazard, User
+from anquan_desk.core.vocabulary import HazardGrade, ReviewOutcome
 from anquan_desk.services import reinspections as rein
 from anquan_desk.services.inspections import DueHazard, due_hazard_rows
 from anquan_desk.services.users import inspectors

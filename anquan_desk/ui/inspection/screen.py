@@ -44,15 +44,8 @@ from anquan_desk.core.attachments import AttachmentStore, photos_in_folder
 from anquan_desk.core.clock import to_local
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import (
-    Attachment,
-    ChecklistItem,
-    Hazard,
-    HazardGrade,
-    Inspection,
-    InspectionStatus,
-    ItemOutcome,
-)
+from anquan_desk.core.models import Attachment, ChecklistItem, Hazard, Inspection
+from anquan_desk.core.vocabulary import HazardGrade, InspectionStatus, ItemOutcome
 from anquan_desk.services import inspections as svc
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "template" / "item" / "free" / "free-root"

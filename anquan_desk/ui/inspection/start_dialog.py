@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 from anquan_desk.core.checklists.store import current_templates, templates_for_place
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import InspectionMethod, Place
+from anquan_desk.core.models import Place
+from anquan_desk.core.vocabulary import InspectionMethod
 from anquan_desk.services.checklists import ensure_builtin_library
 from anquan_desk.services.inspections import start_inspection
 from anquan_desk.services.users import inspectors

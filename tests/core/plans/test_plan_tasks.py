@@ -12,16 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import (
-    Grid,
-    Hazard,
-    Inspection,
-    Place,
-    PlaceSector,
-    Setting,
-    Township,
-    Village,
-)
+from anquan_desk.core.models import Grid, Hazard, Inspection, Place, PlaceSector, Setting, Township, Village
 from anquan_desk.core.plans.tasks import (
     DEFAULT_FREQUENCY,
     UNASSIGNED_GRID,
