@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from anquan_desk.core.clock import local_to_utc, today
 from anquan_desk.core.models import Hazard, Inspection, Place, PlaceSector
 from anquan_desk.core.vocabulary import HazardGrade, HazardStatus, InspectionStatus
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import grid_choices
 
 GroupBy = Literal["grid", "sector"]
@@ -310,3 +311,31 @@ def hazards_per_month(session: Session, months: int = 12, on: date | None = None
         )
         result.append(MonthCount(key, int(found or 0), closed.get(key, 0)))
     return result
+
+
+# --- the dashboard --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardData:
+    """Everything the 工作台 shows, as plain data."""
+
+    day: date
+    numbers: DashboardNumbers
+    by_grid: StatTable
+    by_sector: StatTable
+    months: list[MonthCount]
+
+
+def dashboard(desk: Desk, day: date | None = None) -> DashboardData:
+    """All figures of the dashboard on ``day`` (today by default): this quarter up to that day."""
+    day = day or today()
+    start, end = quarter_bounds(day.year, quarter_of(day))
+    with desk.query() as session:
+        return DashboardData(
+            day=day,
+            numbers=dashboard_numbers(session, day),
+            by_grid=statistics_table(session, start, min(end, day), "grid", as_of=day),
+            by_sector=statistics_table(session, start, min(end, day), "sector", as_of=day),
+            months=hazards_per_month(session, 12, day),
+        )

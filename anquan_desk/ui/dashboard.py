@@ -1,17 +1,16 @@
 """The dashboard: overdue hazards, re-inspections due, this quarter's coverage, hazards per month.
 
-Every number is a button that opens its list. The figures are computed off the UI thread
-(a five-year township takes a second or two), then drawn.
+Every number is a button that opens its list. The figures are computed by a query operation
+(a five-year township takes a second or two), then drawn. The dashboard refreshes itself when an
+operation changes hazards, inspections or places — at once when it is showing, else when it is next
+shown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -27,41 +26,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anquan_desk.core.changes import Changes
 from anquan_desk.core.clock import today
-from anquan_desk.core.db import Database
-from anquan_desk.services.statistics import (
-    DashboardNumbers,
-    MonthCount,
-    StatTable,
-    dashboard_numbers,
-    hazards_per_month,
-    quarter_bounds,
-    quarter_of,
-    statistics_table,
-)
-from anquan_desk.ui.background import run_in_background
+from anquan_desk.services import statistics
+from anquan_desk.services.desk import Desk
+from anquan_desk.services.statistics import DashboardData, MonthCount, StatTable, quarter_of
+from anquan_desk.ui.operations import QueryOp, change_hub
+
+#: What the dashboard counts: a change to any of these makes its figures stale.
+COUNTED_TABLES = ("hazards", "inspections", "places", "reinspections", "reinspection_results", "grids")
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
-
-
-@dataclass(frozen=True)
-class DashboardData:
-    numbers: DashboardNumbers
-    by_grid: StatTable
-    by_sector: StatTable
-    months: list[MonthCount]
-
-
-def load_dashboard(db: Database, day: date) -> DashboardData:
-    """All figures of the dashboard (runs in a worker thread with its own session)."""
-    start, end = quarter_bounds(day.year, quarter_of(day))
-    with db.reader() as session:
-        return DashboardData(
-            numbers=dashboard_numbers(session, day),
-            by_grid=statistics_table(session, start, min(end, day), "grid", as_of=day),
-            by_sector=statistics_table(session, start, min(end, day), "sector", as_of=day),
-            months=hazards_per_month(session, 12, day),
-        )
 
 
 class _Card(QPushButton):
@@ -97,10 +72,12 @@ class DashboardWidget(QWidget):
 
     COLUMNS = ("", "场所数", "已检查", "覆盖率", "检查次数", "隐患", "重大", "已整改", "整改率", "逾期")
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
+        self.desk = desk
         self.data: DashboardData | None = None
+        self._stale = True
+        change_hub.subscribe(self, self._changed)
         self.overdue_card = _Card("逾期未整改隐患", "#c0392b")
         self.week_card = _Card("本周到期待复查", "#e67e22")
         self.major_card = _Card("重大隐患未销号", "#8e44ad")
@@ -155,9 +132,22 @@ class DashboardWidget(QWidget):
         return table
 
     def refresh(self) -> None:
+        self._stale = False
         day = today()
         self.title.setText(f"{day.year}年第{quarter_of(day)}季度（截至 {day:%m月%d日}）")
-        run_in_background(lambda: load_dashboard(self.db, day), self.show_data)
+        QueryOp(self, lambda _p: statistics.dashboard(self.desk, day), success=self.show_data,
+                title="工作台").run()
+
+    def _changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches(*COUNTED_TABLES):
+            self._stale = True
+            if self.isVisible():
+                self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def show_data(self, data: DashboardData) -> None:
         self.data = data
