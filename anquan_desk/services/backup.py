@@ -15,6 +15,7 @@ from pathlib import Path
 
 from anquan_desk.core.db import Database, backup_sqlite, check_sqlite_file, integrity_ok, sqlite_path
 from anquan_desk.core.errors import DatabaseError, UserInputError
+from anquan_desk.services.desk import Desk
 
 
 @dataclass(frozen=True)
@@ -99,3 +100,10 @@ def restore(backup_file: Path, url: str) -> RestoreResult:
     backup_sqlite(backup_file, target)
     _copy_tree(_backup_attachments_dir(backup_file), _attachments_of(target))
     return RestoreResult(target, previous)
+
+
+def backup_desk(desk: Desk, out: Path) -> BackupResult:
+    """Back up the desk's database (SQLite only; a server is backed up by its administrator)."""
+    if desk.db.path is None:
+        raise UserInputError("服务器数据库请由管理员用 pg_dump 备份。")
+    return backup(desk.db.url, out)

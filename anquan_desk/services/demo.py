@@ -10,6 +10,7 @@ Names come from ``resources/demo/words.toml``; the people and places are fiction
 
 from __future__ import annotations
 
+import os
 import random
 import tomllib
 from collections.abc import Callable, Iterator
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.clock import local_to_utc, utcnow
+from anquan_desk.core.db import resolve_db_url, sqlite_path
 from anquan_desk.core.models import (
     Grid,
     GridMember,
@@ -55,6 +57,8 @@ from anquan_desk.core.vocabulary import (
 )
 from anquan_desk.resources import resource_path
 from anquan_desk.services.checklists import sync_builtin_library
+from anquan_desk.services.desk import Actor, Desk, open_desk
+from anquan_desk.services.users import has_users
 
 DEMO_PASSWORD = "demo123"  # printed in the README and on the login dialog of a demo database
 
@@ -466,3 +470,17 @@ def _chunks(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, An
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
 
+
+# --- entry point for the window -----------------------------------------------------------------
+
+
+def open_for_window(db: str | os.PathLike[str] | None) -> Desk:
+    """Open the database the window works on; a new SQLite file becomes the demo township so that
+    there is something to look at."""
+    path = sqlite_path(resolve_db_url(db))
+    fresh = path is not None and (not path.exists() or path.stat().st_size == 0)
+    desk = open_desk(db, Actor.system("demo"))
+    with desk.unit() as session:
+        if fresh and not has_users(session):
+            create_demo(session, scale="small")
+    return desk

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,11 @@ class Desk:
     def attachments(self) -> AttachmentStore:
         """Photos, signatures and issued PDFs, stored by content hash."""
         return AttachmentStore(self.db.attachments_dir)
+
+    @property
+    def file_path(self) -> Path | None:
+        """The SQLite database file (None on a server)."""
+        return self.db.path
 
     @property
     def location(self) -> str:

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from anquan_desk.core import settings
 from anquan_desk.core.models import Grid, Place, PlaceSector, Township, Village
+from anquan_desk.services.desk import Desk
 
 
 @dataclass
@@ -79,3 +81,27 @@ def grid_choices(session: Session) -> list[tuple[str, str]]:
 def known_sectors(session: Session) -> list[str]:
     """Every sector some place belongs to."""
     return list(session.scalars(select(PlaceSector.sector).distinct().order_by(PlaceSector.sector)))
+
+
+# --- entry points (take a desk, return plain data) -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class TownshipInfo:
+    name: str
+    demo: bool
+
+
+def township_info(desk: Desk) -> TownshipInfo | None:
+    """The township's name and whether this is a demo database (None before the setup)."""
+    with desk.query() as session:
+        township = current_township(session)
+        if township is None:
+            return None
+        return TownshipInfo(township.name, settings.township_get(township, settings.DEMO))
+
+
+def load_ground_tree(desk: Desk) -> GroundTree:
+    """Villages and grids with their place counts (plain data, for the tree beside the place list)."""
+    with desk.query() as session:
+        return ground_tree(session)

@@ -55,6 +55,7 @@ from anquan_desk.core.vocabulary import (
     InspectionStatus,
     ItemOutcome,
 )
+from anquan_desk.services.desk import Desk
 
 MIN_INSPECTORS = 2
 
@@ -633,3 +634,18 @@ def due_hazard_rows(
         supervised_only=supervised_only,
     )
     return [DueHazard(*row) for row in session.execute(stmt)]
+
+
+# --- entry points (take a desk, return plain data) -----------------------------------------------
+
+
+def draft_ids(desk: Desk, *, mine_only: bool = True) -> list[str]:
+    """Unfinished checks to resume, newest first (only the actor's own with ``mine_only``)."""
+    with desk.query() as session:
+        return [d.id for d in drafts(session, desk.actor.user_id if mine_only else None)]
+
+
+def inspection_title(desk: Desk, inspection_id: str) -> str:
+    """Short tab title: 检查：<place> (草稿)."""
+    with desk.query() as session:
+        return open_inspection_title(session, inspection_id)

@@ -35,6 +35,7 @@ from anquan_desk.core.validators import (
     normalize_text,
 )
 from anquan_desk.core.vocabulary import HazardStatus, InspectionStatus, PlaceStatus, RiskColor, Sector
+from anquan_desk.services.desk import Desk
 
 
 @dataclass(frozen=True)
@@ -537,3 +538,12 @@ def grid_choices(session: Session) -> list[tuple[str, str]]:
         .order_by(Village.sort_order, Village.name, Grid.sort_order, Grid.name)
     ).all()
     return [(gid, f"{village} / {grid}") for gid, village, grid in rows]
+
+
+# --- entry points (take a desk, return plain data) -----------------------------------------------
+
+
+def prepare_search(desk: Desk) -> None:
+    """Load the search copy ahead of the first keystroke (see :func:`prepare_place_search`)."""
+    with desk.query() as session:
+        prepare_place_search(session)

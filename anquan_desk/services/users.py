@@ -10,6 +10,7 @@ from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import User
 from anquan_desk.core.security import hash_password, verify_password
 from anquan_desk.core.vocabulary import UserRole
+from anquan_desk.services.desk import Actor, Desk
 
 MIN_PASSWORD_LENGTH = 6
 
@@ -70,3 +71,27 @@ def inspectors(session: Session) -> list[User]:
         select(User).where(User.active.is_(True), User.role != UserRole.VIEWER.value).order_by(User.name)
     )
     return sorted(rows, key=lambda u: (u.cert_no == "", u.name))
+
+
+# --- entry points (take a desk, return plain data) -----------------------------------------------
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(username=user.username, name=user.name, role=user.role, user_id=user.id)
+
+
+def any_users(desk: Desk) -> bool:
+    with desk.query() as session:
+        return has_users(session)
+
+
+def log_in(desk: Desk, username: str, password: str) -> Actor:
+    """Check the password; the login is audited. Raises UserInputError with a Chinese message."""
+    with desk.unit() as session:
+        return actor_of(authenticate(session, username, password))
+
+
+def create_first_administrator(desk: Desk, *, username: str, name: str, password: str) -> Actor:
+    """First run only: the administrator, who is then logged in."""
+    with Desk(desk.db, Actor.system(username.strip() or "admin")).unit() as session:
+        return actor_of(create_first_admin(session, username=username, name=name, password=password))

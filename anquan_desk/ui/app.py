@@ -9,13 +9,13 @@ import sys
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from anquan_desk.core.db import Database, open_database, resolve_db_url, sqlite_path
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.services.demo import DEMO_PASSWORD, create_demo
-from anquan_desk.services.ground import current_township
-from anquan_desk.services.users import has_users
+from anquan_desk.services.demo import DEMO_PASSWORD, open_for_window
+from anquan_desk.services.ground import township_info
+from anquan_desk.services.users import any_users
 from anquan_desk.ui.login import FirstAdminDialog, LoginDialog
 from anquan_desk.ui.main_window import MainWindow
+from anquan_desk.ui.operations import OperationRunner
 
 log = logging.getLogger(__name__)
 
@@ -43,41 +43,23 @@ def apply_chinese_font(app: QApplication) -> None:
         app.setFont(font)
 
 
-def prepare_database(db_arg: str | None) -> tuple[Database, bool]:
-    """Open the database; create the demo township when the file does not exist yet.
-
-    Returns the database and whether it is a demo database.
-    """
-    url = resolve_db_url(db_arg)
-    path = sqlite_path(url)
-    fresh = path is not None and (not path.exists() or path.stat().st_size == 0)
-    db = open_database(db_arg)
-    with db.session("demo") as session:
-        if fresh and not has_users(session):
-            create_demo(session, scale="small")
-        township = current_township(session)
-        demo = bool(township and township.settings.get("demo"))
-    return db, demo
-
-
 def run_gui(db: str | None = None) -> int:
     app = make_application()
     try:
-        database, demo = prepare_database(db)
+        desk = open_for_window(db)
     except AnquanError as exc:
         QMessageBox.critical(None, "无法打开数据库", str(exc))
         return 1
-    with database.reader() as session:
-        township = current_township(session)
-        need_admin = not has_users(session)
-    if need_admin:
-        first = FirstAdminDialog(database)
+    township = township_info(desk)
+    demo = township is not None and township.demo
+    if not any_users(desk):
+        first = FirstAdminDialog(desk)
         if first.exec() != FirstAdminDialog.DialogCode.Accepted or first.user is None:
             return 0
         user = first.user
     else:
         hint = f"演示数据库：用户名 admin，密码 {DEMO_PASSWORD}" if demo else ""
-        login = LoginDialog(database, township=township.name if township else "", hint=hint)
+        login = LoginDialog(desk, township=township.name if township else "", hint=hint)
         if demo:
             login.set_username("admin")
         if os.environ.get("ANQUAN_DEMO_AUTOLOGIN") == "1" and demo:
@@ -89,8 +71,9 @@ def run_gui(db: str | None = None) -> int:
         if login.user is None:
             return 0
         user = login.user
-    window = MainWindow(database, user)
+    window = MainWindow(desk.as_actor(user), demo=demo)
     window.show()
     code = app.exec()
-    database.dispose()
+    OperationRunner.instance().drain()  # answers still being saved are written before the file closes
+    desk.close()
     return int(code)

@@ -46,7 +46,6 @@ from anquan_desk.core.checklists.store import (
     is_item_modified,
     raw_item,
 )
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import ChecklistTemplate
 from anquan_desk.services.checklists import (
@@ -58,6 +57,7 @@ from anquan_desk.services.checklists import (
     set_enabled,
     sync_builtin_library,
 )
+from anquan_desk.services.desk import Desk
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 _TEXT_FIELDS = ("content", "method", "hazard_text", "basis", "major_conditions", "requirement")
@@ -115,12 +115,13 @@ class NewTemplateDialog(QDialog):
 class ChecklistEditor(QDialog):
     """The checklist library of the township. All changes go through ``core.checklists.store``."""
 
-    def __init__(self, db: Database, *, actor: str = "system", read_only: bool = False,
-                 library: ChecklistLibrary | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, *, library: ChecklistLibrary | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.actor = actor
-        self.read_only = read_only
+        self.desk = desk
+        self.db = desk.db
+        self.actor = desk.actor.username
+        self.read_only = desk.actor.role == "只读"
         self.library = library if library is not None else default_library()
         self.templates: dict[str, ChecklistTemplate] = {}
         self.current_code: str | None = None
@@ -643,7 +644,7 @@ class ChecklistEditor(QDialog):
     def open_parameters(self) -> None:
         from anquan_desk.ui.checklist_parameters import ParametersDialog
 
-        dialog = ParametersDialog(self.db, actor=self.actor, read_only=self.read_only, library=self.library,
+        dialog = ParametersDialog(self.desk, read_only=self.read_only, library=self.library,
                                   parent=self)
         if dialog.exec() == QDialog.DialogCode.Accepted:
             self.refresh()

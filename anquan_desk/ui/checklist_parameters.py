@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 from anquan_desk.core.checklists import ChecklistLibrary
 from anquan_desk.core.checklists.library import ParamValue
 from anquan_desk.core.checklists.store import default_library, parameter_overrides
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.services.checklists import set_parameter_overrides
+from anquan_desk.services.desk import Desk
 
 COLUMNS = ("参数", "说明", "单位", "内置值", "本乡镇取值")
 COL_NAME, COL_DESCRIPTION, COL_UNIT, COL_BUILTIN, COL_VALUE = range(5)
@@ -48,11 +48,12 @@ class ParametersDialog(QDialog):
     """Edit the township's parameter values. After a successful save the dialog is accepted and
     :attr:`new_versions` lists the re-rendered templates as ``(code, version)``."""
 
-    def __init__(self, db: Database, *, actor: str = "system", read_only: bool = False,
+    def __init__(self, desk: Desk, *, read_only: bool = False,
                  library: ChecklistLibrary | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.actor = actor
+        self.desk = desk
+        self.db = db = desk.db
+        self.actor = desk.actor.username
         self.read_only = read_only
         self.library = library if library is not None else default_library()
         self.new_versions: list[tuple[str, int]] = []

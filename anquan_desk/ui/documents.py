@@ -34,12 +34,12 @@ from PySide6.QtWidgets import (
 
 from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.clock import to_local
-from anquan_desk.core.db import Database
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Document, Inspection
 from anquan_desk.core.vocabulary import DocumentStatus, InspectionStatus
 from anquan_desk.services import documents as docs
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.numbering import township_or_fail
 
 PRINT_DPI = 300  # pages are rasterised for the printer at most at this resolution
@@ -120,8 +120,7 @@ class DocumentPreviewDialog(QDialog):
         file_name: str = "文书.pdf",
         parent: QWidget | None = None,
         *,
-        db: Database | None = None,
-        actor: str = "",
+        desk: Desk | None = None,
         document_id: str | None = None,
         status: str = "",
     ) -> None:
@@ -129,8 +128,9 @@ class DocumentPreviewDialog(QDialog):
         self.setWindowTitle(title)
         self.resize(860, 960)
         self.file_name = file_name
-        self.db = db
-        self.actor = actor
+        self.desk = desk
+        self.db = desk.db if desk is not None else None
+        self.actor = desk.actor.username if desk is not None else ""
         self.document_id = document_id
         self.status = status
         self._retired: list[LoadedPdf] = []
@@ -288,16 +288,15 @@ def document_title(document: Document) -> str:
 
 
 def preview_for(
-    document: Document, pdf: bytes, parent: QWidget | None = None, *, db: Database | None = None, actor: str = ""
+    document: Document, pdf: bytes, parent: QWidget | None = None, *, desk: Desk | None = None
 ) -> DocumentPreviewDialog:
-    """The preview of an issued document; with ``db`` it offers 更正… / 作废…."""
+    """The preview of an issued document; with ``desk`` it offers 更正… / 作废…."""
     return DocumentPreviewDialog(
         pdf,
         document_title(document),
         _safe_name(f"{document.doc_type}-{document.number}.pdf"),
         parent,
-        db=db,
-        actor=actor,
+        desk=desk,
         document_id=document.id,
         status=document.status,
     )
@@ -307,13 +306,13 @@ def preview_for(
 
 
 def obtain_document(
-    db: Database, actor: str, doc_type: DocType, inspection_id: str, reinspection_id: str | None = None
+    desk: Desk, doc_type: DocType, inspection_id: str, reinspection_id: str | None = None
 ) -> tuple[Document, bytes, bool]:
     """Issue (first time) or reprint the inspection's document; (document, pdf, newly issued?)."""
-    with db.session(actor) as session:
+    with desk.db.session(desk.actor.username) as session:
         document, pdf, new = docs.issue_or_reprint(
             session,
-            AttachmentStore(db.attachments_dir),
+            desk.attachments,
             doc_type,
             inspection_id=inspection_id,
             reinspection_id=reinspection_id,
@@ -322,9 +321,9 @@ def obtain_document(
     return document, pdf, new
 
 
-def document_choices(db: Database, inspection_id: str) -> list[tuple[DocType, str, bool, str]]:
+def document_choices(desk: Desk, inspection_id: str) -> list[tuple[DocType, str, bool, str]]:
     """The documents of a finished inspection: (type, label, enabled, state text)."""
-    with db.reader() as session:
+    with desk.db.reader() as session:
         inspection = session.get(Inspection, inspection_id)
         if inspection is None or inspection.status != InspectionStatus.FINISHED.value:
             return []
@@ -340,25 +339,25 @@ def document_choices(db: Database, inspection_id: str) -> list[tuple[DocType, st
     return choices
 
 
-def documents_menu(db: Database, actor: str, inspection_id: str, parent: QWidget) -> QMenu:
+def documents_menu(desk: Desk, inspection_id: str, parent: QWidget) -> QMenu:
     """The 打印文书 menu of a finished inspection: 现场检查记录 / 整改通知书(或指令书) / 照片附页."""
     menu = QMenu(parent)
-    for doc_type, label, enabled, state in document_choices(db, inspection_id):
+    for doc_type, label, enabled, state in document_choices(desk, inspection_id):
         action = menu.addAction(f"{label}（{state}）…")
         action.setEnabled(enabled)
         action.setData(doc_type)
         action.triggered.connect(
-            lambda _checked=False, t=doc_type: open_document(db, actor, t, inspection_id, parent)
+            lambda _checked=False, t=doc_type: open_document(desk, t, inspection_id, parent)
         )
     return menu
 
 
 def open_document(
-    db: Database, actor: str, doc_type: DocType, inspection_id: str, parent: QWidget | None, *, confirm: bool = True
+    desk: Desk, doc_type: DocType, inspection_id: str, parent: QWidget | None, *, confirm: bool = True
 ) -> DocumentPreviewDialog | None:
     """Issue (after confirmation) or reprint, then show the preview."""
     if confirm:
-        with db.reader() as session:
+        with desk.db.reader() as session:
             existing = docs.current_document(session, doc_type, inspection_id=inspection_id)
             if doc_type == "photos":
                 record = docs.current_document(session, "record", inspection_id=inspection_id)
@@ -373,11 +372,11 @@ def open_document(
             if answer != QMessageBox.StandardButton.Yes:
                 return None
     try:
-        document, pdf, _new = obtain_document(db, actor, doc_type, inspection_id)
+        document, pdf, _new = obtain_document(desk, doc_type, inspection_id)
     except AnquanError as exc:
         _error(parent, exc)
         return None
-    dialog = preview_for(document, pdf, parent, db=db, actor=actor)
+    dialog = preview_for(document, pdf, parent, desk=desk)
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.show()
     return dialog
@@ -389,9 +388,10 @@ def open_document(
 class BatchPrintDialog(QDialog):
     """All valid documents issued on one day: preview, print or export as one PDF."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None, day: date | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None, day: date | None = None) -> None:
         super().__init__(parent)
-        self.db = db
+        self.desk = desk
+        self.db = desk.db
         self.setWindowTitle("按日批量打印文书")
         self.resize(760, 460)
         self.date_edit = QDateEdit()
@@ -499,19 +499,19 @@ class BatchPrintDialog(QDialog):
 # --- verify a PDF file ------------------------------------------------------------------------------
 
 
-def verify_file_message(db: Database, path: Path) -> docs.VerifyResult:
+def verify_file_message(desk: Desk, path: Path) -> docs.VerifyResult:
     """verify_pdf on a file (an unreadable file raises a UserInputError with a Chinese message)."""
-    with db.reader() as session:
+    with desk.db.reader() as session:
         return docs.verify_file(session, path)
 
 
-def verify_pdf_dialog(db: Database, parent: QWidget | None = None) -> docs.VerifyResult | None:
+def verify_pdf_dialog(desk: Desk, parent: QWidget | None = None) -> docs.VerifyResult | None:
     """Pick a PDF file and tell whether it is a document issued from this database, unchanged."""
     name, _filter = QFileDialog.getOpenFileName(parent, "核验PDF文件", "", "PDF 文件 (*.pdf);;所有文件 (*)")
     if not name:
         return None
     try:
-        result = verify_file_message(db, Path(name))
+        result = verify_file_message(desk, Path(name))
     except AnquanError as exc:
         _error(parent, exc)
         return None

@@ -37,6 +37,7 @@ from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.io.place_import import FIELD_LABELS, PlaceImportPreview, PreviewRow, write_problem_report
 from anquan_desk.io.tabular import ColumnMapping, ImportFileError, column_letter
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.place_import import (
     ImportBlockedError,
     ImportResult,
@@ -386,7 +387,7 @@ class ResultPage(QWizardPage):
 class ImportWizard(QWizard):
     """导入场所清单. ``state.result`` / ``state.blocked`` tell the caller what happened."""
 
-    def __init__(self, db: Database, actor: str, parent: Any = None) -> None:
+    def __init__(self, desk: Desk, parent: Any = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("导入场所清单")
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
@@ -397,7 +398,7 @@ class ImportWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
         self.setButtonText(QWizard.WizardButton.FinishButton, "完成")
         self.resize(1100, 680)
-        self.state = ImportState(db, actor)
+        self.state = ImportState(desk.db, desk.actor.username)
         self.file_page = FilePage(self.state)
         self.mapping_page = MappingPage(self.state)
         self.preview_page = PreviewPage(self.state)

@@ -42,6 +42,7 @@ from anquan_desk.core.clock import today
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.io.ledger import FIELD_LABELS, ExportCancelled, TemplateMapping
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township, ground_tree, known_sectors
 from anquan_desk.services.ledgers import (
     KIND_LABELS,
@@ -176,16 +177,16 @@ class LedgerExportDialog(QDialog):
 
     def __init__(
         self,
-        db: Database,
-        made_by: str = "",
+        desk: Desk,
         parent: QWidget | None = None,
         runner: Runner | None = None,
-        actor: str = "system",
+        made_by: str = "",
     ) -> None:
         super().__init__(parent)
-        self.db = db
-        self.made_by = made_by
-        self.actor = actor
+        self.desk = desk
+        self.db = db = desk.db
+        self.made_by = made_by or desk.actor.display_name
+        self.actor = desk.actor.username
         self.runner: Runner = runner or ThreadRunner()
         self.result_: ExportResult | None = None
         self.error: BaseException | None = None

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.models import User
-from anquan_desk.services.users import authenticate, create_first_admin
+from anquan_desk.services import users
+from anquan_desk.services.desk import Actor, Desk
 from anquan_desk.ui.forms.ui_login_dialog import Ui_LoginDialog
-from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_error
+from anquan_desk.ui.operations import WriteOp, show_error
+from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_in_label
 
 
 class LoginDialog(QDialog):
     """Asks for user name and password; ``user`` holds the logged-in user after accept."""
 
-    def __init__(self, db: Database, *, township: str = "", hint: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, *, township: str = "", hint: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._db = db
-        self.user: User | None = None
+        self._desk = desk
+        self.user: Actor | None = None
         self.ui = Ui_LoginDialog()
         self.ui.setupUi(self)
         font = self.ui.titleLabel.font()
@@ -39,25 +39,33 @@ class LoginDialog(QDialog):
         self.ui.passwordEdit.setFocus()
 
     def _try_login(self) -> None:
-        try:
-            with self._db.session() as session:
-                self.user = authenticate(session, self.ui.usernameEdit.text(), self.ui.passwordEdit.text())
-        except UserInputError as exc:
-            self.ui.errorLabel.setText(str(exc))
-            self.ui.errorLabel.show()
-            self.ui.passwordEdit.selectAll()
-            self.ui.passwordEdit.setFocus()
-            return
+        username, password = self.ui.usernameEdit.text(), self.ui.passwordEdit.text()
+        self.ui.buttonBox.setEnabled(False)
+        WriteOp(self, lambda _p: users.log_in(self._desk, username, password),
+                success=self._logged_in, failure=self._refused, title="登录").run()
+
+    def _logged_in(self, actor: Actor) -> None:
+        self.user = actor
         self.accept()
+
+    def _refused(self, error: BaseException) -> None:
+        self.ui.buttonBox.setEnabled(True)
+        if not isinstance(error, UserInputError):
+            show_error(self, "登录", error)
+            return
+        self.ui.errorLabel.setText(str(error))
+        self.ui.errorLabel.show()
+        self.ui.passwordEdit.selectAll()
+        self.ui.passwordEdit.setFocus()
 
 
 class FirstAdminDialog(QDialog):
     """First run: there is no user yet, so the administrator is created here."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._db = db
-        self.user: User | None = None
+        self._desk = desk
+        self.user: Actor | None = None
         self.setWindowTitle("首次使用 — 创建管理员")
         layout = QVBoxLayout(self)
         intro = QLabel("这是一个新的数据库。请先创建管理员账号，之后可在“设置”中添加检查人员。")
@@ -84,18 +92,24 @@ class FirstAdminDialog(QDialog):
         if self.password_edit.text() != self.repeat_edit.text():
             self._error("两次输入的密码不一致。")
             return
-        try:
-            with self._db.session(self.username_edit.text().strip() or "admin") as session:
-                self.user = create_first_admin(
-                    session,
-                    username=self.username_edit.text(),
-                    name=self.name_edit.text(),
-                    password=self.password_edit.text(),
-                )
-        except UserInputError as exc:
-            self._error(str(exc))
-            return
+        username, name, password = self.username_edit.text(), self.name_edit.text(), self.password_edit.text()
+        WriteOp(
+            self,
+            lambda _p: users.create_first_administrator(self._desk, username=username, name=name, password=password),
+            success=self._created,
+            failure=self._refused,
+            title="创建管理员",
+        ).run()
+
+    def _created(self, actor: Actor) -> None:
+        self.user = actor
         self.accept()
 
+    def _refused(self, error: BaseException) -> None:
+        if isinstance(error, UserInputError):
+            self._error(str(error))
+        else:
+            show_error(self, "创建管理员", error)
+
     def _error(self, message: str) -> None:
-        show_error(self.error_label, message)
+        show_in_label(self.error_label, message)

@@ -1,4 +1,10 @@
-"""The main window: grid tree on the left, the places of the selected grid on the right."""
+"""The main window: grid tree on the left, the places of the selected grid on the right.
+
+Other screens are tabs (工作台, 跟踪复查, open inspections) and dialogs behind the menus. Each
+screen refreshes itself from the change announcements of the operation layer
+(:data:`anquan_desk.ui.operations.change_hub`); the window wires none of that by hand. Its own
+grid tree refreshes when villages, grids or places change.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence, QStandardItemModel
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -30,21 +36,21 @@ from PySide6.QtWidgets import (
 )
 
 from anquan_desk import __version__
-from anquan_desk.core.db import Database
-from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import User
+from anquan_desk.core.changes import Changes
 from anquan_desk.core.vocabulary import PlaceStatus, RiskColor, Sector, UserRole
-from anquan_desk.services import backup as backup_service
-from anquan_desk.services.ground import ground_tree
-from anquan_desk.services.inspections import drafts, open_inspection_title
-from anquan_desk.services.places import NINE_SMALL_KIND_NAMES, prepare_place_search
+from anquan_desk.services import backup, ground, inspections, places
+from anquan_desk.services.backup import BackupResult
+from anquan_desk.services.desk import Desk
+from anquan_desk.services.ground import GroundTree
+from anquan_desk.services.places import NINE_SMALL_KIND_NAMES
 from anquan_desk.services.statistics import quarter_bounds, quarter_of
-from anquan_desk.ui.background import run_in_background
+from anquan_desk.ui import state
 from anquan_desk.ui.dashboard import DashboardWidget
 from anquan_desk.ui.ground_tree import NODE_ID_ROLE, NODE_KIND_ROLE, build_ground_model
 from anquan_desk.ui.inspection.followup import FollowUpWidget
 from anquan_desk.ui.inspection.screen import InspectionWidget
 from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
+from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub
 from anquan_desk.ui.place_model import PlaceTableModel
 from anquan_desk.ui.plan_menu import add_plan_menu
 
@@ -52,11 +58,14 @@ from anquan_desk.ui.plan_menu import add_plan_menu
 class MainWindow(QMainWindow):
     """Shows the township's ground and places; other screens are tabs."""
 
-    def __init__(self, db: Database, user: User) -> None:
+    #: Changes to these tables change the grid tree (names, counts).
+    GROUND_TABLES = ("villages", "grids", "places", "townships")
+
+    def __init__(self, desk: Desk, *, demo: bool = False) -> None:
         super().__init__()
-        self.db = db
-        self.user = user
-        self.setWindowTitle("安全检查工作台")
+        self.desk = desk
+        self.user = desk.actor
+        self.setWindowTitle("安全检查工作台（演示数据库）" if demo else "安全检查工作台")
         self.resize(1366, 768)
 
         self.ground_model = QStandardItemModel(self)
@@ -65,7 +74,7 @@ class MainWindow(QMainWindow):
         self.ground_view.setUniformRowHeights(True)
         self.ground_view.setMinimumWidth(230)
 
-        self.place_model = PlaceTableModel(db, self)
+        self.place_model = PlaceTableModel(desk, self)
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText("搜索场所：名称、地址、负责人、信用代码或拼音首字母（如 hgl）")
         self.search_edit.setClearButtonEnabled(True)
@@ -119,9 +128,9 @@ class MainWindow(QMainWindow):
         self.tabs.tabCloseRequested.connect(self._close_tab)
         self.places_page = places_page
         self.tabs.addTab(places_page, "场所")
-        self.dashboard = DashboardWidget(db)
+        self.dashboard = DashboardWidget(desk)
         self.tabs.addTab(self.dashboard, "工作台")
-        self.followup = FollowUpWidget(db, user)
+        self.followup = FollowUpWidget(desk)
         self.tabs.addTab(self.followup, "跟踪复查")
         self._fixed_tabs = (places_page, self.dashboard, self.followup)
         self.tabs.currentChanged.connect(self._tab_changed)
@@ -131,7 +140,7 @@ class MainWindow(QMainWindow):
         self.dashboard.show_grid.connect(self.show_uninspected_in_grid)
         self.dashboard.show_drafts.connect(lambda: self.open_drafts(mine_only=False))
 
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
         splitter.addWidget(self.ground_view)
         splitter.addWidget(self.tabs)
         splitter.setStretchFactor(1, 1)
@@ -139,8 +148,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
 
         self._build_menus()
-        self.db_label = QLabel(str(db.path or db.url))
-        self.user_label = QLabel(f"当前用户：{user.name}（{user.role}）")
+        self.db_label = QLabel(desk.location)
+        self.user_label = QLabel(f"当前用户：{self.user.display_name}（{self.user.role}）")
         self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.db_label)
 
@@ -160,13 +169,30 @@ class MainWindow(QMainWindow):
         self.ground_view.selectionModel().selectionChanged.connect(self._ground_selected)
         self._update_count()
         self.search_edit.setFocus()
+        change_hub.subscribe(self, self._changed)
+        self._restore_state()
         self.open_drafts()
         # Load the search copy once the window is up, so the first keystroke does not wait for it.
-        QTimer.singleShot(300, self, lambda: run_in_background(self._prepare_search, lambda _none: None))
+        QTimer.singleShot(300, self, lambda: QueryOp(self, lambda _p: places.prepare_search(desk)).run())
 
-    def _prepare_search(self) -> None:
-        with self.db.reader() as session:
-            prepare_place_search(session)
+    def _changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches(*self.GROUND_TABLES):
+            self.refresh_ground()
+        if changes.touches("places", "hazards", "inspections"):
+            self._update_count()
+
+    # --- window state (per user, QSettings) ---------------------------------------------------
+
+    def _restore_state(self) -> None:
+        state.restore_geometry(self, state.MAIN_WINDOW_GEOMETRY)
+        state.restore_splitter(self.splitter, state.MAIN_SPLITTER)
+        state.restore_header(self.place_view.horizontalHeader(), state.PLACE_COLUMNS)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        state.remember_geometry(self, state.MAIN_WINDOW_GEOMETRY)
+        state.remember_splitter(self.splitter, state.MAIN_SPLITTER)
+        state.remember_header(self.place_view.horizontalHeader(), state.PLACE_COLUMNS)
+        super().closeEvent(event)
 
     def _combo(self, all_label: str, values: list[str]) -> QComboBox:
         combo = QComboBox()
@@ -203,7 +229,7 @@ class MainWindow(QMainWindow):
         follow = QAction("跟踪复查", self)
         follow.triggered.connect(lambda: self.tabs.setCurrentWidget(self.followup))
         inspect_menu.addAction(follow)
-        add_plan_menu(self, self.db, self.user)
+        add_plan_menu(self, self.desk)
         # Dialogs behind menus load when first opened (the PDF and editor modules cost start-up time).
         batch_documents = QAction("按日批量打印文书…", self)
         batch_documents.triggered.connect(self.batch_print_dialog)
@@ -231,28 +257,29 @@ class MainWindow(QMainWindow):
     def batch_print_dialog(self) -> None:
         from anquan_desk.ui.documents import BatchPrintDialog
 
-        BatchPrintDialog(self.db, self).exec()
+        BatchPrintDialog(self.desk, self).exec()
 
     def verify_pdf_file(self) -> None:
         from anquan_desk.ui.documents import verify_pdf_dialog
 
-        verify_pdf_dialog(self.db, self)
+        verify_pdf_dialog(self.desk, self)
 
     def number_slot_dialog(self) -> None:
         from anquan_desk.ui.number_slot import NumberSlotDialog
 
-        NumberSlotDialog(self.db, self.user.username, self).exec()
+        NumberSlotDialog(self.desk, self).exec()
 
     def checklist_editor(self) -> None:
         from anquan_desk.ui.checklist_editor import ChecklistEditor
 
-        ChecklistEditor(self.db, actor=self.user.username, read_only=self.user.role == "只读", parent=self).exec()
+        ChecklistEditor(self.desk, parent=self).exec()
 
     # --- ground tree -------------------------------------------------------------------------
 
     def refresh_ground(self) -> None:
-        with self.db.reader() as session:
-            tree = ground_tree(session)
+        QueryOp(self, lambda _p: ground.load_ground_tree(self.desk), success=self._show_ground).run()
+
+    def _show_ground(self, tree: GroundTree) -> None:
         build_ground_model(tree, self.ground_model)
         # The model was rebuilt, so its header's section modes are set again.
         header = self.ground_view.header()
@@ -305,12 +332,7 @@ class MainWindow(QMainWindow):
     def import_places_wizard(self) -> None:
         from anquan_desk.ui.import_wizard import ImportWizard
 
-        wizard = ImportWizard(self.db, self.user.username, self)
-        wizard.exec()
-        if wizard.state.result is not None:
-            self.refresh_ground()
-            self.place_model.reload()
-            self._update_count()
+        ImportWizard(self.desk, self).exec()
 
     def _place_double_clicked(self, index: QModelIndex) -> None:
         self.open_place_page(self.place_model.place_id(index.row()))
@@ -318,15 +340,9 @@ class MainWindow(QMainWindow):
     def open_place_page(self, place_id: str) -> QWidget:
         from anquan_desk.ui.place_page import PlacePage
 
-        page = PlacePage(self.db, place_id, self.user.username, self)
-        page.saved.connect(self._place_saved)
+        page = PlacePage(self.desk, place_id, self)
         page.show()
         return page
-
-    def _place_saved(self, _place_id: str) -> None:
-        self.place_model.reload()
-        self.refresh_ground()
-        self._update_count()
 
     # --- inspections -------------------------------------------------------------------------
 
@@ -341,7 +357,7 @@ class MainWindow(QMainWindow):
         if place_id is None:
             QMessageBox.information(self, "开始检查", "请先在场所列表中选择要检查的场所。")
             return
-        dialog = StartInspectionDialog(self.db, place_id, self.user.username, self.user.id, self)
+        dialog = StartInspectionDialog(self.desk, place_id, self)
         if dialog.exec() == StartInspectionDialog.DialogCode.Accepted and dialog.inspection_id:
             self.open_inspection(dialog.inspection_id)
 
@@ -351,26 +367,28 @@ class MainWindow(QMainWindow):
             if isinstance(widget, InspectionWidget) and widget.inspection_id == inspection_id:
                 self.tabs.setCurrentIndex(i)
                 return widget
-        widget = InspectionWidget(self.db, inspection_id, self.user.username)
-        widget.finished.connect(self._inspection_finished)
-        with self.db.reader() as session:
-            name = open_inspection_title(session, inspection_id)
-        self.tabs.addTab(widget, name)
+        widget = InspectionWidget(self.desk, inspection_id)
+        self.tabs.addTab(widget, "检查")
         self.tabs.setCurrentWidget(widget)
+        QueryOp(self, lambda _p: inspections.inspection_title(self.desk, inspection_id),
+                success=lambda title: self._title_tab(widget, title)).run()
         return widget
+
+    def _title_tab(self, widget: QWidget, title: str) -> None:
+        index = self.tabs.indexOf(widget)
+        if index >= 0:
+            self.tabs.setTabText(index, title)
 
     def open_drafts(self, mine_only: bool = True) -> None:
         """Reopen the unfinished checks, so work interrupted by a crash continues where it stopped."""
-        with self.db.reader() as session:
-            ids = [d.id for d in drafts(session, self.user.id if mine_only else None)]
+        QueryOp(self, lambda _p: inspections.draft_ids(self.desk, mine_only=mine_only),
+                success=self._open_drafts).run()
+
+    def _open_drafts(self, ids: list[str]) -> None:
         for inspection_id in reversed(ids):
             self.open_inspection(inspection_id)
         if ids:
             self.statusBar().showMessage(f"已打开 {len(ids)} 个未完成的检查", 8000)
-
-    def _inspection_finished(self, _inspection_id: str) -> None:
-        self.followup.refresh()
-        self.refresh_ground()
 
     def _close_tab(self, index: int) -> None:
         if self.tabs.widget(index) not in self._fixed_tabs:
@@ -380,10 +398,6 @@ class MainWindow(QMainWindow):
         widget = self.tabs.widget(index)
         # The grid tree belongs to the place list; other screens get the full width.
         self.ground_view.setVisible(widget is self.places_page)
-        if widget is self.dashboard:
-            self.dashboard.refresh()
-        elif widget is self.followup:
-            self.followup.refresh()
 
     def show_hazard_list(self, kind: str) -> None:
         """From a dashboard number to its list of hazards."""
@@ -406,28 +420,30 @@ class MainWindow(QMainWindow):
     def export_ledger_dialog(self) -> QWidget:
         from anquan_desk.ui.ledger_export import LedgerExportDialog
 
-        dialog = LedgerExportDialog(self.db, made_by=self.user.name, parent=self, actor=self.user.username)
+        dialog = LedgerExportDialog(self.desk, parent=self)
         dialog.open()
         return dialog
 
     def backup_database(self) -> None:
-        if self.db.path is None:
+        source = self.desk.file_path
+        if source is None:
             QMessageBox.information(self, "备份", "服务器数据库请由管理员用 pg_dump 备份。")
             return
-        suggested = str(self.db.path.with_name(f"{self.db.path.stem}-备份-{date.today():%Y%m%d}.db"))
+        folder = Path(state.last_folder(state.LAST_FOLDER_EXPORT))
+        suggested = str(folder / f"{source.stem}-备份-{date.today():%Y%m%d}.db")
         target, _ = QFileDialog.getSaveFileName(self, "备份数据库到", suggested, "数据库备份 (*.db)")
         if not target:
             return
-        try:
-            result = backup_service.backup(self.db.url, Path(target))
-        except AnquanError as exc:
-            QMessageBox.warning(self, "备份失败", str(exc))
-            return
+        state.remember_folder(state.LAST_FOLDER_EXPORT, target)
+        WriteOp(self, lambda _p: backup.backup_desk(self.desk, Path(target)), success=self._backed_up,
+                title="备份失败").with_progress("正在备份数据库…").run()
+
+    def _backed_up(self, result: BackupResult) -> None:
         self.statusBar().showMessage(f"已备份到 {result.path}", 8000)
 
     def _about(self) -> None:
         QMessageBox.about(
             self,
             "关于安全检查工作台",
-            f"安全检查工作台 {__version__}\n乡镇（街道）安全生产检查 · 离线使用\n数据库：{self.db.path or self.db.url}",
+            f"安全检查工作台 {__version__}\n乡镇（街道）安全生产检查 · 离线使用\n数据库：{self.desk.location}",
         )

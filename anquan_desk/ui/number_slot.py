@@ -22,9 +22,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anquan_desk.core.db import Database
 from anquan_desk.core.device import Device, this_device
 from anquan_desk.core.errors import AnquanError
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township
 from anquan_desk.services.numbering import assign_device_slot, block_range, device_slots, slot_layout
 
@@ -39,10 +39,11 @@ def _serials(slot: int, slots: int, size: int) -> str:
 class NumberSlotDialog(QDialog):
     """Shows this laptop's short code and slot, the township's assigned slots, and assigns the next free one."""
 
-    def __init__(self, db: Database, actor: str, parent: QWidget | None = None, device: Device | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None, device: Device | None = None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.actor = actor
+        self.desk = desk
+        self.db = desk.db
+        self.actor = desk.actor.username
         self.device = device or this_device()
         self.slot: int | None = None
         self.setWindowTitle("本机文书编号段")

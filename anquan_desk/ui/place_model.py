@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from anquan_desk.core.db import Database
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.places import PlaceFilter, PlaceRow, fetch_places, place_count
 
 Index = QModelIndex | QPersistentModelIndex
@@ -58,9 +58,10 @@ class PlaceTableModel(QAbstractTableModel):
     )
     COL_NAME, COL_VILLAGE, COL_GRID, COL_ADDRESS, COL_PERSON, COL_PHONE, COL_SECTORS, COL_KIND, COL_RISK, COL_STATUS = range(10)
 
-    def __init__(self, db: Database, parent: Any = None) -> None:
+    def __init__(self, desk: Desk, parent: Any = None) -> None:
         super().__init__(parent)
-        self._db = db
+        self.desk = desk
+        self._db = desk.db
         self._filter = PlaceFilter()
         self._sort = "name"
         self._descending = False

@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
 )
 
 from anquan_desk.core.clock import to_local
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.validators import normalize_credit_code
 from anquan_desk.core.vocabulary import PlaceStatus, RiskColor, Sector
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.places import (
     EDITABLE_FIELDS,
     GAS_SUPPLY_CHOICES,
@@ -72,11 +72,12 @@ class PlacePage(QDialog):
 
     saved = Signal(str)
 
-    def __init__(self, db: Database, place_id: str, actor: str, parent: Any = None) -> None:
+    def __init__(self, desk: Desk, place_id: str, parent: Any = None) -> None:
         super().__init__(parent)
-        self.db = db
+        self.desk = desk
+        self.db = db = desk.db
         self.place_id = place_id
-        self.actor = actor
+        self.actor = desk.actor.username
         self.resize(1200, 720)
         self.edits: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}

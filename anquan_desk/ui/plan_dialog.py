@@ -54,7 +54,6 @@ from PySide6.QtWidgets import (
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import User
 from anquan_desk.core.plans.draws import (
     DrawScope,
     InspectorCandidate,
@@ -71,6 +70,7 @@ from anquan_desk.core.plans.worksheet import grid_worksheet
 from anquan_desk.core.vocabulary import RiskColor
 from anquan_desk.io.pdf.worksheet import RISK_COLOURS, render_draw_record, render_worksheet
 from anquan_desk.io.plan_text import SUPPORTED_SUFFIXES, PlanReadError, read_plan_text
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township, grid_choices, known_sectors
 
 FLAG_COLOUR = QColor("#C62828")
@@ -95,10 +95,11 @@ class PlanImportDialog(QDialog):
     After ``accept()`` the stored programme is in :attr:`programme`.
     """
 
-    def __init__(self, db: Database, user: User, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.user = user
+        self.desk = desk
+        self.db = desk.db
+        self.user = desk.actor
         self.summary: PlanSummary | None = None
         self.programme: Programme | None = None
         self.setWindowTitle("导入工作方案")
@@ -446,10 +447,11 @@ class PlanImportDialog(QDialog):
 class DrawDialog(QDialog):
     """Set up, make and print a 双随机 draw. The last draw is in :attr:`draw`."""
 
-    def __init__(self, db: Database, user: User, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.user = user
+        self.desk = desk
+        self.db = db = desk.db
+        self.user = desk.actor
         self.draw: StoredDraw | None = None
         self.pool: list[PlaceCandidate] = []
         self.exclusions: list[tuple[str, str]] = []
@@ -704,9 +706,10 @@ class DrawDialog(QDialog):
 class WorksheetDialog(QDialog):
     """Choose a grid and a day; write the grid's work sheet as PDF."""
 
-    def __init__(self, db: Database, parent: QWidget | None = None, grid_id: str | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None, grid_id: str | None = None) -> None:
         super().__init__(parent)
-        self.db = db
+        self.desk = desk
+        self.db = db = desk.db
         self.setWindowTitle("打印网格巡查单")
         self.grid_combo = QComboBox()
         for gid, label in _grids(db):

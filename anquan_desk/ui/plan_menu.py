@@ -6,30 +6,29 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog, QMainWindow, QMenu
 
-from anquan_desk.core.db import Database
-from anquan_desk.core.models import User
+from anquan_desk.services.desk import Desk
 
 
-def add_plan_menu(window: QMainWindow, db: Database, user: User) -> QMenu:
+def add_plan_menu(window: QMainWindow, desk: Desk) -> QMenu:
     """Add the "计划" menu to ``window``'s menu bar."""
     menu = window.menuBar().addMenu("计划(&P)")
 
     def open_import() -> None:
         from anquan_desk.ui.plan_dialog import PlanImportDialog
 
-        dialog = PlanImportDialog(db, user, window)
+        dialog = PlanImportDialog(desk, window)
         if dialog.exec() == QDialog.DialogCode.Accepted and dialog.programme is not None:
             window.statusBar().showMessage(f"已保存 {dialog.programme.year} 年检查计划", 5000)
 
     def open_draw() -> None:
         from anquan_desk.ui.plan_dialog import DrawDialog
 
-        DrawDialog(db, user, window).exec()
+        DrawDialog(desk, window).exec()
 
     def open_sheet() -> None:
         from anquan_desk.ui.plan_dialog import WorksheetDialog
 
-        WorksheetDialog(db, window).exec()
+        WorksheetDialog(desk, window).exec()
 
     def open_tasks() -> None:
         from anquan_desk.ui.task_list import TaskListDialog
@@ -41,7 +40,7 @@ def add_plan_menu(window: QMainWindow, db: Database, user: User) -> QMenu:
             existing.activateWindow()
             return
         # Non-modal: the list stays open beside the main window; a started check opens in its tab.
-        dialog = TaskListDialog(db, user, getattr(window, "open_inspection", None), window)
+        dialog = TaskListDialog(desk, getattr(window, "open_inspection", None), window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
 

@@ -28,10 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import User
 from anquan_desk.core.plans.tasks import PlaceTask, monthly_tasks
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import grid_choices
 from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 from anquan_desk.ui.place_model import RISK_COLOURS
@@ -49,8 +48,7 @@ class TaskListDialog(QDialog):
 
     def __init__(
         self,
-        db: Database,
-        user: User,
+        desk: Desk,
         open_inspection: Callable[[str], object] | None = None,
         parent: QWidget | None = None,
         *,
@@ -58,8 +56,9 @@ class TaskListDialog(QDialog):
         grid_id: str | None = None,
     ) -> None:
         super().__init__(parent)
-        self.db = db
-        self.user = user
+        self.desk = desk
+        self.db = db = desk.db
+        self.user = desk.actor
         self._open_inspection = open_inspection
         today = date.today()
         self.year, self.month = month if month is not None else (today.year, today.month)
@@ -190,7 +189,7 @@ class TaskListDialog(QDialog):
         if place_id is None:
             self.message_label.setText("请先在列表中选择要检查的场所。")
             return None
-        dialog = StartInspectionDialog(self.db, place_id, self.user.username, self.user.id, self)
+        dialog = StartInspectionDialog(self.desk, place_id, self)
         try:
             if dialog.exec() != QDialog.DialogCode.Accepted or dialog.inspection_id is None:
                 return None

@@ -16,7 +16,7 @@ def error_label() -> QLabel:
     return label
 
 
-def show_error(label: QLabel, message: str) -> None:
+def show_in_label(label: QLabel, message: str) -> None:
     label.setText(message)
     label.show()
 

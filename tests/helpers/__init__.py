@@ -26,3 +26,8 @@ def desk_for(db: Database, username: str = "system") -> Desk:
             else Actor.system(username)
         )
     return Desk(db, actor)
+
+
+def desk_as(db: Database, user: User) -> Desk:
+    """A desk on ``db`` as the (ORM) ``user`` a test has just read or created."""
+    return Desk(db, Actor(username=user.username, name=user.name, role=user.role, user_id=user.id))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import desk_as, desk_for
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -41,7 +42,7 @@ def _inspection_texts(db: Database, inspection_id: str) -> list[tuple[str, str, 
 
 
 def _editor(qtbot: QtBot, db: Database) -> ChecklistEditor:
-    editor = ChecklistEditor(db, actor="admin")
+    editor = ChecklistEditor(desk_for(db, "admin"))
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitExposed(editor)
@@ -170,7 +171,7 @@ def test_main_window_menu_opens_the_editor(qtbot: QtBot, demo_db: Database) -> N
 
     with demo_db.reader() as s:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
-    window = MainWindow(demo_db, admin)
+    window = MainWindow(desk_as(demo_db, admin))
     qtbot.addWidget(window)
     seen: list[tuple[str, str, bool, int]] = []
 

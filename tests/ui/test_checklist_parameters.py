@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from helpers import desk_for
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
 from pytestqt.qtbot import QtBot
@@ -25,7 +26,7 @@ def _item_content(db: Database, code: str, item_code: str) -> str:
 
 
 def test_township_value_rerenders_the_template_as_a_new_version(qtbot: QtBot, demo_db: Database) -> None:
-    editor = ChecklistEditor(demo_db, actor="admin")
+    editor = ChecklistEditor(desk_for(demo_db, "admin"))
     qtbot.addWidget(editor)
     editor.select_template("GAS-LPG")
     editor.select_item("GAS-LPG-05")
@@ -66,7 +67,7 @@ def test_township_value_rerenders_the_template_as_a_new_version(qtbot: QtBot, de
     assert "本地参数已保存" in editor.status_label.text()
 
     # reopening shows the stored township value; emptying it goes back to the built-in text
-    dialog = ParametersDialog(demo_db, actor="admin")
+    dialog = ParametersDialog(desk_for(demo_db, "admin"))
     qtbot.addWidget(dialog)
     assert dialog.table.item(dialog.row_of("lpg_max_kg"), 4).text() == "80"
     dialog.set_value("lpg_max_kg", "")
@@ -76,7 +77,7 @@ def test_township_value_rerenders_the_template_as_a_new_version(qtbot: QtBot, de
 
 
 def test_invalid_values_are_refused_and_change_nothing(qtbot: QtBot, demo_db: Database) -> None:
-    dialog = ParametersDialog(demo_db, actor="admin")
+    dialog = ParametersDialog(desk_for(demo_db, "admin"))
     qtbot.addWidget(dialog)
     dialog.show()
     with demo_db.reader() as s:
@@ -98,7 +99,7 @@ def test_invalid_values_are_refused_and_change_nothing(qtbot: QtBot, demo_db: Da
 
 
 def test_read_only_user_cannot_save(qtbot: QtBot, demo_db: Database) -> None:
-    dialog = ParametersDialog(demo_db, actor="viewer", read_only=True)
+    dialog = ParametersDialog(desk_for(demo_db, "viewer"), read_only=True)
     qtbot.addWidget(dialog)
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
     dialog.set_value("lpg_max_kg", "80")

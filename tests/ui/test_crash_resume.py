@@ -11,6 +11,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import desk_for
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -31,11 +32,11 @@ CHILD = textwrap.dedent(
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
-    from anquan_desk.core.db import open_database
+    from anquan_desk.services.desk import Actor, open_desk
     from anquan_desk.ui.inspection.screen import KIND_ROLE, InspectionWidget
     app = QApplication([])
-    db = open_database(sys.argv[1])
-    screen = InspectionWidget(db, sys.argv[2], "wang")
+    desk = open_desk(sys.argv[1], Actor("wang", "王芳"))
+    screen = InspectionWidget(desk, sys.argv[2])
     screen.show()
     items = [n for n in screen._items() if n.data(0, KIND_ROLE) == "item"]
     for i, node in enumerate(items):
@@ -110,7 +111,7 @@ def test_sigkill_mid_check_loses_no_answer(qtbot: QtBot, draft: tuple[Path, str,
         assert len(inspection.hazards) == sum(1 for r in saved if r.outcome == "不合格") >= 3
 
     # Reopening resumes the draft: progress as saved, cursor on the first unanswered item.
-    screen = InspectionWidget(db, inspection_id, "wang")
+    screen = InspectionWidget(desk_for(db, "wang"), inspection_id)
     qtbot.addWidget(screen)
     assert screen.progress_bar.value() == len(saved)
     assert screen.progress_bar.maximum() == total

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from helpers import desk_as
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -17,7 +18,7 @@ def test_dashboard_numbers_and_drill_down(qtbot: QtBot, demo_db: Database) -> No
     with demo_db.reader() as s:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
         expected = dashboard_numbers(s, today())
-    window = MainWindow(demo_db, admin)
+    window = MainWindow(desk_as(demo_db, admin))
     qtbot.addWidget(window)
     window.show()
     window.tabs.setCurrentWidget(window.dashboard)

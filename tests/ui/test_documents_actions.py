@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import doc_setup
+from helpers import desk_for, doc_setup
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
@@ -28,9 +28,9 @@ def _device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _issued_notice(qtbot: QtBot, db: Database, tmp_path: Path) -> DocumentPreviewDialog:
     ids = doc_setup.finished_check(db, tmp_path)
-    document, pdf, new = obtain_document(db, "zhang", "notice", ids["inspection"])
+    document, pdf, new = obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
     assert new and document.number == NOTICE_1
-    dialog = preview_for(document, pdf, db=db, actor="zhang")
+    dialog = preview_for(document, pdf, desk=desk_for(db, "zhang"))
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -86,13 +86,13 @@ def test_correct_from_dialog_issues_a_new_number(
     assert NOTICE_2 in dialog.file_name
     saved = tmp_path / "new.pdf"
     dialog.save_to(saved)
-    result = verify_file_message(db, saved)
+    result = verify_file_message(desk_for(db), saved)
     assert result.ok and result.number == NOTICE_2
     # the new document may be corrected again; the old one is no longer offered
     assert dialog.correct_button.isEnabled() and dialog.print_button.isEnabled()
     old_file = tmp_path / "old.pdf"
     old_file.write_bytes(old_pdf)
-    stale = verify_file_message(db, old_file)
+    stale = verify_file_message(desk_for(db), old_file)
     assert not stale.ok and stale.kind == "superseded" and NOTICE_2 in stale.message
 
 
@@ -159,8 +159,8 @@ def test_verify_messages_for_files(qtbot: QtBot, db: Database, tmp_path: Path) -
     dialog = _issued_notice(qtbot, db, tmp_path)
     good = tmp_path / "good.pdf"
     dialog.save_to(good)
-    result = verify_file_message(db, good)
+    result = verify_file_message(desk_for(db), good)
     assert result.ok and result.message.startswith("核验通过") and NOTICE_1 in result.message
     foreign = tmp_path / "foreign.pdf"
     foreign.write_bytes(b"%PDF-1.4\n%%EOF\n")
-    assert verify_file_message(db, foreign).kind == "foreign"
+    assert verify_file_message(desk_for(db), foreign).kind == "foreign"

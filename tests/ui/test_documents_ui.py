@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from helpers import doc_setup
+from helpers import desk_for, doc_setup
 from PySide6.QtCore import QDate
 from PySide6.QtPdf import QPdfDocument
 from pytestqt.qtbot import QtBot
@@ -43,7 +43,7 @@ def _text(path: Path) -> str:
 
 def test_preview_print_and_save(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    document, pdf, new = obtain_document(db, "zhang", "notice", ids["inspection"])
+    document, pdf, new = obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
     assert new and document.number == "青安改〔2026〕第001号"
     dialog = preview_for(document, pdf)
     qtbot.addWidget(dialog)
@@ -65,7 +65,7 @@ def test_preview_print_and_save(qtbot: QtBot, db: Database, tmp_path: Path) -> N
     with db.reader() as s:
         assert docs.verify_pdf(s, saved.read_bytes()).ok
     # a second request reprints the same document (no new number)
-    again, pdf2, new2 = obtain_document(db, "zhang", "notice", ids["inspection"])
+    again, pdf2, new2 = obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
     assert (again.id, pdf2, new2) == (document.id, pdf, False)
     with db.reader() as s:
         assert len(s.scalars(select(IssuedNumber)).all()) == 1
@@ -73,19 +73,19 @@ def test_preview_print_and_save(qtbot: QtBot, db: Database, tmp_path: Path) -> N
 
 def test_inspection_screen_documents_menu(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    widget = InspectionWidget(db, ids["inspection"], "zhang")
+    widget = InspectionWidget(desk_for(db, "zhang"), ids["inspection"])
     qtbot.addWidget(widget)
     widget.show()
     assert widget.documents_button.isVisible() and widget.documents_button.text() == "打印文书…"
-    labels = [(t, label, enabled) for t, label, enabled, _state in document_choices(db, ids["inspection"])]
+    labels = [(t, label, enabled) for t, label, enabled, _state in document_choices(desk_for(db), ids["inspection"])]
     assert labels == [("record", "现场检查记录", True), ("notice", "安全隐患整改通知书", True), ("photos", "照片附页", True)]
-    menu = documents_menu(db, "zhang", ids["inspection"], widget)
+    menu = documents_menu(desk_for(db, "zhang"), ids["inspection"], widget)
     texts = [a.text() for a in menu.actions()]
     assert texts == ["现场检查记录（未签发）…", "安全隐患整改通知书（未签发）…", "照片附页（未签发）…"]
     # 照片附页 issues the record first, then the appendix
-    document, _pdf, _new = obtain_document(db, "zhang", "photos", ids["inspection"])
+    document, _pdf, _new = obtain_document(desk_for(db, "zhang"), "photos", ids["inspection"])
     assert document.number == "（青）应急检记〔2026〕1号照片附页"
-    menu = documents_menu(db, "zhang", ids["inspection"], widget)
+    menu = documents_menu(desk_for(db, "zhang"), ids["inspection"], widget)
     assert menu.actions()[0].text() == "现场检查记录（（青）应急检记〔2026〕1号）…"
 
 
@@ -97,11 +97,11 @@ def test_draft_has_no_documents_button(qtbot: QtBot, db: Database, tmp_path: Pat
         draft = insp.start_inspection(
             s, place_id=ids["place"], inspector_ids=[ids["a"], ids["b"]], template_ids=[ids["template"]]
         ).id
-    widget = InspectionWidget(db, draft, "zhang")
+    widget = InspectionWidget(desk_for(db, "zhang"), draft)
     qtbot.addWidget(widget)
     widget.show()
     assert not widget.documents_button.isVisible()
-    assert document_choices(db, draft) == []
+    assert document_choices(desk_for(db), draft) == []
 
 
 def test_batch_dialog_exports_the_day(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
@@ -112,7 +112,7 @@ def test_batch_dialog_exports_the_day(qtbot: QtBot, db: Database, tmp_path: Path
         notice, _ = docs.issue_notice(s, store, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 5))
         docs.void_document(s, notice.id, "送达前发现错误")
         docs.issue_notice(s, store, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 9))
-    dialog = BatchPrintDialog(db, day=datetime(2026, 11, 22).date())
+    dialog = BatchPrintDialog(desk_for(db), day=datetime(2026, 11, 22).date())
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.table.rowCount() == 0 and not dialog.export_button.isEnabled()

@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from helpers import desk_for
 from openpyxl import Workbook, load_workbook
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QWizard
@@ -72,7 +73,7 @@ def _through_preview(qtbot: QtBot, wizard: ImportWizard, file: Path) -> None:
 def test_wizard_imports_the_valid_rows(qtbot: QtBot, demo_db: Database, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     file = messy_workbook(tmp_path / "东湖社区名单.xlsx")
-    wizard = ImportWizard(demo_db, "tester")
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
     qtbot.addWidget(wizard)
     _through_preview(qtbot, wizard, file)
 
@@ -124,7 +125,7 @@ def test_wizard_all_or_nothing_changes_nothing(qtbot: QtBot, demo_db: Database, 
                                                tmp_path: Path) -> None:
     before = _dump(demo_db_path)
     file = messy_workbook(tmp_path / "东湖社区名单.xlsx")
-    wizard = ImportWizard(demo_db, "tester")
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
     qtbot.addWidget(wizard)
     _through_preview(qtbot, wizard, file)
     _next(qtbot, wizard)
@@ -139,7 +140,7 @@ def test_wizard_all_or_nothing_changes_nothing(qtbot: QtBot, demo_db: Database, 
 def test_wizard_reports_an_unreadable_file(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
     bad = tmp_path / "坏文件.xlsx"
     bad.write_bytes(b"PK\x03\x04 broken")
-    wizard = ImportWizard(demo_db, "tester")
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
     qtbot.addWidget(wizard)
     wizard.show()
     wizard.file_page.path_edit.setText(str(bad))

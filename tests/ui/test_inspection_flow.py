@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers import desk_as, desk_for
 from PIL import Image
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QDialogButtonBox
@@ -63,7 +64,7 @@ def _audit_count(db: Database) -> int:
 
 def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[str, str], tmp_path: Path) -> None:
     # --- start: place, method, two inspectors, preselected checklists ----------------------------
-    start = StartInspectionDialog(db, ground["place"], "wang", ground["wang"])
+    start = StartInspectionDialog(desk_for(db, "wang"), ground["place"])
     qtbot.addWidget(start)
     start.method_combo.setCurrentText("四不两直")
     checked_templates = StartInspectionDialog._checked(start.template_list)
@@ -81,7 +82,7 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     iid = start.inspection_id
 
     # --- walk the items with the keyboard: all 合格 except the first gas item ---------------------
-    screen = InspectionWidget(db, iid, "wang")
+    screen = InspectionWidget(desk_for(db, "wang"), iid)
     qtbot.addWidget(screen)
     screen.resize(1366, 700)
     screen.show()
@@ -106,7 +107,7 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     assert screen.progress_label.text().startswith(f"已检查 {total}/{total} 项，还剩 0 项，发现隐患 1 处")
 
     # --- finish with a drawn signature ----------------------------------------------------------
-    finish = FinishDialog(db, iid, "wang", screen)
+    finish = FinishDialog(desk_for(db, "wang"), iid, screen)
     qtbot.addWidget(finish)
     finish.show()
     qtbot.waitExposed(finish)
@@ -139,13 +140,13 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     with db.reader() as s:
         user = s.get(User, ground["li"])
     assert user is not None
-    follow = FollowUpWidget(db, user)
+    follow = FollowUpWidget(desk_as(db, user))
     qtbot.addWidget(follow)
     follow.days_spin.setValue(60)
     assert follow.model.rowCount() == 1
     history = follow.history_text(follow.model.hazard(0).id)
     assert "四不两直检查发现（李华、王芳）" in history and "修改了 具体位置" in history and "检查结束，责令整改" in history
-    review = ReinspectionDialog(db, ground["place"], user)
+    review = ReinspectionDialog(desk_as(db, user), ground["place"])
     qtbot.addWidget(review)
     (row,) = review.rows
     assert row.before.count() == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from helpers import desk_as, desk_for
 from openpyxl import Workbook, load_workbook
 from PySide6.QtWidgets import QPushButton
 from pytestqt.qtbot import QtBot
@@ -26,7 +27,7 @@ def _finished_hazards(db: Database) -> int:
 
 
 def _dialog(qtbot: QtBot, db: Database, runner: object) -> LedgerExportDialog:
-    dialog = LedgerExportDialog(db, made_by="王芳", runner=runner)  # type: ignore[arg-type]
+    dialog = LedgerExportDialog(desk_for(db), made_by="王芳", runner=runner)  # type: ignore[arg-type]
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -150,7 +151,7 @@ def test_main_window_menu_opens_the_dialog(qtbot: QtBot, demo_db: Database) -> N
 
     with demo_db.reader() as s:
         admin = s.scalars(select(User).where(User.username == "admin")).one()
-    window = MainWindow(demo_db, admin)
+    window = MainWindow(desk_as(demo_db, admin))
     qtbot.addWidget(window)
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
     assert "台账(&L)" in menus

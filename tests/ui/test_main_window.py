@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from helpers import desk_as, desk_for
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
@@ -22,7 +23,7 @@ def _admin(db: Database) -> User:
 
 
 def test_login_dialog_rejects_then_accepts(qtbot: QtBot, demo_db: Database) -> None:
-    dialog = LoginDialog(demo_db, township="红光镇", hint="演示")
+    dialog = LoginDialog(desk_for(demo_db), township="红光镇", hint="演示")
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
@@ -39,7 +40,7 @@ def test_login_dialog_rejects_then_accepts(qtbot: QtBot, demo_db: Database) -> N
 
 
 def test_first_admin_dialog_creates_the_administrator(qtbot: QtBot, db: Database) -> None:
-    dialog = FirstAdminDialog(db)
+    dialog = FirstAdminDialog(desk_for(db))
     qtbot.addWidget(dialog)
     ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
     dialog.name_edit.setText("周建国")  # Chinese arrives through the input method, not key events
@@ -62,7 +63,7 @@ def _find(model: object, text: str) -> QModelIndex:
 
 
 def test_tree_click_narrows_the_list(qtbot: QtBot, demo_db: Database) -> None:
-    window = MainWindow(demo_db, _admin(demo_db))
+    window = MainWindow(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(window)
     window.show()
     with demo_db.reader() as s:
@@ -87,7 +88,7 @@ def test_search_box_narrows_the_list(qtbot: QtBot, demo_db: Database) -> None:
     with demo_db.session("t") as s:
         place = s.scalars(select(Place).order_by(Place.name).limit(1)).one()
         place.name = "张记红光小馆"
-    window = MainWindow(demo_db, _admin(demo_db))
+    window = MainWindow(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(window)
     window.show()
     qtbot.keyClicks(window.search_edit, "zjhgxg")
@@ -101,7 +102,7 @@ def test_search_box_narrows_the_list(qtbot: QtBot, demo_db: Database) -> None:
 def test_window_loads_the_search_copy_after_start_up(qtbot: QtBot, demo_db: Database) -> None:
     cache = demo_db.search_cache
     assert cache is not None
-    window = MainWindow(demo_db, _admin(demo_db))
+    window = MainWindow(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(window)
     window.show()
     assert not cache.loaded  # not while the window is being built
@@ -115,7 +116,7 @@ def test_window_loads_the_search_copy_after_start_up(qtbot: QtBot, demo_db: Data
 
 
 def test_lazy_model_fetches_pages(qtbot: QtBot, demo_db: Database) -> None:
-    model = PlaceTableModel(demo_db)
+    model = PlaceTableModel(desk_for(demo_db))
     assert model.total == 300
     assert model.rowCount() == PlaceTableModel.PAGE
     assert model.canFetchMore()
@@ -124,5 +125,5 @@ def test_lazy_model_fetches_pages(qtbot: QtBot, demo_db: Database) -> None:
 
 
 def test_place_model_passes_modeltester(qtmodeltester: object, demo_db: Database) -> None:
-    model = PlaceTableModel(demo_db)
+    model = PlaceTableModel(desk_for(demo_db))
     qtmodeltester.check(model)  # type: ignore[attr-defined]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import doc_setup
+from helpers import desk_as, desk_for, doc_setup
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -34,7 +34,7 @@ def _slots(db: Database) -> dict[str, int]:
 def test_assigns_slot_one_on_a_fresh_township(qtbot: QtBot, db: Database) -> None:
     doc_setup.township(db)
     device = this_device()
-    dialog = NumberSlotDialog(db, "admin")
+    dialog = NumberSlotDialog(desk_for(db, "admin"))
     qtbot.addWidget(dialog)
     dialog.show()
     assert dialog.device_label.text() == device.short and len(device.short) == 4
@@ -53,7 +53,7 @@ def test_assigns_slot_one_on_a_fresh_township(qtbot: QtBot, db: Database) -> Non
 def test_next_free_slot_after_other_laptops(qtbot: QtBot, db: Database) -> None:
     doc_setup.township(db, settings={"device_slots": {"aaaaaaaa-other-1": 1, "bbbbbbbb-other-3": 3}})
     device = Device(id="cccccccc-this", short="K7PQ")
-    dialog = NumberSlotDialog(db, "admin", device=device)
+    dialog = NumberSlotDialog(desk_for(db, "admin"), device=device)
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 2
     assert [dialog.table.item(r, 1).text() for r in range(2)] == ["其他电脑 aaaaaaaa", "其他电脑 bbbbbbbb"]
@@ -65,7 +65,7 @@ def test_next_free_slot_after_other_laptops(qtbot: QtBot, db: Database) -> None:
 
 
 def test_without_township_nothing_to_assign(qtbot: QtBot, db: Database) -> None:
-    dialog = NumberSlotDialog(db, "admin", device=Device(id="x", short="ABCD"))
+    dialog = NumberSlotDialog(desk_for(db, "admin"), device=Device(id="x", short="ABCD"))
     qtbot.addWidget(dialog)
     assert dialog.slot_label.text() == "尚未设置乡镇（街道）信息"
     assert not dialog.assign_button.isEnabled()
@@ -79,7 +79,7 @@ def test_menu_entry_only_for_administrators(qtbot: QtBot, db: Database, role: st
 
     doc_setup.township(db)
     user = User(username="u", name="测试", role=role, password_hash="x")
-    window = MainWindow(db, user)
+    window = MainWindow(desk_as(db, user))
     qtbot.addWidget(window)
     file_menu = window.menuBar().actions()[0].menu()
     texts = [a.text() for a in file_menu.actions()]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from helpers import desk_as, desk_for
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, insert, select
@@ -41,7 +42,7 @@ def _place(db: Database, pid: str) -> Place:
 def test_invalid_credit_code_is_shown_and_nothing_saved(qtbot: QtBot, demo_db: Database) -> None:
     pid = _busy_place(demo_db)
     before = _place(demo_db, pid)
-    page = PlacePage(demo_db, pid, "tester")
+    page = PlacePage(desk_for(demo_db, "tester"), pid)
     qtbot.addWidget(page)
     page.show()
     qtbot.waitExposed(page)
@@ -61,7 +62,7 @@ def test_invalid_credit_code_is_shown_and_nothing_saved(qtbot: QtBot, demo_db: D
 
 def test_valid_edit_saves(qtbot: QtBot, demo_db: Database) -> None:
     pid = _busy_place(demo_db)
-    page = PlacePage(demo_db, pid, "tester")
+    page = PlacePage(desk_for(demo_db, "tester"), pid)
     qtbot.addWidget(page)
     page.show()
     with qtbot.waitSignal(page.saved):
@@ -84,7 +85,7 @@ def test_history_lists(qtbot: QtBot, demo_db: Database) -> None:
     with demo_db.reader() as s:
         inspections = s.scalar(select(func.count()).select_from(Inspection).where(Inspection.place_id == pid))
         codes = set(s.scalars(select(Hazard.code).where(Hazard.place_id == pid, Hazard.status != "已销号")))
-    page = PlacePage(demo_db, pid, "tester")
+    page = PlacePage(desk_for(demo_db, "tester"), pid)
     qtbot.addWidget(page)
     assert page.inspections.rowCount() == inspections
     assert {page.hazards.item(r, 0).text() for r in range(page.hazards.rowCount())} == codes
@@ -101,7 +102,7 @@ def test_search_box_narrows_to_the_expected_places(qtbot: QtBot, demo_db: Databa
         expected = sorted(s.scalars(select(Place.name).where(Place.name.contains("饭店"))))
         kept = s.scalars(select(Place.name).where(Place.name.contains("饭店")).limit(1)).one()
     assert len(expected) >= 2
-    window = MainWindow(demo_db, _admin(demo_db))
+    window = MainWindow(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(window)
     window.show()
     window.search_edit.setText("饭店")  # Chinese arrives through the input method
@@ -122,7 +123,7 @@ def test_search_box_narrows_to_the_expected_places(qtbot: QtBot, demo_db: Databa
 
 
 def test_double_click_opens_the_place_page(qtbot: QtBot, demo_db: Database) -> None:
-    window = MainWindow(demo_db, _admin(demo_db))
+    window = MainWindow(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(window)
     window.show()
     window.tabs.setCurrentIndex(0)  # the 场所 tab (open inspections may have tabs of their own)
@@ -144,7 +145,7 @@ def test_model_scrolls_to_the_end_of_a_common_query(qtbot: QtBot, db: Database, 
     with db.session("t") as s:
         s.execute(insert(Place), [{"id": f"p{i:05d}", "name": f"红光超市{i:05d}", "author": "t",
                                    "search_text": f"红光超市{i:05d}\x1fhgcs"} for i in range(n)])
-    model = PlaceTableModel(db)
+    model = PlaceTableModel(desk_for(db))
     model.set_filter(replace(model.place_filter, query="h", status=status))
     if status is None:
         assert model.total_exact and model.total_text() == f"共 {n} 个场所"
@@ -167,7 +168,7 @@ def test_model_cells_and_roles(qtbot: QtBot, db: Database) -> None:
     with db.session("t") as s:
         place = s.scalars(select(Place).where(Place.name == "安心饭店")).one()
         update_place(s, place.id, sectors=["燃气", "九小场所"])
-    model = PlaceTableModel(db)
+    model = PlaceTableModel(desk_for(db))
     first, second = model.index(0, 0), model.index(1, 0)
     assert (first.data(), second.data()) == ("安心饭店", "红光小馆")  # pinyin order: an < hong
     assert model.index(0, PlaceTableModel.COL_SECTORS).data() == "九小场所、燃气"

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from helpers import PLANS
+from helpers import PLANS, desk_as, desk_for
 from PySide6.QtCore import QDate, Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -28,7 +28,7 @@ def _admin(db: Database) -> User:
 
 
 def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Database) -> None:
-    dialog = PlanImportDialog(demo_db, _admin(demo_db))
+    dialog = PlanImportDialog(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(dialog)
     dialog.show()
     assert not dialog.accept_button.isEnabled()
@@ -73,7 +73,7 @@ def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Da
 
 
 def test_unreadable_plan_shows_a_message(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
-    dialog = PlanImportDialog(demo_db, _admin(demo_db))
+    dialog = PlanImportDialog(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(dialog)
     bad = tmp_path / "计划.doc"
     bad.write_bytes(b"\xd0\xcf\x11\xe0")
@@ -82,7 +82,7 @@ def test_unreadable_plan_shows_a_message(qtbot: QtBot, demo_db: Database, tmp_pa
 
 
 def test_draw_dialog_draws_stores_and_prints(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
-    dialog = DrawDialog(demo_db, _admin(demo_db))
+    dialog = DrawDialog(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(dialog)
     dialog.show()
     dialog.sector_combo.setCurrentIndex(dialog.sector_combo.findData("燃气"))
@@ -118,7 +118,7 @@ def test_draw_dialog_draws_stores_and_prints(qtbot: QtBot, demo_db: Database, tm
 
 
 def test_worksheet_dialog_writes_the_pdf(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
-    dialog = WorksheetDialog(demo_db)
+    dialog = WorksheetDialog(desk_for(demo_db))
     qtbot.addWidget(dialog)
     dialog.grid_combo.setCurrentIndex(dialog.grid_combo.findText("红光村第一网格"))
     dialog.date_edit.setDate(QDate(2026, 11, 24))
@@ -129,7 +129,7 @@ def test_worksheet_dialog_writes_the_pdf(qtbot: QtBot, demo_db: Database, tmp_pa
 
 
 def test_main_window_has_the_plan_menu(qtbot: QtBot, demo_db: Database) -> None:
-    window = MainWindow(demo_db, _admin(demo_db))
+    window = MainWindow(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(window)
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
     assert "计划(&P)" in menus

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from helpers import desk_as
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
@@ -52,7 +53,7 @@ def _grid_with_tasks(dialog: TaskListDialog) -> None:
 
 @pytest.mark.qt_log_ignore("This plugin does not support raise")  # the offscreen platform; real ones raise
 def test_start_a_check_from_the_monthly_list(qtbot: QtBot, demo_db: Database) -> None:
-    window = MainWindow(demo_db, _admin(demo_db))
+    window = MainWindow(desk_as(demo_db, _admin(demo_db)))
     qtbot.addWidget(window)
     window.show()
     _menu_action(window, "本月任务…").trigger()
@@ -118,7 +119,7 @@ def test_start_a_check_from_the_monthly_list(qtbot: QtBot, demo_db: Database) ->
 
 def test_cancelled_start_creates_nothing(qtbot: QtBot, demo_db: Database) -> None:
     opened: list[str] = []
-    dialog = TaskListDialog(demo_db, _admin(demo_db), opened.append)
+    dialog = TaskListDialog(desk_as(demo_db, _admin(demo_db)), opened.append)
     qtbot.addWidget(dialog)
     _grid_with_tasks(dialog)
     place_id = dialog.tasks[0].place_id

@@ -16,20 +16,21 @@ from PySide6.QtWidgets import (
 )
 
 from anquan_desk.core.attachments import AttachmentStore
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Inspection
 from anquan_desk.services import inspections as svc
+from anquan_desk.services.desk import Desk
 from anquan_desk.ui.inspection.signature_pad import SignaturePad
-from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_error
+from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_in_label
 
 
 class FinishDialog(QDialog):
-    def __init__(self, db: Database, inspection_id: str, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, inspection_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._db = db
+        self.desk = desk
+        self._db = db = desk.db
         self._inspection_id = inspection_id
-        self._actor = actor
+        self._actor = desk.actor.username
         self.setWindowTitle("完成检查 — 负责人签字")
         self.resize(560, 520)
         with db.reader() as session:
@@ -103,4 +104,4 @@ class FinishDialog(QDialog):
         self.accept()
 
     def _error(self, message: str) -> None:
-        show_error(self.error_label, message)
+        show_in_label(self.error_label, message)

@@ -36,11 +36,11 @@ from sqlalchemy.orm import Session
 
 from anquan_desk.core.attachments import AttachmentStore, attachments_of
 from anquan_desk.core.clock import to_local, today
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Attachment, Hazard, User
+from anquan_desk.core.models import Attachment, Hazard
 from anquan_desk.core.vocabulary import HazardGrade, ReviewOutcome
 from anquan_desk.services import reinspections as rein
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.inspections import DueHazard, due_hazard_rows
 from anquan_desk.services.users import inspectors
 
@@ -119,10 +119,11 @@ class FollowUpWidget(QWidget):
 
     reinspected = Signal()
 
-    def __init__(self, db: Database, user: User, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.user = user
+        self.desk = desk
+        self.db = desk.db
+        self.user = desk.actor
         self.days_spin = QSpinBox()
         self.days_spin.setRange(0, 3650)
         self.days_spin.setValue(7)
@@ -209,7 +210,7 @@ class FollowUpWidget(QWidget):
             return
         place_id = self.model.hazard(index.row()).place_id
         try:
-            dialog = ReinspectionDialog(self.db, place_id, self.user, self)
+            dialog = ReinspectionDialog(self.desk, place_id, self)
         except AnquanError as exc:
             QMessageBox.information(self, "复查", str(exc))
             return
@@ -261,18 +262,19 @@ class _ReviewRow:
 class ReinspectionDialog(QDialog):
     """复查 of the open hazards of one place: outcome per hazard, after-photos, then 销号 or new deadline."""
 
-    def __init__(self, db: Database, place_id: str, user: User, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, place_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.user = user
+        self.desk = desk
+        self.db = db = desk.db
+        self.user = user = desk.actor
         self.store = AttachmentStore(db.attachments_dir)
         self.setWindowTitle("整改复查")
         self.resize(900, 680)
         layout = QVBoxLayout(self)
         with db.session(user.username) as session:
-            others = [u.id for u in inspectors(session) if u.id != user.id][:1]
+            others = [u.id for u in inspectors(session) if u.id != user.user_id][:1]
             reinspection = rein.resume_or_start_reinspection(
-                session, place_id=place_id, inspector_ids=[user.id, *others]
+                session, place_id=place_id, inspector_ids=[str(user.user_id), *others]
             )
             self.reinspection_id = reinspection.id
             hazards = [r.hazard for r in sorted(reinspection.results, key=lambda r: r.hazard.code)]

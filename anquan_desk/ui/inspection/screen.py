@@ -42,11 +42,11 @@ from PySide6.QtWidgets import (
 
 from anquan_desk.core.attachments import AttachmentStore, photos_in_folder
 from anquan_desk.core.clock import to_local
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Attachment, ChecklistItem, Hazard, Inspection
 from anquan_desk.core.vocabulary import HazardGrade, InspectionStatus, ItemOutcome
 from anquan_desk.services import inspections as svc
+from anquan_desk.services.desk import Desk
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "template" / "item" / "free" / "free-root"
 ID_ROLE = Qt.ItemDataRole.UserRole + 2  # item id or hazard id
@@ -119,10 +119,11 @@ class InspectionWidget(QWidget):
 
     finished = Signal(str)
 
-    def __init__(self, db: Database, inspection_id: str, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, inspection_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db = db
-        self.actor = actor
+        self.desk = desk
+        self.db = db = desk.db
+        self.actor = desk.actor.username
         self.inspection_id = inspection_id
         self.store = AttachmentStore(db.attachments_dir)
         self._loading = False
@@ -601,7 +602,7 @@ class InspectionWidget(QWidget):
         from anquan_desk.ui.inspection.finish_dialog import FinishDialog
 
         self._flush_save()
-        dialog = FinishDialog(self.db, self.inspection_id, self.actor, self)
+        dialog = FinishDialog(self.desk, self.inspection_id, self)
         if dialog.exec() == FinishDialog.DialogCode.Accepted:
             self.reload()
             self.finished.emit(self.inspection_id)
@@ -622,7 +623,7 @@ class InspectionWidget(QWidget):
     def _documents(self) -> None:
         from anquan_desk.ui.documents import documents_menu
 
-        menu = documents_menu(self.db, self.actor, self.inspection_id, self)
+        menu = documents_menu(self.desk, self.inspection_id, self)
         menu.exec(self.documents_button.mapToGlobal(self.documents_button.rect().topLeft()))
 
     def _amend(self) -> None:

@@ -19,14 +19,14 @@ from PySide6.QtWidgets import (
 )
 
 from anquan_desk.core.checklists.store import current_templates, templates_for_place
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.models import Place
 from anquan_desk.core.vocabulary import InspectionMethod
 from anquan_desk.services.checklists import ensure_builtin_library
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.inspections import start_inspection
 from anquan_desk.services.users import inspectors
-from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_error
+from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_in_label
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -34,11 +34,13 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 class StartInspectionDialog(QDialog):
     """After accept, ``inspection_id`` is the new draft."""
 
-    def __init__(self, db: Database, place_id: str, actor: str, current_user_id: str, parent: QWidget | None = None) -> None:
+    def __init__(self, desk: Desk, place_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._db = db
+        self.desk = desk
+        self._db = db = desk.db
         self._place_id = place_id
-        self._actor = actor
+        self._actor = actor = desk.actor.username
+        current_user_id = desk.actor.user_id
         self.inspection_id: str | None = None
         self.setWindowTitle("开始现场检查")
         self.resize(620, 640)
@@ -137,4 +139,4 @@ class StartInspectionDialog(QDialog):
         self.accept()
 
     def _error(self, message: str) -> None:
-        show_error(self.error_label, message)
+        show_in_label(self.error_label, message)
