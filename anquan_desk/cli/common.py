@@ -5,7 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+
+from anquan_desk.services.desk import Actor, Desk, open_desk
 
 
 def add_db_argument(parser: argparse.ArgumentParser) -> None:
@@ -26,3 +30,15 @@ def fail(message: str, code: int = 1) -> int:
     """Print a Chinese error message to stderr and return the exit code."""
     print(f"错误：{message}", file=sys.stderr)
     return code
+
+
+@contextmanager
+def desk_for(args: argparse.Namespace, actor: str = "cli", *, migrate: bool = True) -> Iterator[Desk]:
+    """The database named by ``--db`` (or ``$ANQUAN_DB``, or the default), worked on as ``actor``
+    (``--actor`` when the verb has one); closed when the block ends."""
+    name = getattr(args, "actor", None) or actor
+    desk = open_desk(getattr(args, "db", None), Actor.system(str(name)), migrate=migrate)
+    try:
+        yield desk
+    finally:
+        desk.close()
