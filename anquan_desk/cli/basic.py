@@ -6,13 +6,11 @@ import argparse
 import time
 from pathlib import Path
 
-from anquan_desk.cli.common import add_db_argument, fail, print_json
-from anquan_desk.core.audit import verify_chain
-from anquan_desk.core.db import open_database, resolve_db_url, sqlite_path
+from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
 from anquan_desk.core.errors import AnquanError
+from anquan_desk.services import audit
 from anquan_desk.services import backup as backup_service
-from anquan_desk.services.demo import DEMO_PASSWORD, SCALES, create_demo
-from anquan_desk.services.users import has_users
+from anquan_desk.services.demo import DEMO_PASSWORD, SCALES, create_demo_database
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -40,22 +38,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    url = resolve_db_url(args.db)
-    path = sqlite_path(url)
-    if path is not None and path.exists() and path.stat().st_size > 0:
-        return fail(f"数据库“{path}”已存在，演示数据只写入新的空数据库。")
     started = time.perf_counter()
-    db = open_database(args.db)
     try:
-        with db.session("demo") as session:
-            if has_users(session):
-                return fail("数据库不是空的，演示数据只写入新的空数据库。")
-            counts = create_demo(session, scale=args.scale, seed=args.seed, progress=print)
-    finally:
-        db.dispose()
+        where, counts = create_demo_database(args.db, scale=args.scale, seed=args.seed, progress=print)
+    except AnquanError as exc:
+        return fail(str(exc))
     took = time.perf_counter() - started
     print(
-        f"演示数据库已创建：{path or url}（{counts['places']} 个场所，{counts['inspections']} 次检查，"
+        f"演示数据库已创建：{where}（{counts['places']} 个场所，{counts['inspections']} 次检查，"
         f"{counts['hazards']} 条隐患，用时 {took:.1f} 秒）"
     )
     print(f"登录：用户名 admin，密码 {DEMO_PASSWORD}")
@@ -63,12 +53,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    db = open_database(args.db, migrate=False)
-    try:
-        with db.engine.connect() as conn:
-            report = verify_chain(conn)
-    finally:
-        db.dispose()
+    with desk_for(args, migrate=False) as desk:
+        report = audit.verify(desk)
     if report.ok:
         print(report.message)
         return 0
@@ -77,7 +63,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     try:
-        result = backup_service.backup(resolve_db_url(args.db), Path(args.out))
+        result = backup_service.backup(args.db, Path(args.out))
     except AnquanError as exc:
         return fail(str(exc))
     print(f"已备份到 {result.path}（{result.size_bytes / 1024:.0f} KB，附件 {result.attachments} 个）")
@@ -86,7 +72,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 def cmd_restore(args: argparse.Namespace) -> int:
     try:
-        result = backup_service.restore(Path(args.file), resolve_db_url(args.db))
+        result = backup_service.restore(Path(args.file), args.db)
     except AnquanError as exc:
         return fail(str(exc))
     print_json({"restored": str(result.path), "previous_copy": str(result.previous) if result.previous else None})

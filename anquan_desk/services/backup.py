@@ -7,13 +7,21 @@ backup (``<backup>-attachments``); unchanged files are not copied twice.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from anquan_desk.core.db import Database, backup_sqlite, check_sqlite_file, integrity_ok, sqlite_path
+from anquan_desk.core.db import (
+    Database,
+    backup_sqlite,
+    check_sqlite_file,
+    integrity_ok,
+    resolve_db_url,
+    sqlite_path,
+)
 from anquan_desk.core.errors import DatabaseError, UserInputError
 from anquan_desk.services.desk import Desk
 
@@ -53,7 +61,10 @@ def _copy_tree(source: Path, target: Path) -> int:
     return copied
 
 
-def backup(url: str, out: Path) -> BackupResult:
+def backup(db: str | os.PathLike[str] | None, out: Path) -> BackupResult:
+    """Copy the database named by ``db`` (file, URL, ``$ANQUAN_DB`` or the default) to ``out``,
+    with its attachments beside it."""
+    url = resolve_db_url(db)
     source = sqlite_path(url)
     if source is None:
         raise UserInputError("服务器数据库请用 PostgreSQL 的备份工具（pg_dump）备份。")
@@ -68,10 +79,10 @@ def backup(url: str, out: Path) -> BackupResult:
     return BackupResult(out, out.stat().st_size, count)
 
 
-def restore(backup_file: Path, url: str) -> RestoreResult:
-    """Replace the database at ``url`` with ``backup_file``; the old file is kept aside."""
+def restore(backup_file: Path, db: str | os.PathLike[str] | None) -> RestoreResult:
+    """Replace the database named by ``db`` with ``backup_file``; the old file is kept aside."""
     backup_file = backup_file.expanduser().resolve()
-    target = sqlite_path(url)
+    target = sqlite_path(resolve_db_url(db))
     if target is None:
         raise UserInputError("只能恢复到本机数据库文件。")
     if not backup_file.is_file():

@@ -25,6 +25,7 @@ from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.clock import local_to_utc, utcnow
 from anquan_desk.core.db import resolve_db_url, sqlite_path
+from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import (
     Grid,
     GridMember,
@@ -484,3 +485,22 @@ def open_for_window(db: str | os.PathLike[str] | None) -> Desk:
         if fresh and not has_users(session):
             create_demo(session, scale="small")
     return desk
+
+
+def create_demo_database(
+    db: str | os.PathLike[str] | None, *, scale: str = "small", seed: int = 20261123, progress: Progress | None = None
+) -> tuple[str, dict[str, int]]:
+    """Create the demo township in a new, empty database; returns where it is and its row counts.
+    Refuses (UserInputError) a database that already holds data."""
+    path = sqlite_path(resolve_db_url(db))
+    if path is not None and path.exists() and path.stat().st_size > 0:
+        raise UserInputError(f"数据库“{path}”已存在，演示数据只写入新的空数据库。")
+    desk = open_desk(db, Actor.system("demo"))
+    try:
+        with desk.unit() as session:
+            if has_users(session):
+                raise UserInputError("数据库不是空的，演示数据只写入新的空数据库。")
+            counts = create_demo(session, scale=scale, seed=seed, progress=progress)
+        return desk.location, counts
+    finally:
+        desk.close()

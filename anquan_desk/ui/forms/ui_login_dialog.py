@@ -1,6 +1,7 @@
 # Generated from forms/login_dialog.ui by anquan_desk.ui.build_forms — do not edit.
 # ruff: noqa
 # mypy: ignore-errors
+from typing import Any
 # -*- coding: utf-8 -*-
 
 ################################################################################
@@ -22,7 +23,7 @@ from PySide6.QtWidgets import (QAbstractButton, QApplication, QDialog, QDialogBu
     QVBoxLayout, QWidget)
 
 class Ui_LoginDialog(object):
-    def setupUi(self, LoginDialog):
+    def setupUi(self, LoginDialog: Any) -> None:
         if not LoginDialog.objectName():
             LoginDialog.setObjectName(u"LoginDialog")
         LoginDialog.resize(380, 230)
@@ -92,7 +93,7 @@ class Ui_LoginDialog(object):
         self.retranslateUi(LoginDialog)
     # setupUi
 
-    def retranslateUi(self, LoginDialog):
+    def retranslateUi(self, LoginDialog: Any) -> None:
         LoginDialog.setWindowTitle(QCoreApplication.translate("LoginDialog", u"\u767b\u5f55 \u2014 \u5b89\u5168\u68c0\u67e5\u5de5\u4f5c\u53f0", None))
         self.titleLabel.setText(QCoreApplication.translate("LoginDialog", u"\u5b89\u5168\u68c0\u67e5\u5de5\u4f5c\u53f0", None))
         self.usernameLabel.setText(QCoreApplication.translate("LoginDialog", u"\u7528\u6237\u540d\uff1a", None))
