@@ -36,6 +36,7 @@ from sqlalchemy import select
 from anquan_desk.core.db import open_database
 from anquan_desk.core.models import User
 from anquan_desk.core.vocabulary import UserRole
+from anquan_desk.services.desk import Actor, Desk
 from anquan_desk.ui.app import make_application
 from anquan_desk.ui.main_window import MainWindow
 
@@ -117,8 +118,9 @@ def main() -> int:
     db = open_database(args.db)
     with db.reader() as s:
         user = s.scalars(select(User).where(User.role == UserRole.ADMIN.value)).first() or s.scalars(select(User)).first()
-    assert user is not None
-    window = MainWindow(db, user)
+        assert user is not None
+        actor = Actor(user.username, user.name, user.role, user.id)
+    window = MainWindow(Desk(db, actor))
     window.resize(1366, 768)
     window.show()
     window.tabs.setCurrentIndex(0)

@@ -18,15 +18,14 @@ import time
 
 OURS = r"""
 import sys
-from anquan_desk.ui.app import make_application, prepare_database
+from anquan_desk.ui.app import make_application
 from anquan_desk.ui.main_window import MainWindow
-from anquan_desk.services.demo import DEMO_PASSWORD
-from anquan_desk.services.users import authenticate
+from anquan_desk.services.demo import DEMO_PASSWORD, open_for_window
+from anquan_desk.services.users import log_in
 app = make_application()
-db, _ = prepare_database(sys.argv[1])
-with db.session() as s:
-    user = authenticate(s, "admin", DEMO_PASSWORD)
-w = MainWindow(db, user)
+desk = open_for_window(sys.argv[1])
+user = log_in(desk, "admin", DEMO_PASSWORD)
+w = MainWindow(desk.as_actor(user))
 w.show()
 app.processEvents()
 w.place_view.viewport().repaint()
