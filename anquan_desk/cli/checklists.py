@@ -6,11 +6,9 @@ import argparse
 import unicodedata
 from pathlib import Path
 
-from anquan_desk.cli.common import add_db_argument, fail, print_json
-from anquan_desk.core.checklists.store import current_template, current_templates
-from anquan_desk.core.db import open_database
+from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
 from anquan_desk.core.errors import AnquanError, UserInputError
-from anquan_desk.services.checklists import sync_builtin_library
+from anquan_desk.services import checklists
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,34 +33,31 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
-    try:
-        with db.session("cli") as session:
-            sync_builtin_library(session)
-            rows = [
-                {
-                    "code": t.code,
-                    "name": t.name,
-                    "sector": t.sector,
-                    "nine_small_kind": t.nine_small_kind,
-                    "version": t.version,
-                    "items": len(t.items),
-                    "enabled": t.enabled,
-                    "builtin": t.builtin,
-                }
-                for t in current_templates(session)
-            ]
-    finally:
-        db.dispose()
+    with desk_for(args) as desk:
+        checklists.install_builtin_library(desk)
+        overview = checklists.checklist_overview(desk)
+    rows = [
+        {
+            "code": t.code,
+            "name": t.name,
+            "sector": t.sector,
+            "nine_small_kind": t.nine_small_kind,
+            "version": t.version,
+            "items": t.item_count,
+            "enabled": t.enabled,
+            "builtin": t.builtin,
+        }
+        for t in overview.templates
+    ]
     if args.json:
         print_json(rows)
         return 0
     widths = (16, 6, 6, 6, 10)
     print("".join(_pad(h, w) for h, w in zip(("编号", "版本", "条目", "状态", "行业领域"), widths, strict=True))
           + "名称")
-    for r in rows:
-        cells = (r["code"], str(r["version"]), str(r["items"]), "启用" if r["enabled"] else "停用", r["sector"])
-        print("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + r["name"])
+    for t in overview.templates:
+        cells = (t.code, str(t.version), str(t.item_count), "启用" if t.enabled else "停用", t.sector)
+        print("".join(_pad(c, w) for c, w in zip(cells, widths, strict=True)) + t.name)
     print(f"共 {len(rows)} 个检查表")
     return 0
 
@@ -74,47 +69,31 @@ def _pad(text: str, width: int) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from anquan_desk.io.checklist_xlsx import export_checklist_xlsx
-
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         return fail(f"输出文件应以 .xlsx 结尾：{out}", 2)
-    db = open_database(args.db)
-    try:
-        with db.session("cli") as session:
-            sync_builtin_library(session)
-            try:
-                template = current_template(session, args.code.strip().upper())
-            except AnquanError as exc:
-                return fail(str(exc), 2)
-            path = export_checklist_xlsx(template, out)
-            print(f"已导出 {template.code}（{template.name}，第 {template.version} 版，"
-                  f"{len(template.items)} 个条目）到 {path}")
-    finally:
-        db.dispose()
+    with desk_for(args) as desk:
+        checklists.install_builtin_library(desk)
+        try:
+            done = checklists.export_checklist_file(desk, args.code.strip().upper(), out)
+        except AnquanError as exc:
+            return fail(str(exc), 2)
+    print(f"已导出 {done.code}（{done.name}，第 {done.version} 版，{done.items} 个条目）到 {done.path}")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from anquan_desk.services.checklists import import_checklist_xlsx
-
-    db = open_database(args.db)
-    try:
-        with db.session("cli") as session:
-            sync_builtin_library(session)
+    with desk_for(args) as desk:
+        checklists.install_builtin_library(desk)
         try:
-            with db.session("cli") as session:
-                result = import_checklist_xlsx(session, Path(args.file))
-                t = result.template
-                if result.created:
-                    message = f"已新建本乡镇检查表 {t.code}（{t.name}，{len(t.items)} 个条目）"
-                elif result.changed:
-                    message = f"已导入 {t.code}（{t.name}）为第 {t.version} 版，{len(t.items)} 个条目"
-                else:
-                    message = f"{t.code}（{t.name}）与库中第 {t.version} 版完全相同，未作改动"
+            t = checklists.import_checklist_file(desk, Path(args.file))
         except UserInputError as exc:
             return fail(str(exc), 2)
-    finally:
-        db.dispose()
+    if t.created:
+        message = f"已新建本乡镇检查表 {t.code}（{t.name}，{t.items} 个条目）"
+    elif t.changed:
+        message = f"已导入 {t.code}（{t.name}）为第 {t.version} 版，{t.items} 个条目"
+    else:
+        message = f"{t.code}（{t.name}）与库中第 {t.version} 版完全相同，未作改动"
     print(message)
     return 0

@@ -27,9 +27,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from anquan_desk.core.checklists.library import GRADES
-from anquan_desk.core.checklists.store import FIELD_LABELS, ItemFields
+from anquan_desk.core.checklists.store import FIELD_LABELS, ItemFields, TemplateDetail
 from anquan_desk.core.errors import FileInputError, Location
-from anquan_desk.core.models import ChecklistTemplate
+from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.io.tabular import (
     CellValue,
     ImportFileError,
@@ -136,9 +136,13 @@ def _row_height(values: Sequence[tuple[str, float]]) -> float:
     return 15.0 * lines + 3
 
 
-def export_checklist_xlsx(template: ChecklistTemplate, path: str | Path) -> Path:
-    """Write one template version (its rendered texts) to ``path`` (.xlsx)."""
+def export_checklist_xlsx(detail: TemplateDetail, path: str | Path, progress: Progress = NO_PROGRESS) -> Path:
+    """Write one template version (its rendered texts) to ``path`` (.xlsx). ``progress`` counts the
+    items written; cancelling stops before the file is created."""
     target = Path(path)
+    template = detail.summary
+    total = len(detail.items)
+    progress.update(0, total + 1, f"正在导出 {template.code}…")
     wb = Workbook()
     ws = wb.active
     assert isinstance(ws, Worksheet)
@@ -189,7 +193,8 @@ def export_checklist_xlsx(template: ChecklistTemplate, path: str | Path) -> Path
         cell.border = _BORDER
         ws.column_dimensions[get_column_letter(col)].width = _WIDTHS[key]
     ws.row_dimensions[row].height = 30
-    for item in template.items:
+    for done, view in enumerate(detail.items, 1):
+        item = view.shown
         row += 1
         values: list[tuple[str, float]] = []
         for col, key in enumerate(COLUMNS, 1):
@@ -200,6 +205,8 @@ def export_checklist_xlsx(template: ChecklistTemplate, path: str | Path) -> Path
             cell.alignment = _CENTER if key in ("code", "default_grade", "deadline_days") else _WRAP_TOP
             values.append((str(value), _WIDTHS[key]))
         ws.row_dimensions[row].height = _row_height(values)
+        progress.update(done)
+        progress.check()
 
     first_data, last_data = header_row + 1, max(row, header_row + 200)
     grade_col = get_column_letter(COLUMNS.index("default_grade") + 1)
@@ -223,8 +230,10 @@ def export_checklist_xlsx(template: ChecklistTemplate, path: str | Path) -> Path
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.5
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    progress.check()
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
+    progress.update(total + 1)
     return target
 
 

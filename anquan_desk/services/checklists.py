@@ -1,5 +1,9 @@
 """Changing the township's checklist templates: new versions, edits, the built-in library sync,
-parameter values and the spreadsheet import.
+parameter values and the spreadsheet import and export.
+
+The session-level functions (``edit_item(session, …)`` …) are the building blocks; the entry
+points at the end (``edit_checklist_item(desk, …)`` …) open their own unit of work on a
+:class:`~anquan_desk.services.desk.Desk` and return plain data, for the screens and the command line.
 
 The rules (every wording change is a new version, older versions are never touched) are described
 in :mod:`anquan_desk.core.checklists.store`, which reads what this module writes.
@@ -8,7 +12,7 @@ in :mod:`anquan_desk.core.checklists.store`, which reads what this module writes
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core import settings
+from anquan_desk.core.changes import Changes
 from anquan_desk.core.checklists.library import (
     ChecklistError,
     ChecklistLibrary,
@@ -33,6 +38,8 @@ from anquan_desk.core.checklists.store import (
     TOWNSHIP_CODE_PREFIX,
     TOWNSHIP_ORDER_BASE,
     ItemFields,
+    TemplateDetail,
+    TemplateSummary,
     check_template_code,
     clean_item,
     current_template,
@@ -42,14 +49,24 @@ from anquan_desk.core.checklists.store import (
     effective_parameters,
     item_code_pattern,
     library_or_default,
+    parameter_overrides,
     params_snapshot,
     raw_item_json,
     raw_items,
     render_field,
+    template_detail,
+    template_summary,
 )
 from anquan_desk.core.errors import FileInputError, Location, NotFoundError, UserInputError
 from anquan_desk.core.models import ChecklistItem, ChecklistTemplate
-from anquan_desk.io.checklist_xlsx import ChecklistImportError, read_checklist_xlsx
+from anquan_desk.core.progress import NO_PROGRESS, Progress
+from anquan_desk.io.checklist_xlsx import (
+    ChecklistImportError,
+    ParsedChecklist,
+    export_checklist_xlsx,
+    read_checklist_xlsx,
+)
+from anquan_desk.services.desk import Desk
 
 # ------------------------------------------------------------------------------------ versions
 
@@ -463,8 +480,13 @@ def import_checklist_xlsx(session: Session, path: str | Path,
     """Import a workbook: a new version of the template with the file's 模板编号, or a new township
     template. All or nothing: on any problem ChecklistImportError is raised before anything is written
     (the caller's session rolls back any partial work)."""
+    return import_parsed_checklist(session, read_checklist_xlsx(path), library)
+
+
+def import_parsed_checklist(session: Session, parsed: ParsedChecklist,
+                            library: ChecklistLibrary | None = None) -> ChecklistImportResult:
+    """Store a workbook already read by :func:`read_checklist_xlsx` (see :func:`import_checklist_xlsx`)."""
     lib = library if library is not None else default_library()
-    parsed = read_checklist_xlsx(path)
     where = Location(file=parsed.file, sheet=parsed.sheet)
     current = None
     if parsed.code is not None:
@@ -494,3 +516,182 @@ def import_checklist_xlsx(session: Session, path: str | Path,
         if isinstance(exc, FileInputError):
             raise
         raise ChecklistImportError([FileInputError(str(exc), where)]) from None
+
+
+# ------------------------------------------------------------------------------------ entry points
+#
+# What the screens and the command line call: each opens its own unit of work (or read-only
+# session) on the desk and returns plain data. What a write changed is announced by the UI's
+# operation runner (tables ``checklist_templates``, ``checklist_items`` and, for the parameters,
+# ``settings``); :func:`library_changed` and :func:`parameters_changed` tell a screen whether an
+# announcement concerns it.
+
+LIBRARY_TABLES: tuple[str, ...] = ("checklist_templates", "checklist_items")
+
+
+def library_changed(changes: Changes) -> bool:
+    """Whether ``changes`` touch the checklist templates (or the parameter values that render them)."""
+    return changes.touches(*LIBRARY_TABLES) or parameters_changed(changes)
+
+
+def parameters_changed(changes: Changes) -> bool:
+    """Whether ``changes`` touch the township's parameter values."""
+    return changes.touches_row("settings", settings.CHECKLIST_PARAMETERS.key)
+
+
+@dataclass(frozen=True)
+class LibraryOverview:
+    """The current version of every template, in library order, and the order of their sectors
+    (the library's sectors first, then the township's own, alphabetically)."""
+
+    templates: tuple[TemplateSummary, ...]
+    sectors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TemplateChange:
+    """A template after a change: its current version (``changed`` False when nothing differed,
+    so no new version was written)."""
+
+    code: str
+    name: str
+    version: int
+    items: int
+    changed: bool
+    created: bool = False  # a new township template
+    item_code: str | None = None  # the item an addition appended
+
+
+@dataclass(frozen=True)
+class ExportedChecklist:
+    path: Path
+    code: str
+    name: str
+    version: int
+    items: int
+
+
+def _change(row: ChecklistTemplate, *, changed: bool, created: bool = False,
+            item_code: str | None = None) -> TemplateChange:
+    return TemplateChange(code=row.code, name=row.name, version=row.version, items=len(row.items),
+                          changed=changed, created=created, item_code=item_code)
+
+
+def install_builtin_library(desk: Desk, library: ChecklistLibrary | None = None) -> SyncReport:
+    """:func:`sync_builtin_library` in its own unit of work."""
+    with desk.unit() as session:
+        return sync_builtin_library(session, library)
+
+
+def checklist_overview(desk: Desk, library: ChecklistLibrary | None = None) -> LibraryOverview:
+    """Every template's current version, for the library's list."""
+    lib = library_or_default(library)
+    with desk.query() as session:
+        templates = tuple(template_summary(row) for row in current_templates(session))
+    own = sorted({t.sector for t in templates} - set(lib.sectors))
+    return LibraryOverview(templates=templates, sectors=(*lib.sectors, *own))
+
+
+def checklist_detail(desk: Desk, template_code: str, library: ChecklistLibrary | None = None) -> TemplateDetail:
+    """The current version of one template with its items (shown and raw texts)."""
+    with desk.query() as session:
+        return template_detail(current_template(session, template_code), library)
+
+
+def _versioned(desk: Desk, template_code: str,
+               write: Callable[[Session], ChecklistTemplate]) -> TemplateChange:
+    with desk.unit() as session:
+        before = current_template(session, template_code).version
+        row = write(session)
+        return _change(row, changed=row.version != before)
+
+
+def edit_checklist_item(desk: Desk, template_code: str, item_code: str, fields: Mapping[str, str | int], *,
+                        library: ChecklistLibrary | None = None) -> TemplateChange:
+    """:func:`edit_item` in its own unit of work."""
+    return _versioned(desk, template_code,
+                      lambda s: edit_item(s, template_code, item_code, library=library, **fields))
+
+
+def add_checklist_item(desk: Desk, template_code: str, item: ItemFields, *,
+                       library: ChecklistLibrary | None = None) -> TemplateChange:
+    """:func:`add_item` in its own unit of work; ``item_code`` of the result is the new item's code."""
+    with desk.unit() as session:
+        row = add_item(session, template_code, item, library=library)
+        return _change(row, changed=True, item_code=row.items[-1].code)
+
+
+def remove_checklist_item(desk: Desk, template_code: str, item_code: str, *,
+                          library: ChecklistLibrary | None = None) -> TemplateChange:
+    """:func:`remove_item` in its own unit of work."""
+    return _versioned(desk, template_code, lambda s: remove_item(s, template_code, item_code, library=library))
+
+
+def reset_checklist_item(desk: Desk, template_code: str, item_code: str, *,
+                         library: ChecklistLibrary | None = None) -> TemplateChange:
+    """:func:`reset_item_to_builtin` in its own unit of work."""
+    return _versioned(desk, template_code,
+                      lambda s: reset_item_to_builtin(s, template_code, item_code, library=library))
+
+
+def enable_checklist(desk: Desk, template_code: str, enabled: bool) -> TemplateChange:
+    """:func:`set_enabled` in its own unit of work (``changed``: the switch moved)."""
+    with desk.unit() as session:
+        was = current_template(session, template_code).enabled
+        row = set_enabled(session, template_code, enabled)
+        return _change(row, changed=row.enabled != was)
+
+
+def create_checklist(desk: Desk, *, name: str, sector: str, nine_small_kind: str | None = None,
+                     library: ChecklistLibrary | None = None) -> TemplateChange:
+    """:func:`add_template` (a township template without items yet) in its own unit of work."""
+    with desk.unit() as session:
+        row = add_template(session, name=name, sector=sector, nine_small_kind=nine_small_kind, library=library)
+        return _change(row, changed=True, created=True)
+
+
+def import_checklist_file(desk: Desk, path: str | Path, *, library: ChecklistLibrary | None = None,
+                          progress: Progress = NO_PROGRESS) -> TemplateChange:
+    """Read a workbook, then store it (:func:`import_parsed_checklist`) in one unit of work.
+
+    Raises :class:`ChecklistImportError` (every problem with its file, sheet, row and column)
+    before anything is written; cancelling is possible until the file has been read.
+    """
+    file = Path(path)
+    progress.update(0, 2, f"正在读取 {file.name}…")
+    parsed = read_checklist_xlsx(file)
+    progress.check()
+    progress.update(1, 2, "正在保存检查表…")
+    with desk.unit() as session:
+        result = import_parsed_checklist(session, parsed, library)
+        change = _change(result.template, changed=result.changed, created=result.created)
+    progress.update(2, 2)
+    return change
+
+
+def export_checklist_file(desk: Desk, template_code: str, path: str | Path, *,
+                          progress: Progress = NO_PROGRESS) -> ExportedChecklist:
+    """Write the current version of a template to a workbook (read first, then written with no
+    session open). An unwritable file is a :class:`UserInputError` naming it."""
+    detail = checklist_detail(desk, template_code)
+    target = Path(path)
+    try:
+        written = export_checklist_xlsx(detail, target, progress)
+    except OSError as exc:
+        raise UserInputError(f"无法写入文件“{target}”：{exc.strerror or exc}") from None
+    t = detail.summary
+    return ExportedChecklist(path=written, code=t.code, name=t.name, version=t.version, items=len(detail.items))
+
+
+def township_parameter_values(desk: Desk) -> dict[str, ParamValue]:
+    """The township's parameter values that differ from the library (:func:`parameter_overrides`)."""
+    with desk.query() as session:
+        return parameter_overrides(session)
+
+
+def save_parameter_values(desk: Desk, overrides: Mapping[str, ParamValue], *,
+                          library: ChecklistLibrary | None = None) -> tuple[TemplateChange, ...]:
+    """:func:`set_parameter_overrides` in its own unit of work: the templates re-rendered as new versions."""
+    with desk.unit() as session:
+        rows = set_parameter_overrides(session, overrides, library=library)
+        return tuple(_change(row, changed=True) for row in rows)

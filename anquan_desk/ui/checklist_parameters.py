@@ -2,15 +2,19 @@
 
 A table of every parameter — name, description, unit, the built-in value and the township's value (the
 only editable column; empty = use the built-in value). Saving calls
-:func:`anquan_desk.services.checklists.set_parameter_overrides`, which stores the values and re-renders
-every template whose text changes as a new version. Invalid input is refused with a Chinese message and
-nothing is stored.
+:func:`anquan_desk.services.checklists.save_parameter_values` in a write operation, which stores the
+values and re-renders every template whose text changes as a new version. Invalid input is refused
+with a Chinese message and nothing is stored.
+
+The rows are the shipped library's parameters — a fixed list of about twenty that no data makes
+longer — so the table stays a ``QTableWidget``. The township's values are read by a query operation
+and read again when another operation changes them (cells the user has typed into are kept).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -23,12 +27,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anquan_desk.core.changes import Changes
 from anquan_desk.core.checklists import ChecklistLibrary
 from anquan_desk.core.checklists.library import ParamValue
-from anquan_desk.core.checklists.store import default_library, parameter_overrides
+from anquan_desk.core.checklists.store import default_library
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.services.checklists import set_parameter_overrides
+from anquan_desk.services import checklists
+from anquan_desk.services.checklists import TemplateChange
 from anquan_desk.services.desk import Desk
+from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
 
 COLUMNS = ("参数", "说明", "单位", "内置值", "本乡镇取值")
 COL_NAME, COL_DESCRIPTION, COL_UNIT, COL_BUILTIN, COL_VALUE = range(5)
@@ -52,17 +59,14 @@ class ParametersDialog(QDialog):
                  library: ChecklistLibrary | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = db = desk.db
-        self.actor = desk.actor.username
         self.read_only = read_only
         self.library = library if library is not None else default_library()
         self.new_versions: list[tuple[str, int]] = []
+        self.names = list(self.library.parameters)  # the library's order: related values together
+        self._shown_values: dict[str, str] = {}  # the township values as last read, by parameter
+        self._stale = False
         self.setWindowTitle("本地参数")
         self.resize(1000, 560)
-
-        with db.reader() as session:
-            overrides = parameter_overrides(session)
-        self.names = list(self.library.parameters)  # the library's order: related values together
 
         intro = QLabel("检查表条目中的数值（如钢瓶存放总量、软管长度）按本乡镇规定调整。"
                        "“本乡镇取值”留空表示使用内置值；保存后，引用该参数的检查表生成新版本。")
@@ -79,16 +83,14 @@ class ParametersDialog(QDialog):
         bold.setBold(True)
         for row, name in enumerate(self.names):
             param = self.library.parameters[name]
-            township = overrides.get(name)
-            cells = (name, param.description, param.unit, value_text(param.value),
-                     value_text(township) if township is not None else "")
+            cells = (name, param.description, param.unit, value_text(param.value), "")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if column != COL_VALUE:
                     item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                    item.setToolTip(param.basis if column in (COL_NAME, COL_DESCRIPTION) else text)
                 else:
                     item.setFont(bold)
-                item.setToolTip(param.basis if column in (COL_NAME, COL_DESCRIPTION) else text)
                 self.table.setItem(row, column, item)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_NAME, QHeaderView.ResizeMode.ResizeToContents)
@@ -115,26 +117,64 @@ class ParametersDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
 
+        change_hub.subscribe(self, self._changed)
+        self.reload()
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the township's values (cells the user has changed since the last reading are kept)."""
+        self._stale = False
+        QueryOp(self, lambda _p: checklists.township_parameter_values(self.desk), success=self._show_values,
+                title="本地参数").run()
+
+    def _show_values(self, overrides: dict[str, ParamValue]) -> None:
+        for row, name in enumerate(self.names):
+            township = overrides.get(name)
+            text = value_text(township) if township is not None else ""
+            item = self._value_cell(row)
+            if item.text() == self._shown_values.get(name, ""):  # not typed over by the user
+                item.setText(text)
+                item.setToolTip(text)
+            self._shown_values[name] = text
+
+    def _changed(self, changes: Changes, initiator: object) -> None:
+        if initiator is self or not checklists.parameters_changed(changes):
+            return
+        self._stale = True
+        if self.isVisible():
+            self.reload()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
     # --- values ----------------------------------------------------------------------------
 
     def row_of(self, name: str) -> int:
         return self.names.index(name)
 
+    def _value_cell(self, row: int) -> QTableWidgetItem:
+        item = self.table.item(row, COL_VALUE)
+        assert item is not None  # every cell is made in __init__
+        return item
+
     def set_value(self, name: str, text: str) -> None:
         """Type ``text`` into the township column of parameter ``name``."""
-        self.table.item(self.row_of(name), COL_VALUE).setText(text)
+        self._value_cell(self.row_of(name)).setText(text)
 
     def _parse(self, row: int) -> ParamValue | None:
         name = self.names[row]
         param = self.library.parameters[name]
-        text = self.table.item(row, COL_VALUE).text().strip()
+        text = self._value_cell(row).text().strip()
         if not text:
             return None
         label = f"第 {row + 1} 行“{param.description}”（{name}）"
         if not isinstance(param.value, int | float):
             return text
         try:
-            number: ParamValue = int(text)
+            number: int | float = int(text)
         except ValueError:
             try:
                 number = float(text)
@@ -155,18 +195,29 @@ class ParametersDialog(QDialog):
                 out[name] = value
         return out
 
-    def save(self) -> bool:
-        """Store the values; True (and the dialog accepted) on success, else the error is shown."""
+    def save(self) -> None:
+        """Store the values in a write operation: the dialog is accepted when they are stored, else
+        the reason is shown under the table and nothing is stored."""
         if self.read_only:
-            return False
+            return
         try:
             overrides = self.values()
-            with self.db.session(self.actor) as session:
-                rows = set_parameter_overrides(session, overrides, library=self.library)
-                self.new_versions = [(t.code, t.version) for t in rows]
-        except (ParameterError, AnquanError) as exc:
-            self.error_label.setText(f"未保存：{exc}")
-            self.error_label.show()
-            return False
+        except ParameterError as exc:
+            self._refused(exc)
+            return
+        WriteOp(self, lambda _p: checklists.save_parameter_values(self.desk, overrides, library=self.library),
+                success=self._saved, failure=self._save_failed, title="本地参数").run()
+
+    def _saved(self, changed: tuple[TemplateChange, ...]) -> None:
+        self.new_versions = [(t.code, t.version) for t in changed]
         self.accept()
-        return True
+
+    def _save_failed(self, error: BaseException) -> None:
+        if isinstance(error, AnquanError):
+            self._refused(error)
+        else:
+            show_error(self, "本地参数", error)
+
+    def _refused(self, error: Exception) -> None:
+        self.error_label.setText(f"未保存：{error}")
+        self.error_label.show()

@@ -5,15 +5,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import desk_for
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
 from anquan_desk.core.checklists import ChecklistLibrary, load_library
-from anquan_desk.core.checklists.store import current_template, current_templates, raw_item, template_versions
+from anquan_desk.core.checklists.store import (
+    current_template,
+    current_templates,
+    raw_item,
+    template_detail,
+    template_versions,
+)
 from anquan_desk.core.db import Database
+from anquan_desk.core.errors import OperationCancelled, UserInputError
 from anquan_desk.core.models import AuditEntry, ChecklistItem, ChecklistTemplate, Setting
+from anquan_desk.core.progress import Progress, ProgressState
 from anquan_desk.io.checklist_xlsx import ChecklistImportError, export_checklist_xlsx, read_checklist_xlsx
+from anquan_desk.services import checklists
 from anquan_desk.services.checklists import (
+    ExportedChecklist,
     import_checklist_xlsx,
     set_parameter_overrides,
     sync_builtin_library,
@@ -60,7 +71,7 @@ def test_export_then_import_reproduces_every_builtin_template(
     assert len(originals) == len(library.templates)
     for code, (name, sector, kind, version, items) in originals.items():
         with synced.reader() as s:
-            path = export_checklist_xlsx(current_template(s, code), tmp_path / f"{code}.xlsx")
+            path = export_checklist_xlsx(template_detail(current_template(s, code)), tmp_path / f"{code}.xlsx")
         parsed = read_checklist_xlsx(path)
         assert (parsed.code, parsed.name, parsed.sector, parsed.kind, parsed.version) == (
             code, name, sector, kind, version)
@@ -79,7 +90,7 @@ def test_import_of_an_edited_sheet_makes_a_new_version_and_keeps_placeholders(
     synced: Database, library: ChecklistLibrary, tmp_path: Path
 ) -> None:
     with synced.reader() as s:
-        path = export_checklist_xlsx(current_template(s, "GAS-LPG"), tmp_path / "lpg.xlsx")
+        path = export_checklist_xlsx(template_detail(current_template(s, "GAS-LPG")), tmp_path / "lpg.xlsx")
     wb = load_workbook(path)
     ws = wb.active
     assert ws is not None
@@ -177,7 +188,7 @@ def test_row_errors_name_the_row_and_nothing_changes(
     synced: Database, library: ChecklistLibrary, tmp_path: Path
 ) -> None:
     with synced.reader() as s:
-        path = export_checklist_xlsx(current_template(s, "NINE-SHOP"), tmp_path / "shop.xlsx")
+        path = export_checklist_xlsx(template_detail(current_template(s, "NINE-SHOP")), tmp_path / "shop.xlsx")
     wb = load_workbook(path)
     ws = wb.active
     assert ws is not None
@@ -229,7 +240,7 @@ def test_bad_item_codes_and_unreadable_files(synced: Database, library: Checklis
 def test_exported_sheet_looks_like_an_office_form(synced: Database, tmp_path: Path) -> None:
     with synced.reader() as s:
         row = current_template(s, "NINE-FOOD")
-        path = export_checklist_xlsx(row, tmp_path / "food.xlsx")
+        path = export_checklist_xlsx(template_detail(row), tmp_path / "food.xlsx")
     ws = load_workbook(path).active
     assert ws is not None
     assert ws["A1"].value == row.name and ws["A1"].font.bold and "A1:I1" in {str(r) for r in ws.merged_cells.ranges}
@@ -244,3 +255,49 @@ def test_exported_sheet_looks_like_an_office_form(synced: Database, tmp_path: Pa
     assert ws.page_setup.orientation == "landscape"
     assert ws.cell(row=header_row + 1, column=2).alignment.wrap_text
     assert ws.max_row == header_row + len(row.items)
+
+
+def test_file_entry_points_show_progress_cancel_and_change_nothing_when_refused(
+    synced: Database, library: ChecklistLibrary, tmp_path: Path
+) -> None:
+    desk = desk_for(synced, "admin")
+    n = len(library.template("GAS-LPG").items)
+    progress = Progress()
+    done = checklists.export_checklist_file(desk, "GAS-LPG", tmp_path / "lpg.xlsx", progress=progress)
+    assert done == ExportedChecklist(path=tmp_path / "lpg.xlsx", code="GAS-LPG", name=library.template("GAS-LPG").name,
+                                     version=1, items=n)
+    assert progress.state()[1] == ProgressState(n + 1, n + 1, "正在导出 GAS-LPG…")
+    stopped = Progress()
+    stopped.cancel()
+    with pytest.raises(OperationCancelled):
+        checklists.export_checklist_file(desk, "GAS-LPG", tmp_path / "never.xlsx", progress=stopped)
+    assert not (tmp_path / "never.xlsx").exists()
+    (tmp_path / "folder.xlsx").mkdir()
+    with pytest.raises(UserInputError, match=r"无法写入文件“.*folder\.xlsx”"):
+        checklists.export_checklist_file(desk, "GAS-LPG", tmp_path / "folder.xlsx")
+
+    wb = load_workbook(done.path)
+    ws = wb.active
+    assert ws is not None
+    header_row = next(r for r in range(1, 20) if ws.cell(row=r, column=1).value == "编号")
+    ws.cell(row=header_row + 1, column=3, value="查看（本镇）")
+    wb.save(done.path)
+    before = _dump(synced)
+    with pytest.raises(OperationCancelled):
+        checklists.import_checklist_file(desk, done.path, library=library, progress=stopped)
+    assert _dump(synced) == before
+    progress = Progress()
+    change = checklists.import_checklist_file(desk, done.path, library=library, progress=progress)
+    assert (change.code, change.version, change.items, change.changed, change.created) == ("GAS-LPG", 2, n, True, False)
+    assert progress.state()[1] == ProgressState(2, 2, "正在保存检查表…")
+    again = checklists.import_checklist_file(desk, done.path, library=library)
+    assert (again.version, again.changed) == (2, False)
+
+    ws.cell(row=header_row + 2, column=6, value="特大")
+    wb.save(done.path)
+    before = _dump(synced)
+    with pytest.raises(ChecklistImportError) as info:
+        checklists.import_checklist_file(desk, done.path, library=library)
+    assert (info.value.location.file, info.value.location.row, info.value.location.column) == (
+        "lpg.xlsx", header_row + 2, "默认等级")
+    assert _dump(synced) == before

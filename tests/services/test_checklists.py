@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from helpers import desk_for
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.checklists import ChecklistLibrary, render_template
 from anquan_desk.core.checklists.store import (
     ItemFields,
+    TemplateSummary,
     current_template,
     current_templates,
     is_item_modified,
@@ -34,7 +36,9 @@ from anquan_desk.core.models import (
     PlaceSector,
 )
 from anquan_desk.core.vocabulary import InspectionStatus
+from anquan_desk.services import checklists
 from anquan_desk.services.checklists import (
+    TemplateChange,
     add_item,
     add_template,
     edit_item,
@@ -44,6 +48,7 @@ from anquan_desk.services.checklists import (
     set_parameter_overrides,
     sync_builtin_library,
 )
+from anquan_desk.services.desk import collect_changes
 
 ITEM_FIELDS = ("code", "seq", "content", "method", "hazard_text", "basis", "default_grade", "major_conditions",
                "requirement", "deadline_days")
@@ -315,3 +320,96 @@ def test_township_template_for_a_sector_without_builtin_list(demo_db: Database, 
             add_template(s, name="重复", sector="燃气", code="GAS-LPG", library=library)
         with pytest.raises(UserInputError, match="没有内置文字"):
             reset_item_to_builtin(s, "ZD-01", "ZD-01-01", library=library)
+
+
+# --- entry points (a desk, plain data) ---------------------------------------------------------
+
+
+def test_reading_entry_points_return_plain_data(synced: Database, library: ChecklistLibrary) -> None:
+    desk = desk_for(synced, "admin")
+    overview = checklists.checklist_overview(desk, library)
+    assert [t.code for t in overview.templates] == [t.code for t in library.templates]
+    assert overview.sectors == library.sectors
+    lpg = next(t for t in overview.templates if t.code == "GAS-LPG")
+    builtin = library.template("GAS-LPG")
+    assert lpg == TemplateSummary(code="GAS-LPG", name=builtin.name, version=1, sector="燃气", nine_small_kind=None,
+                                  builtin=True, enabled=True, edited=False, item_count=len(builtin.items),
+                                  change=f"安装内置检查表（内置第{builtin.version}版）")
+    detail = checklists.checklist_detail(desk, "GAS-LPG", library)
+    assert detail.summary == lpg and [it.code for it in detail.items] == [it.code for it in builtin.items]
+    assert [it.seq for it in detail.items] == list(range(1, len(builtin.items) + 1))
+    five = detail.item("GAS-LPG-05")
+    assert "{lpg_max_kg}" in five.raw.content and "{" not in five.shown.content and "100千克" in five.shown.content
+    assert five.shown.code == five.raw.code == "GAS-LPG-05" and not five.modified
+    with pytest.raises(NotFoundError):
+        detail.item("GAS-LPG-99")
+    with pytest.raises(NotFoundError):
+        checklists.checklist_detail(desk, "NOPE", library)
+
+
+def test_writing_entry_points_make_versions_as_the_actor_and_announce_the_tables(
+    synced: Database, library: ChecklistLibrary
+) -> None:
+    desk = desk_for(synced, "admin")
+    name = library.template("GAS-LPG").name
+    n = len(library.template("GAS-LPG").items)
+    with collect_changes() as log:
+        change = checklists.edit_checklist_item(desk, "GAS-LPG", "GAS-LPG-05", {"hazard_text": "钢瓶超量存放"},
+                                                library=library)
+    assert change == TemplateChange(code="GAS-LPG", name=name, version=2, items=n, changed=True)
+    assert checklists.library_changed(log.changes) and not checklists.parameters_changed(log.changes)
+    assert log.changes.touches("checklist_templates", "checklist_items")
+    with synced.reader() as s:
+        actors = set(s.scalars(select(AuditEntry.actor).where(AuditEntry.entity == "checklist_templates")))
+        assert "admin" in actors
+    detail = checklists.checklist_detail(desk, "GAS-LPG", library)
+    assert detail.summary.edited and detail.item("GAS-LPG-05").modified
+    assert detail.summary.change == "修改条目 GAS-LPG-05（隐患描述（标准用语））"
+
+    with collect_changes() as log:
+        same = checklists.edit_checklist_item(desk, "GAS-LPG", "GAS-LPG-05", {"hazard_text": "钢瓶超量存放"},
+                                              library=library)
+    assert (same.version, same.changed) == (2, False) and not log.changes
+    reset = checklists.reset_checklist_item(desk, "GAS-LPG", "GAS-LPG-05", library=library)
+    assert (reset.version, reset.changed) == (3, True)
+    assert not checklists.checklist_detail(desk, "GAS-LPG", library).item("GAS-LPG-05").modified
+
+    shop = len(library.template("NINE-SHOP").items)
+    added = checklists.add_checklist_item(desk, "NINE-SHOP", ItemFields(content="消防通道不堆放杂物"), library=library)
+    assert (added.version, added.items, added.item_code, added.changed) == (2, shop + 1, "NINE-SHOP-05", True)
+    removed = checklists.remove_checklist_item(desk, "NINE-SHOP", "NINE-SHOP-05", library=library)
+    assert (removed.version, removed.items, removed.item_code) == (3, shop, None)
+    off = checklists.enable_checklist(desk, "NINE-SHOP", False)
+    assert (off.version, off.changed) == (3, True)
+    assert not checklists.enable_checklist(desk, "NINE-SHOP", False).changed
+    assert not next(t for t in checklists.checklist_overview(desk, library).templates if t.code == "NINE-SHOP").enabled
+
+    created = checklists.create_checklist(desk, name="工贸企业安全检查表（本镇）", sector="工贸", library=library)
+    assert (created.code, created.version, created.items, created.created) == ("ZD-01", 1, 0, True)
+    assert checklists.checklist_overview(desk, library).sectors == (*library.sectors, "工贸")
+
+    with pytest.raises(UserInputError, match="“检查内容”不能为空"):
+        checklists.edit_checklist_item(desk, "GAS-LPG", "GAS-LPG-01", {"content": " "}, library=library)
+    assert checklists.checklist_detail(desk, "GAS-LPG", library).summary.version == 3
+
+
+def test_parameter_entry_points(synced: Database, library: ChecklistLibrary) -> None:
+    desk = desk_for(synced, "admin")
+    assert checklists.township_parameter_values(desk) == {}
+    with collect_changes() as log:
+        changed = checklists.save_parameter_values(desk, {"lpg_max_kg": 80}, library=library)
+    assert checklists.parameters_changed(log.changes) and checklists.library_changed(log.changes)
+    assert "GAS-LPG" in {c.code for c in changed} and all(c.changed for c in changed)
+    assert checklists.township_parameter_values(desk) == {"lpg_max_kg": 80}
+    assert "不超过80千克" in checklists.checklist_detail(desk, "GAS-LPG", library).item("GAS-LPG-05").shown.content
+    with pytest.raises(UserInputError, match="lpg_max_kgs"):
+        checklists.save_parameter_values(desk, {"lpg_max_kgs": 50}, library=library)
+    assert checklists.township_parameter_values(desk) == {"lpg_max_kg": 80}
+
+
+def test_install_builtin_library_entry_point(db: Database, library: ChecklistLibrary) -> None:
+    desk = desk_for(db)
+    assert checklists.install_builtin_library(desk, library).installed == [t.code for t in library.templates]
+    with collect_changes() as log:
+        assert not checklists.install_builtin_library(desk, library).changed
+    assert not log.changes  # nothing written, nothing to announce

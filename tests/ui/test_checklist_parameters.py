@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from helpers import desk_for
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QApplication, QDialog, QDialogButtonBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from anquan_desk.core.checklists.store import current_template, parameter_overrides, template_versions
 from anquan_desk.core.db import Database
+from anquan_desk.services import checklists
 from anquan_desk.ui.checklist_editor import ChecklistEditor
-from anquan_desk.ui.checklist_parameters import COL_BUILTIN, COL_DESCRIPTION, COL_UNIT, ParametersDialog
+from anquan_desk.ui.checklist_parameters import (
+    COL_BUILTIN,
+    COL_DESCRIPTION,
+    COL_UNIT,
+    COL_VALUE,
+    ParametersDialog,
+)
+from anquan_desk.ui.operations import WriteOp
 
 CONTENT_COLUMN = 1  # "检查内容" in the editor's item table
 
@@ -28,6 +36,8 @@ def _item_content(db: Database, code: str, item_code: str) -> str:
 def test_township_value_rerenders_the_template_as_a_new_version(qtbot: QtBot, demo_db: Database) -> None:
     editor = ChecklistEditor(desk_for(demo_db, "admin"))
     qtbot.addWidget(editor)
+    editor.show()  # the parameters button is on the open editor, which refreshes itself when they change
+    qtbot.waitExposed(editor)
     editor.select_template("GAS-LPG")
     editor.select_item("GAS-LPG-05")
     before = _versions(demo_db, "GAS-LPG")
@@ -60,8 +70,9 @@ def test_township_value_rerenders_the_template_as_a_new_version(qtbot: QtBot, de
     content = _item_content(demo_db, "GAS-LPG", "GAS-LPG-05")
     assert "不超过80千克" in content and "100千克" not in content
     # the editor shows the new version and the new text
-    row = next(r for r in range(editor.table.rowCount()) if editor.table.item(r, 0).text() == "GAS-LPG-05")
-    assert "不超过80千克" in editor.table.item(row, CONTENT_COLUMN).text()
+    items = editor.table.model()
+    row = next(r for r in range(items.rowCount()) if items.index(r, 0).data() == "GAS-LPG-05")
+    assert "不超过80千克" in items.index(row, CONTENT_COLUMN).data()
     assert f"第 {before[-1] + 1} 版" in editor.info_label.text()
     assert "本乡镇参数调整" in editor.info_label.text()
     assert "本地参数已保存" in editor.status_label.text()
@@ -71,7 +82,8 @@ def test_township_value_rerenders_the_template_as_a_new_version(qtbot: QtBot, de
     qtbot.addWidget(dialog)
     assert dialog.table.item(dialog.row_of("lpg_max_kg"), 4).text() == "80"
     dialog.set_value("lpg_max_kg", "")
-    assert dialog.save()
+    dialog.save()
+    assert dialog.result() == QDialog.DialogCode.Accepted
     assert ("GAS-LPG", before[-1] + 2) in dialog.new_versions
     assert "不超过100千克" in _item_content(demo_db, "GAS-LPG", "GAS-LPG-05")
 
@@ -103,6 +115,25 @@ def test_read_only_user_cannot_save(qtbot: QtBot, demo_db: Database) -> None:
     qtbot.addWidget(dialog)
     assert not dialog.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
     dialog.set_value("lpg_max_kg", "80")
-    assert not dialog.save()
+    dialog.save()
+    assert dialog.result() != QDialog.DialogCode.Accepted
     with demo_db.reader() as s:
         assert "lpg_max_kg" not in parameter_overrides(s)
+
+
+def test_values_stored_elsewhere_appear_without_losing_what_was_typed(qtbot: QtBot, demo_db: Database) -> None:
+    dialog = ParametersDialog(desk_for(demo_db, "admin"))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    dialog.set_value("gas_hose_max_m", "1.5")  # being typed, not saved yet
+    other = QWidget()  # another window stores the township's values
+    qtbot.addWidget(other)
+    desk = desk_for(demo_db, "admin")
+    WriteOp(other, lambda _p: checklists.save_parameter_values(desk, {"lpg_max_kg": 60, "gas_hose_max_m": 3})).run()
+    assert dialog.table.item(dialog.row_of("lpg_max_kg"), COL_VALUE).text() == "60"
+    assert dialog.table.item(dialog.row_of("gas_hose_max_m"), COL_VALUE).text() == "1.5"
+    dialog.save()
+    assert dialog.result() == QDialog.DialogCode.Accepted
+    with demo_db.reader() as s:
+        assert parameter_overrides(s) == {"lpg_max_kg": 60, "gas_hose_max_m": 1.5}

@@ -272,6 +272,75 @@ def is_item_modified(template: ChecklistTemplate, item_code: str, library: Check
     return any(getattr(mine, k) != getattr(original, k) for k in ITEM_FIELDS)
 
 
+# ------------------------------------------------------------------------------------ plain views
+
+
+@dataclass(frozen=True)
+class TemplateSummary:
+    """One template's current version as a list shows it (no items)."""
+
+    code: str
+    name: str
+    version: int
+    sector: str
+    nine_small_kind: str | None
+    builtin: bool
+    enabled: bool
+    edited: bool  # a built-in template the township has changed
+    item_count: int
+    change: str  # what this version changed (本版说明)
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """One item of a template version: as the inspector sees it (``shown``, parameters filled in)
+    and as the township edits it (``raw``, with ``{parameter}`` placeholders)."""
+
+    code: str
+    seq: int
+    shown: ItemFields
+    raw: ItemFields
+    modified: bool  # a built-in template's item that differs from the built-in wording
+
+
+@dataclass(frozen=True)
+class TemplateDetail:
+    """One template version with its items."""
+
+    summary: TemplateSummary
+    items: tuple[ItemView, ...]
+
+    @property
+    def code(self) -> str:
+        return self.summary.code
+
+    def item(self, item_code: str) -> ItemView:
+        for it in self.items:
+            if it.code == item_code:
+                return it
+        raise NotFoundError(f"检查表 {self.code} 中没有条目 {item_code}")
+
+
+def template_summary(row: ChecklistTemplate) -> TemplateSummary:
+    return TemplateSummary(
+        code=row.code, name=row.name, version=row.version, sector=row.sector,
+        nine_small_kind=row.nine_small_kind, builtin=row.builtin, enabled=row.enabled,
+        edited=bool(row.definition.get("edited")), item_count=len(row.items),
+        change=str(row.definition.get("change") or ""),
+    )
+
+
+def template_detail(row: ChecklistTemplate, library: ChecklistLibrary | None = None) -> TemplateDetail:
+    """The template version as plain data (its items loaded from ``row``)."""
+    raw = {it.code: it for it in raw_items(row)}
+    items = tuple(
+        ItemView(code=it.code, seq=it.seq, shown=_fields_of(it), raw=raw.get(it.code, _fields_of(it)),
+                 modified=is_item_modified(row, it.code, library))
+        for it in row.items
+    )
+    return TemplateDetail(summary=template_summary(row), items=items)
+
+
 # ------------------------------------------------------------------------------------ selection
 
 
