@@ -1,6 +1,10 @@
 """``anquan-desk plan …``: read a district work plan, show the key-period calendar, make and
 verify a reproducible 双随机 draw.
 
+``parse``, ``calendar``, ``draw`` and ``verify`` need no database (pure rules and files); the verbs
+below open the database as a desk (:func:`anquan_desk.cli.common.desk_for`) and call the plans
+service (:mod:`anquan_desk.services.plans`).
+
 Verbs working on a database (``--db PATH``, or ``$ANQUAN_DB``):
 
 * ``plan accept FILE [--drop 行业,…] [--year N]`` — make the programme from a plan file (sectors →
@@ -18,11 +22,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from anquan_desk.cli.common import add_db_argument, fail, print_json
+
+if TYPE_CHECKING:
+    from anquan_desk.core.plans.draws import PlaceCandidate
 
 
 def register(subparsers: Any) -> None:
@@ -232,20 +240,15 @@ def _verify(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- verbs on a database
 
 
-def _open(args: argparse.Namespace) -> Any:
-    from anquan_desk.core.db import open_database
-
-    return open_database(getattr(args, "db", None))
-
-
 def _accept(args: argparse.Namespace) -> int:
+    from anquan_desk.cli.common import desk_for
     from anquan_desk.core.errors import AnquanError
-    from anquan_desk.core.plans.parse import parse_plan
-    from anquan_desk.core.plans.programme import build_programme, save_programme
-    from anquan_desk.io.plan_text import PlanReadError, read_plan_text
+    from anquan_desk.core.plans.programme import build_programme
+    from anquan_desk.io.plan_text import PlanReadError
+    from anquan_desk.services import plans
 
     try:
-        summary = parse_plan(read_plan_text(args.file))
+        summary = plans.read_plan(args.file)
     except PlanReadError as exc:
         return fail(str(exc), 2)
     drop = {p.strip() for p in args.drop.replace("，", ",").split(",") if p.strip()}
@@ -256,12 +259,8 @@ def _accept(args: argparse.Namespace) -> int:
         programme = build_programme(
             summary, sectors=[s for s in summary.sector_names if s not in drop], year=args.year
         )
-        db = _open(args)
-        try:
-            with db.session("plan-cli") as session:
-                save_programme(session, programme)
-        finally:
-            db.dispose()
+        with desk_for(args, "plan-cli") as desk:
+            plans.accept_programme(desk, programme)
     except AnquanError as exc:
         return fail(str(exc), 2)
     if args.json:
@@ -280,19 +279,16 @@ def _accept(args: argparse.Namespace) -> int:
 
 
 def _tasks(args: argparse.Namespace) -> int:
+    from anquan_desk.cli.common import desk_for
     from anquan_desk.core.errors import AnquanError
-    from anquan_desk.core.plans.tasks import monthly_tasks, parse_month
-    from anquan_desk.core.plans.worksheet import find_grid
+    from anquan_desk.core.plans.tasks import parse_month
+    from anquan_desk.services import plans
 
     try:
         year, month = parse_month(args.month)
-        db = _open(args)
-        try:
-            with db.reader() as session:
-                grid_id = find_grid(session, args.grid).id if args.grid else None
-                tasks = monthly_tasks(session, year, month, grid_id=grid_id)
-        finally:
-            db.dispose()
+        with desk_for(args) as desk:
+            grid_id = plans.grid_id_of(desk, args.grid) if args.grid else None
+            tasks = plans.tasks_for_month(desk, year, month, grid_id=grid_id)
     except AnquanError as exc:
         return fail(str(exc), 2)
     if args.json:
@@ -321,69 +317,74 @@ def _tasks(args: argparse.Namespace) -> int:
 def _worksheet(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
+    from anquan_desk.cli.common import desk_for
     from anquan_desk.core.errors import AnquanError
-    from anquan_desk.core.plans.worksheet import find_grid, grid_worksheet
-    from anquan_desk.io.pdf.worksheet import render_worksheet
+    from anquan_desk.services import plans
 
     try:
         day = date.fromisoformat(args.date) if args.date else date.today() + timedelta(days=1)
     except ValueError:
         return fail(f"日期“{args.date}”格式不对，应为 年-月-日，如 2026-11-24", 2)
     try:
-        db = _open(args)
-        try:
-            with db.reader() as session:
-                sheet = grid_worksheet(session, find_grid(session, args.grid).id, day)
-        finally:
-            db.dispose()
+        with desk_for(args) as desk:
+            result = plans.worksheet_pdf(desk, plans.grid_id_of(desk, args.grid), day)
     except AnquanError as exc:
         return fail(str(exc), 2)
-    data = render_worksheet(sheet)
     try:
-        Path(args.out).write_bytes(data)
+        Path(args.out).write_bytes(result.pdf)
     except OSError as exc:
         return fail(f"无法写入“{args.out}”（{exc.strerror or exc}）", 2)
+    sheet = result.sheet
     print(f"已生成 {sheet.title}（{day.isoformat()}，{len(sheet.rows)} 处场所）：{args.out}")
     return 0
 
 
+def _exclusions(items: list[str], pool: Sequence[PlaceCandidate]) -> list[tuple[str, str]]:
+    """``执法证号:场所名称`` (or place id) → (执法证号, place id) pairs; a name shared by several
+    places excludes them all. A malformed item or an unknown place is a :class:`_BadOption`."""
+    by_name: dict[str, list[str]] = {}
+    for c in pool:
+        by_name.setdefault(c.name, []).append(c.id)
+        by_name.setdefault(c.id, []).append(c.id)
+    exclusions: list[tuple[str, str]] = []
+    for item in items:
+        cert, sep, place = item.replace("：", ":").partition(":")
+        if not sep or not cert.strip() or not place.strip():
+            raise _BadOption(f"回避设置“{item}”格式不对，应为 执法证号:场所名称")
+        ids = by_name.get(place.strip(), [])
+        if not ids:
+            raise _BadOption(f"回避设置“{item}”：抽取范围内没有场所“{place.strip()}”")
+        exclusions.extend((cert.strip(), pid) for pid in ids)
+    return exclusions
+
+
+class _BadOption(Exception):
+    """A command-line option that cannot be used (message in Chinese)."""
+
+
 def _draw_db(args: argparse.Namespace) -> int:
+    from anquan_desk.cli.common import desk_for
     from anquan_desk.core.errors import AnquanError
-    from anquan_desk.core.plans.draws import DrawScope, candidate_places, make_draw
-    from anquan_desk.core.plans.worksheet import find_grid
-    from anquan_desk.io.pdf.worksheet import render_draw_record
-    from anquan_desk.services.ground import current_township
+    from anquan_desk.core.plans.draws import DrawScope
+    from anquan_desk.services import plans
+    from anquan_desk.services.desk import Actor
 
     try:
-        db = _open(args)
-        try:
-            with db.session(args.by or "plan-cli") as session:
-                grid_id = find_grid(session, args.grid).id if args.grid else None
-                scope = DrawScope(sector=args.sector, grid_id=grid_id, risk_color=args.risk)
-                by_name: dict[str, list[str]] = {}
-                for c in candidate_places(session, scope):
-                    by_name.setdefault(c.name, []).append(c.id)
-                    by_name.setdefault(c.id, []).append(c.id)
-                exclusions: list[tuple[str, str]] = []
-                for item in args.exclude:
-                    cert, sep, place = item.replace("：", ":").partition(":")
-                    if not sep or not cert.strip() or not place.strip():
-                        return fail(f"回避设置“{item}”格式不对，应为 执法证号:场所名称", 2)
-                    ids = by_name.get(place.strip(), [])
-                    if not ids:
-                        return fail(f"回避设置“{item}”：抽取范围内没有场所“{place.strip()}”", 2)
-                    exclusions.extend((cert.strip(), pid) for pid in ids)
-                stored = make_draw(
-                    session, scope=scope, count=args.count, drawn_by=args.by, exclusions=exclusions, seed=args.seed
-                )
-                township = current_township(session)
-                township_name = township.name if township is not None else ""
-        finally:
-            db.dispose()
+        with desk_for(args, args.by or "plan-cli") as opened:
+            # The record names the drawer given by --by (blank without it).
+            desk = opened if args.by else opened.as_actor(Actor(username="plan-cli"))
+            grid_id = plans.grid_id_of(desk, args.grid) if args.grid else None
+            scope = DrawScope(sector=args.sector, grid_id=grid_id, risk_color=args.risk)
+            try:
+                exclusions = _exclusions(args.exclude, plans.draw_pool(desk, scope))
+            except _BadOption as exc:
+                return fail(str(exc), 2)
+            stored = plans.draw_lots(desk, scope=scope, count=args.count, exclusions=exclusions, seed=args.seed)
+            pdf = plans.draw_record_pdf(desk, stored)
     except AnquanError as exc:
         return fail(str(exc), 2)
     try:
-        Path(args.out).write_bytes(render_draw_record(stored, township=township_name))
+        Path(args.out).write_bytes(pdf)
         if args.json_out:
             Path(args.json_out).write_text(stored.record.to_json() + "\n", encoding="utf-8")
     except OSError as exc:

@@ -5,7 +5,9 @@ Supported: ``.txt`` (UTF-8, with or without BOM, UTF-16 with BOM, or GB18030/GBK
 (pypdf). The result is plain text with one paragraph per line; the analysis of that text lives
 in :mod:`anquan_desk.core.plans.parse`.
 
-Any failure raises :class:`PlanReadError`, whose message is Chinese and names the file.
+Any failure raises :class:`PlanReadError`, whose message is Chinese and names the file. A long
+PDF reports its pages to the :class:`~anquan_desk.core.progress.Progress` given, and stops between
+pages when asked to (:class:`~anquan_desk.core.errors.OperationCancelled`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from anquan_desk.core.errors import FileInputError, Location
+from anquan_desk.core.progress import NO_PROGRESS, Progress
 
 __all__ = ["SUPPORTED_SUFFIXES", "PlanReadError", "decode_text", "read_plan_text"]
 
@@ -99,7 +102,7 @@ def _read_docx(path: Path) -> str:
     return "\n".join(lines)
 
 
-def _read_pdf(path: Path) -> str:
+def _read_pdf(path: Path, progress: Progress) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -113,7 +116,10 @@ def _read_pdf(path: Path) -> str:
             except Exception as exc:
                 raise PlanReadError(path, "PDF 已加密，无法提取文字") from exc
         pages: list[str] = []
+        total = len(reader.pages)
         for number, page in enumerate(reader.pages, start=1):
+            progress.check()
+            progress.update(number - 1, total, f"正在读取第 {number}/{total} 页…")
             try:
                 pages.append(page.extract_text() or "")
             except Exception as exc:
@@ -128,7 +134,7 @@ def _read_pdf(path: Path) -> str:
     return text
 
 
-def read_plan_text(path: str | Path) -> str:
+def read_plan_text(path: str | Path, progress: Progress = NO_PROGRESS) -> str:
     """Return the text of the plan in ``path`` (``.txt``, ``.docx`` or text ``.pdf``)."""
     p = Path(path)
     if not p.exists():
@@ -141,7 +147,7 @@ def read_plan_text(path: str | Path) -> str:
     elif suffix == ".docx":
         text = _read_docx(p)
     elif suffix == ".pdf":
-        text = _read_pdf(p)
+        text = _read_pdf(p, progress)
     elif suffix == ".doc":
         raise PlanReadError(p, "不支持旧版 .doc 格式，请在 Word/WPS 中另存为 .docx 后再导入")
     else:

@@ -1,28 +1,31 @@
 """Plan screens: import the district's work plan as the township's programme, 双随机 draws, and
 the grid work sheet.
 
-* :class:`PlanImportDialog` — pick a plan file and review it tab by tab (概况; the sectors found,
-  each with its evidence sentences and a checkbox; the checklists per ticked sector, flagged where
-  the township has to add one; the special-check calendar; the monthly task list per grid), then
-  accept: the programme is stored as the township's current plan.
+* :class:`PlanImportDialog` — pick a plan file (选择文件… or a typed path + Enter) and review it tab
+  by tab (概况; the sectors found, each with its evidence sentences and a checkbox; the checklists
+  per ticked sector, flagged where the township has to add one; the special-check calendar; the
+  monthly task list per grid), then accept: the programme is stored as the township's current plan.
 * :class:`DrawDialog` — choose the set of places, the count, the inspectors and 回避 pairs; the
   seed is shown before drawing; draw, then print the record (PDF) or save it as JSON.
 * :class:`WorksheetDialog` — choose a grid and a day, write the work sheet PDF.
 * The "计划" menu that opens them is in :mod:`anquan_desk.ui.plan_menu`.
 
-Everything here is quick (milliseconds on the demo township), so it runs on the UI thread. The
-dialogs hold no business rule: they call :mod:`anquan_desk.core.plans` and
-:mod:`anquan_desk.io.pdf.worksheet`.
+The dialogs hold no business rule and open no session: reading and analysing the plan file, the
+task preview, the pools, rendering the PDFs run as query operations (with progress where they can
+take a while); storing the programme and making a draw are write operations
+(:mod:`anquan_desk.services.plans`). Building the programme from the ticked sectors is a pure rule
+(:func:`~anquan_desk.core.plans.programme.build_programme`) and runs at every tick.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from PySide6.QtCore import QDate, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QDate, QEvent, QObject, Qt
+from PySide6.QtGui import QBrush, QColor, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -43,6 +46,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -52,38 +56,58 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anquan_desk.core.db import Database
-from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.plans.draws import (
-    DrawScope,
-    InspectorCandidate,
-    PlaceCandidate,
-    StoredDraw,
-    candidate_inspectors,
-    candidate_places,
-    make_draw,
-)
-from anquan_desk.core.plans.parse import PlanSummary, parse_plan
-from anquan_desk.core.plans.programme import Programme, build_programme, load_programme, save_programme
-from anquan_desk.core.plans.tasks import monthly_tasks
-from anquan_desk.core.plans.worksheet import grid_worksheet
+from anquan_desk.core.changes import Changes
+from anquan_desk.core.errors import AnquanError, OperationCancelled
+from anquan_desk.core.plans.draws import DrawScope, InspectorCandidate, PlaceCandidate, StoredDraw
+from anquan_desk.core.plans.parse import PlanSummary
+from anquan_desk.core.plans.programme import Programme, build_programme
+from anquan_desk.core.plans.tasks import MonthTasks
+from anquan_desk.core.progress import Progress
 from anquan_desk.core.vocabulary import RiskColor
-from anquan_desk.io.pdf.worksheet import RISK_COLOURS, render_draw_record, render_worksheet
-from anquan_desk.io.plan_text import SUPPORTED_SUFFIXES, PlanReadError, read_plan_text
+from anquan_desk.io.pdf.worksheet import RISK_COLOURS
+from anquan_desk.io.plan_text import SUPPORTED_SUFFIXES
+from anquan_desk.services import plans
 from anquan_desk.services.desk import Desk
-from anquan_desk.services.ground import current_township, grid_choices, known_sectors
+from anquan_desk.services.plans import DrawSetup, WorksheetPdf
+from anquan_desk.ui import state
+from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
+from anquan_desk.ui.plan_models import DrawPoolModel, DrawResultModel
 
 FLAG_COLOUR = QColor("#C62828")
 
 
-def _grids(db: Database) -> list[tuple[str, str]]:
-    """(grid id, "村 网格") in village and grid order."""
-    with db.reader() as s:
-        return grid_choices(s)
-
-
 def _colour_brush(colour: str) -> QBrush:
     return QBrush(QColor(RISK_COLOURS.get(colour, "#000000")))
+
+
+def _save_path(parent: QWidget, title: str, name: str, pattern: str) -> Path | None:
+    """Ask where to save ``name`` (starting in the last export folder, which is then remembered)."""
+    start = str(Path(state.last_folder(state.LAST_FOLDER_EXPORT)) / name)
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, start, pattern)
+    if not chosen:
+        return None
+    state.remember_folder(state.LAST_FOLDER_EXPORT, chosen)
+    return Path(chosen)
+
+
+class _EnterKey(QObject):
+    """Runs ``action`` on Enter in a line edit and keeps the key from the dialog's default button
+    (which would otherwise accept the dialog)."""
+
+    def __init__(self, edit: QLineEdit, action: Callable[[], None]) -> None:
+        super().__init__(edit)
+        self._action = action
+        edit.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self._action()
+            return True
+        return False
 
 
 # --------------------------------------------------------------------------- plan import
@@ -95,20 +119,24 @@ class PlanImportDialog(QDialog):
     After ``accept()`` the stored programme is in :attr:`programme`.
     """
 
+    TITLE = "导入工作方案"
+
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = desk.db
-        self.user = desk.actor
         self.summary: PlanSummary | None = None
         self.programme: Programme | None = None
-        self.setWindowTitle("导入工作方案")
+        self._tasks_serial = 0
+        self._tasks_stale = False
+        self.setWindowTitle(self.TITLE)
         self.resize(1100, 700)
+        state.restore_geometry(self, state.PLAN_DIALOG_GEOMETRY)
 
         self.path_edit = QLineEdit()
-        self.path_edit.setReadOnly(True)
-        self.path_edit.setPlaceholderText("选择区县下发的工作要点 / 实施方案（.txt、.docx、.pdf）")
+        self.path_edit.setPlaceholderText("选择区县下发的工作要点 / 实施方案（.txt、.docx、.pdf），或输入路径后按回车")
+        self._enter = _EnterKey(self.path_edit, self.load_typed_path)
         browse = QPushButton("选择文件…")
+        browse.setAutoDefault(False)
         browse.clicked.connect(self.choose_file)
         top = QHBoxLayout()
         top.addWidget(QLabel("计划文件："))
@@ -138,6 +166,7 @@ class PlanImportDialog(QDialog):
         layout.addWidget(self.error_label)
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.buttons)
+        change_hub.subscribe(self, self._changed)
 
     # --- pages -------------------------------------------------------------------------------
 
@@ -262,21 +291,42 @@ class PlanImportDialog(QDialog):
 
     def choose_file(self) -> None:
         patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
-        path, _ = QFileDialog.getOpenFileName(self, "选择工作方案", "", f"工作方案 ({patterns});;所有文件 (*)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择工作方案", state.last_folder(state.LAST_FOLDER_PLANS), f"工作方案 ({patterns});;所有文件 (*)"
+        )
         if path:
             self.load_file(Path(path))
 
-    def load_file(self, path: Path) -> bool:
-        """Read and analyse ``path``; on failure the message is shown and nothing changes."""
-        try:
-            text = read_plan_text(path)
-        except PlanReadError as exc:
-            self.error_label.setText(str(exc))
-            return False
+    def load_typed_path(self) -> None:
+        """Read the file whose path was typed (or pasted) into the path field."""
+        text = self.path_edit.text().strip().strip('"')
+        if not text:
+            self.error_label.setText("请输入计划文件的路径，或点“选择文件…”")
+            return
+        self.load_file(Path(text).expanduser())
+
+    def load_file(self, path: Path) -> None:
+        """Read and analyse ``path`` in a query operation (progress, 取消). On success the tabs show
+        it; on failure the message is shown and nothing else changes."""
+        QueryOp(
+            self,
+            lambda progress: plans.read_plan(path, progress),
+            success=lambda summary: self._file_read(path, summary),
+            failure=self._read_failed,
+            title=self.TITLE,
+        ).with_progress("正在读取工作方案…", cancellable=True).run()
+
+    def _file_read(self, path: Path, summary: PlanSummary) -> None:
         self.error_label.clear()
         self.path_edit.setText(str(path))
-        self.load_summary(parse_plan(text))
-        return True
+        state.remember_folder(state.LAST_FOLDER_PLANS, path)
+        self.load_summary(summary)
+
+    def _read_failed(self, error: BaseException) -> None:
+        if isinstance(error, AnquanError):
+            self.error_label.setText(str(error))
+        else:
+            show_error(self, self.TITLE, error)
 
     def load_summary(self, summary: PlanSummary) -> None:
         self.summary = summary
@@ -313,26 +363,29 @@ class PlanImportDialog(QDialog):
 
     # --- state -------------------------------------------------------------------------------
 
+    def _sector_items(self) -> list[QTreeWidgetItem]:
+        tree = self.sector_tree
+        items = (tree.topLevelItem(i) for i in range(tree.topLevelItemCount()))
+        return [item for item in items if item is not None]
+
     def sector_item(self, sector: str) -> QTreeWidgetItem:
-        for i in range(self.sector_tree.topLevelItemCount()):
-            item = self.sector_tree.topLevelItem(i)
+        for item in self._sector_items():
             if item.data(0, Qt.ItemDataRole.UserRole) == sector:
                 return item
         raise KeyError(sector)
 
     def checked_sectors(self) -> list[str]:
-        out = []
-        for i in range(self.sector_tree.topLevelItemCount()):
-            item = self.sector_tree.topLevelItem(i)
-            if item.checkState(0) == Qt.CheckState.Checked:
-                out.append(str(item.data(0, Qt.ItemDataRole.UserRole)))
-        return out
+        return [
+            str(item.data(0, Qt.ItemDataRole.UserRole))
+            for item in self._sector_items()
+            if item.checkState(0) == Qt.CheckState.Checked
+        ]
 
     def _tick_all(self, on: bool) -> None:
         self.sector_tree.blockSignals(True)
-        state = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
-        for i in range(self.sector_tree.topLevelItemCount()):
-            self.sector_tree.topLevelItem(i).setCheckState(0, state)
+        check = Qt.CheckState.Checked if on else Qt.CheckState.Unchecked
+        for item in self._sector_items():
+            item.setCheckState(0, check)
         self.sector_tree.blockSignals(False)
         self._refresh_derived()
 
@@ -387,17 +440,47 @@ class PlanImportDialog(QDialog):
         self._refresh_tasks()
 
     def _refresh_tasks(self) -> None:
+        """Preview the chosen month's task list under the pending programme (a query operation)."""
         programme = self.pending_programme()
         if programme is None:
             return
+        self._tasks_stale = False
+        self._tasks_serial += 1
+        serial = self._tasks_serial
         month = int(self.month_combo.currentData())
-        try:
-            with self.db.reader() as s:
-                tasks = monthly_tasks(s, programme.year, month, plan_sectors=programme.sector_names,
-                                      periods=programme.periods)
-        except AnquanError as exc:
-            self.tasks_summary.setText(str(exc))
+        QueryOp(
+            self,
+            lambda _p: plans.tasks_for_month(
+                self.desk, programme.year, month, plan_sectors=programme.sector_names, periods=programme.periods
+            ),
+            success=lambda tasks: self._show_tasks(serial, programme, month, tasks),
+            failure=lambda exc: self._tasks_failed(serial, exc),
+            title=self.TITLE,
+        ).run()
+
+    def _tasks_failed(self, serial: int, error: BaseException) -> None:
+        if serial != self._tasks_serial:
             return
+        if isinstance(error, AnquanError):
+            self.tasks_summary.setText(str(error))
+        else:
+            show_error(self, self.TITLE, error)
+
+    def _changed(self, changes: Changes, initiator: object) -> None:
+        if initiator is self or self.summary is None or not plans.affects_tasks(changes):
+            return
+        self._tasks_stale = True
+        if self.isVisible():
+            self._refresh_tasks()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._tasks_stale:
+            self._refresh_tasks()
+
+    def _show_tasks(self, serial: int, programme: Programme, month: int, tasks: MonthTasks) -> None:
+        if serial != self._tasks_serial:
+            return  # the ticks or the month changed meanwhile; a newer preview is on its way
         self.task_tree.clear()
         for grid in tasks.grids:
             top = QTreeWidgetItem([f"{grid.label}（{len(grid.places)} 处）"])
@@ -431,14 +514,29 @@ class PlanImportDialog(QDialog):
         if programme is None or not programme.sectors:
             self.error_label.setText("请先选择计划文件，并至少勾选一个行业领域")
             return
-        try:
-            with self.db.session(self.user.username) as s:
-                save_programme(s, programme)
-        except AnquanError as exc:
-            self.error_label.setText(str(exc))
-            return
+        self.accept_button.setEnabled(False)
+        WriteOp(
+            self,
+            lambda _p: plans.accept_programme(self.desk, programme),
+            success=self._saved,
+            failure=self._save_failed,
+            title=self.TITLE,
+        ).with_progress("正在保存检查计划…").run()
+
+    def _saved(self, programme: Programme) -> None:
         self.programme = programme
         super().accept()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self.accept_button.setEnabled(True)
+        if isinstance(error, AnquanError):
+            self.error_label.setText(str(error))
+        else:
+            show_error(self, self.TITLE, error)
+
+    def done(self, result: int) -> None:
+        state.remember_geometry(self, state.PLAN_DIALOG_GEOMETRY)
+        super().done(result)
 
 
 # --------------------------------------------------------------------------- 双随机
@@ -447,33 +545,25 @@ class PlanImportDialog(QDialog):
 class DrawDialog(QDialog):
     """Set up, make and print a 双随机 draw. The last draw is in :attr:`draw`."""
 
+    TITLE = "双随机抽查"
+    #: A change to any of these can change the pool of places.
+    POOL_TABLES = ("places", "place_sectors", "grids", "villages")
+
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = db = desk.db
-        self.user = desk.actor
         self.draw: StoredDraw | None = None
-        self.pool: list[PlaceCandidate] = []
         self.exclusions: list[tuple[str, str]] = []
-        self.setWindowTitle("双随机抽查")
+        self.inspectors: tuple[InspectorCandidate, ...] = ()
+        self._pool_serial = 0
+        self._pool_stale = False
+        self.setWindowTitle(self.TITLE)
         self.resize(1000, 680)
 
-        with db.reader() as s:
-            sectors = known_sectors(s)
-            programme = load_programme(s)
-            self.inspectors: list[InspectorCandidate] = candidate_inspectors(s)
-        if programme is not None:  # the plan's sectors first
-            sectors = [x for x in programme.sector_names if x in sectors] + [
-                x for x in sectors if x not in programme.sector_names
-            ]
         self.sector_combo = QComboBox()
         self.sector_combo.addItem("全部行业", None)
-        for sector in sectors:
-            self.sector_combo.addItem(sector, sector)
         self.grid_combo = QComboBox()
         self.grid_combo.addItem("全部网格", None)
-        for gid, label in _grids(db):
-            self.grid_combo.addItem(label, gid)
         self.risk_combo = QComboBox()
         self.risk_combo.addItem("全部风险等级", None)
         for colour in RiskColor:
@@ -487,19 +577,13 @@ class DrawDialog(QDialog):
         new_seed.clicked.connect(lambda: self.seed_edit.setText(f"{secrets.randbelow(10**8):08d}"))
 
         self.inspector_list = QListWidget()
-        for person in self.inspectors:
-            item = QListWidgetItem(f"{person.name}（{person.cert_no}）")
-            item.setData(Qt.ItemDataRole.UserRole, person.cert_no)
-            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked)
-            self.inspector_list.addItem(item)
-
         self.ex_inspector = QComboBox()
-        for person in self.inspectors:
-            self.ex_inspector.addItem(f"{person.name}（{person.cert_no}）", person.cert_no)
+        self.pool_model = DrawPoolModel(self)
         self.ex_place = QComboBox()
         self.ex_place.setEditable(True)
         self.ex_place.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.ex_place.setModel(self.pool_model)
+        self.ex_place.setModelColumn(DrawPoolModel.COL_LABEL)
         add_ex = QPushButton("添加回避")
         add_ex.clicked.connect(self.add_exclusion_from_form)
         self.ex_list = QListWidget()
@@ -516,10 +600,12 @@ class DrawDialog(QDialog):
         self.json_button.clicked.connect(lambda: self.save_json())
         self.message = QLabel()
         self.message.setWordWrap(True)
-        self.result_table = QTableWidget(0, 3)
-        self.result_table.setHorizontalHeaderLabels(["抽中场所", "所属网格", "检查组"])
+        self.result_model = DrawResultModel(self)
+        self.result_table = QTableView()
+        self.result_table.setModel(self.result_model)
         self.result_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.result_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.result_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.result_table.verticalHeader().setVisible(False)
 
         scope = QGridLayout()
@@ -573,7 +659,33 @@ class DrawDialog(QDialog):
 
         for combo in (self.sector_combo, self.grid_combo, self.risk_combo):
             combo.currentIndexChanged.connect(self.refresh_pool)
+        change_hub.subscribe(self, self._changed)
+        QueryOp(self, lambda _p: plans.draw_setup(self.desk), success=self._show_setup, title=self.TITLE).run()
+
+    def _show_setup(self, setup: DrawSetup) -> None:
+        """Fill the choices (sectors with the plan's first, grids, inspectors), then the pool."""
+        for combo in (self.sector_combo, self.grid_combo):
+            combo.blockSignals(True)
+        for sector in setup.sectors:
+            self.sector_combo.addItem(sector, sector)
+        for gid, label in setup.grids:
+            self.grid_combo.addItem(label, gid)
+        for combo in (self.sector_combo, self.grid_combo):
+            combo.blockSignals(False)
+        self.inspectors = setup.inspectors
+        for person in self.inspectors:
+            item = QListWidgetItem(f"{person.name}（{person.cert_no}）")
+            item.setData(Qt.ItemDataRole.UserRole, person.cert_no)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.inspector_list.addItem(item)
+            self.ex_inspector.addItem(f"{person.name}（{person.cert_no}）", person.cert_no)
         self.refresh_pool()
+
+    @property
+    def pool(self) -> tuple[PlaceCandidate, ...]:
+        """The places of the current scope, by grid then name."""
+        return self.pool_model.places
 
     def scope(self) -> DrawScope:
         return DrawScope(
@@ -583,16 +695,39 @@ class DrawDialog(QDialog):
         )
 
     def refresh_pool(self) -> None:
-        with self.db.reader() as s:
-            self.pool = candidate_places(s, self.scope())
-        self.pool_label.setText(f"候选场所：{len(self.pool)} 处")
-        self.count_spin.setRange(1, max(1, len(self.pool)))
-        self.ex_place.clear()
-        for place in self.pool:
-            self.ex_place.addItem(f"{place.name}（{place.grid}）", place.id)
-        ids = {p.id for p in self.pool}
+        """Load the places of the chosen scope (a query operation)."""
+        self._pool_stale = False
+        self._pool_serial += 1
+        serial = self._pool_serial
+        scope = self.scope()
+        QueryOp(
+            self,
+            lambda _p: plans.draw_pool(self.desk, scope),
+            success=lambda pool: self._show_pool(serial, pool),
+            title=self.TITLE,
+        ).run()
+
+    def _show_pool(self, serial: int, pool: tuple[PlaceCandidate, ...]) -> None:
+        if serial != self._pool_serial:
+            return  # the scope changed meanwhile
+        self.pool_model.set_places(pool)
+        self.ex_place.setCurrentIndex(0 if pool else -1)
+        self.pool_label.setText(f"候选场所：{len(pool)} 处")
+        self.count_spin.setRange(1, max(1, len(pool)))
+        ids = {p.id for p in pool}
         self.exclusions = [e for e in self.exclusions if e[1] in ids]
         self._show_exclusions()
+
+    def _changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches(*self.POOL_TABLES):
+            self._pool_stale = True
+            if self.isVisible():
+                self.refresh_pool()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._pool_stale:
+            self.refresh_pool()
 
     def add_exclusion(self, cert_no: str, place_id: str) -> None:
         pair = (cert_no, place_id)
@@ -606,7 +741,7 @@ class DrawDialog(QDialog):
         if cert is None or index < 0:
             self.message.setText("请选择回避的人员和场所")
             return
-        self.add_exclusion(str(cert), str(self.ex_place.itemData(index)))
+        self.add_exclusion(str(cert), str(self.ex_place.itemData(index, DrawPoolModel.PLACE_ID_ROLE)))
 
     def _remove_exclusion(self) -> None:
         row = self.ex_list.currentRow()
@@ -629,69 +764,83 @@ class DrawDialog(QDialog):
                 out.append(str(item.data(Qt.ItemDataRole.UserRole)))
         return out
 
-    def make(self) -> bool:
-        """Draw with the current settings; the record is stored and shown."""
-        try:
-            with self.db.session(self.user.username) as s:
-                draw = make_draw(
-                    s,
-                    scope=self.scope(),
-                    count=self.count_spin.value(),
-                    drawn_by=self.user.name,
-                    inspectors=self.checked_inspectors(),
-                    exclusions=self.exclusions,
-                    seed=self.seed_edit.text().strip() or None,
-                )
-        except AnquanError as exc:
-            self.message.setText(str(exc))
-            return False
+    def make(self) -> None:
+        """Draw with the current settings (a write operation); the record is stored and shown."""
+        scope, count = self.scope(), self.count_spin.value()
+        inspectors, exclusions = self.checked_inspectors(), list(self.exclusions)
+        seed = self.seed_edit.text().strip() or None
+        self.draw_button.setEnabled(False)
+        WriteOp(
+            self,
+            lambda _p: plans.draw_lots(
+                self.desk, scope=scope, count=count, inspectors=inspectors, exclusions=exclusions, seed=seed
+            ),
+            success=self._drawn,
+            failure=self._draw_failed,
+            title=self.TITLE,
+        ).run()
+
+    def _drawn(self, draw: StoredDraw) -> None:
+        self.draw_button.setEnabled(True)
         self.draw = draw
         record = draw.record
-        self.result_table.setRowCount(len(record.assignments))
-        for row, a in enumerate(record.assignments):
-            place = draw.places.get(a.place)
-            texts = (place.name if place else a.place, place.grid if place else "",
-                     "、".join(draw.inspector_label(c) for c in a.inspectors))
-            for col, text in enumerate(texts):
-                self.result_table.setItem(row, col, QTableWidgetItem(text))
+        self.result_model.set_draw(draw)
         self.message.setText(
             f"已抽取并保存：种子 {record.seed}，输入摘要 {record.input_digest[:16]}…，"
             f"从 {len(record.places)} 处中抽取 {record.count} 处。"
         )
         self.print_button.setEnabled(True)
         self.json_button.setEnabled(True)
-        return True
 
-    def print_record(self, path: Path | None = None) -> Path | None:
-        if self.draw is None:
-            return None
+    def _draw_failed(self, error: BaseException) -> None:
+        self.draw_button.setEnabled(True)
+        if isinstance(error, AnquanError):
+            self.message.setText(str(error))
+        else:
+            show_error(self, self.TITLE, error)
+
+    def print_record(self, path: Path | None = None) -> None:
+        """Render the record (a query operation with progress) and write it to ``path`` (asked
+        for when not given)."""
+        draw = self.draw
+        if draw is None:
+            return
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(
-                self, "保存抽取记录", f"双随机抽取记录-{self.draw.record.seed}.pdf", "PDF 文件 (*.pdf)"
-            )
-            if not name:
-                return None
-            path = Path(name)
-        with self.db.reader() as s:
-            township = current_township(s)
-        try:
-            path.write_bytes(render_draw_record(self.draw, township=township.name if township else ""))
-        except OSError as exc:
-            QMessageBox.warning(self, "保存失败", f"无法写入“{path}”（{exc.strerror or exc}）")
-            return None
-        self.message.setText(f"抽取记录已保存：{path}")
-        return path
+            path = _save_path(self, "保存抽取记录", f"双随机抽取记录-{draw.record.seed}.pdf", "PDF 文件 (*.pdf)")
+            if path is None:
+                return
+        target = path
+
+        def work(progress: Progress) -> Path:
+            data = plans.draw_record_pdf(self.desk, draw, progress)
+            progress.check()
+            target.write_bytes(data)
+            return target
+
+        QueryOp(
+            self,
+            work,
+            success=lambda written: self.message.setText(f"抽取记录已保存：{written}"),
+            failure=lambda exc: self._write_failed(target, exc),
+            title=self.TITLE,
+        ).with_progress("正在生成抽取记录…", cancellable=True).run()
+
+    def _write_failed(self, path: Path, error: BaseException) -> None:
+        if isinstance(error, OSError):
+            QMessageBox.warning(self, "保存失败", f"无法写入“{path}”（{error.strerror or error}）")
+        else:
+            show_error(self, self.TITLE, error)
 
     def save_json(self, path: Path | None = None) -> Path | None:
+        """Save the record as JSON (small: written at once); returns the file, None if not saved."""
         if self.draw is None:
             return None
         if path is None:
-            name, _ = QFileDialog.getSaveFileName(
+            path = _save_path(
                 self, "另存抽取记录", f"双随机抽取记录-{self.draw.record.seed}.json", "JSON 文件 (*.json)"
             )
-            if not name:
+            if path is None:
                 return None
-            path = Path(name)
         try:
             path.write_text(self.draw.record.to_json() + "\n", encoding="utf-8")
         except OSError as exc:
@@ -706,16 +855,14 @@ class DrawDialog(QDialog):
 class WorksheetDialog(QDialog):
     """Choose a grid and a day; write the grid's work sheet as PDF."""
 
+    TITLE = "打印网格巡查单"
+
     def __init__(self, desk: Desk, parent: QWidget | None = None, grid_id: str | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = db = desk.db
-        self.setWindowTitle("打印网格巡查单")
+        self._wanted_grid = grid_id
+        self.setWindowTitle(self.TITLE)
         self.grid_combo = QComboBox()
-        for gid, label in _grids(db):
-            self.grid_combo.addItem(label, gid)
-        if grid_id is not None:
-            self.grid_combo.setCurrentIndex(max(0, self.grid_combo.findData(grid_id)))
         self.date_edit = QDateEdit()
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
@@ -724,40 +871,73 @@ class WorksheetDialog(QDialog):
         self.message = QLabel()
         self.message.setWordWrap(True)
         buttons = QDialogButtonBox()
-        save = buttons.addButton("生成 PDF…", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_button = buttons.addButton("生成 PDF…", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
-        save.clicked.connect(lambda: self.write())
+        self.save_button.clicked.connect(lambda: self.write())
         buttons.rejected.connect(self.reject)
         form = QFormLayout(self)
         form.addRow("网格：", self.grid_combo)
         form.addRow("巡查日期：", self.date_edit)
         form.addRow(self.message)
         form.addRow(buttons)
+        change_hub.subscribe(self, self._changed)
+        self._load_grids()
+
+    def _load_grids(self) -> None:
+        QueryOp(self, lambda _p: plans.grid_options(self.desk), success=self._show_grids, title=self.TITLE).run()
+
+    def _show_grids(self, grids: tuple[tuple[str, str], ...]) -> None:
+        wanted = self._wanted_grid if self._wanted_grid is not None else self.grid_combo.currentData()
+        self._wanted_grid = None
+        self.grid_combo.clear()
+        for gid, label in grids:
+            self.grid_combo.addItem(label, gid)
+        if wanted is not None:
+            self.grid_combo.setCurrentIndex(max(0, self.grid_combo.findData(wanted)))
+
+    def _changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches("grids", "villages"):
+            self._load_grids()
 
     def day(self) -> date:
         d = self.date_edit.date()
         return date(d.year(), d.month(), d.day())
 
-    def write(self, path: Path | None = None) -> Path | None:
+    def write(self, path: Path | None = None) -> None:
+        """Make the work sheet and write it to ``path`` (asked for when not given): a query
+        operation with progress; the outcome shows in the message line."""
         grid_id = self.grid_combo.currentData()
         if grid_id is None:
             self.message.setText("还没有网格")
-            return None
+            return
+        day = self.day()
         if path is None:
-            suggested = f"{self.grid_combo.currentText().replace(' ', '')}-巡查单-{self.day():%Y%m%d}.pdf"
-            name, _ = QFileDialog.getSaveFileName(self, "保存巡查单", suggested, "PDF 文件 (*.pdf)")
-            if not name:
-                return None
-            path = Path(name)
-        try:
-            with self.db.reader() as s:
-                sheet = grid_worksheet(s, str(grid_id), self.day())
-            path.write_bytes(render_worksheet(sheet))
-        except (AnquanError, OSError) as exc:
-            self.message.setText(f"生成失败：{exc}")
-            return None
+            suggested = f"{self.grid_combo.currentText().replace(' ', '')}-巡查单-{day:%Y%m%d}.pdf"
+            path = _save_path(self, "保存巡查单", suggested, "PDF 文件 (*.pdf)")
+            if path is None:
+                return
+        target = path
+
+        def work(progress: Progress) -> WorksheetPdf:
+            result = plans.worksheet_pdf(self.desk, str(grid_id), day, progress)
+            progress.check()
+            target.write_bytes(result.pdf)
+            return result
+
+        QueryOp(
+            self,
+            work,
+            success=lambda result: self._written(target, result),
+            failure=self._write_failed,
+            title=self.TITLE,
+        ).with_progress("正在生成巡查单…", cancellable=True).run()
+
+    def _written(self, path: Path, result: WorksheetPdf) -> None:
+        sheet = result.sheet
         self.message.setText(f"已生成 {sheet.title}（{len(sheet.rows)} 处场所）：{path}")
-        return path
 
-
-# --------------------------------------------------------------------------- menu
+    def _write_failed(self, error: BaseException) -> None:
+        if isinstance(error, (AnquanError, OSError)) and not isinstance(error, OperationCancelled):
+            self.message.setText(f"生成失败：{error}")
+        else:
+            show_error(self, self.TITLE, error)

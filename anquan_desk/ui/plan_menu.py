@@ -34,8 +34,7 @@ def add_plan_menu(window: QMainWindow, desk: Desk) -> QMenu:
         from anquan_desk.ui.task_list import TaskListDialog
 
         existing = window.findChild(TaskListDialog)
-        if existing is not None and existing.isVisible():
-            existing.refresh()
+        if existing is not None and existing.isVisible():  # it keeps itself up to date
             existing.raise_()
             existing.activateWindow()
             return

@@ -82,3 +82,26 @@ def test_worksheet_and_draw_db(demo_db_path: Path, tmp_path: Path, capsys: pytes
 
     assert main([*args[:-4], "--exclude", "32010019002", "--out", str(record_pdf)]) == 2
     assert "格式不对" in capsys.readouterr().err
+
+
+def test_draw_db_names_the_drawer_only_when_given(demo_db_path: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(demo_db_path)
+    out = tmp_path / "draw.pdf"
+    assert main(["plan", "draw-db", "--db", db, "--count", "2", "--seed", "1", "--out", str(out)]) == 0
+    assert "抽取记录已保存到数据库" in capsys.readouterr().out
+    assert main(["plan", "draw-db", "--db", db, "--count", "2", "--seed", "1", "--by", "王芳", "--out", str(out)]) == 0
+    capsys.readouterr()
+    database = open_database(demo_db_path)
+    try:
+        with database.reader() as s:
+            draws = stored_draws(s)
+    finally:
+        database.dispose()
+    assert [d.drawn_by for d in draws] == ["", "王芳"]
+    first, second = draws[0].record, draws[1].record  # same pool, same seed: the same draw
+    assert (first.input_digest, first.assignments) == (second.input_digest, second.assignments)
+    # The 回避 place must be in the draw's scope.
+    assert main(["plan", "draw-db", "--db", db, "--count", "2", "--exclude", "32010019002:没有这个场所",
+                 "--out", str(out)]) == 2
+    assert "抽取范围内没有场所“没有这个场所”" in capsys.readouterr().err

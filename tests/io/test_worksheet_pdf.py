@@ -13,9 +13,10 @@ from sqlalchemy import select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Grid, Hazard, Place
-from anquan_desk.core.plans.draws import DrawScope, make_draw
+from anquan_desk.core.plans.draws import DrawScope
 from anquan_desk.core.plans.worksheet import find_grid, grid_worksheet
 from anquan_desk.io.pdf.worksheet import render_draw_record, render_worksheet
+from anquan_desk.services.plans import make_draw
 
 DAY = date(2026, 11, 24)
 

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 from helpers import desk_as
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QDialogButtonBox
+from PySide6.QtGui import QAction, QBrush
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu
+from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import Inspection, InspectionParticipant, User
-from anquan_desk.core.plans.tasks import monthly_tasks
+from anquan_desk.core.models import Inspection, InspectionParticipant, Place, User
+from anquan_desk.services import plans
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.users import inspectors
 from anquan_desk.ui.inspection.screen import InspectionWidget
 from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 from anquan_desk.ui.main_window import MainWindow
+from anquan_desk.ui.operations import WriteOp
 from anquan_desk.ui.place_model import RISK_COLOURS
+from anquan_desk.ui.plan_models import TaskTableModel
 from anquan_desk.ui.task_list import TaskListDialog
 
 
@@ -37,10 +43,15 @@ def _drafts_at(db: Database, place_id: str) -> list[str]:
 def _menu_action(window: MainWindow, text: str) -> QAction:
     for menu_action in window.menuBar().actions():
         menu = menu_action.menu()
-        for action in menu.actions() if menu is not None else []:
+        for action in menu.actions() if isinstance(menu, QMenu) else []:
             if action.text() == text:
                 return action
     raise AssertionError(f"no menu action {text}")
+
+
+def _cell(dialog: TaskListDialog, row: int, column: int, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    model = dialog.model
+    return model.data(model.index(row, column), role)
 
 
 def _grid_with_tasks(dialog: TaskListDialog) -> None:
@@ -63,16 +74,19 @@ def test_start_a_check_from_the_monthly_list(qtbot: QtBot, demo_db: Database) ->
 
     # the rows are the service's list for this grid and month, with the risk colour
     today = date.today()
+    expected = plans.tasks_for_month(dialog.desk, today.year, today.month, grid_id=str(dialog.grid_combo.currentData()))
     with demo_db.reader() as s:
-        expected = monthly_tasks(s, today.year, today.month, grid_id=str(dialog.grid_combo.currentData()))
         pair = [u.id for u in inspectors(s)[:2]]
     places = [p for g in expected.grids for p in g.places]
-    assert dialog.table.rowCount() == len(places) > 0
+    assert dialog.table.model() is dialog.model
+    assert dialog.model.rowCount() == len(places) > 0
     for row, task in enumerate(places):
-        assert dialog.table.item(row, 0).text().removeprefix("★ ") == task.name
-        assert dialog.table.item(row, 2).text() == f"■ {task.risk_color}"
-        assert dialog.table.item(row, 2).foreground().color().name() == RISK_COLOURS[task.risk_color]
-        assert dialog.table.item(row, 4).text() == "、".join(task.reasons)
+        assert str(_cell(dialog, row, TaskTableModel.COL_NAME)).removeprefix("★ ") == task.name
+        assert _cell(dialog, row, TaskTableModel.COL_RISK) == f"■ {task.risk_color}"
+        brush = _cell(dialog, row, TaskTableModel.COL_RISK, Qt.ItemDataRole.ForegroundRole)
+        assert isinstance(brush, QBrush) and brush.color().name() == RISK_COLOURS[task.risk_color]
+        assert _cell(dialog, row, TaskTableModel.COL_TASK) == "、".join(task.reasons)
+        assert _cell(dialog, row, 0, TaskTableModel.PLACE_ID_ROLE) == task.place_id
     assert f"应检查 {len(places)} 处场所" in dialog.summary_label.text()
 
     task = places[-1]
@@ -97,7 +111,7 @@ def test_start_a_check_from_the_monthly_list(qtbot: QtBot, demo_db: Database) ->
             start.reject()
 
     QTimer.singleShot(0, accept_start)
-    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    QTest.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert seen == ["开始现场检查"]
 
     new = [i for i in _drafts_at(demo_db, task.place_id) if i not in before]
@@ -137,3 +151,52 @@ def test_cancelled_start_creates_nothing(qtbot: QtBot, demo_db: Database) -> Non
     assert dialog.start_selected() is None
     assert opened == [] and dialog.last_inspection_id is None
     assert _drafts_at(demo_db, place_id) == before
+
+
+def test_task_model_with_the_demo_tasks(qtmodeltester: ModelTester, demo_db: Database) -> None:
+    desk = desk_as(demo_db, _admin(demo_db))
+    tasks = plans.tasks_for_month(desk, 2026, 12, today=date(2026, 12, 1))
+    rows = [p for g in tasks.grids for p in g.places]
+    model = TaskTableModel()
+    model.set_tasks(rows)
+    assert model.rowCount() == len(rows) > 50 and model.columnCount() == 6
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(6)] == list(TaskTableModel.COLUMNS)
+    hazards = next(r for r, t in enumerate(rows) if t.hazards)
+    text = model.data(model.index(hazards, TaskTableModel.COL_HAZARDS))
+    assert all(h.description in text for h in rows[hazards].hazards)
+    assert model.data(model.index(hazards, TaskTableModel.COL_HAZARDS), Qt.ItemDataRole.ToolTipRole) == text
+    assert model.row_of(rows[3].place_id) == 3 and model.row_of("nothing") == -1
+    qtmodeltester.check(model)  # type: ignore[no-untyped-call]
+
+
+def _close_place(desk: Desk, place_id: str) -> None:
+    with desk.unit() as s:
+        place = s.get(Place, place_id)
+        assert place is not None
+        place.status = "关闭"
+
+
+def test_the_list_refreshes_itself_on_changes(qtbot: QtBot, demo_db: Database) -> None:
+    desk = desk_as(demo_db, _admin(demo_db))
+    dialog = TaskListDialog(desk)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    _grid_with_tasks(dialog)
+    gone, kept = dialog.tasks[0], dialog.tasks[-1]
+    dialog.select_place(kept.place_id)
+
+    # a place is closed elsewhere (any operation): it leaves the list, the selection stays
+    WriteOp(None, lambda _p: _close_place(desk, gone.place_id)).run()
+    assert gone.place_id not in {t.place_id for t in dialog.tasks}
+    assert dialog.selected_place_id() == kept.place_id
+    assert f"应检查 {len(dialog.tasks)} 处场所" in dialog.summary_label.text()
+
+    # while hidden it waits; when shown again it reloads (here: every routine visit is yearly now)
+    dialog.hide()
+    before = dialog.tasks
+    WriteOp(None, lambda _p: plans.change_frequency(desk, {"红": 12, "橙": 12, "黄": 12, "蓝": 12})).run()
+    assert dialog.tasks == before
+    dialog.show()
+    today = date.today()
+    expected = plans.tasks_for_month(desk, today.year, today.month, grid_id=str(dialog.grid_combo.currentData()))
+    assert dialog.tasks == tuple(p for g in expected.grids for p in g.places) != before

@@ -1,13 +1,15 @@
-"""双随机 with the township's data: the pools, the draw, and the stored record.
+"""双随机 with the township's data: the pools, the draw, and the stored record (read side).
 
 * Place pool: places that are not closed, filtered by sector / grid / village / risk colour
   (:class:`DrawScope`). Places are identified in the draw by their UUID (stable on every laptop).
 * Inspector pool: active users with a 执法证号, identified by the 执法证号 (printed on the record,
   so the draw can be repeated from the paper).
-* Each draw is appended to the ``plan.draws`` setting as ``{"record": DrawRecord.to_dict(),
-  "drawn_by", "scope", "places": {id: {name, grid}}, "inspectors": {cert: name}}`` — the names
-  are frozen with the record so that the print-out stays the same after a place is renamed.
-  :func:`anquan_desk.core.plans.draw.verify_draw` repeats any stored draw.
+* :func:`prepare_draw` makes a draw from the pools (reading only); the plans service
+  (:func:`anquan_desk.services.plans.make_draw`) appends it to the ``plan.draws`` setting as
+  ``{"record": DrawRecord.to_dict(), "drawn_by", "scope", "places": {id: {name, grid}},
+  "inspectors": {cert: name}}`` — the names are frozen with the record so that the print-out stays
+  the same after a place is renamed. :func:`anquan_desk.core.plans.draw.verify_draw` repeats any
+  stored draw.
 """
 
 from __future__ import annotations
@@ -32,10 +34,9 @@ __all__ = [
     "StoredDraw",
     "candidate_inspectors",
     "candidate_places",
-    "make_draw",
+    "prepare_draw",
     "stored_draws",
 ]
-
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def candidate_inspectors(session: Session) -> list[InspectorCandidate]:
     return [InspectorCandidate(u.cert_no.strip(), u.name, u.id) for u in users if u.cert_no.strip()]
 
 
-def make_draw(
+def prepare_draw(
     session: Session,
     *,
     scope: DrawScope,
@@ -168,9 +169,9 @@ def make_draw(
     seed: str | int | None = None,
     now: datetime | None = None,
 ) -> StoredDraw:
-    """Draw ``count`` places of ``scope`` with inspector pairs and append the record to the
-    ``plan.draws`` setting. ``inspectors`` (执法证号) defaults to every candidate inspector;
-    ``exclusions`` are ``(执法证号, place id)`` pairs (回避)."""
+    """Draw ``count`` places of ``scope`` with inspector pairs (nothing is stored here).
+    ``inspectors`` (执法证号) defaults to every candidate inspector; ``exclusions`` are
+    ``(执法证号, place id)`` pairs (回避)."""
     places = candidate_places(session, scope)
     people = {c.cert_no: c.name for c in candidate_inspectors(session)}
     chosen = list(people) if inspectors is None else list(dict.fromkeys(inspectors))
@@ -184,17 +185,13 @@ def make_draw(
         for p in places:  # the draw speaks of ids; the user knows names
             message = message.replace(f"“{p.id}”", f"“{p.name}”")
         raise DrawError(message) from exc
-    stored = StoredDraw(
+    return StoredDraw(
         record=record,
         drawn_by=drawn_by,
         scope=scope.describe(session),
         places={p.id: p for p in places},
         inspectors={c: people[c] for c in chosen},
     )
-    entries = settings.get(session, settings.PLAN_DRAWS)
-    entries.append(stored.to_dict())
-    settings.put(session, settings.PLAN_DRAWS, entries)
-    return stored
 
 
 def stored_draws(session: Session) -> list[StoredDraw]:

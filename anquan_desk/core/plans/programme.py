@@ -9,7 +9,8 @@ A parsed plan (:class:`~anquan_desk.core.plans.parse.PlanSummary`) becomes a :cl
   (:func:`~anquan_desk.core.plans.calendar.key_periods`) of the periods the plan names, keeping
   the windows that touch the year; 重大活动 has no date and is listed as "undated".
 
-An accepted programme is stored as JSON in the ``plan.current`` setting (no schema change). The
+An accepted programme is stored as JSON in the ``plan.current`` setting (no schema change) by
+:func:`anquan_desk.services.plans.save_programme`; :func:`load_programme` reads it back. The
 monthly task list lives in :mod:`anquan_desk.core.plans.tasks`.
 """
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -37,7 +39,6 @@ __all__ = [
     "build_programme",
     "load_programme",
     "plan_calendar",
-    "save_programme",
     "sector_checklists",
 ]
 
@@ -138,11 +139,17 @@ class Programme:
         return cls(year, summary, sectors, calendar, undated)
 
 
+@lru_cache(maxsize=1)
+def _shipped_library() -> ChecklistLibrary:
+    """The shipped checklist library, read once (a screen rebuilds the programme at every tick)."""
+    return load_library()
+
+
 def sector_checklists(
     sectors: Iterable[str], library: ChecklistLibrary | None = None, evidence: Mapping[str, tuple[str, ...]] | None = None
 ) -> tuple[SectorPlan, ...]:
     """Each sector with the built-in templates whose ``sector`` is that sector (library order)."""
-    lib = library if library is not None else load_library()
+    lib = library if library is not None else _shipped_library()
     out: list[SectorPlan] = []
     for sector in sectors:
         refs = tuple(ChecklistRef(t.code, t.version, t.name) for t in lib.templates if t.sector == sector)
@@ -196,12 +203,8 @@ def build_programme(
 # --------------------------------------------------------------------------- settings
 
 
-def save_programme(session: Session, programme: Programme) -> None:
-    """Store ``programme`` as the township's current one (audited with the session)."""
-    settings.put(session, settings.PLAN_CURRENT, programme.to_dict())
-
-
 def load_programme(session: Session) -> Programme | None:
+    """The township's current programme (``plan.current``), or None before one is accepted."""
     data = settings.get(session, settings.PLAN_CURRENT)
     if data is None:
         return None

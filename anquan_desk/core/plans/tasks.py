@@ -3,7 +3,8 @@
 Rules
 -----
 * **Routine visit by risk colour.** Each colour has a frequency in months (default 红 1, 橙 2,
-  黄 3, 蓝 6; stored in the ``plan.frequency`` setting as ``{"红": 1, …}``). A place of frequency
+  黄 3, 蓝 6; stored in the ``plan.frequency`` setting as ``{"红": 1, …}`` by
+  :func:`anquan_desk.services.plans.set_frequency`). A place of frequency
   *f* is due in month *M* when it has no finished inspection (status 已完成) from the first day of
   month *M − f + 1* up to the end of *M* — i.e. its last visit is older than the period ending with
   *M*, or it was never inspected. A red place inspected on 11-15 is due again in December; an
@@ -46,12 +47,13 @@ __all__ = [
     "GridTasks",
     "MonthTasks",
     "PlaceTask",
+    "TaskError",
+    "check_frequency",
     "get_frequency",
     "last_finished_inspections",
     "monthly_tasks",
     "open_hazards",
     "parse_month",
-    "set_frequency",
 ]
 
 DEFAULT_FREQUENCY: Mapping[str, int] = {"红": 1, "橙": 2, "黄": 3, "蓝": 6}
@@ -171,7 +173,8 @@ class MonthTasks:
 # --------------------------------------------------------------------------- frequency
 
 
-def _check_frequency(data: Mapping[str, Any]) -> dict[str, int]:
+def check_frequency(data: Mapping[str, Any]) -> dict[str, int]:
+    """The defaults overridden by ``data`` (colour → months, 1–12); a bad entry is a :class:`TaskError`."""
     out = dict(DEFAULT_FREQUENCY)
     for colour, months in data.items():
         if colour not in DEFAULT_FREQUENCY:
@@ -187,13 +190,7 @@ def get_frequency(session: Session) -> dict[str, int]:
     data = settings.get(session, settings.PLAN_FREQUENCY)
     if not data:
         return dict(DEFAULT_FREQUENCY)
-    return _check_frequency(data)
-
-
-def set_frequency(session: Session, frequency: Mapping[str, int]) -> dict[str, int]:
-    checked = _check_frequency(frequency)
-    settings.put(session, settings.PLAN_FREQUENCY, checked)
-    return checked
+    return check_frequency(data)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -307,7 +304,7 @@ def monthly_tasks(
     """
     if not 1 <= month <= 12:
         raise TaskError(f"月份 {month} 不存在")
-    freq = _check_frequency(frequency) if frequency is not None else get_frequency(session)
+    freq = check_frequency(frequency) if frequency is not None else get_frequency(session)
     if plan_sectors is None or periods is None:
         programme = load_programme(session)
         if plan_sectors is None:

@@ -149,8 +149,8 @@ def test_periods_on_a_day() -> None:
     names = [w.name for w in periods_on(date(2026, 2, 17))]
     assert set(names) == {"春节", "冬春", "秋冬", "岁末年初"}
     # 2025-12-28: 元旦 2026 window (12-25 … 1-4) belongs to next year's calendar.
-    names = {w.name for w in periods_on(date(2025, 12, 28))}
-    assert names == {"元旦", "冬春", "秋冬", "岁末年初"}
+    around_new_year = {w.name for w in periods_on(date(2025, 12, 28))}
+    assert around_new_year == {"元旦", "冬春", "秋冬", "岁末年初"}
     assert periods_on(date(2026, 8, 1))[0].name == "汛期"
     assert [w.name for w in periods_on(date(2026, 8, 1))] == ["汛期"]
 

@@ -6,12 +6,14 @@ The expected sets for the three real plans were written down by reading each pla
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from helpers import PLANS
 
 from anquan_desk.core.plans.parse import PERIOD_ORDER, SECTORS, parse_plan, sectors_in
 
-DATA = PLANS
+DATA: Path = PLANS
 
 
 def _read(name: str) -> str:

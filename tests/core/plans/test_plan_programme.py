@@ -19,9 +19,9 @@ from anquan_desk.core.plans.programme import (
     ProgrammeError,
     build_programme,
     load_programme,
-    save_programme,
 )
 from anquan_desk.core.plans.tasks import monthly_tasks
+from anquan_desk.services.plans import save_programme
 
 DATA = PLANS
 BUILT_IN = {"消防", "燃气", "自建房", "九小场所"}  # sectors with built-in checklists (resources/checklists)

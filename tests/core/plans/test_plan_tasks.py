@@ -20,8 +20,8 @@ from anquan_desk.core.plans.tasks import (
     get_frequency,
     monthly_tasks,
     parse_month,
-    set_frequency,
 )
+from anquan_desk.services.plans import set_frequency
 
 _codes = itertools.count(1)
 
