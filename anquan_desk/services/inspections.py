@@ -15,7 +15,7 @@ Rules carried here (not in the UI):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -26,14 +26,16 @@ from sqlalchemy.orm import Session
 
 from anquan_desk.core.attachments import (
     AttachmentStore,
+    StoredFile,
     link_attachment,
+    photos_in_folder,
     prepare_photo,
     prepare_png,
     save_attachment,
 )
 from anquan_desk.core.audit import record_event
-from anquan_desk.core.checklists.store import items_of_templates
-from anquan_desk.core.clock import local_to_utc, today, utcnow
+from anquan_desk.core.checklists.store import current_templates, items_of_templates, templates_for_place
+from anquan_desk.core.clock import local_to_utc, to_local, today, utcnow
 from anquan_desk.core.device import this_device
 from anquan_desk.core.errors import NotFoundError, UserInputError
 from anquan_desk.core.models import (
@@ -48,6 +50,8 @@ from anquan_desk.core.models import (
     Place,
     User,
 )
+from anquan_desk.core.progress import NO_PROGRESS
+from anquan_desk.core.progress import Progress as WorkProgress
 from anquan_desk.core.vocabulary import (
     HazardGrade,
     HazardStatus,
@@ -55,7 +59,9 @@ from anquan_desk.core.vocabulary import (
     InspectionStatus,
     ItemOutcome,
 )
+from anquan_desk.services.checklists import ensure_builtin_library
 from anquan_desk.services.desk import Desk
+from anquan_desk.services.users import InspectorRow, inspectors
 
 MIN_INSPECTORS = 2
 
@@ -365,19 +371,59 @@ def add_photos(
 ) -> list[AttachmentLink]:
     """Add photos to the inspection, or to one of its hazards. All files are checked first:
     one unreadable file adds none of them."""
-    inspection = _inspection(session, inspection_id)
-    owner_type, owner_id = "inspection", inspection.id
-    if hazard_id is not None:
-        hazard = session.get(Hazard, hazard_id)
-        if hazard is None or hazard.inspection_id != inspection.id:
-            raise NotFoundError("隐患不属于本次检查。")
-        owner_type, owner_id = "hazard", hazard.id
-    prepared = [(path, prepare_photo(path)) for path in paths]
+    owner_type, owner_id = _photo_owner(session, inspection_id, hazard_id)
+    prepared = [PreparedPhoto(path.name, prepare_photo(path)) for path in paths]
+    return attach_photos(session, store, prepared, owner_type, owner_id, "photo")
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo read, turned upright and reduced, ready to be stored (plain bytes)."""
+
+    name: str
+    stored: StoredFile
+
+
+def prepare_photos(paths: Sequence[Path], progress: WorkProgress = NO_PROGRESS) -> tuple[PreparedPhoto, ...]:
+    """Read and reduce photos (a folder gives the photos in it) — the slow part of adding photos,
+    done outside any transaction. One unreadable file stops it (nothing is added)."""
+    files: list[Path] = []
+    for path in paths:
+        files.extend(photos_in_folder(path) if path.is_dir() else [path])
+    prepared: list[PreparedPhoto] = []
+    for done, path in enumerate(files):
+        progress.check()
+        progress.update(done, len(files), f"正在处理照片 {done + 1}/{len(files)}：{path.name}")
+        prepared.append(PreparedPhoto(path.name, prepare_photo(path)))
+    progress.update(len(files), len(files))
+    return tuple(prepared)
+
+
+def attach_photos(
+    session: Session,
+    store: AttachmentStore,
+    prepared: Sequence[PreparedPhoto],
+    owner_type: str,
+    owner_id: str,
+    role: str,
+) -> list[AttachmentLink]:
+    """Store prepared photos (each file once) and link them to their owner."""
     links = []
-    for path, stored in prepared:
-        attachment = save_attachment(session, store, stored, path.name)
-        links.append(link_attachment(session, attachment, owner_type, owner_id, "photo"))
+    for photo in prepared:
+        attachment = save_attachment(session, store, photo.stored, photo.name)
+        links.append(link_attachment(session, attachment, owner_type, owner_id, role))
     return links
+
+
+def _photo_owner(session: Session, inspection_id: str, hazard_id: str | None) -> tuple[str, str]:
+    """Who a new photo of the inspection belongs to: one of its hazards, or the inspection."""
+    inspection = _inspection(session, inspection_id)
+    if hazard_id is None:
+        return "inspection", inspection.id
+    hazard = session.get(Hazard, hazard_id)
+    if hazard is None or hazard.inspection_id != inspection.id:
+        raise NotFoundError("隐患不属于本次检查。")
+    return "hazard", hazard.id
 
 
 def move_photo(session: Session, link_id: str, hazard_id: str | None) -> None:
@@ -649,3 +695,370 @@ def inspection_title(desk: Desk, inspection_id: str) -> str:
     """Short tab title: 检查：<place> (草稿)."""
     with desk.query() as session:
         return open_inspection_title(session, inspection_id)
+
+
+# --- entry points of the inspection screen and its dialogs ----------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckItem:
+    """One checklist item of an inspection as the screen shows it, with its answer so far."""
+
+    item_id: str
+    template_code: str
+    template_name: str
+    seq: int
+    content: str
+    method: str
+    basis: str
+    outcome: str | None
+    note: str
+    hazard_id: str | None
+
+
+@dataclass(frozen=True)
+class HazardView:
+    """A hazard's editable fields (the screen's hazard form)."""
+
+    id: str
+    code: str
+    item_id: str | None
+    description: str
+    location: str
+    grade: str
+    basis: str
+    requirement: str
+    deadline: date | None
+    rectifier: str
+    fl_responsibility: str
+    fl_measures: str
+    fl_funds: str
+    fl_deadline: date | None
+    fl_plan: str
+    supervised: bool
+    status: str
+
+    @staticmethod
+    def of(hazard: Hazard) -> HazardView:
+        return HazardView(
+            hazard.id,
+            hazard.code,
+            hazard.item_id,
+            hazard.description,
+            hazard.location,
+            hazard.grade,
+            hazard.basis,
+            hazard.requirement,
+            hazard.deadline,
+            hazard.rectifier,
+            hazard.fl_responsibility,
+            hazard.fl_measures,
+            hazard.fl_funds,
+            hazard.fl_deadline,
+            hazard.fl_plan,
+            hazard.supervised,
+            hazard.status,
+        )
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    """A photo as a list shows it: its link, owner and the thumbnail's JPEG bytes."""
+
+    link_id: str
+    attachment_id: str
+    owner_type: str
+    owner_id: str
+    name: str
+    thumbnail: bytes | None
+
+    @staticmethod
+    def of(link: AttachmentLink) -> PhotoView:
+        attachment = link.attachment
+        return PhotoView(
+            link.id,
+            link.attachment_id,
+            link.owner_type,
+            link.owner_id,
+            attachment.original_name if attachment is not None else "",
+            attachment.thumbnail if attachment is not None else None,
+        )
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    cert_no: str
+
+
+@dataclass(frozen=True)
+class InspectionView:
+    """Everything the inspection screen shows of one inspection."""
+
+    id: str
+    title: str
+    status: str
+    place_id: str
+    place_name: str
+    place_address: str
+    method: str
+    started_at: datetime  # local time
+    participants: tuple[Participant, ...]
+    accompanying_person: str
+    items: tuple[CheckItem, ...]
+    hazards: tuple[HazardView, ...]
+    photos: tuple[PhotoView, ...]
+    progress: Progress
+
+    @property
+    def start_day(self) -> date:
+        return self.started_at.date()
+
+    @property
+    def read_only(self) -> bool:
+        return self.status != InspectionStatus.DRAFT.value
+
+    @property
+    def issuable(self) -> bool:
+        """Documents can be issued for it (a finished check)."""
+        return self.status == InspectionStatus.FINISHED.value
+
+
+def _photo_views(session: Session, inspection_id: str) -> tuple[PhotoView, ...]:
+    return tuple(PhotoView.of(link) for link in inspection_photos(session, inspection_id))
+
+
+def inspection_view(desk: Desk, inspection_id: str) -> InspectionView:
+    """The inspection with its items and answers, hazards, photos (thumbnails) and progress."""
+    with desk.query() as session:
+        inspection = _inspection(session, inspection_id)
+        items = tuple(
+            CheckItem(
+                e.item.id,
+                e.template_code,
+                e.template_name,
+                e.item.seq,
+                e.item.content,
+                e.item.method,
+                e.item.basis,
+                e.outcome,
+                e.note,
+                e.hazard_id,
+            )
+            for e in checklist_entries(session, inspection_id)
+        )
+        return InspectionView(
+            id=inspection.id,
+            title=open_inspection_title(session, inspection_id),
+            status=inspection.status,
+            place_id=inspection.place_id,
+            place_name=inspection.place.name,
+            place_address=inspection.place.address,
+            method=inspection.method,
+            started_at=to_local(inspection.started_at),
+            participants=tuple(Participant(p.name, p.cert_no) for p in inspection.participants),
+            accompanying_person=inspection.accompanying_person,
+            items=items,
+            hazards=tuple(HazardView.of(h) for h in inspection.hazards),
+            photos=_photo_views(session, inspection_id),
+            progress=progress(session, inspection_id),
+        )
+
+
+@dataclass(frozen=True)
+class AnswerSaved:
+    """An answer as saved; ``hazard`` is the item's hazard after it (None unless 不合格)."""
+
+    item_id: str
+    outcome: str
+    note: str
+    hazard: HazardView | None
+    progress: Progress
+
+
+def save_answer(desk: Desk, inspection_id: str, item_id: str, outcome: str, note: str = "") -> AnswerSaved:
+    """Save one answer at once (a 不合格 brings its pre-filled hazard, in the same transaction)."""
+    with desk.unit() as session:
+        hazard = record_answer(session, inspection_id, item_id, outcome, note)
+        return AnswerSaved(
+            item_id, outcome, note, HazardView.of(hazard) if hazard else None, progress(session, inspection_id)
+        )
+
+
+def edit_hazard(desk: Desk, hazard_id: str, fields: Mapping[str, Any]) -> HazardView:
+    """Save edited fields of a draft's hazard (see :func:`update_hazard`)."""
+    with desk.unit() as session:
+        return HazardView.of(update_hazard(session, hazard_id, **fields))
+
+
+def add_extra_hazard(desk: Desk, inspection_id: str, description: str) -> HazardView:
+    """A hazard no checklist foresaw (检查表外隐患), with its description."""
+    with desk.unit() as session:
+        return HazardView.of(add_hazard(session, inspection_id, description=description))
+
+
+def attach_inspection_photos(
+    desk: Desk, inspection_id: str, prepared: Sequence[PreparedPhoto], hazard_id: str | None = None
+) -> tuple[PhotoView, ...]:
+    """Store photos made ready by :func:`prepare_photos` for the inspection or one of its hazards;
+    returns all the inspection's photos."""
+    with desk.unit() as session:
+        owner_type, owner_id = _photo_owner(session, inspection_id, hazard_id)
+        attach_photos(session, desk.attachments, prepared, owner_type, owner_id, "photo")
+        return _photo_views(session, inspection_id)
+
+
+def add_inspection_photos(
+    desk: Desk,
+    inspection_id: str,
+    paths: Sequence[Path],
+    hazard_id: str | None = None,
+    progress: WorkProgress = NO_PROGRESS,
+) -> tuple[PhotoView, ...]:
+    """Read the files (folders give their photos), then store them: :func:`prepare_photos` and
+    :func:`attach_inspection_photos` in one call."""
+    return attach_inspection_photos(desk, inspection_id, prepare_photos(paths, progress), hazard_id)
+
+
+def discard_inspection(desk: Desk, inspection_id: str, reason: str) -> None:
+    """Discard a draft with its reason (audited)."""
+    with desk.unit() as session:
+        discard_draft(session, inspection_id, reason)
+
+
+def amend_check(
+    desk: Desk,
+    inspection_id: str,
+    *,
+    reason: str,
+    findings: str | None = None,
+    hazards: Mapping[str, Mapping[str, Any]] | None = None,
+) -> None:
+    """Correct a finished inspection (audited with its reason; see :func:`amend_inspection`)."""
+    with desk.unit() as session:
+        amend_inspection(
+            session,
+            inspection_id,
+            reason=reason,
+            findings=findings,
+            hazards={hid: dict(fields) for hid, fields in (hazards or {}).items()},
+        )
+
+
+@dataclass(frozen=True)
+class FinishSummary:
+    """What the finishing dialog says about the check, and who signs by default."""
+
+    progress: Progress
+    signer_name: str
+
+
+def finish_summary(desk: Desk, inspection_id: str) -> FinishSummary:
+    with desk.query() as session:
+        inspection = _inspection(session, inspection_id)
+        return FinishSummary(progress(session, inspection_id), inspection.signer_name)
+
+
+def finish_check(
+    desk: Desk,
+    inspection_id: str,
+    *,
+    signer_name: str = "",
+    signature_png: bytes | None = None,
+    refusal_reason: str = "",
+    refusal_witness: str = "",
+) -> None:
+    """Close the check with the signature or the recorded refusal (see :func:`finish_inspection`)."""
+    with desk.unit() as session:
+        finish_inspection(
+            session,
+            desk.attachments,
+            inspection_id,
+            signer_name=signer_name,
+            signature_png=signature_png,
+            refusal_reason=refusal_reason,
+            refusal_witness=refusal_witness,
+        )
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    id: str
+    code: str
+    sector: str
+    name: str
+    version: int
+    item_count: int
+
+
+@dataclass(frozen=True)
+class StartChoices:
+    """What the start dialog offers for a place; ``preselected`` are the templates that fit it."""
+
+    place_name: str
+    place_address: str
+    responsible_person: str
+    templates: tuple[TemplateChoice, ...]
+    preselected: frozenset[str]
+    inspectors: tuple[InspectorRow, ...]
+
+
+def start_choices(desk: Desk, place_id: str) -> StartChoices:
+    """The checklists (the built-in library is brought up to date first, which may write) and the
+    inspectors to choose from for a check at ``place_id``."""
+    with desk.unit() as session:
+        ensure_builtin_library(session)
+        place = session.get(Place, place_id)
+        if place is None:
+            raise NotFoundError("场所不存在。")
+        return StartChoices(
+            place_name=place.name,
+            place_address=place.address,
+            responsible_person=place.responsible_person,
+            templates=tuple(
+                TemplateChoice(t.id, t.code, t.sector, t.name, t.version, len(t.items))
+                for t in current_templates(session, enabled_only=True)
+            ),
+            preselected=frozenset(t.id for t in templates_for_place(session, place)),
+            inspectors=tuple(InspectorRow.of(u) for u in inspectors(session)),
+        )
+
+
+def start_draft(
+    desk: Desk,
+    *,
+    place_id: str,
+    inspector_ids: Sequence[str],
+    template_ids: Sequence[str],
+    method: str = InspectionMethod.FOUR_NO_TWO_DIRECT.value,
+    started_at: datetime | None = None,
+    accompanying_person: str = "",
+) -> str:
+    """Start a check (a draft); returns its id."""
+    with desk.unit() as session:
+        return start_inspection(
+            session,
+            place_id=place_id,
+            inspector_ids=inspector_ids,
+            template_ids=template_ids,
+            method=method,
+            started_at=started_at,
+            accompanying_person=accompanying_person,
+        ).id
+
+
+def due_hazards(
+    desk: Desk,
+    *,
+    within_days: int = 7,
+    on: date | None = None,
+    grade: str | None = None,
+    supervised_only: bool = False,
+) -> tuple[DueHazard, ...]:
+    """The follow-up list: open hazards overdue or due within ``within_days`` (:func:`due_hazard_rows`)."""
+    with desk.query() as session:
+        return tuple(
+            due_hazard_rows(
+                session, within_days=within_days, on=on, grade=grade, supervised_only=supervised_only
+            )
+        )

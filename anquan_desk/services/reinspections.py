@@ -9,7 +9,7 @@ escalated to 挂牌督办.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from anquan_desk.core.attachments import AttachmentStore, link_attachment, prepare_photo, save_attachment
+from anquan_desk.core.attachments import AttachmentStore, attachments_of, prepare_photo
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.clock import local_to_utc, to_local, utcnow
 from anquan_desk.core.errors import NotFoundError, UserInputError
@@ -31,6 +31,9 @@ from anquan_desk.core.models import (
     User,
 )
 from anquan_desk.core.vocabulary import HazardGrade, HazardStatus, InspectionStatus, ReviewOutcome
+from anquan_desk.services.desk import Desk
+from anquan_desk.services.inspections import PhotoView, PreparedPhoto, attach_photos
+from anquan_desk.services.users import inspectors as active_inspectors
 
 
 def start_reinspection(
@@ -152,12 +155,8 @@ def add_after_photos(
 ) -> list[AttachmentLink]:
     reinspection = _open(session, reinspection_id)
     _result(session, reinspection, hazard_id)
-    prepared = [(path, prepare_photo(path)) for path in paths]
-    links = []
-    for path, stored in prepared:
-        attachment = save_attachment(session, store, stored, path.name)
-        links.append(link_attachment(session, attachment, "hazard", hazard_id, "after"))
-    return links
+    prepared = [PreparedPhoto(path.name, prepare_photo(path)) for path in paths]
+    return attach_photos(session, store, prepared, "hazard", hazard_id, "after")
 
 
 def finish_reinspection(
@@ -271,3 +270,120 @@ def hazard_history(session: Session, hazard_id: str) -> list[HazardEvent]:
             text += f"，新期限 {result.new_deadline.isoformat()}"
         events.append(HazardEvent(result.reinspection.inspected_at, text))
     return sorted(events, key=lambda e: e.at)
+
+
+# --- entry points of the 复查 dialog and the follow-up list -------------------------------------
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """One hazard under re-inspection: what was found, the photos before and after, the review so far."""
+
+    hazard_id: str
+    code: str
+    description: str
+    grade: str
+    deadline: date | None
+    outcome: str
+    note: str
+    new_deadline: date | None
+    before: tuple[PhotoView, ...]
+    after: tuple[PhotoView, ...]
+
+
+@dataclass(frozen=True)
+class ReinspectionView:
+    id: str
+    place_id: str
+    place_name: str
+    inspectors: tuple[str, ...]
+    items: tuple[ReviewItem, ...]
+
+
+@dataclass(frozen=True)
+class ReviewInput:
+    """The conclusion on one hazard, as entered in the 复查 dialog."""
+
+    hazard_id: str
+    outcome: str
+    note: str = ""
+    new_deadline: date | None = None
+
+
+def _photos(session: Session, hazard_id: str, role: str) -> tuple[PhotoView, ...]:
+    return tuple(PhotoView.of(link) for link in attachments_of(session, "hazard", hazard_id, role))
+
+
+def _view(session: Session, reinspection: Reinspection) -> ReinspectionView:
+    results = sorted(reinspection.results, key=lambda r: r.hazard.code)
+    items = tuple(
+        ReviewItem(
+            hazard_id=r.hazard.id,
+            code=r.hazard.code,
+            description=r.hazard.description,
+            grade=r.hazard.grade,
+            deadline=r.hazard.deadline,
+            outcome=r.outcome,
+            note=r.note,
+            new_deadline=r.new_deadline,
+            before=_photos(session, r.hazard.id, "photo"),
+            after=_photos(session, r.hazard.id, "after"),
+        )
+        for r in results
+    )
+    place_name = results[0].hazard.place.name if results else ""
+    who = tuple(str(p["name"]) for p in reinspection.inspectors)
+    return ReinspectionView(reinspection.id, reinspection.place_id, place_name, who, items)
+
+
+def _pair(actor_id: str | None, candidates: Iterable[str]) -> list[str]:
+    """The acting user and one other inspector (复查 needs two)."""
+    others = [uid for uid in candidates if uid != actor_id][:1]
+    return [*([actor_id] if actor_id else []), *others]
+
+
+def open_reinspection(desk: Desk, place_id: str) -> ReinspectionView:
+    """The place's unfinished 复查, or a new one over its open hazards by the acting user and one
+    other inspector (see :func:`resume_or_start_reinspection`)."""
+    with desk.unit() as session:
+        pair = _pair(desk.actor.user_id, (u.id for u in active_inspectors(session)))
+        reinspection = resume_or_start_reinspection(session, place_id=place_id, inspector_ids=pair)
+        return _view(session, reinspection)
+
+
+def attach_after_photos(
+    desk: Desk, reinspection_id: str, hazard_id: str, prepared: Sequence[PreparedPhoto]
+) -> tuple[PhotoView, ...]:
+    """Store after-photos (made ready by ``inspections.prepare_photos``); returns the hazard's after-photos."""
+    with desk.unit() as session:
+        _result(session, _open(session, reinspection_id), hazard_id)
+        attach_photos(session, desk.attachments, prepared, "hazard", hazard_id, "after")
+        return _photos(session, hazard_id, "after")
+
+
+def complete_reinspection(
+    desk: Desk,
+    reinspection_id: str,
+    reviews: Sequence[ReviewInput],
+    *,
+    opinion: str = "",
+    signer_name: str = "",
+) -> None:
+    """Record every hazard's review and finish the 复查 in one transaction: 销号 or a new deadline."""
+    with desk.unit() as session:
+        for review in reviews:
+            record_review(
+                session,
+                reinspection_id,
+                review.hazard_id,
+                outcome=review.outcome,
+                note=review.note,
+                new_deadline=review.new_deadline,
+            )
+        finish_reinspection(session, reinspection_id, opinion=opinion, signer_name=signer_name)
+
+
+def hazard_events(desk: Desk, hazard_id: str) -> tuple[HazardEvent, ...]:
+    """A hazard's history (:func:`hazard_history`)."""
+    with desk.query() as session:
+        return tuple(hazard_history(session, hazard_id))

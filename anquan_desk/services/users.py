@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -95,3 +97,22 @@ def create_first_administrator(desk: Desk, *, username: str, name: str, password
     """First run only: the administrator, who is then logged in."""
     with Desk(desk.db, Actor.system(username.strip() or "admin")).unit() as session:
         return actor_of(create_first_admin(session, username=username, name=name, password=password))
+
+
+@dataclass(frozen=True)
+class InspectorRow:
+    """A person who can sign as an inspector (plain values)."""
+
+    id: str
+    name: str
+    cert_no: str
+
+    @staticmethod
+    def of(user: User) -> InspectorRow:
+        return InspectorRow(user.id, user.name, user.cert_no)
+
+
+def list_inspectors(desk: Desk) -> tuple[InspectorRow, ...]:
+    """Active users who can sign as inspectors, those with a 执法证号 first (:func:`inspectors`)."""
+    with desk.query() as session:
+        return tuple(InspectorRow.of(u) for u in inspectors(session))

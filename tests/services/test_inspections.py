@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.db import Database
-from anquan_desk.core.errors import FileInputError, UserInputError
+from anquan_desk.core.errors import FileInputError, NotFoundError, OperationCancelled, UserInputError
 from anquan_desk.core.models import (
     Attachment,
     AttachmentLink,
@@ -25,10 +25,13 @@ from anquan_desk.core.models import (
     Inspection,
     ItemResult,
     Place,
+    PlaceSector,
 )
+from anquan_desk.core.progress import Progress as WorkProgress
 from anquan_desk.services import inspections as insp
 from anquan_desk.services import reinspections as rein
-from anquan_desk.services.users import create_user
+from anquan_desk.services.desk import Desk, collect_changes
+from anquan_desk.services.users import create_user, list_inspectors
 
 
 @pytest.fixture
@@ -293,3 +296,148 @@ def test_due_list(db: Database, setup: dict[str, str]) -> None:
         assert [h.is_overdue(date(2026, 11, 24)) for h in due] == [True, False]
         assert insp.open_hazards_due(s, within_days=1, on=date(2026, 11, 20)) == []
         assert len(insp.open_hazards_due(s, within_days=0, on=date(2026, 11, 20) + timedelta(days=30))) == 2
+
+
+# --- entry points (a desk in, plain data out) -------------------------------------------------------
+
+
+def _desk(db: Database, username: str = "wang") -> Desk:
+    from helpers import desk_for
+
+    return desk_for(db, username)
+
+
+def test_screen_entry_points_walk_a_check(db: Database, setup: dict[str, str], tmp_path: Path) -> None:
+    desk = _desk(db)
+    iid = start(db, setup)
+    view = insp.inspection_view(desk, iid)
+    assert (view.title, view.status, view.read_only, view.issuable) == ("检查：张记小馆（草稿）", "草稿", False, False)
+    assert [p.name for p in view.participants] == ["王芳", "李华"]
+    assert [i.content for i in view.items] == ["是否安装可燃气体报警装置", "钢瓶是否存放于地下室", "软管长度"]
+    assert view.progress == insp.Progress(3, 0, 0, 0) and view.start_day == date(2026, 11, 20)
+
+    # An answer comes back as saved, with the hazard it created and the progress; what it wrote is noted.
+    with collect_changes() as log:
+        saved = insp.save_answer(desk, iid, setup["T-GAS-01"], "不合格", "无报警器")
+    assert log.changes.touches("item_results", "hazards")
+    assert saved.hazard is not None and saved.hazard.description == "未安装可燃气体报警装置"
+    assert (saved.outcome, saved.note, saved.progress) == ("不合格", "无报警器", insp.Progress(3, 1, 1, 1))
+    edited = insp.edit_hazard(desk, saved.hazard.id, {"location": " 后厨 ", "grade": "一般"})
+    assert edited.location == "后厨" and edited.code == saved.hazard.code
+    with pytest.raises(UserInputError, match="不能为空"):
+        insp.edit_hazard(desk, saved.hazard.id, {"description": " "})
+    free = insp.add_extra_hazard(desk, iid, "灭火器压力不足")
+    assert free.item_id is None and free.deadline == date(2026, 11, 20)
+
+    # Photos: a folder gives its photos; reading them reports progress and can be cancelled.
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    _photo(folder / "1.jpg", size=(900, 600))
+    _photo(folder / "2.jpg", size=(600, 900))
+    (folder / "readme.txt").write_text("x")
+    progress = WorkProgress()
+    prepared = insp.prepare_photos([folder], progress)
+    assert [p.name for p in prepared] == ["1.jpg", "2.jpg"] and progress.state()[1].percent == 100
+    cancelled = WorkProgress()
+    cancelled.cancel()
+    with pytest.raises(OperationCancelled):
+        insp.prepare_photos([folder], cancelled)
+    photos = insp.attach_inspection_photos(desk, iid, prepared, hazard_id=free.id)
+    assert [(p.owner_type, p.owner_id, p.name) for p in photos] == [("hazard", free.id, "1.jpg"), ("hazard", free.id, "2.jpg")]
+    assert all(p.thumbnail and p.thumbnail.startswith(b"\xff\xd8") for p in photos)
+    photos = insp.add_inspection_photos(desk, iid, [_photo(tmp_path / "all.jpg", size=(400, 300))])
+    assert len(photos) == 3 and photos[-1].owner_type == "inspection"
+    with pytest.raises(NotFoundError):
+        insp.attach_inspection_photos(desk, iid, prepared, hazard_id="no-such-hazard")
+
+    # Finishing: the summary, a refusal by the rules, then the check is closed.
+    insp.save_answer(desk, iid, setup["T-GAS-02"], "合格")
+    summary = insp.finish_summary(desk, iid)
+    assert summary.signer_name == "张堃" and summary.progress.remaining == 1
+    with pytest.raises(UserInputError, match="还有 1 个检查项"):
+        insp.finish_check(desk, iid, signature_png=_signature())
+    insp.save_answer(desk, iid, setup["T-GAS-03"], "不涉及")
+    insp.finish_check(desk, iid, signer_name="张堃", signature_png=_signature())
+    view = insp.inspection_view(desk, iid)
+    assert (view.title, view.read_only, view.issuable) == ("检查：张记小馆", True, True)
+    assert {h.status for h in view.hazards} == {"待整改"} and len(view.hazards) == 2
+    assert [(i.outcome, i.note) for i in view.items] == [("不合格", "无报警器"), ("合格", ""), ("不涉及", "")]
+
+    # Corrections are audited with their reason, by the desk's actor.
+    insp.amend_check(desk, iid, reason="位置记录有误", hazards={saved.hazard.id: {"location": "后厨灶台旁"}})
+    with db.reader() as s:
+        entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "amend")).one()
+        assert entry.actor == "wang" and json.loads(entry.payload) == {"reason": "位置记录有误"}
+    # The follow-up list as plain rows.
+    due = insp.due_hazards(desk, within_days=30, on=date(2026, 11, 24))
+    assert [h.description for h in due] == ["灭火器压力不足", "未安装可燃气体报警装置"]
+    assert due[0].days_overdue(date(2026, 11, 24)) == 4
+
+
+def test_start_entry_points(db: Database, setup: dict[str, str]) -> None:
+    desk = _desk(db)
+    with db.session("t") as s:
+        place = s.get(Place, setup["place"])
+        assert place is not None
+        place.nine_small_kind = "小餐饮场所"
+        place.gas_supply = "瓶装"
+        place.sector_rows = [PlaceSector(sector="九小场所"), PlaceSector(sector="燃气")]
+    with collect_changes() as log:
+        choices = insp.start_choices(desk, setup["place"])
+    assert log.changes.touches("checklist_templates")  # the built-in library was written first
+    assert (choices.place_name, choices.responsible_person) == ("张记小馆", "张堃")
+    assert [p.name for p in choices.inspectors] == ["李华", "王芳"]  # by name, those with a 执法证号 first
+    codes = {t.id: t.code for t in choices.templates}
+    assert "T-GAS" in codes.values() and all(t.item_count > 0 for t in choices.templates)
+    assert sorted(codes[i] for i in choices.preselected) == ["GAS-LPG", "NINE-COMMON", "NINE-FOOD", "T-GAS"]
+    with collect_changes() as log:
+        assert insp.start_choices(desk, setup["place"]) == choices
+    assert not log.changes.touches("checklist_templates")  # up to date: nothing written again
+    with pytest.raises(NotFoundError):
+        insp.start_choices(desk, "no-such-place")
+
+    with pytest.raises(UserInputError, match="两名及以上"):
+        insp.start_draft(desk, place_id=setup["place"], inspector_ids=[setup["a"]], template_ids=[setup["template"]])
+    iid = insp.start_draft(desk, place_id=setup["place"], inspector_ids=[setup["a"], setup["b"]],
+                           template_ids=sorted(choices.preselected), method="日常巡查",
+                           started_at=datetime(2026, 11, 21, 8, 0), accompanying_person="")
+    view = insp.inspection_view(desk, iid)
+    assert (view.method, view.accompanying_person, view.started_at.hour) == ("日常巡查", "张堃", 8)
+    assert insp.draft_ids(desk) == [iid]
+    insp.discard_inspection(desk, iid, "误建")
+    assert insp.inspection_view(desk, iid).status == "已作废" and insp.draft_ids(desk) == []
+    assert [(r.name, r.cert_no) for r in list_inspectors(desk)] == [("李华", "A002"), ("王芳", "A001")]
+
+
+@time_machine.travel(datetime(2026, 11, 20, 9, 30).astimezone(), tick=True)
+def test_reinspection_entry_points(db: Database, setup: dict[str, str], tmp_path: Path) -> None:
+    wang, li = _desk(db, "wang"), _desk(db, "li")
+    iid = start(db, setup)
+    gas = insp.save_answer(wang, iid, setup["T-GAS-01"], "不合格").hazard
+    assert gas is not None
+    insp.attach_inspection_photos(wang, iid, insp.prepare_photos([_photo(tmp_path / "b.jpg", size=(800, 600))]),
+                                  hazard_id=gas.id)
+    with pytest.raises(UserInputError, match="没有未销号的隐患"):
+        rein.open_reinspection(li, setup["place"])  # a draft's hazards are not followed up yet
+    for code in ("T-GAS-02", "T-GAS-03"):
+        insp.save_answer(wang, iid, setup[code], "合格")
+    insp.finish_check(wang, iid, signature_png=_signature())
+
+    view = rein.open_reinspection(li, setup["place"])
+    assert view.place_name == "张记小馆" and view.inspectors == ("李华", "王芳")
+    (item,) = view.items
+    assert (item.hazard_id, item.outcome, len(item.before), item.after) == (gas.id, "未整改", 1, ())
+    assert rein.open_reinspection(li, setup["place"]).id == view.id  # resumed, not started again
+    after = rein.attach_after_photos(li, view.id, gas.id, insp.prepare_photos([_photo(tmp_path / "a.jpg", size=(640, 480))]))
+    assert [p.owner_type for p in after] == ["hazard"] and after[0].thumbnail
+    with pytest.raises(UserInputError, match="须重新确定整改期限"):
+        rein.complete_reinspection(li, view.id, [rein.ReviewInput(gas.id, "未整改")])
+    rein.complete_reinspection(li, view.id, [rein.ReviewInput(gas.id, "已整改", "已安装报警器")], signer_name="张堃")
+    events = rein.hazard_events(li, gas.id)
+    assert events[-1].what == "复查（李华、王芳）：已整改，已安装报警器，予以销号"
+    with db.reader() as s:
+        hazard = s.get(Hazard, gas.id)
+        assert hazard is not None and hazard.status == "已销号"
+        finish = s.scalars(select(AuditEntry).where(AuditEntry.entity == "reinspections",
+                                                    AuditEntry.action == "finish")).one()
+        assert finish.actor == "li"

@@ -23,8 +23,11 @@ from anquan_desk.services.checklists import ensure_builtin_library
 from anquan_desk.services.users import create_user
 from anquan_desk.ui.inspection.screen import InspectionWidget
 
-# The child drives the real inspection screen offscreen: it answers item after item with the
-# keyboard (2 for every third item, else 1) and reports each answer; the parent kills it.
+# The child drives the real inspection screen offscreen, with the real operation workers (not
+# inline): it answers item after item with the keyboard (2 for every third item, else 1), letting
+# the event loop run between key presses, and reports an answer only when the screen has heard
+# from the writer that it is saved (``answer_saved``, the write operation's success). The parent
+# kills it mid-check.
 CHILD = textwrap.dedent(
     """
     import os, sys, time
@@ -33,19 +36,33 @@ CHILD = textwrap.dedent(
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
     from anquan_desk.services.desk import Actor, open_desk
-    from anquan_desk.ui.inspection.screen import KIND_ROLE, InspectionWidget
+    from anquan_desk.ui.inspection.screen import ID_ROLE, KIND_ROLE, InspectionWidget
+    from anquan_desk.ui.operations import OperationRunner
+    assert not OperationRunner.synchronous
     app = QApplication([])
+
+    def pump(seconds):
+        # Run the event loop (results of the workers arrive as posted events); sleeping between
+        # rounds leaves the workers the interpreter.
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.005)
+
     desk = open_desk(sys.argv[1], Actor("wang", "王芳"))
     screen = InspectionWidget(desk, sys.argv[2])
     screen.show()
+    while screen.view is None:  # the screen reads the inspection on the reader thread
+        pump(0.01)
     items = [n for n in screen._items() if n.data(0, KIND_ROLE) == "item"]
+    index = {n.data(0, ID_ROLE): i for i, n in enumerate(items)}
+    screen.answer_saved.connect(lambda item_id, outcome: print("ANSWERED", index[item_id], outcome, flush=True))
     for i, node in enumerate(items):
         screen.tree.setCurrentItem(node)
         QTest.keyClick(screen.tree, Qt.Key.Key_2 if i % 3 == 2 else Qt.Key.Key_1)
-        print("ANSWERED", i, node.text(1), flush=True)
-        time.sleep(0.05)
+        pump(0.05)
     print("DONE", flush=True)
-    time.sleep(60)
+    pump(60)
     """
 )
 

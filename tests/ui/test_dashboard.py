@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import desk_as
+from helpers import desk_as, desk_for
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -65,11 +65,15 @@ def _due_today(db: Database) -> int:
 
 
 def test_follow_up_model(qtmodeltester: object, demo_db: Database) -> None:
-    from anquan_desk.services.inspections import due_hazard_rows
+    from anquan_desk.services.inspections import due_hazards
     from anquan_desk.ui.inspection.followup import DueHazardModel
 
     model = DueHazardModel()
-    with demo_db.reader() as s:
-        model.set_rows(due_hazard_rows(s, within_days=30), today())
+    model.set_rows(due_hazards(desk_for(demo_db, "admin"), within_days=30), today())
     assert model.rowCount() > 0
     qtmodeltester.check(model)  # type: ignore[attr-defined]
+    first = model.hazard(0)
+    assert model.index(0, DueHazardModel.COL_CODE).data() == first.code
+    assert model.index(0, DueHazardModel.COL_GRADE).data() == first.grade
+    assert model.index(0, 0).data(DueHazardModel.HAZARD_ID_ROLE) == first.id
+    assert model.index(0, 0).data(DueHazardModel.PLACE_ID_ROLE) == first.place_id

@@ -29,9 +29,10 @@ from anquan_desk.core.models import (
     Township,
     User,
 )
+from anquan_desk.services import reinspections as rein
 from anquan_desk.services.users import create_user
 from anquan_desk.ui.inspection.finish_dialog import FinishDialog
-from anquan_desk.ui.inspection.followup import FollowUpWidget, ReinspectionDialog
+from anquan_desk.ui.inspection.followup import FollowUpWidget, ReinspectionDialog, history_text
 from anquan_desk.ui.inspection.screen import KIND_ROLE, InspectionWidget
 from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 
@@ -142,10 +143,15 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     assert user is not None
     follow = FollowUpWidget(desk_as(db, user))
     qtbot.addWidget(follow)
+    follow.show()
     follow.days_spin.setValue(60)
     assert follow.model.rowCount() == 1
-    history = follow.history_text(follow.model.hazard(0).id)
+    follow.table.setCurrentIndex(follow.model.index(0, 0))
+    qtbot.mouseClick(follow.history_button, Qt.MouseButton.LeftButton)
+    assert follow.history_box is not None
+    history = follow.history_box.text()
     assert "四不两直检查发现（李华、王芳）" in history and "修改了 具体位置" in history and "检查结束，责令整改" in history
+    follow.history_box.close()
     review = ReinspectionDialog(desk_as(db, user), ground["place"])
     qtbot.addWidget(review)
     (row,) = review.rows
@@ -156,7 +162,9 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     row.note.setText("已安装可燃气体报警器并联动切断阀")
     qtbot.mouseClick(review.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     assert review.result() == ReinspectionDialog.DialogCode.Accepted
-    assert "复查（李华、王芳）：已整改，已安装可燃气体报警器并联动切断阀，予以销号" in follow.history_text(hazard_id)
+    history = history_text(rein.hazard_events(desk_as(db, user), hazard_id))
+    assert "复查（李华、王芳）：已整改，已安装可燃气体报警器并联动切断阀，予以销号" in history
+    assert follow.model.rowCount() == 0  # the list refreshed itself: the hazard is closed
     follow.refresh()
     assert follow.model.rowCount() == 0
 

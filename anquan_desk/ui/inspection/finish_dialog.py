@@ -15,38 +15,32 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Inspection
 from anquan_desk.services import inspections as svc
 from anquan_desk.services.desk import Desk
+from anquan_desk.services.inspections import FinishSummary
 from anquan_desk.ui.inspection.signature_pad import SignaturePad
+from anquan_desk.ui.operations import QueryOp, WriteOp, show_error
 from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_in_label
 
 
 class FinishDialog(QDialog):
+    """The summary of the check, the signature pad or the recorded refusal; 完成检查 closes the
+    check (a write operation) and accepts the dialog; a refusal by the rules shows below."""
+
     def __init__(self, desk: Desk, inspection_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self._db = db = desk.db
         self._inspection_id = inspection_id
-        self._actor = desk.actor.username
         self.setWindowTitle("完成检查 — 负责人签字")
         self.resize(560, 520)
-        with db.reader() as session:
-            inspection = session.get(Inspection, inspection_id)
-            assert inspection is not None
-            state = svc.progress(session, inspection_id)
-            hazards = len(inspection.hazards)
-            signer = inspection.signer_name
 
         layout = QVBoxLayout(self)
-        summary = QLabel(f"本次共检查 {state.total} 项，其中不合格 {state.failed} 项，发现隐患 {hazards} 处。"
-                         f"{'' if not state.remaining else f'还有 {state.remaining} 项未填写。'}")
+        self.summary = summary = QLabel()
         summary.setWordWrap(True)
         layout.addWidget(summary)
         form = QFormLayout()
-        self.signer_edit = QLineEdit(signer)
+        self.signer_edit = QLineEdit()
         form.addRow("被检查单位负责人：", self.signer_edit)
         layout.addLayout(form)
         self.pad = SignaturePad()
@@ -77,6 +71,17 @@ class FinishDialog(QDialog):
         layout.addWidget(self.error_label)
         self.buttons = ok_cancel_buttons("完成检查", "返回", self._finish, self.reject)
         layout.addWidget(self.buttons)
+        QueryOp(self, lambda _p: svc.finish_summary(desk, inspection_id), success=self._show_summary,
+                title="完成检查").run()
+
+    def _show_summary(self, summary: FinishSummary) -> None:
+        state = summary.progress
+        self.summary.setText(
+            f"本次共检查 {state.total} 项，其中不合格 {state.failed} 项，发现隐患 {state.hazards} 处。"
+            f"{'' if not state.remaining else f'还有 {state.remaining} 项未填写。'}"
+        )
+        if not self.signer_edit.isModified():
+            self.signer_edit.setText(summary.signer_name)
 
     def _refused_toggled(self, refused: bool) -> None:
         self.refusal_box.setVisible(refused)
@@ -87,21 +92,26 @@ class FinishDialog(QDialog):
         if not refused and self.pad.is_empty():
             self._error("请负责人在签名框内签字；拒绝签字的请勾选“负责人拒绝签字”。")
             return
-        try:
-            with self._db.session(self._actor) as session:
-                svc.finish_inspection(
-                    session,
-                    AttachmentStore(self._db.attachments_dir),
-                    self._inspection_id,
-                    signer_name=self.signer_edit.text(),
-                    signature_png=None if refused else self.pad.to_png(),
-                    refusal_reason=self.reason_edit.toPlainText() if refused else "",
-                    refusal_witness=self.witness_edit.text() if refused else "",
-                )
-        except AnquanError as exc:
-            self._error(str(exc))
-            return
-        self.accept()
+        signature = None if refused else self.pad.to_png()
+        signer = self.signer_edit.text()
+        reason = self.reason_edit.toPlainText() if refused else ""
+        witness = self.witness_edit.text() if refused else ""
+        self.buttons.setEnabled(False)
+        WriteOp(
+            self,
+            lambda _p: svc.finish_check(self.desk, self._inspection_id, signer_name=signer, signature_png=signature,
+                                        refusal_reason=reason, refusal_witness=witness),
+            success=lambda _r: self.accept(),
+            failure=self._not_finished,
+            title="完成检查",
+        ).run()
+
+    def _not_finished(self, error: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        if isinstance(error, AnquanError):
+            self._error(str(error))
+        else:
+            show_error(self, "完成检查", error)
 
     def _error(self, message: str) -> None:
         show_in_label(self.error_label, message)

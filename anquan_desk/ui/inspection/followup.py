@@ -1,13 +1,19 @@
-"""Follow-up: hazards due this week and overdue (逾期 in red), and the 复查 of a place's hazards."""
+"""Follow-up: hazards due this week and overdue (逾期 in red), and the 复查 of a place's hazards.
+
+The list is a query operation's rows in a table model; it refreshes itself when an operation
+changes hazards, inspections or re-inspections — at once when it is showing, else when it is next
+shown. The 复查 dialog reads and writes through operations too.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
+from PySide6.QtGui import QBrush, QColor, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,58 +38,79 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.orm import Session
 
-from anquan_desk.core.attachments import AttachmentStore, attachments_of
+from anquan_desk.core.changes import Changes
 from anquan_desk.core.clock import to_local, today
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Attachment, Hazard
 from anquan_desk.core.vocabulary import HazardGrade, ReviewOutcome
+from anquan_desk.services import inspections as svc
 from anquan_desk.services import reinspections as rein
 from anquan_desk.services.desk import Desk
-from anquan_desk.services.inspections import DueHazard, due_hazard_rows
-from anquan_desk.services.users import inspectors
+from anquan_desk.services.inspections import DueHazard, PhotoView, PreparedPhoto
+from anquan_desk.services.reinspections import HazardEvent, ReinspectionView, ReviewInput, ReviewItem
+from anquan_desk.ui import state
+from anquan_desk.ui.inspection.screen import PHOTO_FILTER, pydate, qdate, thumbnail_icon
+from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
+
+Index = QModelIndex | QPersistentModelIndex
+
+#: What the list shows: a change to any of these may change its rows.
+FOLLOWED_TABLES = ("hazards", "inspections", "reinspections", "reinspection_results", "places")
 
 
-def _thumbs(session: Session, hazard_id: str, role: str) -> QListWidget:
+def history_text(events: Sequence[HazardEvent]) -> str:
+    """A hazard's history, one line per event: local time and what happened."""
+    return "\n".join(f"{to_local(e.at):%Y-%m-%d %H:%M}　{e.what}" for e in events)
+
+
+def _thumbs() -> QListWidget:
     widget = QListWidget()
     widget.setViewMode(QListWidget.ViewMode.IconMode)
     widget.setIconSize(QSize(88, 88))
     widget.setMaximumHeight(118)
     widget.setMovement(QListWidget.Movement.Static)
-    for link in attachments_of(session, "hazard", hazard_id, role):
-        attachment = session.get(Attachment, link.attachment_id)
-        pixmap = QPixmap()
-        if attachment is not None and attachment.thumbnail:
-            pixmap.loadFromData(attachment.thumbnail)
-        widget.addItem(QListWidgetItem(QIcon(pixmap), ""))
     return widget
 
 
+def _fill_thumbs(widget: QListWidget, photos: Sequence[PhotoView]) -> None:
+    widget.clear()
+    for photo in photos:
+        widget.addItem(QListWidgetItem(thumbnail_icon(photo), ""))
+
+
 class DueHazardModel(QAbstractTableModel):
-    """The follow-up list: overdue rows in red. ``hazard(row)`` gives the row's record."""
+    """The follow-up list: overdue rows in red. ``hazard(row)`` gives the row's record;
+    ``HAZARD_ID_ROLE`` / ``PLACE_ID_ROLE`` give its hazard's and place's ids."""
 
     COLUMNS = ("隐患编号", "场所", "隐患描述", "等级", "状态", "整改期限", "逾期天数", "挂牌督办")
-    COL_GRADE = 3
+    COL_CODE, COL_PLACE, COL_DESCRIPTION, COL_GRADE, COL_STATUS, COL_DEADLINE, COL_OVERDUE, COL_SUPERVISED = range(8)
+    HAZARD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+    PLACE_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._rows: list[DueHazard] = []
+        self._rows: tuple[DueHazard, ...] = ()
         self._day = today()
 
-    def set_rows(self, rows: list[DueHazard], day: date) -> None:
+    def set_rows(self, rows: Sequence[DueHazard], day: date) -> None:
         self.beginResetModel()
-        self._rows = rows
+        self._rows = tuple(rows)
         self._day = day
         self.endResetModel()
 
     def hazard(self, row: int) -> DueHazard:
         return self._rows[row]
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def row_of(self, hazard_id: str) -> int | None:
+        return next((r for r, h in enumerate(self._rows) if h.id == hazard_id), None)
+
+    def overdue_count(self) -> int:
+        return sum(1 for h in self._rows if h.days_overdue(self._day))
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -91,8 +118,8 @@ class DueHazardModel(QAbstractTableModel):
             return self.COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         h = self._rows[index.row()]
         late = h.days_overdue(self._day)
@@ -109,21 +136,24 @@ class DueHazardModel(QAbstractTableModel):
             )[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and late:
             return QBrush(QColor("#c0392b"))
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == 2:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COL_DESCRIPTION:
             return h.description
+        if role == self.HAZARD_ID_ROLE:
+            return h.id
+        if role == self.PLACE_ID_ROLE:
+            return h.place_id
         return None
 
 
 class FollowUpWidget(QWidget):
-    """The list of hazards to follow up. Signals: ``reinspected()`` after a 复查 is finished."""
-
-    reinspected = Signal()
+    """The list of hazards to follow up; 复查 and 隐患履历 of the selected one."""
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = desk.db
-        self.user = desk.actor
+        self._stale = True
+        self.history_box: QMessageBox | None = None
+        self.review_dialog: ReinspectionDialog | None = None
         self.days_spin = QSpinBox()
         self.days_spin.setRange(0, 3650)
         self.days_spin.setValue(7)
@@ -149,7 +179,8 @@ class FollowUpWidget(QWidget):
         header = self.table.horizontalHeader()
         for column, width in enumerate((150, 180, 420, 50, 60, 100, 70, 70)):
             self.table.setColumnWidth(column, width)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(DueHazardModel.COL_DESCRIPTION, QHeaderView.ResizeMode.Stretch)
+        state.restore_header(header, state.FOLLOWUP_COLUMNS)
         self.table.doubleClicked.connect(lambda _i: self.review_selected())
         top = QHBoxLayout()
         top.addWidget(QLabel("显示已逾期和"))
@@ -164,71 +195,110 @@ class FollowUpWidget(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)
         layout.addWidget(self.table)
-        # Filled by refresh() when shown (the main window calls it when its tab opens).
+        change_hub.subscribe(self, self._changed)
+        # Filled by refresh() when first shown (or when its filter is set).
+
+    # --- the list ------------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        self._stale = False
         day = today()
         only = self.only_combo.currentData()
-        with self.db.reader() as session:
-            rows = due_hazard_rows(
-                session,
-                within_days=self.days_spin.value(),
+        within = self.days_spin.value()
+        QueryOp(
+            self,
+            lambda _p: svc.due_hazards(
+                self.desk,
+                within_days=within,
                 on=day,
                 grade=HazardGrade.MAJOR.value if only == "major" else None,
                 supervised_only=only == "supervised",
-            )
+            ),
+            success=lambda rows: self._show_rows(rows, day),
+            title="跟踪复查",
+        ).run()
+
+    def _show_rows(self, rows: tuple[DueHazard, ...], day: date) -> None:
+        selected = self._selected()
         self.model.set_rows(rows, day)
-        overdue = sum(1 for r in rows if r.days_overdue(day))
-        self.summary.setText(f"共 {len(rows)} 条，其中逾期 {overdue} 条")
+        row = self.model.row_of(selected.id) if selected is not None else None
+        if row is not None:
+            self.table.selectRow(row)
+        self.summary.setText(f"共 {len(rows)} 条，其中逾期 {self.model.overdue_count()} 条")
+
+    def _changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches(*FOLLOWED_TABLES):
+            self._stale = True
+            if self.isVisible():
+                self.refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        state.remember_header(self.table.horizontalHeader(), state.FOLLOWUP_COLUMNS)
+        super().hideEvent(event)
 
     def set_view(self, kind: str) -> None:
         """overdue / week / major / supervised — the dashboard's numbers."""
+        for widget in (self.only_combo, self.days_spin):
+            widget.blockSignals(True)
         self.only_combo.setCurrentIndex(max(0, self.only_combo.findData(kind)))
         self.days_spin.setValue({"overdue": 0, "week": 7}.get(kind, 3650 if kind in ("major", "supervised") else 7))
+        for widget in (self.only_combo, self.days_spin):
+            widget.blockSignals(False)
         self.refresh()
 
-    def history_text(self, hazard_id: str) -> str:
-        with self.db.reader() as session:
-            events = rein.hazard_history(session, hazard_id)
-        return "\n".join(f"{to_local(e.at):%Y-%m-%d %H:%M}　{e.what}" for e in events)
+    def _selected(self) -> DueHazard | None:
+        index = self.table.currentIndex()
+        return self.model.hazard(index.row()) if index.isValid() else None
+
+    # --- history and 复查 ------------------------------------------------------------------------
 
     def show_history(self) -> None:
-        index = self.table.currentIndex()
-        if not index.isValid():
+        hazard = self._selected()
+        if hazard is None:
             QMessageBox.information(self, "隐患履历", "请先选择一条隐患。")
             return
-        hazard = self.model.hazard(index.row())
-        box = QMessageBox(QMessageBox.Icon.NoIcon, f"隐患履历 — {hazard.code}", self.history_text(hazard.id),
+        QueryOp(self, lambda _p: rein.hazard_events(self.desk, hazard.id),
+                success=lambda events: self._show_history(hazard, events), title="隐患履历").run()
+
+    def _show_history(self, hazard: DueHazard, events: tuple[HazardEvent, ...]) -> None:
+        box = QMessageBox(QMessageBox.Icon.NoIcon, f"隐患履历 — {hazard.code}", history_text(events),
                           QMessageBox.StandardButton.Close, self)
         box.setInformativeText(f"{hazard.place_name}：{hazard.description}")
-        box.exec()
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.history_box = box
+        box.open()
 
     def review_selected(self) -> None:
-        index = self.table.currentIndex()
-        if not index.isValid():
+        hazard = self._selected()
+        if hazard is None:
             QMessageBox.information(self, "复查", "请先选择一条隐患。")
             return
-        place_id = self.model.hazard(index.row()).place_id
-        try:
-            dialog = ReinspectionDialog(self.desk, place_id, self)
-        except AnquanError as exc:
-            QMessageBox.information(self, "复查", str(exc))
+        dialog = ReinspectionDialog(self.desk, hazard.place_id, self)
+        if dialog.load_failed:
+            dialog.deleteLater()
             return
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.refresh()
-            self.reinspected.emit()
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.review_dialog = dialog
+        dialog.open()  # the list refreshes itself when the 复查 is finished
 
 
 class _ReviewRow:
-    def __init__(self, session: Session, hazard: Hazard) -> None:
-        self.hazard_id = hazard.id
-        self.box = QGroupBox(f"{hazard.code}　{hazard.description}（{hazard.grade}，期限 "
-                             f"{hazard.deadline.isoformat() if hazard.deadline else '立即'}）")
+    def __init__(self, item: ReviewItem) -> None:
+        self.hazard_id = item.hazard_id
+        self.box = QGroupBox(f"{item.code}　{item.description}（{item.grade}，期限 "
+                             f"{item.deadline.isoformat() if item.deadline else '立即'}）")
         grid = QGridLayout(self.box)
         grid.addWidget(QLabel("整改前"), 0, 0)
         grid.addWidget(QLabel("整改后"), 0, 1)
-        self.before = _thumbs(session, hazard.id, "photo")
-        self.after = _thumbs(session, hazard.id, "after")
+        self.before = _thumbs()
+        self.after = _thumbs()
+        _fill_thumbs(self.before, item.before)
+        _fill_thumbs(self.after, item.after)
         grid.addWidget(self.before, 1, 0)
         grid.addWidget(self.after, 1, 1)
         self.add_after = QPushButton("添加整改后照片…")
@@ -240,8 +310,7 @@ class _ReviewRow:
         self.new_deadline = QDateEdit()
         self.new_deadline.setCalendarPopup(True)
         self.new_deadline.setDisplayFormat("yyyy年MM月dd日")
-        nd = today() + timedelta(days=7)
-        self.new_deadline.setDate(QDate(nd.year, nd.month, nd.day))
+        self.new_deadline.setDate(qdate(item.new_deadline or today() + timedelta(days=7)))
         row = QHBoxLayout()
         row.addWidget(QLabel("结论："))
         row.addWidget(self.outcome)
@@ -251,6 +320,8 @@ class _ReviewRow:
         row.addWidget(self.new_deadline)
         grid.addLayout(row, 3, 0, 1, 2)
         self.outcome.currentTextChanged.connect(self._outcome_changed)
+        self.outcome.setCurrentText(item.outcome)
+        self.note.setText(item.note)
         self._outcome_changed(self.outcome.currentText())
 
     def _outcome_changed(self, outcome: str) -> None:
@@ -258,39 +329,37 @@ class _ReviewRow:
         self.new_deadline.setVisible(needs)
         self.deadline_label.setVisible(needs)
 
+    def review(self) -> ReviewInput:
+        outcome = self.outcome.currentText()
+        return ReviewInput(
+            self.hazard_id,
+            outcome,
+            self.note.text(),
+            None if outcome == ReviewOutcome.RECTIFIED.value else pydate(self.new_deadline.date()),
+        )
+
 
 class ReinspectionDialog(QDialog):
-    """复查 of the open hazards of one place: outcome per hazard, after-photos, then 销号 or new deadline."""
+    """复查 of the open hazards of one place: outcome per hazard, after-photos, then 销号 or new deadline.
+
+    Opening it resumes the place's unfinished 复查 or starts one (a write operation); when that is
+    refused (no open hazard) the dialog says so, rejects itself and ``load_failed`` is set.
+    """
 
     def __init__(self, desk: Desk, place_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = db = desk.db
-        self.user = user = desk.actor
-        self.store = AttachmentStore(db.attachments_dir)
+        self.reinspection_id: str | None = None
+        self.rows: list[_ReviewRow] = []
+        self.load_failed = False
         self.setWindowTitle("整改复查")
         self.resize(900, 680)
         layout = QVBoxLayout(self)
-        with db.session(user.username) as session:
-            others = [u.id for u in inspectors(session) if u.id != user.user_id][:1]
-            reinspection = rein.resume_or_start_reinspection(
-                session, place_id=place_id, inspector_ids=[str(user.user_id), *others]
-            )
-            self.reinspection_id = reinspection.id
-            hazards = [r.hazard for r in sorted(reinspection.results, key=lambda r: r.hazard.code)]
-            place_name = hazards[0].place.name
-            self.rows = [_ReviewRow(session, h) for h in hazards]
-            for row, result in zip(self.rows, sorted(reinspection.results, key=lambda r: r.hazard.code), strict=True):
-                row.outcome.setCurrentText(result.outcome)
-                row.note.setText(result.note)
-            who = "、".join(str(p["name"]) for p in reinspection.inspectors)
-        layout.addWidget(QLabel(f"<b>{place_name}</b>　复查人员：{who}　复查日期：{date.today():%Y年%m月%d日}"))
+        self.title = QLabel()
+        layout.addWidget(self.title)
         body = QWidget()
-        body_layout = QVBoxLayout(body)
-        for row in self.rows:
-            body_layout.addWidget(row.box)
-            row.add_after.clicked.connect(lambda _=False, r=row: self._add_after(r))
-        body_layout.addStretch(1)
+        self._body_layout = QVBoxLayout(body)
+        self._body_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -303,45 +372,75 @@ class ReinspectionDialog(QDialog):
         self.signer.setPlaceholderText("被复查单位负责人")
         layout.addWidget(self.signer)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("完成复查")
+        self._ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self._ok.setText("完成复查")
+        self._ok.setEnabled(False)  # until the hazards are there
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("稍后继续")
         self.buttons.accepted.connect(self.finish)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        WriteOp(self, lambda _p: rein.open_reinspection(desk, place_id), success=self._show,
+                failure=self._not_opened, title="复查").run()
+
+    def _show(self, view: ReinspectionView) -> None:
+        self.reinspection_id = view.id
+        self.title.setText(f"<b>{view.place_name}</b>　复查人员：{'、'.join(view.inspectors)}　"
+                           f"复查日期：{date.today():%Y年%m月%d日}")
+        for item in view.items:
+            row = _ReviewRow(item)
+            row.add_after.clicked.connect(lambda _=False, r=row: self._add_after(r))
+            self._body_layout.insertWidget(self._body_layout.count() - 1, row.box)
+            self.rows.append(row)
+        self._ok.setEnabled(True)
+
+    def _not_opened(self, error: BaseException) -> None:
+        self.load_failed = True
+        if isinstance(error, AnquanError):
+            QMessageBox.information(self.parentWidget(), "复查", str(error))
+        else:
+            show_error(self.parentWidget(), "复查", error)
+        self.reject()
 
     def _add_after(self, row: _ReviewRow) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "整改后照片", "", "照片 (*.jpg *.jpeg *.png *.bmp *.webp)")
+        files, _ = QFileDialog.getOpenFileNames(self, "整改后照片", state.last_folder(state.LAST_FOLDER_PHOTOS),
+                                                PHOTO_FILTER)
+        if files:
+            state.remember_folder(state.LAST_FOLDER_PHOTOS, files[0])
         self.add_after_photos(row, [Path(f) for f in files])
 
-    def add_after_photos(self, row: _ReviewRow, files: list[Path]) -> None:
-        if not files:
+    def add_after_photos(self, row: _ReviewRow, files: Sequence[Path]) -> None:
+        """Read and reduce the photos (a cancellable query operation), then store them as the
+        hazard's after-photos."""
+        if not files or self.reinspection_id is None:
             return
-        try:
-            with self.db.session(self.user.username) as session:
-                rein.add_after_photos(session, self.store, self.reinspection_id, row.hazard_id, files)
-        except AnquanError as exc:
-            QMessageBox.warning(self, "照片未添加", str(exc))
+        paths = list(files)
+        QueryOp(self, lambda p: svc.prepare_photos(paths, p),
+                success=lambda prepared: self._attach_after(row, prepared),
+                title="照片未添加").with_progress("正在处理照片…", cancellable=True).run()
+
+    def _attach_after(self, row: _ReviewRow, prepared: tuple[PreparedPhoto, ...]) -> None:
+        reinspection_id = self.reinspection_id
+        if not prepared or reinspection_id is None:
             return
-        with self.db.reader() as session:
-            fresh = _thumbs(session, row.hazard_id, "after")
-        row.after.clear()
-        for i in range(fresh.count()):
-            row.after.addItem(fresh.item(i).clone())
+        WriteOp(self, lambda _p: rein.attach_after_photos(self.desk, reinspection_id, row.hazard_id, prepared),
+                success=lambda photos: _fill_thumbs(row.after, photos), title="照片未添加").run()
 
     def finish(self) -> None:
-        try:
-            with self.db.session(self.user.username) as session:
-                for row in self.rows:
-                    outcome = row.outcome.currentText()
-                    rein.record_review(
-                        session, self.reinspection_id, row.hazard_id, outcome=outcome, note=row.note.text(),
-                        new_deadline=None if outcome == ReviewOutcome.RECTIFIED.value
-                        else row.new_deadline.date().toPython(),
-                    )
-                rein.finish_reinspection(
-                    session, self.reinspection_id, opinion=self.opinion.toPlainText(), signer_name=self.signer.text()
-                )
-        except AnquanError as exc:
-            QMessageBox.warning(self, "复查未完成", str(exc))
+        reinspection_id = self.reinspection_id
+        if reinspection_id is None:
             return
-        self.accept()
+        reviews = [row.review() for row in self.rows]
+        opinion, signer = self.opinion.toPlainText(), self.signer.text()
+        self._ok.setEnabled(False)
+        WriteOp(
+            self,
+            lambda _p: rein.complete_reinspection(self.desk, reinspection_id, reviews, opinion=opinion,
+                                                  signer_name=signer),
+            success=lambda _r: self.accept(),
+            failure=self._not_finished,
+            title="复查未完成",
+        ).run()
+
+    def _not_finished(self, error: BaseException) -> None:
+        self._ok.setEnabled(True)
+        show_error(self, "复查未完成", error)

@@ -1,18 +1,37 @@
 """The inspection screen: walk the items with the keyboard, record hazards and photos, finish.
 
 Keys on the item list: 1 合格, 2 不合格, 3 不涉及 (then the next item is selected), Enter or
-↓ next, ↑ previous. Every answer and every edit is saved at once through the services.
+↓ next, ↑ previous. Every answer and every edit is saved at once through the services, each as a
+write operation: the single writer saves them in the order given, so the keyboard never waits for
+the database. An answer shows grey until its save is confirmed, then in its colour; a 不合格 opens
+its hazard, pre-filled, once the hazard exists.
+
+The screen reads the inspection through a query operation and refreshes itself when an operation
+started elsewhere (finishing, a 复查, an amendment) changes this inspection or its hazards; its tab
+title follows.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QDate, QEvent, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QDragEnterEvent, QDropEvent, QIcon, QKeyEvent, QPixmap
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QHideEvent,
+    QIcon,
+    QKeyEvent,
+    QPixmap,
+    QShowEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,24 +53,36 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from anquan_desk.core.attachments import AttachmentStore, photos_in_folder
-from anquan_desk.core.clock import to_local
-from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Attachment, ChecklistItem, Hazard, Inspection
-from anquan_desk.core.vocabulary import HazardGrade, InspectionStatus, ItemOutcome
+from anquan_desk.core.changes import Changes
+from anquan_desk.core.progress import Progress as WorkProgress
+from anquan_desk.core.vocabulary import HazardGrade, ItemOutcome
 from anquan_desk.services import inspections as svc
 from anquan_desk.services.desk import Desk
+from anquan_desk.services.inspections import (
+    AnswerSaved,
+    CheckItem,
+    HazardView,
+    InspectionView,
+    PhotoView,
+    PreparedPhoto,
+)
+from anquan_desk.ui import state
+from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
+
+T = TypeVar("T")
 
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1  # "template" / "item" / "free" / "free-root"
 ID_ROLE = Qt.ItemDataRole.UserRole + 2  # item id or hazard id
 HAZARD_ROLE = Qt.ItemDataRole.UserRole + 3  # hazard id of an item row
 LINK_ROLE = Qt.ItemDataRole.UserRole + 4
+SAVED_ROLE = Qt.ItemDataRole.UserRole + 5  # an item row: its shown answer is in the database
 
 OUTCOME_KEYS = {
     Qt.Key.Key_1: ItemOutcome.PASS.value,
@@ -59,6 +90,23 @@ OUTCOME_KEYS = {
     Qt.Key.Key_3: ItemOutcome.NOT_APPLICABLE.value,
 }
 OUTCOME_COLOURS = {"合格": "#1e8449", "不合格": "#c0392b", "不涉及": "#7f8c8d"}
+UNSAVED_COLOUR = "#999999"
+PHOTO_FILTER = "照片 (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff)"
+
+
+def qdate(day: date) -> QDate:
+    return QDate(day.year, day.month, day.day)
+
+
+def pydate(day: QDate) -> date:
+    return date(day.year(), day.month(), day.day())
+
+
+def thumbnail_icon(photo: PhotoView) -> QIcon:
+    pixmap = QPixmap()
+    if photo.thumbnail:
+        pixmap.loadFromData(photo.thumbnail)
+    return QIcon(pixmap)
 
 
 @dataclass
@@ -82,7 +130,8 @@ class _HazardForm:
 
 
 class PhotoList(QListWidget):
-    """Thumbnails; accepts dropped files and folders. Signals: ``files_dropped(list)``."""
+    """Thumbnails; accepts dropped files and folders. Signals: ``files_dropped(list)`` with the
+    dropped paths (folders are searched for photos by the operation that adds them)."""
 
     files_dropped = Signal(list)
 
@@ -100,33 +149,46 @@ class PhotoList(QListWidget):
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dragMoveEvent(self, event: Any) -> None:
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         if event.mimeData().hasUrls():
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        files: list[Path] = []
-        for path in paths:
-            files.extend(photos_in_folder(path) if path.is_dir() else [path])
-        if files:
-            self.files_dropped.emit(files)
+        if paths:
+            self.files_dropped.emit(paths)
         event.acceptProposedAction()
 
 
 class InspectionWidget(QWidget):
-    """One inspection, draft or finished. Signals: ``finished(str)`` when the check is closed."""
+    """One inspection, draft or finished.
+
+    Signals: ``finished(str)`` when the check is closed (finished or discarded here);
+    ``loaded()`` after the inspection was (re)read and shown; ``answer_saved(item_id, outcome)``
+    once an answer is in the database.
+    """
 
     finished = Signal(str)
+    loaded = Signal()
+    answer_saved = Signal(str, str)
 
     def __init__(self, desk: Desk, inspection_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = db = desk.db
-        self.actor = desk.actor.username
         self.inspection_id = inspection_id
-        self.store = AttachmentStore(db.attachments_dir)
-        self._loading = False
+        self.view: InspectionView | None = None
+        self.read_only = True
+        self._start_day = date.today()
+        self._items_by_id: dict[str, CheckItem] = {}
+        self._hazards: dict[str, HazardView] = {}
+        self._photos: tuple[PhotoView, ...] = ()
+        self._pending_answers: dict[str, int] = {}  # item id → answers not yet confirmed
+        self._pending_edits: dict[str, int] = {}  # hazard id → saves not yet confirmed
+        self._writes = 0  # writes started: a read started before the last of them is out of date
+        self._stale = False
+        self._select_after_load: tuple[str, str] | None = None
+        self._after_load: list[Callable[[], None]] = []
+        self._filling = False
         self._hazard_id: str | None = None
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
@@ -216,10 +278,11 @@ class InspectionWidget(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(detail)
 
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
         splitter.addWidget(self.tree)
         splitter.addWidget(scroll)
         splitter.setSizes([560, 560])
+        state.restore_splitter(splitter, state.INSPECTION_SPLITTER)
 
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
@@ -237,6 +300,13 @@ class InspectionWidget(QWidget):
         layout.addWidget(splitter, 1)
         layout.addLayout(bottom)
 
+        for widget in (self.finish_button, self.discard_button, self.add_hazard_button, self.amend_button,
+                       self.documents_button):
+            widget.setVisible(False)  # until the inspection is read
+        for button in self.outcome_buttons.values():
+            button.setEnabled(False)
+        self.note_edit.setEnabled(False)
+        change_hub.subscribe(self, self._changed)
         self.reload()
 
     # --- building ------------------------------------------------------------------------------
@@ -297,70 +367,147 @@ class InspectionWidget(QWidget):
         supervised.toggled.connect(self._schedule_save)
         return result
 
-    def reload(self) -> None:
-        """Read the inspection again and rebuild the list, keeping the current position."""
+    # --- operations ----------------------------------------------------------------------------
+
+    def _write(
+        self,
+        work: Callable[[WorkProgress], T],
+        *,
+        success: Callable[[T], None] | None = None,
+        failure: Callable[[BaseException], None] | None = None,
+        title: str = "无法保存",
+    ) -> None:
+        """A write of this screen: counted, so that a read started before it is not shown."""
+        self._writes += 1
+        WriteOp(self, work, success=success, failure=failure, title=title).run()
+
+    # --- loading -------------------------------------------------------------------------------
+
+    def reload(self, select: tuple[str, str] | None = None, then: Callable[[], None] | None = None) -> None:
+        """Read the inspection again and rebuild the list, keeping the current position (or moving
+        to ``select``, a (kind, id) pair); ``then`` runs once it is shown."""
         self._flush_save()
+        if select is not None:
+            self._select_after_load = select
+        if then is not None:
+            self._after_load.append(then)
+        self._stale = False
+        writes = self._writes
+        QueryOp(self, lambda _p: svc.inspection_view(self.desk, self.inspection_id),
+                success=lambda view: self._loaded(view, writes), title="检查").run()
+
+    def _loaded(self, view: InspectionView, writes: int) -> None:
+        if writes != self._writes or self._save_timer.isActive():
+            self.reload()  # an answer or an edit was given meanwhile: this reading misses it
+            return
+        self._show_view(view)
+        after, self._after_load = self._after_load, []
+        for action in after:
+            action()
+        self.loaded.emit()
+
+    def _changed(self, changes: Changes, initiator: object) -> None:
+        if initiator is self:
+            return  # this screen's own writes are shown as they are confirmed
+        concerns = changes.touches_row("inspections", self.inspection_id) or any(
+            changes.touches_row("hazards", hazard_id) for hazard_id in self._hazards
+        )
+        if not concerns:
+            return
+        if self.isVisible():
+            self.reload()
+        else:
+            self._stale = True
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        state.remember_splitter(self.splitter, state.INSPECTION_SPLITTER)
+        super().hideEvent(event)
+
+    def _show_view(self, view: InspectionView) -> None:
         current = self.tree.currentItem()
-        keep = (current.data(0, KIND_ROLE), current.data(0, ID_ROLE)) if current else None
-        self._loading = True
+        keep = self._select_after_load or (
+            (current.data(0, KIND_ROLE), current.data(0, ID_ROLE)) if current is not None else None
+        )
+        self._select_after_load = None
+        self.view = view
+        self.read_only = view.read_only
+        self._start_day = view.start_day
+        self._items_by_id = {item.item_id: item for item in view.items}
+        self._hazards = {h.id: h for h in view.hazards}
+        self._photos = view.photos
+        people = "、".join(f"{p.name}（{p.cert_no}）" if p.cert_no else p.name for p in view.participants)
+        status = "" if not view.read_only else f"　【{view.status}，只读】"
+        self.header.setText(
+            f"<b>{view.place_name}</b>　{view.place_address}<br>"
+            f"{view.method}　{view.started_at:%Y-%m-%d %H:%M}　检查人员：{people}　陪同：{view.accompanying_person}{status}"
+        )
+        self._filling = True
         self.tree.clear()
-        with self.db.reader() as session:
-            inspection = session.get(Inspection, self.inspection_id)
-            assert inspection is not None
-            self.read_only = inspection.status != InspectionStatus.DRAFT.value
-            issuable = inspection.status == InspectionStatus.FINISHED.value
-            people = "、".join(f"{p.name}（{p.cert_no}）" if p.cert_no else p.name for p in inspection.participants)
-            started = to_local(inspection.started_at).strftime("%Y-%m-%d %H:%M")
-            self._start_day = to_local(inspection.started_at).date()
-            state = "" if not self.read_only else f"　【{inspection.status}，只读】"
-            self.header.setText(
-                f"<b>{inspection.place.name}</b>　{inspection.place.address}<br>"
-                f"{inspection.method}　{started}　检查人员：{people}　陪同：{inspection.accompanying_person}{state}"
-            )
-            parents: dict[str, QTreeWidgetItem] = {}
-            for entry in svc.checklist_entries(session, self.inspection_id):
-                parent = parents.get(entry.template_code)
-                if parent is None:
-                    parent = QTreeWidgetItem([entry.template_name, ""])
-                    parent.setData(0, KIND_ROLE, "template")
-                    parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                    self.tree.addTopLevelItem(parent)
-                    parents[entry.template_code] = parent
-                node = QTreeWidgetItem([f"{entry.item.seq}. {entry.item.content}", entry.outcome or "—"])
-                node.setData(0, KIND_ROLE, "item")
-                node.setData(0, ID_ROLE, entry.item.id)
-                node.setData(0, HAZARD_ROLE, entry.hazard_id)
-                node.setToolTip(0, entry.item.content)
-                self._paint_outcome(node, entry.outcome)
-                parent.addChild(node)
-            free = [h for h in inspection.hazards if h.item_id is None]
-            free_root = QTreeWidgetItem(["检查表外发现的隐患", str(len(free))])
-            free_root.setData(0, KIND_ROLE, "free-root")
-            free_root.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            self.tree.addTopLevelItem(free_root)
-            for hazard in free:
-                node = QTreeWidgetItem([hazard.description, hazard.grade])
-                node.setData(0, KIND_ROLE, "free")
-                node.setData(0, ID_ROLE, hazard.id)
-                node.setData(0, HAZARD_ROLE, hazard.id)
-                free_root.addChild(node)
+        parents: dict[str, QTreeWidgetItem] = {}
+        for item in view.items:
+            parent = parents.get(item.template_code)
+            if parent is None:
+                parent = QTreeWidgetItem([item.template_name, ""])
+                parent.setData(0, KIND_ROLE, "template")
+                parent.setFlags(Qt.ItemFlag.ItemIsEnabled)
+                self.tree.addTopLevelItem(parent)
+                parents[item.template_code] = parent
+            node = QTreeWidgetItem([f"{item.seq}. {item.content}", ""])
+            node.setData(0, KIND_ROLE, "item")
+            node.setData(0, ID_ROLE, item.item_id)
+            node.setData(0, HAZARD_ROLE, item.hazard_id)
+            node.setToolTip(0, item.content)
+            self._paint_outcome(node, item.outcome, saved=True)
+            parent.addChild(node)
+        free = [h for h in view.hazards if h.item_id is None]
+        free_root = QTreeWidgetItem(["检查表外发现的隐患", str(len(free))])
+        free_root.setData(0, KIND_ROLE, "free-root")
+        free_root.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        self.tree.addTopLevelItem(free_root)
+        for hazard in free:
+            node = QTreeWidgetItem([hazard.description, hazard.grade])
+            node.setData(0, KIND_ROLE, "free")
+            node.setData(0, ID_ROLE, hazard.id)
+            node.setData(0, HAZARD_ROLE, hazard.id)
+            free_root.addChild(node)
         self.tree.expandAll()
-        self._loading = False
+        self._filling = False
         for widget in (self.finish_button, self.discard_button, self.add_hazard_button):
             widget.setVisible(not self.read_only)
         self.amend_button.setVisible(self.read_only)
-        self.documents_button.setVisible(issuable)
-        self._update_progress()
-        target = self._find(keep) if keep else None
-        self.tree.setCurrentItem(target or self._first_unanswered() or self._items()[0] if self._items() else None)
+        self.documents_button.setVisible(view.issuable)
+        self._show_progress(view.progress)
+        items = self._items()
+        target = (self._find(keep) if keep else None) or self._first_unanswered() or (items[0] if items else None)
+        if target is not None:
+            self.tree.setCurrentItem(target)
         self._show_current(self.tree.currentItem())
         self.tree.setFocus()
+        self._retitle(view.title)
+
+    def _retitle(self, title: str) -> None:
+        """The tab that shows this screen takes the inspection's title (检查：<place>（草稿）)."""
+        self.setWindowTitle(title)
+        ancestor = self.parentWidget()
+        while ancestor is not None:
+            if isinstance(ancestor, QTabWidget):
+                index = ancestor.indexOf(self)
+                if index >= 0:
+                    ancestor.setTabText(index, title)
+                return
+            ancestor = ancestor.parentWidget()
 
     def _items(self) -> list[QTreeWidgetItem]:
         found: list[QTreeWidgetItem] = []
         for i in range(self.tree.topLevelItemCount()):
             top = self.tree.topLevelItem(i)
-            found.extend(top.child(j) for j in range(top.childCount()))
+            if top is not None:
+                found.extend(child for j in range(top.childCount()) if (child := top.child(j)) is not None)
         return found
 
     def _find(self, key: tuple[Any, Any]) -> QTreeWidgetItem | None:
@@ -369,23 +516,32 @@ class InspectionWidget(QWidget):
                 return node
         return None
 
+    def _item_node(self, item_id: str) -> QTreeWidgetItem | None:
+        return self._find(("item", item_id))
+
     def _first_unanswered(self) -> QTreeWidgetItem | None:
         for node in self._items():
             if node.data(0, KIND_ROLE) == "item" and node.text(1) == "—":
                 return node
         return None
 
-    def _paint_outcome(self, node: QTreeWidgetItem, outcome: str | None) -> None:
+    def _paint_outcome(self, node: QTreeWidgetItem, outcome: str | None, *, saved: bool) -> None:
+        """An answer in its colour once saved; grey and italic while its save is under way."""
         node.setText(1, outcome or "—")
-        node.setForeground(1, QBrush(QColor(OUTCOME_COLOURS.get(outcome or "", "#999999"))))
+        node.setData(0, SAVED_ROLE, saved)
+        colour = OUTCOME_COLOURS.get(outcome or "", UNSAVED_COLOUR) if saved else UNSAVED_COLOUR
+        node.setForeground(1, QBrush(QColor(colour)))
+        font = node.font(1)
+        font.setItalic(not saved)
+        node.setFont(1, font)
+        node.setToolTip(1, "" if saved else "正在保存…")
 
-    def _update_progress(self) -> None:
-        with self.db.reader() as session:
-            state = svc.progress(session, self.inspection_id)
-        self.progress_bar.setMaximum(max(state.total, 1))
-        self.progress_bar.setValue(state.answered)
+    def _show_progress(self, progress: svc.Progress) -> None:
+        self.progress_bar.setMaximum(max(progress.total, 1))
+        self.progress_bar.setValue(progress.answered)
         self.progress_label.setText(
-            f"已检查 {state.answered}/{state.total} 项，还剩 {state.remaining} 项，发现隐患 {state.hazards} 处"
+            f"已检查 {progress.answered}/{progress.total} 项，还剩 {progress.remaining} 项，"
+            f"发现隐患 {progress.hazards} 处"
         )
 
     # --- keyboard ------------------------------------------------------------------------------
@@ -397,11 +553,12 @@ class InspectionWidget(QWidget):
                 self.answer_current(OUTCOME_KEYS[Qt.Key(key)])
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.move(+1)
+                self.step(+1)
                 return True
         return super().eventFilter(watched, event)
 
-    def move(self, step: int) -> None:
+    def step(self, step: int) -> None:
+        """Select the item ``step`` rows down (up when negative)."""
         items = self._items()
         current = self.tree.currentItem()
         if not items:
@@ -412,70 +569,117 @@ class InspectionWidget(QWidget):
     # --- answering -----------------------------------------------------------------------------
 
     def answer_current(self, outcome: str) -> None:
+        """Answer the selected item: shown at once, saved in order; a 不合格 stays on the item
+        (its hazard opens when saved), any other answer moves to the next item."""
         node = self.tree.currentItem()
         if node is None or node.data(0, KIND_ROLE) != "item" or self.read_only:
             return
         self._flush_save()
-        try:
-            with self.db.session(self.actor) as session:
-                hazard = svc.record_answer(session, self.inspection_id, node.data(0, ID_ROLE), outcome,
-                                           self.note_edit.text())
-                node.setData(0, HAZARD_ROLE, hazard.id if hazard else None)
-        except AnquanError as exc:
-            QMessageBox.warning(self, "无法保存", str(exc))
+        item_id = str(node.data(0, ID_ROLE))
+        note = self.note_edit.text()
+        self._pending_answers[item_id] = self._pending_answers.get(item_id, 0) + 1
+        self._paint_outcome(node, outcome, saved=False)
+        self._write(
+            lambda _p: svc.save_answer(self.desk, self.inspection_id, item_id, outcome, note),
+            success=self._answer_saved,
+            failure=lambda error: self._answer_failed(item_id, error),
+        )
+        if outcome != ItemOutcome.FAIL.value:
+            self.step(+1)
+
+    def _answer_done(self, item_id: str) -> bool:
+        """One answer of the item came back; True when it was the last one under way."""
+        left = self._pending_answers.get(item_id, 1) - 1
+        if left > 0:
+            self._pending_answers[item_id] = left
+            return False
+        self._pending_answers.pop(item_id, None)
+        return True
+
+    def _answer_saved(self, saved: AnswerSaved) -> None:
+        self._show_progress(saved.progress)
+        if self._answer_done(saved.item_id):  # the last answer given to the item: it is the item's state
+            self._show_answer(saved)
+        self.answer_saved.emit(saved.item_id, saved.outcome)
+
+    def _show_answer(self, saved: AnswerSaved) -> None:
+        item = self._items_by_id.get(saved.item_id)
+        hazard_id = saved.hazard.id if saved.hazard else None
+        if item is not None and item.hazard_id and item.hazard_id != hazard_id:
+            self._hazards.pop(item.hazard_id, None)  # the answer is no longer 不合格: its hazard went
+        if saved.hazard is not None and not self._pending_edits.get(saved.hazard.id):
+            self._hazards[saved.hazard.id] = saved.hazard  # (an edit under way would be newer)
+        if item is not None:
+            self._items_by_id[saved.item_id] = replace(item, outcome=saved.outcome, note=saved.note,
+                                                       hazard_id=hazard_id)
+        node = self._item_node(saved.item_id)
+        if node is None:
             return
-        self._paint_outcome(node, outcome)
-        self._update_progress()
-        if outcome == ItemOutcome.FAIL.value:
-            self._show_current(node)  # stay: the hazard form opens, pre-filled
-            self.form.location.setFocus()
-        else:
-            self.move(+1)
+        node.setData(0, HAZARD_ROLE, hazard_id)
+        self._paint_outcome(node, saved.outcome, saved=True)
+        if node is self.tree.currentItem() and self._hazard_id != hazard_id:
+            # 不合格: the hazard form opens, pre-filled (another answer closes it).
+            self._flush_save()
+            self._show_current(node)
+            if saved.hazard is not None:
+                self.form.location.setFocus()
+
+    def _answer_failed(self, item_id: str, error: BaseException) -> None:
+        self._answer_done(item_id)
+        show_error(self, "无法保存", error)
+        self.reload()  # show what is really saved
 
     def _save_note(self) -> None:
         node = self.tree.currentItem()
         if node is None or node.data(0, KIND_ROLE) != "item" or self.read_only or node.text(1) == "—":
             return
-        with self.db.session(self.actor) as session:
-            svc.record_answer(session, self.inspection_id, node.data(0, ID_ROLE), node.text(1), self.note_edit.text())
+        item_id, outcome, note = str(node.data(0, ID_ROLE)), node.text(1), self.note_edit.text()
+        item = self._items_by_id.get(item_id)
+        if item is not None:
+            if item.note == note:
+                return
+            self._items_by_id[item_id] = replace(item, note=note)
+        self._pending_answers[item_id] = self._pending_answers.get(item_id, 0) + 1
+        self._paint_outcome(node, outcome, saved=False)
+        self._write(
+            lambda _p: svc.save_answer(self.desk, self.inspection_id, item_id, outcome, note),
+            success=self._answer_saved,
+            failure=lambda error: self._answer_failed(item_id, error),
+        )
 
     def _current_changed(self, current: QTreeWidgetItem | None, _previous: QTreeWidgetItem | None) -> None:
-        if self._loading:
+        if self._filling:
             return
         self._flush_save()
         self._show_current(current)
 
     def _show_current(self, node: QTreeWidgetItem | None) -> None:
-        kind = node.data(0, KIND_ROLE) if node else None
-        hazard_id = node.data(0, HAZARD_ROLE) if node else None
-        with self.db.reader() as session:
-            if kind == "item" and node is not None:
-                item = session.get(ChecklistItem, node.data(0, ID_ROLE))
-                assert item is not None
-                self.item_content.setText(item.content)
-                self.item_method.setText(f"检查要点：{item.method}" if item.method else "")
-                self.item_basis.setText(f"依据：{item.basis}")
-                result = svc.answer_of(session, self.inspection_id, item.id)
-                self.note_edit.setText(result.note if result is not None else "")
-            elif kind == "free":
-                self.item_content.setText("检查表外发现的隐患")
-                self.item_method.setText("")
-                self.item_basis.setText("")
-            else:
-                self.item_content.setText("请在左侧选择检查项")
-                self.item_method.setText("")
-                self.item_basis.setText("")
-            for button in self.outcome_buttons.values():
-                button.setEnabled(kind == "item" and not self.read_only)
-            self.note_edit.setEnabled(kind == "item" and not self.read_only)
-            hazard = session.get(Hazard, hazard_id) if hazard_id else None
-            self._fill_hazard(hazard)
-            self._show_photos(session)
+        kind = node.data(0, KIND_ROLE) if node is not None else None
+        hazard_id = node.data(0, HAZARD_ROLE) if node is not None else None
+        item = self._items_by_id.get(str(node.data(0, ID_ROLE))) if node is not None and kind == "item" else None
+        if item is not None:
+            self.item_content.setText(item.content)
+            self.item_method.setText(f"检查要点：{item.method}" if item.method else "")
+            self.item_basis.setText(f"依据：{item.basis}")
+            self.note_edit.setText(item.note)
+        elif kind == "free":
+            self.item_content.setText("检查表外发现的隐患")
+            self.item_method.setText("")
+            self.item_basis.setText("")
+        else:
+            self.item_content.setText("请在左侧选择检查项")
+            self.item_method.setText("")
+            self.item_basis.setText("")
+        for button in self.outcome_buttons.values():
+            button.setEnabled(kind == "item" and not self.read_only)
+        self.note_edit.setEnabled(kind == "item" and not self.read_only)
+        self._fill_hazard(self._hazards.get(hazard_id) if hazard_id else None)
+        self._show_photos()
 
     # --- hazard form ---------------------------------------------------------------------------
 
-    def _fill_hazard(self, hazard: Hazard | None) -> None:
-        self._loading = True
+    def _fill_hazard(self, hazard: HazardView | None) -> None:
+        self._filling = True
         f = self.form
         self._hazard_id = hazard.id if hazard else None
         f.box.setVisible(hazard is not None)
@@ -487,29 +691,28 @@ class InspectionWidget(QWidget):
             f.basis.setPlainText(hazard.basis)
             f.requirement.setPlainText(hazard.requirement)
             start = hazard.deadline or date.today()
-            f.deadline.setDate(QDate(start.year, start.month, start.day))
+            f.deadline.setDate(qdate(start))
             # 立即整改: due the day of the check itself.
             f.immediate.setChecked(hazard.deadline is None or hazard.deadline == self._start_day)
             f.rectifier.setText(hazard.rectifier)
             f.fl_responsibility.setText(hazard.fl_responsibility)
             f.fl_measures.setText(hazard.fl_measures)
             f.fl_funds.setText(hazard.fl_funds)
-            fl = hazard.fl_deadline or start
-            f.fl_deadline.setDate(QDate(fl.year, fl.month, fl.day))
+            f.fl_deadline.setDate(qdate(hazard.fl_deadline or start))
             f.fl_plan.setText(hazard.fl_plan)
             f.supervised.setChecked(hazard.supervised)
             f.five_box.setVisible(hazard.grade == HazardGrade.MAJOR.value)
         for widget in f.box.findChildren(QWidget):
             widget.setEnabled(not self.read_only)
         f.deadline.setEnabled(not self.read_only and not f.immediate.isChecked())
-        self._loading = False
+        self._filling = False
 
     def _grade_changed(self) -> None:
         self.form.five_box.setVisible(self.form.grade.currentText() == HazardGrade.MAJOR.value)
         self._schedule_save()
 
     def _schedule_save(self) -> None:
-        if not self._loading and self._hazard_id and not self.read_only:
+        if not self._filling and self._hazard_id and not self.read_only:
             self._save_timer.start()
 
     def _flush_save(self) -> None:
@@ -517,84 +720,117 @@ class InspectionWidget(QWidget):
             self._save_timer.stop()
             self._save_hazard()
 
-    def _save_hazard(self) -> None:
-        if not self._hazard_id or self.read_only:
-            return
+    def _form_fields(self) -> dict[str, Any]:
         f = self.form
         major = f.grade.currentText() == HazardGrade.MAJOR.value
-        fields: dict[str, Any] = {
+        return {
             "description": f.description.toPlainText(),
             "location": f.location.text(),
             "grade": f.grade.currentText(),
             "basis": f.basis.toPlainText(),
             "requirement": f.requirement.toPlainText(),
-            "deadline": self._start_day if f.immediate.isChecked() else f.deadline.date().toPython(),
+            "deadline": self._start_day if f.immediate.isChecked() else pydate(f.deadline.date()),
             "rectifier": f.rectifier.text(),
             "fl_responsibility": f.fl_responsibility.text() if major else "",
             "fl_measures": f.fl_measures.text() if major else "",
             "fl_funds": f.fl_funds.text() if major else "",
-            "fl_deadline": f.fl_deadline.date().toPython() if major else None,
+            "fl_deadline": pydate(f.fl_deadline.date()) if major else None,
             "fl_plan": f.fl_plan.text() if major else "",
             "supervised": f.supervised.isChecked() and major,
         }
+
+    def _save_hazard(self) -> None:
+        hazard_id = self._hazard_id
+        if not hazard_id or self.read_only:
+            return
+        fields = self._form_fields()
         if not fields["description"].strip():
             return  # keep typing; an empty description is never saved
-        try:
-            with self.db.session(self.actor) as session:
-                svc.update_hazard(session, self._hazard_id, **fields)
-        except AnquanError as exc:
-            QMessageBox.warning(self, "无法保存", str(exc))
+        shown = self._hazards.get(hazard_id)
+        if shown is not None:  # what the form shows when this hazard is selected again
+            cleaned: dict[str, Any] = {k: v.strip() if isinstance(v, str) else v for k, v in fields.items()}
+            self._hazards[hazard_id] = replace(shown, **cleaned)
+            if shown.item_id is None:
+                node = self._find(("free", hazard_id))
+                if node is not None:
+                    node.setText(0, fields["description"].strip())
+                    node.setText(1, fields["grade"])
+        self._pending_edits[hazard_id] = self._pending_edits.get(hazard_id, 0) + 1
+        self._write(lambda _p: svc.edit_hazard(self.desk, hazard_id, fields),
+                    success=self._hazard_saved, failure=lambda error: self._hazard_failed(hazard_id, error))
+
+    def _edit_done(self, hazard_id: str) -> bool:
+        left = self._pending_edits.get(hazard_id, 1) - 1
+        if left > 0:
+            self._pending_edits[hazard_id] = left
+            return False
+        self._pending_edits.pop(hazard_id, None)
+        return True
+
+    def _hazard_saved(self, hazard: HazardView) -> None:
+        if self._edit_done(hazard.id) and hazard.id in self._hazards:
+            self._hazards[hazard.id] = hazard  # as saved (a later edit would be newer)
+
+    def _hazard_failed(self, hazard_id: str, error: BaseException) -> None:
+        self._edit_done(hazard_id)
+        show_error(self, "无法保存", error)
 
     def _add_free_hazard(self) -> None:
         text, ok = QInputDialog.getText(self, "添加隐患", "隐患描述：")
         if not ok or not text.strip():
             return
-        with self.db.session(self.actor) as session:
-            hazard = svc.add_hazard(session, self.inspection_id, description=text)
-            hazard_id = hazard.id
-        self.reload()
-        node = self._find(("free", hazard_id))
-        if node is not None:
-            self.tree.setCurrentItem(node)
-            self.form.location.setFocus()
+        self._flush_save()
+        self._write(lambda _p: svc.add_extra_hazard(self.desk, self.inspection_id, text),
+                    success=self._free_hazard_added, title="添加隐患")
+
+    def _free_hazard_added(self, hazard: HazardView) -> None:
+        self.reload(select=("free", hazard.id), then=self.form.location.setFocus)
 
     # --- photos --------------------------------------------------------------------------------
 
-    def _show_photos(self, session: Any) -> None:
+    def _show_photos(self) -> None:
         self.photo_list.clear()
-        links = svc.inspection_photos(session, self.inspection_id)
-        for link in links:
-            if self._hazard_id and link.owner_id != self._hazard_id:
+        for photo in self._photos:
+            if self._hazard_id and photo.owner_id != self._hazard_id:
                 continue
-            attachment = session.get(Attachment, link.attachment_id)
-            pixmap = QPixmap()
-            if attachment is not None and attachment.thumbnail:
-                pixmap.loadFromData(attachment.thumbnail)
-            item = QListWidgetItem(QIcon(pixmap), attachment.original_name if attachment else "")
-            item.setData(LINK_ROLE, link.id)
+            item = QListWidgetItem(thumbnail_icon(photo), photo.name)
+            item.setData(LINK_ROLE, photo.link_id)
             self.photo_list.addItem(item)
         self.photo_target.setText("照片归入：当前隐患" if self._hazard_id else "照片归入：本次检查")
 
     def _choose_photos(self) -> None:
-        files, _ = QFileDialog.getOpenFileNames(self, "选择照片", "", "照片 (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff)")
+        files, _ = QFileDialog.getOpenFileNames(self, "选择照片", state.last_folder(state.LAST_FOLDER_PHOTOS),
+                                                PHOTO_FILTER)
+        if files:
+            state.remember_folder(state.LAST_FOLDER_PHOTOS, files[0])
         self.add_photo_files([Path(f) for f in files])
 
     def _choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "选择照片文件夹（如手机或微信导出的文件夹）")
+        folder = QFileDialog.getExistingDirectory(self, "选择照片文件夹（如手机或微信导出的文件夹）",
+                                                  state.last_folder(state.LAST_FOLDER_PHOTOS))
         if folder:
-            self.add_photo_files(photos_in_folder(Path(folder)))
+            state.remember_folder(state.LAST_FOLDER_PHOTOS, folder)
+            self.add_photo_files([Path(folder)])
 
-    def add_photo_files(self, files: list[Path]) -> None:
+    def add_photo_files(self, files: Sequence[Path]) -> None:
+        """Add photos (files, or folders of photos) to the current hazard, or to the inspection.
+        The files are read and reduced by a query operation (cancellable), then stored by a write."""
         if not files:
             return
-        try:
-            with self.db.session(self.actor) as session:
-                svc.add_photos(session, self.store, self.inspection_id, files, hazard_id=self._hazard_id)
-        except AnquanError as exc:
-            QMessageBox.warning(self, "照片未添加", str(exc))
+        paths, hazard_id = list(files), self._hazard_id
+        QueryOp(self, lambda p: svc.prepare_photos(paths, p),
+                success=lambda prepared: self._attach_photos(prepared, hazard_id),
+                title="照片未添加").with_progress("正在处理照片…", cancellable=True).run()
+
+    def _attach_photos(self, prepared: tuple[PreparedPhoto, ...], hazard_id: str | None) -> None:
+        if not prepared:
             return
-        with self.db.reader() as session:
-            self._show_photos(session)
+        self._write(lambda _p: svc.attach_inspection_photos(self.desk, self.inspection_id, prepared, hazard_id),
+                    success=self._photos_added, title="照片未添加")
+
+    def _photos_added(self, photos: tuple[PhotoView, ...]) -> None:
+        self._photos = photos
+        self._show_photos()
 
     # --- finishing -----------------------------------------------------------------------------
 
@@ -604,19 +840,18 @@ class InspectionWidget(QWidget):
         self._flush_save()
         dialog = FinishDialog(self.desk, self.inspection_id, self)
         if dialog.exec() == FinishDialog.DialogCode.Accepted:
-            self.reload()
+            # The screen re-reads itself (read-only now) from the change announcement.
             self.finished.emit(self.inspection_id)
 
     def _discard(self) -> None:
         reason, ok = QInputDialog.getText(self, "作废草稿", "作废原因（将记入审计日志）：")
         if not ok:
             return
-        try:
-            with self.db.session(self.actor) as session:
-                svc.discard_draft(session, self.inspection_id, reason)
-        except AnquanError as exc:
-            QMessageBox.warning(self, "未作废", str(exc))
-            return
+        self._flush_save()
+        self._write(lambda _p: svc.discard_inspection(self.desk, self.inspection_id, reason),
+                    success=self._discarded, title="未作废")
+
+    def _discarded(self, _result: None) -> None:
         self.reload()
         self.finished.emit(self.inspection_id)
 
@@ -627,7 +862,8 @@ class InspectionWidget(QWidget):
         menu.exec(self.documents_button.mapToGlobal(self.documents_button.rect().topLeft()))
 
     def _amend(self) -> None:
-        if not self._hazard_id:
+        hazard_id = self._hazard_id
+        if not hazard_id:
             QMessageBox.information(self, "更正", "请先在左侧选择要更正的隐患。")
             return
         reason, ok = QInputDialog.getText(self, "更正检查记录", "更正原因（将记入审计日志）：")
@@ -636,11 +872,8 @@ class InspectionWidget(QWidget):
         location, ok = QInputDialog.getText(self, "更正检查记录", "隐患的具体位置：", text=self.form.location.text())
         if not ok:
             return
-        try:
-            with self.db.session(self.actor) as session:
-                svc.amend_inspection(session, self.inspection_id, reason=reason,
-                                     hazards={self._hazard_id: {"location": location}})
-        except AnquanError as exc:
-            QMessageBox.warning(self, "未更正", str(exc))
-            return
-        self.reload()
+        self._write(
+            lambda _p: svc.amend_check(self.desk, self.inspection_id, reason=reason,
+                                       hazards={hazard_id: {"location": location}}),
+            success=lambda _r: self.reload(), title="未更正",
+        )
