@@ -13,17 +13,15 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy.orm import Session
-
-from anquan_desk.cli.common import add_db_argument, fail
-from anquan_desk.core.attachments import AttachmentStore
-from anquan_desk.core.db import open_database
+from anquan_desk.cli.common import add_db_argument, desk_for, fail
 from anquan_desk.core.device import this_device
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Document
+from anquan_desk.core.progress import NO_PROGRESS
 from anquan_desk.services import documents as docs
-from anquan_desk.services.numbering import assign_device_slot, township_or_fail
+from anquan_desk.services import numbering
+from anquan_desk.services.desk import Desk
+from anquan_desk.services.documents import DocumentPdf
 
 TYPES = ("record", "notice", "order", "review", "photos")
 
@@ -58,11 +56,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.set_defaults(func=cmd_slot)
 
 
-def _render(session: Session, store: AttachmentStore, args: argparse.Namespace) -> tuple[Document, bytes, bool]:
-    """(document, pdf, newly issued?)"""
+def _render(desk: Desk, args: argparse.Namespace) -> DocumentPdf:
+    """The document with its PDF (issued now, or reprinted)."""
     kind: DocType = args.type
     if kind in ("notice", "order"):
-        wanted = docs.notice_type(township_or_fail(session))
+        wanted = docs.notice_kind(desk)
         if kind != wanted:
             raise AnquanError(
                 f"本乡镇{'已' if wanted == 'order' else '未'}获执法授权，出具的是{DOC_TITLES[wanted]}，"
@@ -70,42 +68,34 @@ def _render(session: Session, store: AttachmentStore, args: argparse.Namespace) 
             )
     reinspection_id = args.reinspection
     if kind == "review" and reinspection_id is None:
-        reinspection_id = docs.latest_reinspection_of(session, args.inspection)
+        reinspection_id = docs.latest_reinspection(desk, args.inspection)
         if reinspection_id is None:
             raise AnquanError("该检查的隐患还没有已完成的复查，不能出具整改复查意见书。")
-    return docs.issue_or_reprint(
-        session, store, kind, inspection_id=args.inspection, reinspection_id=reinspection_id
-    )
+    return docs.obtain_document(desk, kind, args.inspection, reinspection_id, progress=NO_PROGRESS)
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
     out = Path(args.out)
     try:
-        with db.session("cli") as session:
-            document, pdf, new = _render(session, AttachmentStore(db.attachments_dir), args)
-            number, code, title = document.number, document.short_code, document.doc_type
+        with desk_for(args) as desk:
+            result = _render(desk, args)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(pdf)
+        out.write_bytes(result.pdf)
     except AnquanError as exc:
         return fail(str(exc))
     except OSError as exc:
         return fail(f"无法写入文件“{out}”：{exc.strerror or exc}")
-    finally:
-        db.dispose()
-    print(f"{'已签发' if new else '已重印'}{title} {number}（核验码 {code}），已写入 {out}")
+    document = result.document
+    print(f"{'已签发' if result.new else '已重印'}{document.doc_type} {document.number}（核验码 {document.short_code}），已写入 {out}")
     return 0
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
     try:
-        with db.reader() as session:
-            result = docs.verify_file(session, Path(args.file))
+        with desk_for(args) as desk:
+            result = docs.verify_pdf_file(desk, Path(args.file))
     except AnquanError as exc:
         return fail(str(exc))
-    finally:
-        db.dispose()
     print(result.message)
     return 0 if result.ok else 1
 
@@ -115,35 +105,29 @@ def cmd_batch(args: argparse.Namespace) -> int:
         day = date.fromisoformat(args.date)
     except ValueError:
         return fail(f"日期“{args.date}”无效，应写作 2026-11-23")
-    db = open_database(args.db)
     out = Path(args.out)
     try:
-        with db.reader() as session:
-            documents = docs.documents_issued_on(session, day)
+        with desk_for(args) as desk:
+            documents = docs.documents_of_day(desk, day)
             if not documents:
                 return fail(f"{day.year}年{day.month}月{day.day}日没有签发的文书。")
-            pdf = docs.render_batch(session, documents)
+            pdf = docs.batch_pdf(desk, [d.id for d in documents], progress=NO_PROGRESS)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(pdf)
     except AnquanError as exc:
         return fail(str(exc))
     except OSError as exc:
         return fail(f"无法写入文件“{out}”：{exc.strerror or exc}")
-    finally:
-        db.dispose()
     print(f"{day.year}年{day.month}月{day.day}日签发的 {len(documents)} 份文书已合并写入 {out}")
     return 0
 
 
 def cmd_slot(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
     device = this_device()
     try:
-        with db.session("cli") as session:
-            slot = assign_device_slot(session, device.id, args.slot)
+        with desk_for(args) as desk:
+            slot = numbering.assign_slot(desk, device.id, args.slot)
     except AnquanError as exc:
         return fail(str(exc))
-    finally:
-        db.dispose()
     print(f"本机（{device.short}）的文书编号段位：{slot}")
     return 0

@@ -7,15 +7,38 @@ put right by ``correct_document`` (a new document, new number, built again from 
 records; the old one becomes 已更正) or ``void_document`` (已作废; its number stays recorded).
 
 ``verify_pdf`` tells whether a PDF file is a document issued from this database and unchanged.
+
+Issuing in three steps
+----------------------
+Issuing is split so that the slow part — reducing the photos and drawing the PDF with reportlab —
+runs outside any write transaction:
+
+1. **plan** (:func:`plan_inspection_document`, :func:`plan_review`, :func:`plan_photos`): check
+   that the document may be issued and take its number (:class:`IssuePlan`);
+2. **build and render** (:func:`build_snapshot`, then the PDF): reads only;
+3. **store** (:func:`store_issued`): the document with its number, frozen snapshot and PDF
+   sha256, in one short unit of work.
+
+The session-level functions (``issue_notice(session, …)`` …) run the three steps in one
+transaction, as before. The entry points for screens and the command line
+(:func:`obtain_document`, :func:`correct_issued`) commit the plan in a short unit of its own,
+build and render with no write transaction open, then store in a second short unit. A number
+taken in step 1 is spent whatever happens next: when building, rendering or storing fails it is
+marked voided with the reason (:func:`~anquan_desk.services.numbering.spend_number`); after a
+crash it stays recorded without a document, and :func:`~anquan_desk.services.numbering.
+allocate_number` never gives a recorded number again. A document row is only ever written
+together with its snapshot and the sha256 of its PDF, so no issued document lacks its PDF.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import re
 import secrets
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import zip_longest
@@ -23,7 +46,7 @@ from pathlib import Path
 from typing import Literal
 
 from PIL import Image, ImageOps
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from anquan_desk.core import attachments as att
@@ -68,15 +91,20 @@ from anquan_desk.core.models import (
     ReinspectionResult,
     Township,
 )
+from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.core.vocabulary import DocumentStatus, DocumentType, InspectionStatus, ItemOutcome
 from anquan_desk.io.pdf.render import render_document, render_documents
-from anquan_desk.services.numbering import allocate_number, township_or_fail, void_number
+from anquan_desk.services.desk import Desk
+from anquan_desk.services.numbering import allocate_number, spend_number, township_or_fail, void_number
+
+log = logging.getLogger(__name__)
 
 # Letters and digits that cannot be misread on paper (as the device short code).
 SHORT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 SHORT_CODE_LENGTH = 8
 PHOTO_EDGE = 1200  # px on the long edge of a photo in a document: ~380 dpi in the 80 mm box
 PHOTO_QUALITY = 80
+PHOTOS_SUFFIX = "照片附页"  # a photo appendix is numbered after its document: "<number>照片附页[n]"
 
 DB_TYPE: dict[DocType, str] = {
     "record": DocumentType.RECORD.value,
@@ -109,6 +137,60 @@ def _context(device_id: str | None, issued_at: datetime | None) -> IssueContext:
 
 def _local(moment: datetime) -> datetime:
     return to_local(moment).replace(tzinfo=None, microsecond=0)
+
+
+# --- what screens and the command line get -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """An issued document as plain data (no snapshot, no PDF)."""
+
+    id: str
+    doc_type: str  # as stored: 现场检查记录, 安全隐患整改通知书 …
+    number: str
+    status: str
+    short_code: str
+    place_name: str
+    issued_at: datetime  # local time, no zone
+    supersedes_id: str | None = None
+
+    @property
+    def kind(self) -> DocType:
+        return SNAPSHOT_TYPE[self.doc_type]
+
+
+@dataclass(frozen=True)
+class DocumentPdf:
+    """A document and its PDF; ``new`` when it was issued just now (else reprinted)."""
+
+    document: DocumentInfo
+    pdf: bytes
+    new: bool = False
+
+
+@dataclass(frozen=True)
+class DocumentChoice:
+    """One entry of a finished inspection's 打印文书 menu."""
+
+    doc_type: DocType
+    label: str
+    enabled: bool
+    state: str  # the document's number, or 未签发 / 无隐患
+    issued: bool  # already issued: choosing it reprints
+
+
+def _info(document: Document) -> DocumentInfo:
+    return DocumentInfo(
+        id=document.id,
+        doc_type=document.doc_type,
+        number=document.number,
+        status=document.status,
+        short_code=document.short_code,
+        place_name=document.place.name,
+        issued_at=_local(document.issued_at),
+        supersedes_id=document.supersedes_id,
+    )
 
 
 # --- settings -------------------------------------------------------------------------------------
@@ -249,6 +331,9 @@ def current_document(
         stmt = stmt.where(Document.inspection_id == inspection_id)
     if reinspection_id is not None:
         stmt = stmt.where(Document.reinspection_id == reinspection_id)
+    if attached_to is not None:
+        # Appendices are numbered after their document (``_photo_number``): only those are read.
+        stmt = stmt.where(Document.number.startswith(attached_to + PHOTOS_SUFFIX, autoescape=True))
     docs = list(session.scalars(stmt.order_by(Document.issued_at.desc(), Document.number.desc())))
     if attached_to is not None:
         docs = [d for d in docs if d.content.get("content", {}).get("attached_to") == attached_to]
@@ -258,13 +343,13 @@ def current_document(
 # --- snapshot builders ------------------------------------------------------------------------------
 
 
-def _header(township: Township, doc_type: DocType, number: str, short_code: str, ctx: IssueContext) -> DocumentHeader:
+def _header(township: Township, doc_type: DocType, number: str, short_code: str, issued_at: datetime) -> DocumentHeader:
     return DocumentHeader(
         doc_type=doc_type,
         number=number,
         issuer=township.issuer or f"{township.name}人民政府",
         township=township.name,
-        issued_at=ctx.issued_at,
+        issued_at=issued_at,
         short_code=short_code,
     )
 
@@ -311,7 +396,7 @@ def build_notice(
 ) -> NoticeContent:
     hazards = _hazard_entries(inspection)
     if not hazards:
-        raise UserInputError("本次检查未发现隐患，无需出具整改通知书（指令书）。")
+        raise UserInputError(NO_HAZARDS)
     record = current_document(session, "record", inspection_id=inspection.id)
     signature, refusal = _signature(session, store, inspection)
     is_order = header.doc_type == "order"
@@ -378,38 +463,85 @@ def build_review(session: Session, reinspection: Reinspection, header: DocumentH
     )
 
 
-def build_photos(
-    session: Session, store: att.AttachmentStore, parent: Document, header: DocumentHeader
-) -> PhotoAppendix:
-    """Before/after pairs: a record's hazard photos, or a review's before and after photos."""
-    pairs: list[PhotoPair] = []
-    if parent.reinspection_id is not None:
-        reinspection = session.get(Reinspection, parent.reinspection_id)
+@dataclass(frozen=True)
+class _PhotoSlot:
+    """Where one pair of the photo appendix comes from (the links, not yet the images)."""
+
+    seq: int
+    caption: str
+    before: AttachmentLink | None
+    before_caption: str
+    after: AttachmentLink | None = None
+    after_caption: str = "整改后"
+
+
+def _photo_slots(session: Session, inspection_id: str | None, reinspection_id: str | None) -> list[_PhotoSlot]:
+    """The photos an appendix would show: a 复查's before/after pairs, or an inspection's hazard
+    and site photos."""
+    slots: list[_PhotoSlot] = []
+    if reinspection_id is not None:
+        reinspection = session.get(Reinspection, reinspection_id)
         assert reinspection is not None
         for n, (hazard, _outcome, _note, _d) in enumerate(_review_hazards(reinspection), start=1):
             before = att.attachments_of(session, "hazard", hazard.id, "photo")
             after = att.attachments_of(session, "hazard", hazard.id, "after")
-            for b, a in zip_longest(before, after) or [(None, None)]:
-                pairs.append(PhotoPair(n, hazard.description, _photo(store, b, "整改前"), _photo(store, a, "整改后")))
-    else:
-        assert parent.inspection_id is not None
-        inspection = session.get(Inspection, parent.inspection_id)
-        assert inspection is not None
-        hazards = sorted(inspection.hazards, key=lambda x: (x.seq, x.code))
-        for n, hazard in enumerate(hazards, start=1):
-            for link in att.attachments_of(session, "hazard", hazard.id, "photo"):
-                pairs.append(PhotoPair(n, hazard.description, _photo(store, link, hazard.location or "现场")))
-        for link in att.attachments_of(session, "inspection", inspection.id, "photo"):
-            pairs.append(PhotoPair(0, "现场照片", _photo(store, link, inspection.location or "现场")))
-    if not pairs:
-        raise UserInputError("没有可附的照片。")
+            for b, a in zip_longest(before, after):
+                slots.append(_PhotoSlot(n, hazard.description, b, "整改前", a))
+        return slots
+    assert inspection_id is not None
+    inspection = session.get(Inspection, inspection_id)
+    assert inspection is not None
+    hazards = sorted(inspection.hazards, key=lambda x: (x.seq, x.code))
+    for n, hazard in enumerate(hazards, start=1):
+        for link in att.attachments_of(session, "hazard", hazard.id, "photo"):
+            slots.append(_PhotoSlot(n, hazard.description, link, hazard.location or "现场"))
+    for link in att.attachments_of(session, "inspection", inspection.id, "photo"):
+        slots.append(_PhotoSlot(0, "现场照片", link, inspection.location or "现场"))
+    return slots
+
+
+def build_photos(
+    session: Session, store: att.AttachmentStore, parent: Document, header: DocumentHeader
+) -> PhotoAppendix:
+    """Before/after pairs: a record's hazard photos, or a review's before and after photos."""
+    slots = _photo_slots(session, parent.inspection_id, parent.reinspection_id)
+    if not slots:
+        raise UserInputError(NO_PHOTOS)
+    pairs = tuple(
+        PhotoPair(
+            slot.seq,
+            slot.caption,
+            _photo(store, slot.before, slot.before_caption),
+            _photo(store, slot.after, slot.after_caption),
+        )
+        for slot in slots
+    )
     content = parent.content.get("content", {})
     return PhotoAppendix(
-        header=header, place=PlaceInfo.from_dict(content["place"]), attached_to=parent.number, pairs=tuple(pairs)
+        header=header, place=PlaceInfo.from_dict(content["place"]), attached_to=parent.number, pairs=pairs
     )
 
 
-# --- issue ----------------------------------------------------------------------------------------
+# --- issue: plan, build, render, store -----------------------------------------------------------------
+
+NO_HAZARDS = "本次检查未发现隐患，无需出具整改通知书（指令书）。"
+NO_PHOTOS = "没有可附的照片。"
+
+
+@dataclass(frozen=True)
+class IssuePlan:
+    """A document about to be issued: checked, numbered (the number is taken), not yet built."""
+
+    doc_type: DocType
+    number: str
+    number_id: str | None  # the IssuedNumber row taken for it (photo appendices have none)
+    short_code: str
+    issued_at: datetime  # local time, no zone, whole seconds
+    place_id: str
+    inspection_id: str | None = None
+    reinspection_id: str | None = None
+    parent_id: str | None = None  # photo appendix: the document it is attached to
+    supersedes_id: str | None = None
 
 
 def _short_code(session: Session) -> str:
@@ -419,36 +551,148 @@ def _short_code(session: Session) -> str:
             return code
 
 
-def _render(snapshot: DocumentSnapshot) -> tuple[dict[str, object], bytes]:
-    """The stored form and its PDF, rendered from exactly what is stored."""
+def _ensure_not_issued(session: Session, plan: IssuePlan) -> None:
+    """A first issue (no ``supersedes_id``) is refused when the document exists already."""
+    if plan.supersedes_id is not None:
+        return
+    if plan.doc_type == "photos":
+        assert plan.parent_id is not None
+        parent = _document(session, plan.parent_id)
+        if current_document(session, "photos", attached_to=parent.number) is not None:
+            raise UserInputError(f"文书 {parent.number} 已有照片附页；如需再次打印请重印。")
+    elif plan.doc_type == "review":
+        if current_document(session, "review", reinspection_id=plan.reinspection_id) is not None:
+            raise UserInputError("本次复查已出具整改复查意见书；如需再次打印请重印，内容有误请更正。")
+    elif current_document(session, plan.doc_type, inspection_id=plan.inspection_id) is not None:
+        raise UserInputError(f"本次检查已出具{DOC_TITLES[plan.doc_type]}；如需再次打印请重印，内容有误请更正。")
+
+
+def _numbered_plan(
+    session: Session, draft: IssuePlan, ctx: IssueContext
+) -> IssuePlan:
+    """``draft`` (checked) with its number taken and its short code drawn."""
+    _ensure_not_issued(session, draft)
+    allocated = allocate_number(session, township_or_fail(session), draft.doc_type, ctx.issued_at.year, ctx.device_id)
+    return IssuePlan(
+        doc_type=draft.doc_type, number=allocated.number, number_id=allocated.row.id,
+        short_code=_short_code(session), issued_at=ctx.issued_at, place_id=draft.place_id,
+        inspection_id=draft.inspection_id, reinspection_id=draft.reinspection_id,
+        supersedes_id=draft.supersedes_id,
+    )
+
+
+def plan_inspection_document(
+    session: Session,
+    inspection: Inspection,
+    doc_type: DocType,
+    ctx: IssueContext,
+    supersedes: Document | None = None,
+) -> IssuePlan:
+    """现场检查记录 / 整改通知书 / 指令书 of a finished inspection: checked, number taken."""
+    township_or_fail(session)
+    if doc_type != "record" and not inspection.hazards:
+        raise UserInputError(NO_HAZARDS)
+    draft = IssuePlan(
+        doc_type=doc_type, number="", number_id=None, short_code="", issued_at=ctx.issued_at,
+        place_id=inspection.place_id, inspection_id=inspection.id,
+        supersedes_id=supersedes.id if supersedes is not None else None,
+    )
+    return _numbered_plan(session, draft, ctx)
+
+
+def plan_review(
+    session: Session, reinspection: Reinspection, ctx: IssueContext, supersedes: Document | None = None
+) -> IssuePlan:
+    """整改复查意见书 of a finished re-inspection: checked, number taken."""
+    township_or_fail(session)
+    first = _review_hazards(reinspection)[0][0]
+    draft = IssuePlan(
+        doc_type="review", number="", number_id=None, short_code="", issued_at=ctx.issued_at,
+        place_id=reinspection.place_id, inspection_id=first.inspection_id, reinspection_id=reinspection.id,
+        supersedes_id=supersedes.id if supersedes is not None else None,
+    )
+    return _numbered_plan(session, draft, ctx)
+
+
+def _photo_number(session: Session, parent: Document) -> str:
+    base = f"{parent.number}{PHOTOS_SUFFIX}"
+    number, n = base, 1
+    while session.scalar(select(Document.id).where(Document.number == number)) is not None:
+        n += 1
+        number = f"{base}{n}"
+    return number
+
+
+def plan_photos(
+    session: Session, parent: Document, ctx: IssueContext, supersedes: Document | None = None
+) -> IssuePlan:
+    """照片附页 of an issued 现场检查记录 or 整改复查意见书 (numbered after it; no number taken)."""
+    if parent.doc_type not in (DocumentType.RECORD.value, DocumentType.REVIEW.value):
+        raise UserInputError("照片附页只能附于现场检查记录或整改复查意见书。")
+    if parent.status != DocumentStatus.ISSUED.value:
+        raise UserInputError(f"文书 {parent.number} 状态为{parent.status}，不能再附照片。")
+    township_or_fail(session)
+    plan = IssuePlan(
+        doc_type="photos", number=_photo_number(session, parent), number_id=None,
+        short_code=_short_code(session), issued_at=ctx.issued_at, place_id=parent.place_id,
+        inspection_id=parent.inspection_id, reinspection_id=parent.reinspection_id, parent_id=parent.id,
+        supersedes_id=supersedes.id if supersedes is not None else None,
+    )
+    _ensure_not_issued(session, plan)
+    return plan
+
+
+def build_snapshot(session: Session, store: att.AttachmentStore, plan: IssuePlan) -> DocumentSnapshot:
+    """The frozen content of a planned document, from the current records (reads only)."""
+    township = township_or_fail(session)
+    header = _header(township, plan.doc_type, plan.number, plan.short_code, plan.issued_at)
+    if plan.doc_type == "photos":
+        assert plan.parent_id is not None
+        return build_photos(session, store, _document(session, plan.parent_id), header)
+    if plan.doc_type == "review":
+        assert plan.reinspection_id is not None
+        return build_review(session, _finished_reinspection(session, plan.reinspection_id), header)
+    assert plan.inspection_id is not None
+    inspection = _finished_inspection(session, plan.inspection_id)
+    if plan.doc_type == "record":
+        return build_record(session, store, inspection, header)
+    return build_notice(session, store, inspection, township, header)
+
+
+def render_snapshot(snapshot: DocumentSnapshot) -> tuple[dict[str, object], bytes]:
+    """The stored form of a snapshot and its PDF, rendered from exactly what is stored (no session)."""
     stored = snapshot_to_dict(snapshot)
     return stored, render_document(snapshot_from_dict(stored))
 
 
-def _store(
-    session: Session,
-    snapshot: DocumentSnapshot,
-    *,
-    place_id: str,
-    inspection_id: str | None,
-    reinspection_id: str | None,
-    number_row: IssuedNumber | None,
-    supersedes: Document | None = None,
-) -> tuple[Document, bytes]:
-    content, pdf = _render(snapshot)
-    header = snapshot.header
+def store_issued(session: Session, plan: IssuePlan, content: dict[str, object], pdf: bytes) -> Document:
+    """Write the issued document: number, frozen snapshot and PDF sha256 together; the document it
+    supersedes becomes 已更正. Checks again that the plan still holds."""
+    number_row: IssuedNumber | None = None
+    if plan.number_id is not None:
+        number_row = session.get(IssuedNumber, plan.number_id)
+        if number_row is None or number_row.document_id is not None or number_row.voided:
+            raise UserInputError(f"文书编号 {plan.number} 已不能使用，请重新出具。")
+    supersedes: Document | None = None
+    if plan.supersedes_id is not None:
+        supersedes = _document(session, plan.supersedes_id)
+        if supersedes.status != DocumentStatus.ISSUED.value:
+            raise UserInputError(f"文书 {supersedes.number} 状态为{supersedes.status}，不能更正。")
+    _ensure_not_issued(session, plan)
+    if plan.number_id is None and session.scalar(select(Document.id).where(Document.number == plan.number)):
+        raise UserInputError(f"文书编号 {plan.number} 已被占用，请重新出具。")
     document = Document(
-        doc_type=DB_TYPE[header.doc_type],
-        number=header.number,
-        short_code=header.short_code,
+        doc_type=DB_TYPE[plan.doc_type],
+        number=plan.number,
+        short_code=plan.short_code,
         status=DocumentStatus.ISSUED.value,
-        place_id=place_id,
-        inspection_id=inspection_id,
-        reinspection_id=reinspection_id,
-        issued_at=local_to_utc(header.issued_at),
+        place_id=plan.place_id,
+        inspection_id=plan.inspection_id,
+        reinspection_id=plan.reinspection_id,
+        issued_at=local_to_utc(plan.issued_at),
         content=content,
         pdf_sha256=hashlib.sha256(pdf).hexdigest(),
-        supersedes_id=supersedes.id if supersedes is not None else None,
+        supersedes_id=plan.supersedes_id,
     )
     session.add(document)
     session.flush()
@@ -461,31 +705,13 @@ def _store(
         session, "issue", "documents", document.id, number=document.number, doc_type=document.doc_type,
         sha256=document.pdf_sha256, supersedes=document.supersedes_id,
     )
-    return document, pdf
+    return document
 
 
-def _issue_for_inspection(
-    session: Session,
-    store: att.AttachmentStore,
-    inspection: Inspection,
-    doc_type: DocType,
-    ctx: IssueContext,
-    supersedes: Document | None = None,
-) -> tuple[Document, bytes]:
-    township = township_or_fail(session)
-    if supersedes is None and current_document(session, doc_type, inspection_id=inspection.id) is not None:
-        raise UserInputError(f"本次检查已出具{DOC_TITLES[doc_type]}；如需再次打印请重印，内容有误请更正。")
-    allocated = allocate_number(session, township, doc_type, ctx.issued_at.year, ctx.device_id)
-    header = _header(township, doc_type, allocated.number, _short_code(session), ctx)
-    snapshot: DocumentSnapshot
-    if doc_type == "record":
-        snapshot = build_record(session, store, inspection, header)
-    else:
-        snapshot = build_notice(session, store, inspection, township, header)
-    return _store(
-        session, snapshot, place_id=inspection.place_id, inspection_id=inspection.id, reinspection_id=None,
-        number_row=allocated.row, supersedes=supersedes,
-    )
+def _issue_in_session(session: Session, store: att.AttachmentStore, plan: IssuePlan) -> tuple[Document, bytes]:
+    """Build, render and store a plan inside the caller's transaction."""
+    content, pdf = render_snapshot(build_snapshot(session, store, plan))
+    return store_issued(session, plan, content, pdf), pdf
 
 
 def issue_record(
@@ -498,7 +724,8 @@ def issue_record(
 ) -> tuple[Document, bytes]:
     """现场检查记录 of a finished inspection."""
     inspection = _finished_inspection(session, inspection_id)
-    return _issue_for_inspection(session, store, inspection, "record", _context(device_id, issued_at))
+    plan = plan_inspection_document(session, inspection, "record", _context(device_id, issued_at))
+    return _issue_in_session(session, store, plan)
 
 
 def issue_notice(
@@ -512,23 +739,8 @@ def issue_notice(
     """安全隐患整改通知书, or 责令限期整改指令书 where the township is authorised to enforce."""
     inspection = _finished_inspection(session, inspection_id)
     doc_type = notice_type(township_or_fail(session))
-    return _issue_for_inspection(session, store, inspection, doc_type, _context(device_id, issued_at))
-
-
-def _issue_review(
-    session: Session, reinspection: Reinspection, ctx: IssueContext, supersedes: Document | None = None
-) -> tuple[Document, bytes]:
-    township = township_or_fail(session)
-    if supersedes is None and current_document(session, "review", reinspection_id=reinspection.id) is not None:
-        raise UserInputError("本次复查已出具整改复查意见书；如需再次打印请重印，内容有误请更正。")
-    allocated = allocate_number(session, township, "review", ctx.issued_at.year, ctx.device_id)
-    header = _header(township, "review", allocated.number, _short_code(session), ctx)
-    snapshot = build_review(session, reinspection, header)
-    first = _review_hazards(reinspection)[0][0]
-    return _store(
-        session, snapshot, place_id=reinspection.place_id, inspection_id=first.inspection_id,
-        reinspection_id=reinspection.id, number_row=allocated.row, supersedes=supersedes,
-    )
+    plan = plan_inspection_document(session, inspection, doc_type, _context(device_id, issued_at))
+    return _issue_in_session(session, store, plan)
 
 
 def issue_review(
@@ -539,18 +751,10 @@ def issue_review(
     device_id: str | None = None,
     issued_at: datetime | None = None,
 ) -> tuple[Document, bytes]:
-    """整改复查意见书 of a finished re-inspection (``store`` kept for a uniform signature)."""
-    del store
-    return _issue_review(session, _finished_reinspection(session, reinspection_id), _context(device_id, issued_at))
-
-
-def _photo_number(session: Session, parent: Document) -> str:
-    base = f"{parent.number}照片附页"
-    number, n = base, 1
-    while session.scalar(select(Document.id).where(Document.number == number)) is not None:
-        n += 1
-        number = f"{base}{n}"
-    return number
+    """整改复查意见书 of a finished re-inspection."""
+    reinspection = _finished_reinspection(session, reinspection_id)
+    plan = plan_review(session, reinspection, _context(device_id, issued_at))
+    return _issue_in_session(session, store, plan)
 
 
 def issue_photos(
@@ -565,20 +769,31 @@ def issue_photos(
     parent = session.get(Document, document_id)
     if parent is None:
         raise NotFoundError("文书不存在。")
-    if parent.doc_type not in (DocumentType.RECORD.value, DocumentType.REVIEW.value):
-        raise UserInputError("照片附页只能附于现场检查记录或整改复查意见书。")
-    if parent.status != DocumentStatus.ISSUED.value:
-        raise UserInputError(f"文书 {parent.number} 状态为{parent.status}，不能再附照片。")
-    if supersedes is None and current_document(session, "photos", attached_to=parent.number) is not None:
-        raise UserInputError(f"文书 {parent.number} 已有照片附页；如需再次打印请重印。")
-    township = township_or_fail(session)
-    ctx = _context("", issued_at)
-    header = _header(township, "photos", _photo_number(session, parent), _short_code(session), ctx)
-    snapshot = build_photos(session, store, parent, header)
-    return _store(
-        session, snapshot, place_id=parent.place_id, inspection_id=parent.inspection_id,
-        reinspection_id=parent.reinspection_id, number_row=None, supersedes=supersedes,
-    )
+    plan = plan_photos(session, parent, _context("", issued_at), supersedes)
+    return _issue_in_session(session, store, plan)
+
+
+def _existing(
+    session: Session, doc_type: DocType, inspection_id: str | None, reinspection_id: str | None
+) -> Document | None:
+    """The valid document asked for (``photos`` excepted), after checking the request."""
+    if doc_type == "review":
+        if reinspection_id is None:
+            raise UserInputError("请指定复查记录。")
+        return current_document(session, "review", reinspection_id=reinspection_id)
+    if inspection_id is None:
+        raise UserInputError("请指定检查记录。")
+    if doc_type in ("notice", "order"):
+        wanted = notice_type(township_or_fail(session))
+        if doc_type != wanted:
+            raise UserInputError(
+                f"本乡镇{'已' if wanted == 'order' else '未'}获执法授权，出具的是{DOC_TITLES[wanted]}。"
+            )
+    return current_document(session, doc_type, inspection_id=inspection_id)
+
+
+def _parent_type(reinspection_id: str | None) -> DocType:
+    return "review" if reinspection_id is not None else "record"
 
 
 def issue_or_reprint(
@@ -593,36 +808,25 @@ def issue_or_reprint(
     Returns (document, pdf, newly issued?). ``photos`` is the appendix of the 现场检查记录
     (``inspection_id``) or of the 整改复查意见书 (``reinspection_id``), issuing that first if needed."""
     if doc_type == "photos":
-        parent_type: DocType = "review" if reinspection_id is not None else "record"
         parent, _pdf, _new = issue_or_reprint(
-            session, store, parent_type, inspection_id=inspection_id, reinspection_id=reinspection_id
+            session, store, _parent_type(reinspection_id), inspection_id=inspection_id,
+            reinspection_id=reinspection_id,
         )
         existing = current_document(session, "photos", attached_to=parent.number)
         if existing is not None:
             return existing, reprint(session, existing.id), False
         document, pdf = issue_photos(session, store, parent.id)
         return document, pdf, True
-    if doc_type == "review":
-        if reinspection_id is None:
-            raise UserInputError("请指定复查记录。")
-        existing = current_document(session, "review", reinspection_id=reinspection_id)
-        if existing is not None:
-            return existing, reprint(session, existing.id), False
-        document, pdf = issue_review(session, store, reinspection_id)
-        return document, pdf, True
-    if inspection_id is None:
-        raise UserInputError("请指定检查记录。")
-    if doc_type in ("notice", "order"):
-        wanted = notice_type(township_or_fail(session))
-        if doc_type != wanted:
-            raise UserInputError(
-                f"本乡镇{'已' if wanted == 'order' else '未'}获执法授权，出具的是{DOC_TITLES[wanted]}。"
-            )
-    existing = current_document(session, doc_type, inspection_id=inspection_id)
+    existing = _existing(session, doc_type, inspection_id, reinspection_id)
     if existing is not None:
         return existing, reprint(session, existing.id), False
-    issue = issue_record if doc_type == "record" else issue_notice
-    document, pdf = issue(session, store, inspection_id)
+    if doc_type == "review":
+        assert reinspection_id is not None
+        document, pdf = issue_review(session, store, reinspection_id)
+    else:
+        assert inspection_id is not None
+        issue = issue_record if doc_type == "record" else issue_notice
+        document, pdf = issue(session, store, inspection_id)
     return document, pdf, True
 
 
@@ -651,15 +855,25 @@ def snapshot_of(document: Document) -> DocumentSnapshot:
     return snapshot_from_dict(document.content)
 
 
+def _rendered_again(number: str, snapshot: DocumentSnapshot, pdf_sha256: str) -> bytes:
+    """The PDF of a stored snapshot, proved byte-identical to the one issued (no session)."""
+    pdf = render_document(snapshot)
+    if hashlib.sha256(pdf).hexdigest() != pdf_sha256:
+        raise DocumentIntegrityError(
+            f"文书 {number} 重新生成的文件与签发时不一致（校验值不符），请联系管理员检查数据。"
+        )
+    return pdf
+
+
+def _note_reprint(session: Session, document_id: str, number: str) -> None:
+    record_event(session, "reprint", "documents", document_id, number=number)
+
+
 def reprint(session: Session, document_id: str) -> bytes:
     """The issued PDF again, rendered from the stored snapshot; byte-identical or an error."""
     document = _document(session, document_id)
-    pdf = render_document(snapshot_of(document))
-    if hashlib.sha256(pdf).hexdigest() != document.pdf_sha256:
-        raise DocumentIntegrityError(
-            f"文书 {document.number} 重新生成的文件与签发时不一致（校验值不符），请联系管理员检查数据。"
-        )
-    record_event(session, "reprint", "documents", document.id, number=document.number)
+    pdf = _rendered_again(document.number, snapshot_of(document), document.pdf_sha256)
+    _note_reprint(session, document.id, document.number)
     return pdf
 
 
@@ -673,6 +887,32 @@ def _store_for(session: Session) -> att.AttachmentStore:
     return att.AttachmentStore(root)
 
 
+def plan_correction(session: Session, document_id: str, reason: str, ctx: IssueContext) -> IssuePlan:
+    """The document that will supersede ``document_id``: built again from the current records,
+    with a new number (taken now)."""
+    old = _document(session, document_id)
+    if not reason.strip():
+        raise UserInputError("更正文书须说明原因。")
+    if old.status != DocumentStatus.ISSUED.value:
+        raise UserInputError(f"文书 {old.number} 状态为{old.status}，不能更正。")
+    doc_type = SNAPSHOT_TYPE[old.doc_type]
+    if doc_type == "photos":
+        parent_number = old.content["content"]["attached_to"]
+        parent = session.scalar(select(Document).where(Document.number == parent_number))
+        if parent is None or parent.status != DocumentStatus.ISSUED.value:
+            raise UserInputError("照片附页所附的文书已更正或作废，请先为新文书出具照片附页。")
+        return plan_photos(session, parent, ctx, supersedes=old)
+    if doc_type == "review":
+        assert old.reinspection_id is not None
+        return plan_review(session, _finished_reinspection(session, old.reinspection_id), ctx, old)
+    assert old.inspection_id is not None
+    return plan_inspection_document(session, _finished_inspection(session, old.inspection_id), doc_type, ctx, old)
+
+
+def _note_correction(session: Session, old_id: str, reason: str, new_number: str) -> None:
+    record_event(session, "correct", "documents", old_id, reason=reason.strip(), new_number=new_number)
+
+
 def correct_document(
     session: Session,
     document_id: str,
@@ -684,28 +924,9 @@ def correct_document(
 ) -> tuple[Document, bytes]:
     """Issue the document again from the current records, with a new number; the old one
     becomes 已更正 and the new one points to it (``supersedes_id``)."""
-    old = _document(session, document_id)
-    if not reason.strip():
-        raise UserInputError("更正文书须说明原因。")
-    if old.status != DocumentStatus.ISSUED.value:
-        raise UserInputError(f"文书 {old.number} 状态为{old.status}，不能更正。")
-    store = store or _store_for(session)
-    ctx = _context(device_id, issued_at)
-    doc_type = SNAPSHOT_TYPE[old.doc_type]
-    if doc_type == "photos":
-        parent_number = old.content["content"]["attached_to"]
-        parent = session.scalar(select(Document).where(Document.number == parent_number))
-        if parent is None or parent.status != DocumentStatus.ISSUED.value:
-            raise UserInputError("照片附页所附的文书已更正或作废，请先为新文书出具照片附页。")
-        new, pdf = issue_photos(session, store, parent.id, issued_at=ctx.issued_at, supersedes=old)
-    elif doc_type == "review":
-        assert old.reinspection_id is not None
-        new, pdf = _issue_review(session, _finished_reinspection(session, old.reinspection_id), ctx, old)
-    else:
-        assert old.inspection_id is not None
-        inspection = _finished_inspection(session, old.inspection_id)
-        new, pdf = _issue_for_inspection(session, store, inspection, doc_type, ctx, old)
-    record_event(session, "correct", "documents", old.id, reason=reason.strip(), new_number=new.number)
+    plan = plan_correction(session, document_id, reason, _context(device_id, issued_at))
+    new, pdf = _issue_in_session(session, store or _store_for(session), plan)
+    _note_correction(session, document_id, reason, new.number)
     return new, pdf
 
 
@@ -726,21 +947,39 @@ def void_document(session: Session, document_id: str, reason: str) -> Document:
 # --- batch -----------------------------------------------------------------------------------------
 
 
-def documents_issued_on(session: Session, day: date, *, include_invalid: bool = False) -> list[Document]:
-    """Documents issued on a local calendar day, in issue order (valid ones unless asked)."""
+def _issued_on(day: date, include_invalid: bool) -> list[ColumnElement[bool]]:
+    """The conditions for documents issued on a local calendar day."""
     start = local_to_utc(datetime.combine(day, time(0, 0)))
     end = local_to_utc(datetime.combine(day + timedelta(days=1), time(0, 0)))
-    stmt = select(Document).where(Document.issued_at >= start, Document.issued_at < end)
+    conditions = [Document.issued_at >= start, Document.issued_at < end]
     if not include_invalid:
-        stmt = stmt.where(Document.status == DocumentStatus.ISSUED.value)
-    return list(session.scalars(stmt.order_by(Document.issued_at, Document.number)))
+        conditions.append(Document.status == DocumentStatus.ISSUED.value)
+    return conditions
+
+
+def documents_issued_on(session: Session, day: date, *, include_invalid: bool = False) -> list[Document]:
+    """Documents issued on a local calendar day, in issue order (valid ones unless asked)."""
+    stmt = select(Document).where(*_issued_on(day, include_invalid)).order_by(Document.issued_at, Document.number)
+    return list(session.scalars(stmt))
+
+
+def _render_batch(snapshots: Sequence[DocumentSnapshot], progress: Progress = NO_PROGRESS) -> bytes:
+    if not snapshots:
+        raise UserInputError("没有可打印的文书。")
+    total = len(snapshots)
+
+    def drawn(done: int, _total: int) -> None:
+        progress.check()
+        progress.update(total + done, 2 * total, f"正在排版第 {done + 1} / {total} 份文书…")
+
+    pdf = render_documents(snapshots, on_document=drawn)
+    progress.update(2 * total, 2 * total, f"已排版 {total} 份文书")
+    return pdf
 
 
 def render_batch(session: Session, documents: list[Document]) -> bytes:
     """One PDF with the given documents (each from its stored snapshot, own page count)."""
-    if not documents:
-        raise UserInputError("没有可打印的文书。")
-    return render_documents([snapshot_of(d) for d in documents])
+    return _render_batch([snapshot_of(d) for d in documents])
 
 
 # --- verify ----------------------------------------------------------------------------------------
@@ -821,3 +1060,233 @@ def verify_file(session: Session, path: Path) -> VerifyResult:
     except OSError as exc:
         raise UserInputError(f"无法读取文件“{path}”：{exc.strerror or exc}") from exc
     return verify_pdf(session, data)
+
+
+# --- entry points: screens and the command line ------------------------------------------------------
+
+
+def document_info(desk: Desk, document_id: str) -> DocumentInfo:
+    """One document as plain data."""
+    with desk.query() as session:
+        return _info(_document(session, document_id))
+
+
+def notice_kind(desk: Desk) -> DocType:
+    """``order`` where the township is authorised to enforce, else ``notice``."""
+    with desk.query() as session:
+        return notice_type(township_or_fail(session))
+
+
+def latest_reinspection(desk: Desk, inspection_id: str) -> str | None:
+    """The latest finished 复查 that covered a hazard of this inspection (its id)."""
+    with desk.query() as session:
+        return latest_reinspection_of(session, inspection_id)
+
+
+def document_choices(desk: Desk, inspection_id: str) -> tuple[DocumentChoice, ...]:
+    """The 打印文书 menu of an inspection: 现场检查记录, 整改通知书 (or 指令书), 照片附页 — empty
+    until the inspection is finished. A small read, quick enough to build a menu with."""
+    with desk.query() as session:
+        inspection = session.get(Inspection, inspection_id)
+        if inspection is None or inspection.status != InspectionStatus.FINISHED.value:
+            return ()
+        kind = notice_type(township_or_fail(session))
+        hazards = len(inspection.hazards)
+        record = current_document(session, "record", inspection_id=inspection_id)
+        notice = current_document(session, kind, inspection_id=inspection_id)
+        photos = current_document(session, "photos", attached_to=record.number) if record is not None else None
+        return (
+            DocumentChoice("record", DOC_TITLES["record"], True, record.number if record else "未签发", record is not None),
+            DocumentChoice(
+                kind, DOC_TITLES[kind], hazards > 0,
+                notice.number if notice else ("未签发" if hazards else "无隐患"), notice is not None,
+            ),
+            DocumentChoice("photos", "照片附页", hazards > 0, photos.number if photos else "未签发", photos is not None),
+        )
+
+
+def _reprinted(desk: Desk, document_id: str, progress: Progress) -> DocumentPdf:
+    """Render an issued document again (no transaction open), then note the reprint."""
+    with desk.query() as session:
+        document = _document(session, document_id)
+        info, snapshot, sha = _info(document), snapshot_of(document), document.pdf_sha256
+    progress.update(1, 3, f"正在生成 {info.number} 的 PDF…")
+    pdf = _rendered_again(info.number, snapshot, sha)
+    progress.update(2, 3, "正在记录重印…")
+    with desk.unit() as session:
+        _note_reprint(session, info.id, info.number)
+    progress.update(3, 3)
+    return DocumentPdf(info, pdf, new=False)
+
+
+def _issued(
+    desk: Desk,
+    plan_in: Callable[[Session], IssuePlan],
+    progress: Progress,
+    after: Callable[[Session, Document], None] | None = None,
+) -> DocumentPdf:
+    """Plan (number taken, committed), build and render with no write transaction open, store.
+
+    When anything after the plan fails the number is spent (voided with the reason); after a
+    crash it stays recorded without a document. Either way it is never given again."""
+    progress.update(0, 4, "正在检查并占用文书编号…")
+    with desk.unit() as session:
+        plan = plan_in(session)
+    try:
+        progress.update(1, 4, "正在整理文书内容和照片…")
+        with desk.query() as session:
+            snapshot = build_snapshot(session, desk.attachments, plan)
+        progress.update(2, 4, f"正在生成 {plan.number} 的 PDF…")
+        content, pdf = render_snapshot(snapshot)
+        progress.update(3, 4, "正在保存文书…")
+        with desk.unit() as session:
+            document = store_issued(session, plan, content, pdf)
+            if after is not None:
+                after(session, document)
+            info = _info(document)
+    except BaseException as exc:
+        if plan.number_id is not None:
+            _spend(desk, plan, exc)
+        raise
+    progress.update(4, 4)
+    return DocumentPdf(info, pdf, new=True)
+
+
+def _spend(desk: Desk, plan: IssuePlan, error: BaseException) -> None:
+    assert plan.number_id is not None
+    detail = str(error) if isinstance(error, AnquanError) else f"{type(error).__name__}: {error}"
+    reason = f"签发未完成，编号作废：{detail}" if detail else "签发未完成，编号作废"
+    try:
+        with desk.unit() as session:
+            spend_number(session, plan.number_id, reason)
+    except Exception:  # the number stays recorded without a document: still never given again
+        log.exception("could not mark the unused number %s as voided", plan.number)
+
+
+def obtain_document(
+    desk: Desk,
+    doc_type: DocType,
+    inspection_id: str | None = None,
+    reinspection_id: str | None = None,
+    *,
+    issued_at: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> DocumentPdf:
+    """The valid document of this kind with its PDF: reprinted if already issued, else issued now
+    (see "Issuing in three steps"). ``photos`` is the appendix of the 现场检查记录
+    (``inspection_id``) or of the 整改复查意见书 (``reinspection_id``), which is issued first if
+    needed."""
+    if doc_type == "photos":
+        return _obtain_photos(desk, inspection_id, reinspection_id, issued_at, progress)
+    with desk.query() as session:
+        existing = _existing(session, doc_type, inspection_id, reinspection_id)
+        existing_id = existing.id if existing is not None else None
+    if existing_id is not None:
+        return _reprinted(desk, existing_id, progress)
+    ctx = _context(None, issued_at)
+
+    def plan_in(session: Session) -> IssuePlan:
+        if doc_type == "review":
+            assert reinspection_id is not None
+            return plan_review(session, _finished_reinspection(session, reinspection_id), ctx)
+        assert inspection_id is not None
+        return plan_inspection_document(session, _finished_inspection(session, inspection_id), doc_type, ctx)
+
+    return _issued(desk, plan_in, progress)
+
+
+def _obtain_photos(
+    desk: Desk, inspection_id: str | None, reinspection_id: str | None, issued_at: datetime | None, progress: Progress
+) -> DocumentPdf:
+    parent_type = _parent_type(reinspection_id)
+    with desk.query() as session:
+        parent = _existing(session, parent_type, inspection_id, reinspection_id)
+        parent_id = parent.id if parent is not None else None
+        photos = current_document(session, "photos", attached_to=parent.number) if parent is not None else None
+        photos_id = photos.id if photos is not None else None
+        if photos_id is None:
+            # Refused before the document it is attached to takes a number (as in one transaction).
+            if parent is None and reinspection_id is not None:
+                _finished_reinspection(session, reinspection_id)
+            elif parent is None:
+                assert inspection_id is not None
+                _finished_inspection(session, inspection_id)
+            if not _photo_slots(session, inspection_id, reinspection_id):
+                raise UserInputError(NO_PHOTOS)
+    if photos_id is not None:
+        return _reprinted(desk, photos_id, progress)
+    if parent_id is None:
+        parent_id = obtain_document(
+            desk, parent_type, inspection_id, reinspection_id, issued_at=issued_at, progress=progress
+        ).document.id
+    ctx = _context("", issued_at)
+    attach_to = parent_id
+    return _issued(desk, lambda session: plan_photos(session, _document(session, attach_to), ctx), progress)
+
+
+def correct_issued(
+    desk: Desk,
+    document_id: str,
+    reason: str,
+    *,
+    issued_at: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> DocumentPdf:
+    """更正: the document issued again from the current records with a new number (returned, with
+    its PDF); the old one becomes 已更正."""
+    ctx = _context(None, issued_at)
+
+    def noted(session: Session, new: Document) -> None:
+        _note_correction(session, document_id, reason, new.number)
+
+    return _issued(desk, lambda session: plan_correction(session, document_id, reason, ctx), progress, noted)
+
+
+def void_issued(desk: Desk, document_id: str, reason: str) -> DocumentInfo:
+    """作废: the document becomes 已作废; its number stays recorded and is never given again."""
+    with desk.unit() as session:
+        return _info(void_document(session, document_id, reason))
+
+
+def documents_of_day(desk: Desk, day: date) -> tuple[DocumentInfo, ...]:
+    """The valid documents issued on a local calendar day, in issue order (without their content)."""
+    stmt = (
+        select(
+            Document.id, Document.doc_type, Document.number, Document.status, Document.short_code, Place.name,
+            Document.issued_at, Document.supersedes_id,
+        )
+        .join(Place, Place.id == Document.place_id)
+        .where(*_issued_on(day, include_invalid=False))
+        .order_by(Document.issued_at, Document.number)
+    )
+    with desk.query() as session:
+        rows = session.execute(stmt).all()
+    return tuple(
+        DocumentInfo(
+            id=r.id, doc_type=r.doc_type, number=r.number, status=r.status, short_code=r.short_code,
+            place_name=r.name, issued_at=_local(r.issued_at), supersedes_id=r.supersedes_id,
+        )
+        for r in rows
+    )
+
+
+def batch_pdf(desk: Desk, document_ids: Sequence[str], progress: Progress = NO_PROGRESS) -> bytes:
+    """One PDF with the given documents in order, each from its stored snapshot (cancellable)."""
+    snapshots: list[DocumentSnapshot] = []
+    total = len(document_ids)
+    with desk.query() as session:
+        for n, document_id in enumerate(document_ids):
+            progress.check()
+            document = session.get(Document, document_id)
+            if document is not None:
+                snapshots.append(snapshot_of(document))
+            progress.update(n + 1, 2 * total, f"正在读取第 {n + 1} / {total} 份文书…")
+            session.expunge_all()  # the snapshots are kept, the rows (with their content) need not be
+    return _render_batch(snapshots, progress)
+
+
+def verify_pdf_file(desk: Desk, path: Path) -> VerifyResult:
+    """Is the PDF file at ``path`` a document issued from this database, unchanged? An unreadable
+    file raises a UserInputError with a Chinese message."""
+    with desk.query() as session:
+        return verify_file(session, path)

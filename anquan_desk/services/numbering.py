@@ -26,8 +26,12 @@ settings must stay fixed for a year once numbers were issued (``check_blocks`` w
 overlap on merge).
 
 A laptop takes serials from its own blocks in order, lowest first: no gaps on one laptop. Every
-serial taken is written to ``IssuedNumber`` in the same transaction as its document; a voided
-number stays there (``voided=True``) and is never taken again.
+serial taken is written to ``IssuedNumber`` and is never taken again, whatever becomes of it: the
+document is issued with it (``document_id``), it is voided with its document (``voided=True``),
+or the issue did not complete after the number was taken — the document service takes the
+number in a short unit of work of its own before it renders the PDF; when the issue then fails
+the number is voided with the reason (``spend_number``), and after a crash it stays recorded
+without a document. Such a number is spent, like a voided one: a gap on paper, never a repeat.
 
 A database in which no slot was given at all (one laptop, or the admin's machine) gives the
 first laptop that issues a number slot 1 automatically; further laptops must be given their slot
@@ -55,8 +59,9 @@ from anquan_desk.core.documents.numbering import (
     next_serial,
 )
 from anquan_desk.core.documents.snapshot import DocType
-from anquan_desk.core.errors import UserInputError
+from anquan_desk.core.errors import AnquanError, UserInputError
 from anquan_desk.core.models import IssuedNumber, NumberBlock, Township
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township
 
 DEFAULT_FORMATS: dict[str, dict[str, Any]] = {
@@ -226,6 +231,18 @@ def allocate_number(
     return AllocatedNumber(series, year, serial, number, row)
 
 
+def spend_number(session: Session, number_id: str, reason: str) -> bool:
+    """Mark a number that was taken but never given to a document voided (with the reason);
+    False when it has a document or was voided already (then nothing changes)."""
+    row = session.get(IssuedNumber, number_id)
+    if row is None or row.document_id is not None or row.voided:
+        return False
+    row.voided = True
+    row.void_reason = reason
+    session.flush()
+    return True
+
+
 def void_number(session: Session, number: str, reason: str) -> None:
     """Mark a number voided; it stays recorded and is never given again."""
     row = session.scalar(select(IssuedNumber).where(IssuedNumber.number == number))
@@ -244,3 +261,40 @@ def find_number_collisions(rows: list[IssuedNumber] | list[tuple[str, int, int]]
         used = [UsedSerial(serial, "") for s, y, serial in keys if (s, y) == (series, year)]
         out += [(series, year, serial) for serial in find_collisions(used)]
     return out
+
+
+# --- entry points ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotOverview:
+    """The township's slot layout and the slots given to laptops (for the 本机文书编号段 dialog)."""
+
+    has_township: bool
+    problem: str = ""  # the layout settings are unusable (Chinese message)
+    slots: int = 0
+    block_size: int = 0
+    assigned: tuple[tuple[str, int], ...] = ()  # (device id, slot), by slot
+
+    def slot_of(self, device_id: str) -> int | None:
+        return next((slot for device, slot in self.assigned if device == device_id), None)
+
+
+def number_slots(desk: Desk) -> SlotOverview:
+    """The slot layout of the township and which laptop has which slot."""
+    with desk.query() as session:
+        township = current_township(session)
+        if township is None:
+            return SlotOverview(has_township=False)
+        try:
+            slots, size = slot_layout(township)
+        except AnquanError as exc:
+            return SlotOverview(has_township=True, problem=str(exc))
+        assigned = sorted(device_slots(township).items(), key=lambda item: item[1])
+    return SlotOverview(True, "", slots, size, tuple(assigned))
+
+
+def assign_slot(desk: Desk, device_id: str, slot: int | None = None) -> int:
+    """Give a laptop its slot (the next free one unless ``slot`` is given); returns the slot."""
+    with desk.unit() as session:
+        return assign_device_slot(session, device_id, slot)

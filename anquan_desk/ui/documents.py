@@ -1,17 +1,35 @@
 """Printed documents in the GUI: preview (QtPdf), print, save; the inspection's 打印文书 menu; the
-day's batch.
+day's batch; 核验PDF文件.
 
 The PDF always comes from the document service (issued once, then reprinted byte-identical), so
-what is previewed, printed and saved is exactly the issued document.
+what is previewed, printed and saved is exactly the issued document. Issuing, reprinting,
+correcting and voiding are write operations: the number is taken, the PDF drawn and the document
+stored off the UI thread (see :mod:`anquan_desk.services.documents`); the screens get plain data
+(:class:`~anquan_desk.services.documents.DocumentInfo`) and the PDF bytes. The day's batch is
+rendered, printed and exported by operations with progress that can be cancelled.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any, TypeVar
 
-from PySide6.QtCore import QBuffer, QByteArray, QDate, QIODevice, QRect, QSize, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QBuffer,
+    QByteArray,
+    QDate,
+    QIODevice,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QHideEvent, QPainter, QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -26,23 +44,27 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from anquan_desk.core.attachments import AttachmentStore
-from anquan_desk.core.clock import to_local
+from anquan_desk.core.changes import Changes
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
-from anquan_desk.core.errors import AnquanError
-from anquan_desk.core.models import Document, Inspection
-from anquan_desk.core.vocabulary import DocumentStatus, InspectionStatus
+from anquan_desk.core.errors import AnquanError, OperationCancelled, UserInputError
+from anquan_desk.core.progress import NO_PROGRESS, Progress
+from anquan_desk.core.vocabulary import DocumentStatus
 from anquan_desk.services import documents as docs
 from anquan_desk.services.desk import Desk
-from anquan_desk.services.numbering import township_or_fail
+from anquan_desk.services.documents import DocumentInfo, DocumentPdf, VerifyResult
+from anquan_desk.ui import state
+from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub
 
 PRINT_DPI = 300  # pages are rasterised for the printer at most at this resolution
+TITLE = "文书"  # the title of the messages these screens show
+
+T = TypeVar("T")
+Index = QModelIndex | QPersistentModelIndex
 
 
 # --- PDF helpers ------------------------------------------------------------------------------------
@@ -67,16 +89,24 @@ class LoadedPdf:
         return self.document.pageCount()
 
 
-def print_pdf(pdf: QPdfDocument, printer: QPrinter) -> int:
-    """Draw every page onto the printer (rasterised at ≤ 300 dpi); returns the pages printed."""
+def print_pdf(pdf: QPdfDocument, printer: QPrinter, progress: Progress = NO_PROGRESS) -> int:
+    """Draw every page onto the printer (rasterised at ≤ 300 dpi); returns the pages printed.
+    Between pages it reports progress and stops (aborting the print job) when cancelled."""
     if pdf.status() != QPdfDocument.Status.Ready or pdf.pageCount() == 0:
         raise AnquanError("文书文件未能载入，无法打印。")
     dpi = min(printer.resolution(), PRINT_DPI)
+    pages = pdf.pageCount()
     painter = QPainter()
     if not painter.begin(printer):
         raise AnquanError("无法连接打印机（或无法写入打印文件）。")
     try:
-        for page in range(pdf.pageCount()):
+        for page in range(pages):
+            try:
+                progress.check()
+            except OperationCancelled:
+                printer.abort()
+                raise
+            progress.update(page, pages, f"正在打印第 {page + 1} / {pages} 页…")
             if page:
                 printer.newPage()
             size_pt = pdf.pagePointSize(page)
@@ -86,7 +116,17 @@ def print_pdf(pdf: QPdfDocument, printer: QPrinter) -> int:
             painter.drawImage(QRect(target.topLeft(), scaled), image)
     finally:
         painter.end()
-    return pdf.pageCount()
+    progress.update(pages, pages)
+    return pages
+
+
+def print_pdf_bytes(data: bytes, printer: QPrinter, progress: Progress = NO_PROGRESS) -> int:
+    """:func:`print_pdf` of PDF bytes (loaded here, so an operation can print off the UI thread)."""
+    loaded = LoadedPdf(data)  # kept until printed: the document reads from its buffer
+    try:
+        return print_pdf(loaded.document, printer, progress)
+    finally:
+        loaded.document.close()
 
 
 def a4_printer(output_file: Path | None = None) -> QPrinter:
@@ -101,7 +141,41 @@ def a4_printer(output_file: Path | None = None) -> QPrinter:
 
 
 def _error(parent: QWidget | None, exc: Exception) -> None:
-    QMessageBox.warning(parent, "文书", str(exc))
+    QMessageBox.warning(parent, TITLE, str(exc))
+
+
+def _write_pdf(path: Path, data: bytes) -> None:
+    try:
+        path.write_bytes(data)
+    except OSError as exc:
+        raise UserInputError(f"无法保存到“{path}”：{exc.strerror or exc}") from exc
+
+
+def _start_file(name: str) -> str:
+    """``name`` in the folder where documents were last saved."""
+    return os.path.join(state.last_folder(state.LAST_FOLDER_EXPORT), name)
+
+
+def _safe_name(text: str) -> str:
+    return "".join("_" if c in '\\/:*?"<>|' else c for c in text)
+
+
+def document_title(document: DocumentInfo) -> str:
+    return f"{document.doc_type}　{document.number}　（{document.status}，核验码 {document.short_code}）"
+
+
+def document_file_name(document: DocumentInfo) -> str:
+    return _safe_name(f"{document.doc_type}-{document.number}.pdf")
+
+
+def _print_dialog(parent: QWidget, title: str | None = None) -> QPrinter | None:
+    printer = a4_printer()
+    dialog = QPrintDialog(printer, parent)
+    if title:
+        dialog.setWindowTitle(title)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return printer
 
 
 # --- preview ------------------------------------------------------------------------------------------
@@ -110,8 +184,9 @@ def _error(parent: QWidget | None, exc: Exception) -> None:
 class DocumentPreviewDialog(QDialog):
     """Shows a PDF (all pages, fit to width) with 打印… and 另存为….
 
-    Given the issued document (``db``, ``actor``, ``document_id``, ``status``) it also offers
-    更正… and 作废… while the document is 已签发; after a correction it shows the new document."""
+    Given the issued document (``desk`` and ``document``, plain data) it also offers 更正… and
+    作废… while the document is 已签发; after a correction it shows the new document. It follows
+    changes made to its document elsewhere (its status)."""
 
     def __init__(
         self,
@@ -121,18 +196,15 @@ class DocumentPreviewDialog(QDialog):
         parent: QWidget | None = None,
         *,
         desk: Desk | None = None,
-        document_id: str | None = None,
-        status: str = "",
+        document: DocumentInfo | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.resize(860, 960)
+        if not state.restore_geometry(self, state.PREVIEW_GEOMETRY):
+            self.resize(860, 960)
         self.file_name = file_name
         self.desk = desk
-        self.db = desk.db if desk is not None else None
-        self.actor = desk.actor.username if desk is not None else ""
-        self.document_id = document_id
-        self.status = status
+        self.document = document
         self._retired: list[LoadedPdf] = []
         self.pdf = LoadedPdf(pdf, self)
         self.view = QPdfView(self)
@@ -165,25 +237,34 @@ class DocumentPreviewDialog(QDialog):
         layout.addWidget(self.view, 1)
         layout.addLayout(buttons)
         self._update_actions()
+        if desk is not None and document is not None:
+            change_hub.subscribe(self, self._changed)
+
+    @property
+    def document_id(self) -> str | None:
+        return self.document.id if self.document is not None else None
+
+    @property
+    def status(self) -> str:
+        return self.document.status if self.document is not None else ""
 
     # --- correct / void ---------------------------------------------------------------------------
 
     def _update_actions(self) -> None:
-        managed = self.db is not None and self.document_id is not None
+        managed = self.desk is not None and self.document is not None
         issued = self.status == DocumentStatus.ISSUED.value
         for button in (self.correct_button, self.void_button):
             button.setVisible(managed)
             button.setEnabled(managed and issued)
         self.print_button.setEnabled(self.status != DocumentStatus.VOID.value)
 
-    def _show(self, document: Document, pdf: bytes, note: str = "") -> None:
+    def _show(self, document: DocumentInfo, pdf: bytes, note: str = "") -> None:
         """Put another (or the same, changed) document into the dialog."""
-        self.document_id = document.id
-        self.status = document.status
+        self.document = document
         title = document_title(document)
         self.setWindowTitle(title)
         self.info.setText(f"{title}\n{note}" if note else title)
-        self.file_name = _safe_name(f"{document.doc_type}-{document.number}.pdf")
+        self.file_name = document_file_name(document)
         if pdf is not self.pdf.data:
             old = self.pdf
             self.pdf = LoadedPdf(pdf, self)
@@ -192,6 +273,19 @@ class DocumentPreviewDialog(QDialog):
             old.document.deleteLater()
             self._retired.append(old)  # its buffer must outlive the QPdfDocument until that is deleted
         self._update_actions()
+
+    def _changed(self, changes: Changes, initiator: object) -> None:
+        """Another screen corrected or voided the shown document: show its new status."""
+        document, desk = self.document, self.desk
+        if initiator is self or document is None or desk is None:
+            return
+        if changes.touches_row("documents", document.id):
+            QueryOp(self, lambda _p: docs.document_info(desk, document.id), success=self._refreshed,
+                    title=TITLE).run()
+
+    def _refreshed(self, document: DocumentInfo) -> None:
+        if document.id == self.document_id and document.status != self.status:
+            self._show(document, self.pdf.data)
 
     def _ask_reason(self, title: str, label: str) -> str | None:
         reason, ok = QInputDialog.getText(self, title, label)
@@ -203,24 +297,21 @@ class DocumentPreviewDialog(QDialog):
         if reason is not None:
             self.correct(reason)
 
-    def correct(self, reason: str) -> bool:
+    def correct(self, reason: str) -> None:
         """Issue the corrected document (new number) and show it; the old one becomes 已更正."""
-        if self.db is None or self.document_id is None:
-            return False
-        try:
-            with self.db.session(self.actor) as session:
-                old = session.get(Document, self.document_id)
-                old_number = old.number if old is not None else ""
-                new, pdf = docs.correct_document(
-                    session, self.document_id, reason, store=AttachmentStore(self.db.attachments_dir)
-                )
-                session.flush()
-                session.expunge(new)
-        except AnquanError as exc:
-            _error(self, exc)
-            return False
-        self._show(new, pdf, f"已更正原文书 {old_number}（原文书状态：{DocumentStatus.SUPERSEDED.value}）")
-        return True
+        desk, old = self.desk, self.document
+        if desk is None or old is None:
+            return
+
+        def corrected(result: DocumentPdf) -> None:
+            self._show(
+                result.document, result.pdf,
+                f"已更正原文书 {old.number}（原文书状态：{DocumentStatus.SUPERSEDED.value}）",
+            )
+
+        WriteOp(
+            self, lambda p: docs.correct_issued(desk, old.id, reason, progress=p), success=corrected, title=TITLE
+        ).with_progress("正在出具更正后的文书…").run()
 
     def ask_void(self) -> None:
         reason = self._ask_reason("作废文书", "作废原因（将记入操作记录）：")
@@ -234,135 +325,95 @@ class DocumentPreviewDialog(QDialog):
         if answer == QMessageBox.StandardButton.Yes:
             self.void(reason)
 
-    def void(self, reason: str) -> bool:
+    def void(self, reason: str) -> None:
         """Mark the shown document 已作废; printing is disabled afterwards."""
-        if self.db is None or self.document_id is None:
-            return False
-        try:
-            with self.db.session(self.actor) as session:
-                document = docs.void_document(session, self.document_id, reason)
-                session.flush()
-                session.expunge(document)
-        except AnquanError as exc:
-            _error(self, exc)
-            return False
-        self._show(document, self.pdf.data, f"本文书已作废（原因：{reason}），不能再打印。")
-        return True
+        desk, document = self.desk, self.document
+        if desk is None or document is None:
+            return
+        WriteOp(
+            self,
+            lambda _p: docs.void_issued(desk, document.id, reason),
+            success=lambda voided: self._show(voided, self.pdf.data, f"本文书已作废（原因：{reason}），不能再打印。"),
+            title=TITLE,
+        ).run()
+
+    # --- print / save -----------------------------------------------------------------------------
 
     def print_to(self, printer: QPrinter) -> int:
         return print_pdf(self.pdf.document, printer)
 
     def choose_printer(self) -> None:
-        printer = a4_printer()
-        dialog = QPrintDialog(printer, self)
-        dialog.setWindowTitle("打印文书")
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        printer = _print_dialog(self, "打印文书")
+        if printer is None:
             return
-        try:
-            self.print_to(printer)
-        except AnquanError as exc:
-            _error(self, exc)
+        data = self.pdf.data
+        QueryOp(self, lambda p: print_pdf_bytes(data, printer, p), title=TITLE).with_progress(
+            "正在打印…", cancellable=True
+        ).run()
 
     def save_to(self, path: Path) -> None:
         path.write_bytes(self.pdf.data)
 
     def choose_file(self) -> None:
-        name, _filter = QFileDialog.getSaveFileName(self, "另存为", self.file_name, "PDF 文件 (*.pdf)")
+        name, _filter = QFileDialog.getSaveFileName(self, "另存为", _start_file(self.file_name), "PDF 文件 (*.pdf)")
         if not name:
             return
         path = Path(name)
         if path.suffix.lower() != ".pdf":
             path = path.with_suffix(".pdf")
+        state.remember_folder(state.LAST_FOLDER_EXPORT, path)
         try:
             self.save_to(path)
         except OSError as exc:
             _error(self, AnquanError(f"无法保存到“{path}”：{exc.strerror or exc}"))
 
-
-def _safe_name(text: str) -> str:
-    return "".join("_" if c in '\\/:*?"<>|' else c for c in text)
-
-
-def document_title(document: Document) -> str:
-    return f"{document.doc_type}　{document.number}　（{document.status}，核验码 {document.short_code}）"
+    def hideEvent(self, event: QHideEvent) -> None:
+        state.remember_geometry(self, state.PREVIEW_GEOMETRY)
+        super().hideEvent(event)
 
 
 def preview_for(
-    document: Document, pdf: bytes, parent: QWidget | None = None, *, desk: Desk | None = None
+    document: DocumentInfo, pdf: bytes, parent: QWidget | None = None, *, desk: Desk | None = None
 ) -> DocumentPreviewDialog:
     """The preview of an issued document; with ``desk`` it offers 更正… / 作废…."""
     return DocumentPreviewDialog(
-        pdf,
-        document_title(document),
-        _safe_name(f"{document.doc_type}-{document.number}.pdf"),
-        parent,
-        desk=desk,
-        document_id=document.id,
-        status=document.status,
+        pdf, document_title(document), document_file_name(document), parent, desk=desk, document=document
     )
 
 
 # --- from the inspection screen -------------------------------------------------------------------
 
 
-def obtain_document(
-    desk: Desk, doc_type: DocType, inspection_id: str, reinspection_id: str | None = None
-) -> tuple[Document, bytes, bool]:
-    """Issue (first time) or reprint the inspection's document; (document, pdf, newly issued?)."""
-    with desk.db.session(desk.actor.username) as session:
-        document, pdf, new = docs.issue_or_reprint(
-            session,
-            desk.attachments,
-            doc_type,
-            inspection_id=inspection_id,
-            reinspection_id=reinspection_id,
-        )
-        session.expunge(document)
-    return document, pdf, new
-
-
-def document_choices(desk: Desk, inspection_id: str) -> list[tuple[DocType, str, bool, str]]:
-    """The documents of a finished inspection: (type, label, enabled, state text)."""
-    with desk.db.reader() as session:
-        inspection = session.get(Inspection, inspection_id)
-        if inspection is None or inspection.status != InspectionStatus.FINISHED.value:
-            return []
-        kind = docs.notice_type(township_or_fail(session))
-        hazards = len(inspection.hazards)
-        choices: list[tuple[DocType, str, bool, str]] = []
-        record = docs.current_document(session, "record", inspection_id=inspection_id)
-        notice = docs.current_document(session, kind, inspection_id=inspection_id)
-        photos = record and docs.current_document(session, "photos", attached_to=record.number)
-        choices.append(("record", DOC_TITLES["record"], True, record.number if record else "未签发"))
-        choices.append((kind, DOC_TITLES[kind], hazards > 0, notice.number if notice else ("未签发" if hazards else "无隐患")))
-        choices.append(("photos", "照片附页", hazards > 0, photos.number if photos else "未签发"))
-    return choices
-
-
 def documents_menu(desk: Desk, inspection_id: str, parent: QWidget) -> QMenu:
     """The 打印文书 menu of a finished inspection: 现场检查记录 / 整改通知书(或指令书) / 照片附页."""
     menu = QMenu(parent)
-    for doc_type, label, enabled, state in document_choices(desk, inspection_id):
-        action = menu.addAction(f"{label}（{state}）…")
-        action.setEnabled(enabled)
-        action.setData(doc_type)
+    for choice in docs.document_choices(desk, inspection_id):  # a small read: the menu opens now
+        action = menu.addAction(f"{choice.label}（{choice.state}）…")
+        action.setEnabled(choice.enabled)
+        action.setData(choice.doc_type)
         action.triggered.connect(
-            lambda _checked=False, t=doc_type: open_document(desk, t, inspection_id, parent)
+            lambda _checked=False, t=choice.doc_type, issued=choice.issued: open_document(
+                desk, t, inspection_id, parent, issued=issued
+            )
         )
     return menu
 
 
 def open_document(
-    desk: Desk, doc_type: DocType, inspection_id: str, parent: QWidget | None, *, confirm: bool = True
-) -> DocumentPreviewDialog | None:
-    """Issue (after confirmation) or reprint, then show the preview."""
+    desk: Desk,
+    doc_type: DocType,
+    inspection_id: str,
+    parent: QWidget | None,
+    *,
+    confirm: bool = True,
+    issued: bool | None = None,
+) -> None:
+    """Issue (after confirmation) or reprint, as an operation with progress; then show the preview.
+    ``issued`` says whether the document exists already (looked up when not given)."""
     if confirm:
-        with desk.db.reader() as session:
-            existing = docs.current_document(session, doc_type, inspection_id=inspection_id)
-            if doc_type == "photos":
-                record = docs.current_document(session, "record", inspection_id=inspection_id)
-                existing = record and docs.current_document(session, "photos", attached_to=record.number)
-        if existing is None:
+        if issued is None:
+            issued = any(c.issued for c in docs.document_choices(desk, inspection_id) if c.doc_type == doc_type)
+        if not issued:
             answer = QMessageBox.question(
                 parent,
                 "签发文书",
@@ -370,19 +421,74 @@ def open_document(
                 "签发后内容即固定，如有错误只能更正或作废。继续吗？",
             )
             if answer != QMessageBox.StandardButton.Yes:
-                return None
-    try:
-        document, pdf, _new = obtain_document(desk, doc_type, inspection_id)
-    except AnquanError as exc:
-        _error(parent, exc)
-        return None
-    dialog = preview_for(document, pdf, parent, desk=desk)
-    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-    dialog.show()
-    return dialog
+                return
+
+    def show(result: DocumentPdf) -> None:
+        dialog = preview_for(result.document, result.pdf, parent, desk=desk)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    WriteOp(
+        parent, lambda p: docs.obtain_document(desk, doc_type, inspection_id, progress=p), success=show, title=TITLE
+    ).with_progress("正在生成文书…").run()
 
 
 # --- batch of a day ---------------------------------------------------------------------------------
+
+
+class DocumentListModel(QAbstractTableModel):
+    """Issued documents (:class:`DocumentInfo` rows): type, number, place, time of issue.
+
+    ``DOCUMENT_ID_ROLE`` gives a row's document id."""
+
+    DOCUMENT_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+    COLUMNS = ("文书", "编号", "被检查单位", "签发时间")
+    COL_TYPE, COL_NUMBER, COL_PLACE, COL_TIME = range(4)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._rows: tuple[DocumentInfo, ...] = ()
+
+    @property
+    def rows(self) -> tuple[DocumentInfo, ...]:
+        return self._rows
+
+    def set_rows(self, rows: Sequence[DocumentInfo]) -> None:
+        self.beginResetModel()
+        self._rows = tuple(rows)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            column = index.column()
+            if column == self.COL_TYPE:
+                return row.doc_type
+            if column == self.COL_NUMBER:
+                return row.number
+            if column == self.COL_PLACE:
+                return row.place_name
+            if column == self.COL_TIME:
+                return row.issued_at.strftime("%H:%M")
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.doc_type} {row.number}（核验码 {row.short_code}）"
+        if role == self.DOCUMENT_ID_ROLE:
+            return row.id
+        return None
 
 
 class BatchPrintDialog(QDialog):
@@ -391,20 +497,24 @@ class BatchPrintDialog(QDialog):
     def __init__(self, desk: Desk, parent: QWidget | None = None, day: date | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = desk.db
         self.setWindowTitle("按日批量打印文书")
         self.resize(760, 460)
+        self._stale = False
+        self.preview_dialog: DocumentPreviewDialog | None = None
         self.date_edit = QDateEdit()
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("yyyy年M月d日")
-        self.date_edit.setDate(QDate(day or date.today()))
+        start = day or date.today()
+        self.date_edit.setDate(QDate(start.year, start.month, start.day))
         self.date_edit.dateChanged.connect(self.reload)
-        self.table = QTableWidget(0, 4)
-        self.table.setHorizontalHeaderLabels(["文书", "编号", "被检查单位", "签发时间"])
+        self.model = DocumentListModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
+        self._widths_restored = state.restore_header(self.table.horizontalHeader(), state.DOCUMENT_COLUMNS)
         self.count_label = QLabel()
         self.preview_button = QPushButton("预览…")
         self.preview_button.clicked.connect(self.preview)
@@ -426,97 +536,124 @@ class BatchPrintDialog(QDialog):
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
-        self.document_ids: list[str] = []
+        self._show_rows(self.day(), ())
+        self.count_label.setText("正在读取…")
+        change_hub.subscribe(self, self._changed)
         self.reload()
+
+    @property
+    def document_ids(self) -> list[str]:
+        return [row.id for row in self.model.rows]
 
     def day(self) -> date:
         d = self.date_edit.date()
         return date(d.year(), d.month(), d.day())
 
+    # --- the list ---------------------------------------------------------------------------------
+
     def reload(self) -> None:
-        with self.db.reader() as session:
-            documents = docs.documents_issued_on(session, self.day())
-            self.document_ids = [d.id for d in documents]
-            self.table.setRowCount(len(documents))
-            for row, d in enumerate(documents):
-                values = (d.doc_type, d.number, d.place.name, to_local(d.issued_at).strftime("%H:%M"))
-                for col, value in enumerate(values):
-                    self.table.setItem(row, col, QTableWidgetItem(value))
-        self.table.resizeColumnsToContents()
-        self.count_label.setText(f"共 {len(documents)} 份文书" if documents else "当日没有签发的文书")
+        self._stale = False
+        day = self.day()
+        QueryOp(
+            self, lambda _p: docs.documents_of_day(self.desk, day), success=lambda rows: self._show_rows(day, rows),
+            title=TITLE,
+        ).run()
+
+    def _show_rows(self, day: date, rows: Sequence[DocumentInfo]) -> None:
+        if day != self.day():
+            return  # the date was changed meanwhile: its own query follows
+        self.model.set_rows(rows)
+        if not self._widths_restored:
+            self.table.resizeColumnsToContents()
+        self.count_label.setText(f"共 {len(rows)} 份文书" if rows else "当日没有签发的文书")
         for button in (self.preview_button, self.print_button, self.export_button):
-            button.setEnabled(bool(documents))
+            button.setEnabled(bool(rows))
 
-    def batch_pdf(self) -> bytes:
-        with self.db.reader() as session:
-            documents = [d for i in self.document_ids if (d := session.get(Document, i)) is not None]
-            return docs.render_batch(session, documents)
+    def _changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.touches("documents", "places"):  # a document issued, corrected, voided; a place renamed
+            if self.isVisible():
+                self.reload()
+            else:
+                self._stale = True
 
-    def export_to(self, path: Path) -> None:
-        path.write_bytes(self.batch_pdf())
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.reload()
 
-    def _title(self) -> str:
+    def hideEvent(self, event: QHideEvent) -> None:
+        state.remember_header(self.table.horizontalHeader(), state.DOCUMENT_COLUMNS)
+        super().hideEvent(event)
+
+    # --- the batch --------------------------------------------------------------------------------
+
+    def _title(self, count: int) -> str:
         d = self.day()
-        return f"{d.year}年{d.month}月{d.day}日签发的文书（{len(self.document_ids)} 份）"
+        return f"{d.year}年{d.month}月{d.day}日签发的文书（{count} 份）"
 
-    def preview(self) -> DocumentPreviewDialog | None:
-        try:
-            pdf = self.batch_pdf()
-        except AnquanError as exc:
-            _error(self, exc)
-            return None
-        dialog = DocumentPreviewDialog(pdf, self._title(), f"文书-{self.day().isoformat()}.pdf", self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        return dialog
+    def _batch(self, label: str, then: Callable[[bytes, Progress], T], success: Callable[[T], None]) -> None:
+        """Render the listed documents into one PDF and hand it to ``then`` (both in the operation)."""
+        ids = self.document_ids
+        QueryOp(
+            self, lambda p: then(docs.batch_pdf(self.desk, ids, p), p), success=success, title=TITLE
+        ).with_progress(label, cancellable=True).run()
+
+    def preview(self) -> None:
+        """Render the day's documents and show them (``preview_dialog``)."""
+        title, name = self._title(len(self.document_ids)), f"文书-{self.day().isoformat()}.pdf"
+
+        def show(pdf: bytes) -> None:
+            dialog = DocumentPreviewDialog(pdf, title, name, self)
+            dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            dialog.show()
+            self.preview_dialog = dialog
+
+        self._batch("正在合成当日文书…", lambda pdf, _p: pdf, show)
 
     def choose_printer(self) -> None:
-        printer = a4_printer()
-        dialog = QPrintDialog(printer, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        printer = _print_dialog(self)
+        if printer is None:
             return
-        try:
-            pdf = LoadedPdf(self.batch_pdf(), self)
-            print_pdf(pdf.document, printer)
-        except AnquanError as exc:
-            _error(self, exc)
+        self._batch("正在打印当日文书…", lambda pdf, p: print_pdf_bytes(pdf, printer, p), lambda _pages: None)
+
+    def export_to(self, path: Path) -> None:
+        """Write the day's documents as one PDF file (an operation with progress)."""
+        self._batch("正在导出当日文书…", lambda pdf, _p: _write_pdf(path, pdf), lambda _none: None)
 
     def choose_file(self) -> None:
         name, _filter = QFileDialog.getSaveFileName(
-            self, "导出为 PDF", f"文书-{self.day().isoformat()}.pdf", "PDF 文件 (*.pdf)"
+            self, "导出为 PDF", _start_file(f"文书-{self.day().isoformat()}.pdf"), "PDF 文件 (*.pdf)"
         )
         if not name:
             return
-        try:
-            self.export_to(Path(name))
-        except AnquanError as exc:
-            _error(self, exc)
-        except OSError as exc:
-            _error(self, AnquanError(f"无法保存到“{name}”：{exc.strerror or exc}"))
-
+        state.remember_folder(state.LAST_FOLDER_EXPORT, name)
+        self.export_to(Path(name))
 
 
 # --- verify a PDF file ------------------------------------------------------------------------------
 
 
-def verify_file_message(desk: Desk, path: Path) -> docs.VerifyResult:
+def verify_file_message(desk: Desk, path: Path) -> VerifyResult:
     """verify_pdf on a file (an unreadable file raises a UserInputError with a Chinese message)."""
-    with desk.db.reader() as session:
-        return docs.verify_file(session, path)
+    return docs.verify_pdf_file(desk, path)
 
 
-def verify_pdf_dialog(desk: Desk, parent: QWidget | None = None) -> docs.VerifyResult | None:
-    """Pick a PDF file and tell whether it is a document issued from this database, unchanged."""
-    name, _filter = QFileDialog.getOpenFileName(parent, "核验PDF文件", "", "PDF 文件 (*.pdf);;所有文件 (*)")
-    if not name:
-        return None
-    try:
-        result = verify_file_message(desk, Path(name))
-    except AnquanError as exc:
-        _error(parent, exc)
-        return None
+def _show_verdict(parent: QWidget | None, result: VerifyResult) -> None:
     if result.ok:
         QMessageBox.information(parent, "核验PDF文件", result.message)
     else:
         QMessageBox.warning(parent, "核验PDF文件", result.message)
-    return result
+
+
+def verify_pdf_dialog(desk: Desk, parent: QWidget | None = None) -> None:
+    """Pick a PDF file and tell whether it is a document issued from this database, unchanged."""
+    name, _filter = QFileDialog.getOpenFileName(
+        parent, "核验PDF文件", state.last_folder(state.LAST_FOLDER_EXPORT), "PDF 文件 (*.pdf);;所有文件 (*)"
+    )
+    if not name:
+        return
+    path = Path(name)
+    QueryOp(
+        parent, lambda _p: verify_file_message(desk, path), success=lambda result: _show_verdict(parent, result),
+        title=TITLE,
+    ).with_progress("正在核验…").run()

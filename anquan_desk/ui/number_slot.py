@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -22,11 +21,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anquan_desk.core.changes import Changes
 from anquan_desk.core.device import Device, this_device
-from anquan_desk.core.errors import AnquanError
+from anquan_desk.services import numbering
 from anquan_desk.services.desk import Desk
-from anquan_desk.services.ground import current_township
-from anquan_desk.services.numbering import assign_device_slot, block_range, device_slots, slot_layout
+from anquan_desk.services.numbering import SlotOverview, block_range
+from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
+
+TITLE = "本机文书编号段"
 
 
 def _serials(slot: int, slots: int, size: int) -> str:
@@ -42,10 +44,9 @@ class NumberSlotDialog(QDialog):
     def __init__(self, desk: Desk, parent: QWidget | None = None, device: Device | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = desk.db
-        self.actor = desk.actor.username
         self.device = device or this_device()
         self.slot: int | None = None
+        self.overview: SlotOverview | None = None
         self.setWindowTitle("本机文书编号段")
         self.resize(560, 380)
         explain = QLabel(
@@ -84,46 +85,55 @@ class NumberSlotDialog(QDialog):
         layout.addWidget(QLabel("本乡镇已分配的段位："))
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
+        change_hub.subscribe(self, self._changed)
         self.reload()
 
     def reload(self) -> None:
-        with self.db.reader() as session:
-            township = current_township(session)
-            if township is None:
-                self.slot = None
-                self.slot_label.setText("尚未设置乡镇（街道）信息")
-                self.layout_label.setText("—")
-                self.table.setRowCount(0)
-                self.assign_button.setEnabled(False)
-                return
-            try:
-                slots, size = slot_layout(township)
-            except AnquanError as exc:
-                self.slot_label.setText(str(exc))
-                self.assign_button.setEnabled(False)
-                return
-            assigned = device_slots(township)
-        self.slot = assigned.get(self.device.id)
+        QueryOp(self, lambda _p: numbering.number_slots(self.desk), success=self._show, title=TITLE).run()
+
+    def _changed(self, changes: Changes, initiator: object) -> None:
+        if initiator is not self and changes.touches("townships") and self.isVisible():
+            self.reload()
+
+    def _show(self, overview: SlotOverview) -> None:
+        self.overview = overview
+        if not overview.has_township:
+            self.slot = None
+            self.slot_label.setText("尚未设置乡镇（街道）信息")
+            self.layout_label.setText("—")
+            self.table.setRowCount(0)
+            self.assign_button.setEnabled(False)
+            return
+        if overview.problem:
+            self.slot_label.setText(overview.problem)
+            self.assign_button.setEnabled(False)
+            return
+        slots, size = overview.slots, overview.block_size
+        self.slot = overview.slot_of(self.device.id)
         if self.slot is None:
             self.slot_label.setText("未分配")
         else:
             self.slot_label.setText(f"第 {self.slot} 段位（编号 {_serials(self.slot, slots, size)}）")
         self.layout_label.setText(f"共 {slots} 个段位，每段 {size} 个编号")
-        rows = sorted(assigned.items(), key=lambda item: item[1])
-        self.table.setRowCount(len(rows))
-        for row, (device_id, slot) in enumerate(rows):
+        self.table.setRowCount(len(overview.assigned))
+        for row, (device_id, slot) in enumerate(overview.assigned):
             who = f"本机（{self.device.short}）" if device_id == self.device.id else f"其他电脑 {device_id[:8]}"
             for col, value in enumerate((str(slot), who, _serials(slot, slots, size))):
                 self.table.setItem(row, col, QTableWidgetItem(value))
-        self.assign_button.setEnabled(self.slot is None and len(assigned) < slots)
+        self.assign_button.setEnabled(self.slot is None and len(overview.assigned) < slots)
 
-    def assign(self) -> int | None:
-        """Give this laptop the next free slot; returns it (None after an error)."""
-        try:
-            with self.db.session(self.actor) as session:
-                slot = assign_device_slot(session, self.device.id)
-        except AnquanError as exc:
-            QMessageBox.warning(self, "本机文书编号段", str(exc))
-            return None
+    def assign(self) -> None:
+        """Give this laptop the next free slot (a write operation); then show it."""
+        self.assign_button.setEnabled(False)
+        WriteOp(
+            self, lambda _p: numbering.assign_slot(self.desk, self.device.id), success=self._assigned,
+            failure=self._not_assigned, title=TITLE,
+        ).run()
+
+    def _assigned(self, slot: int) -> None:
+        self.slot = slot
         self.reload()
-        return slot
+
+    def _not_assigned(self, error: BaseException) -> None:
+        show_error(self, TITLE, error)
+        self.reload()

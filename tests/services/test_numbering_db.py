@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from helpers import doc_setup
+from helpers import desk_for, doc_setup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -163,3 +163,32 @@ def test_voided_number_is_kept_and_never_reused(db: Database) -> None:
         assert (first.serial, second.serial) == (1, 2)
         row = s.scalar(select(IssuedNumber).where(IssuedNumber.serial == 1))
         assert row is not None and row.voided and row.void_reason == "填错"
+
+
+def test_slot_entry_points(db: Database) -> None:
+    desk = desk_for(db, "admin")
+    assert num.number_slots(desk) == num.SlotOverview(has_township=False)
+    doc_setup.township(db, settings={"device_slots": {"dev-x": 3}, "number_block_size": 20})
+    overview = num.number_slots(desk)
+    assert (overview.has_township, overview.problem, overview.slots, overview.block_size) == (True, "", 10, 20)
+    assert overview.assigned == (("dev-x", 3),) and overview.slot_of("dev-x") == 3 and overview.slot_of("dev-a") is None
+    assert num.assign_slot(desk, "dev-a") == 1
+    assert num.assign_slot(desk, "dev-b", 5) == 5
+    with pytest.raises(UserInputError, match="已分配给其他电脑"):
+        num.assign_slot(desk, "dev-c", 3)
+    assert num.number_slots(desk).assigned == (("dev-a", 1), ("dev-x", 3), ("dev-b", 5))
+    with db.session() as s:
+        _township(s).settings = {**_township(s).settings, "number_slots": 0}
+    assert num.number_slots(desk).problem.startswith("编号段设置无效")
+
+
+def test_spend_number_only_marks_unused_numbers(db: Database) -> None:
+    doc_setup.township(db)
+    with db.session() as s:
+        t = _township(s)
+        taken = num.allocate_number(s, t, "notice", 2026, "dev-a")
+        assert num.spend_number(s, taken.row.id, "签发未完成")
+        assert not num.spend_number(s, taken.row.id, "again")  # voided already: unchanged
+        row = s.get(IssuedNumber, taken.row.id)
+        assert row is not None and row.voided and row.void_reason == "签发未完成"
+        assert num.allocate_number(s, t, "notice", 2026, "dev-a").serial == 2

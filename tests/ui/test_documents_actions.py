@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Document, IssuedNumber
-from anquan_desk.ui.documents import DocumentPreviewDialog, obtain_document, preview_for, verify_file_message
+from anquan_desk.services import documents as docs
+from anquan_desk.ui.documents import DocumentPreviewDialog, preview_for, verify_file_message
 
 pytestmark = pytest.mark.gui
 
@@ -28,9 +29,9 @@ def _device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _issued_notice(qtbot: QtBot, db: Database, tmp_path: Path) -> DocumentPreviewDialog:
     ids = doc_setup.finished_check(db, tmp_path)
-    document, pdf, new = obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
-    assert new and document.number == NOTICE_1
-    dialog = preview_for(document, pdf, desk=desk_for(db, "zhang"))
+    issued = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
+    assert issued.new and issued.document.number == NOTICE_1
+    dialog = preview_for(issued.document, issued.pdf, desk=desk_for(db, "zhang"))
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -122,8 +123,9 @@ def test_void_from_dialog_disables_printing(
     monkeypatch.setattr(
         QMessageBox, "warning", staticmethod(lambda _p, _t, text, *a, **k: warnings.append(text))
     )
-    assert not dialog.void("再次作废")
+    dialog.void("再次作废")
     assert warnings == [f"文书 {NOTICE_1} 已作废。"]
+    assert dialog.status == "已作废" and _documents(db)[NOTICE_1][0] == "已作废"
 
 
 def test_declined_void_confirmation_changes_nothing(

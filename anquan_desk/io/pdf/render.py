@@ -147,10 +147,11 @@ def _grid(data: list[list[Any]], widths: Sequence[float], header: bool = False, 
 class _DocStart(Flowable):  # type: ignore[misc]
     """Zero-size marker: tells the canvas which document the following pages belong to."""
 
-    def __init__(self, index: int, header: DocumentHeader) -> None:
+    def __init__(self, index: int, header: DocumentHeader, reached: Callable[[int], None] | None = None) -> None:
         super().__init__()
         self.index = index
         self.header = header
+        self.reached = reached
         self.width = self.height = 0
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:
@@ -158,6 +159,8 @@ class _DocStart(Flowable):  # type: ignore[misc]
 
     def draw(self) -> None:
         self.canv.anquan_doc = (self.index, self.header.short_code)
+        if self.reached is not None:
+            self.reached(self.index)
 
 
 class _NumberedCanvas(Canvas):  # type: ignore[misc]
@@ -604,17 +607,24 @@ def _story_for(s: _Styles, snapshot: DocumentSnapshot) -> list[Flowable]:
 # --- public ------------------------------------------------------------------------------------------
 
 
-def render_documents(snapshots: Sequence[DocumentSnapshot]) -> bytes:
-    """One PDF with every document, each starting on a new page with its own page count."""
+def render_documents(
+    snapshots: Sequence[DocumentSnapshot], *, on_document: Callable[[int, int], None] | None = None
+) -> bytes:
+    """One PDF with every document, each starting on a new page with its own page count.
+
+    ``on_document(index, total)`` is called as the layout reaches each document (for progress;
+    an exception it raises, such as a cancellation, stops the rendering)."""
     if not snapshots:
         raise ValueError("render_documents needs at least one snapshot")
     register_fonts()
     styles = _Styles()
     story: list[Flowable] = []
+    total = len(snapshots)
+    reached = (lambda index: on_document(index, total)) if on_document is not None else None
     for index, snap in enumerate(snapshots):
         if index:
             story.append(PageBreak())
-        story.append(_DocStart(index, snap.header))
+        story.append(_DocStart(index, snap.header, reached))
         story += _story_for(styles, snap)
     first = snapshots[0].header
     buffer = io.BytesIO()
