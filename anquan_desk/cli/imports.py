@@ -5,25 +5,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from anquan_desk.cli.common import add_db_argument, fail, print_json
-from anquan_desk.core.db import open_database
+from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.io.place_import import write_problem_report
 from anquan_desk.io.tabular import ImportFileError
 from anquan_desk.services.place_import import (
     ImportBlockedError,
     ImportResult,
-    import_places,
-    preview_places,
+    import_place_list,
+    preview_place_list,
     problem_json,
 )
 
 #: Exit code when errors in the file stopped the import (the database is unchanged).
 EXIT_BLOCKED = 2
-
-
-class _DryRun(Exception):
-    """Raised inside the unit of work to roll a dry run back."""
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,32 +40,23 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def cmd_import_places(args: argparse.Namespace) -> int:
-    db = open_database(args.db)
     result = ImportResult()
     blocked: ImportBlockedError | None = None
     rows_total = 0
-    try:
+    with desk_for(args, "import") as desk:
         try:
-            with db.session(args.actor) as session:
-                preview = preview_places(session, Path(args.file), create_missing=args.create_missing)
-                rows_total = len(preview.rows)
-                if args.report:
-                    write_problem_report(preview, Path(args.report))
-                try:
-                    result = import_places(
-                        session, preview, skip_invalid=args.skip_invalid, create_missing=args.create_missing
-                    )
-                except ImportBlockedError as err:
-                    blocked = err
-                    raise
-                if args.dry_run:
-                    raise _DryRun
-        except (_DryRun, ImportBlockedError):
-            pass
+            preview = preview_place_list(desk, Path(args.file), create_missing=args.create_missing)
+            rows_total = len(preview.rows)
+            if args.report:
+                write_problem_report(preview, Path(args.report))
+            result = import_place_list(
+                desk, preview, skip_invalid=args.skip_invalid, create_missing=args.create_missing,
+                dry_run=args.dry_run,
+            )
+        except ImportBlockedError as err:
+            blocked = err
         except (ImportFileError, AnquanError) as err:
             return fail(str(err))
-    finally:
-        db.dispose()
     if blocked is not None:
         result = ImportResult(skipped=rows_total, errors=blocked.problems)
     if args.json:

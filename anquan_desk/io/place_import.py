@@ -31,6 +31,7 @@ from typing import Literal
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.core.validators import (
     PhoneError,
     credit_code_error,
@@ -690,6 +691,9 @@ class _SheetParser:
 
 # --- entry points ---------------------------------------------------------------------------
 
+#: Rows checked between two progress reports (and chances to stop).
+_PROGRESS_EVERY = 100
+
 
 def parse_places(
     path: str | Path,
@@ -697,6 +701,7 @@ def parse_places(
     mapping: ColumnMapping | None = None,
     known_villages: Mapping[str, set[str]] | None = None,
     existing: ExistingIndex | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> PlaceImportPreview:
     """Read and check every row of a places spreadsheet. Never touches the database.
 
@@ -704,9 +709,11 @@ def parse_places(
     fingerprint equals ``mapping.fingerprint`` (other sheets use the guessed mapping).
     ``known_villages``: village → its grids; when given, unknown villages/grids are errors.
     ``existing``: the DB's places; matching rows become updates.
+    ``progress`` hears how far the reading is and may stop it (``OperationCancelled``) between rows.
     Raises ``ImportFileError`` when the file cannot be read or no sheet has a usable header.
     """
     file = Path(path)
+    progress.update(0, 0, f"正在打开“{file.name}”…")
     workbook = open_workbook(file)
     preview = PlaceImportPreview(file=file)
     places = _Places(known_villages) if known_villages is not None else None
@@ -716,6 +723,8 @@ def parse_places(
         for ws in workbook.worksheets:
             if ws.sheet_state != "visible":
                 continue
+            progress.check()
+            progress.update(0, 0, f"正在读取工作表“{ws.title}”…")
             try:
                 table = read_table(
                     ws, PLACE_SYNONYMS, file=file, fingerprint=mapping.fingerprint if mapping else None
@@ -746,7 +755,11 @@ def parse_places(
             if "village" not in columns and places is not None:
                 sheet_village = places.village(table.sheet)
             parser = _SheetParser(file, table, columns, places, existing, seen, sheet_village)
+            total = len(table.rows)
             for index, row in enumerate(table.rows):
+                if index % _PROGRESS_EVERY == 0:
+                    progress.check()
+                    progress.update(index, total, f"正在检查工作表“{table.sheet}”：第 {index + 1}/{total} 行…")
                 if parser.skip(row, index):
                     continue
                 preview_row = parser.parse(row)
@@ -754,6 +767,7 @@ def parse_places(
                 preview.problems.extend(preview_row.problems)
     finally:
         workbook.close()
+        _release(workbook)
     if not preview.sheets and not preview.problems:
         raise ImportFileError("工作簿是空的，没有任何数据", file=file)
     if not preview.sheets:
@@ -763,6 +777,16 @@ def parse_places(
             file.name, None, None, None, None,
             "保存的列对应关系与本文件的表头不一致，已按表头自动识别各列，请核对", "warning"))
     return preview
+
+
+def _release(workbook: Workbook) -> None:
+    """Let the workbook's cells go now. Each cell refers to its sheet and the sheet to its cells:
+    left alone, a big workbook (eight cells a place) waits for a full garbage collection, which
+    holds every thread of the program for as long as it scans the heap."""
+    for ws in workbook.worksheets:
+        cells = getattr(ws, "_cells", None)
+        if isinstance(cells, dict):
+            cells.clear()
 
 
 def write_problem_report(preview: PlaceImportPreview, out_path: str | Path) -> Path:

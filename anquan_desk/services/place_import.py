@@ -7,6 +7,9 @@ database; this module feeds it what the database knows and writes the result:
   and grids (``known_villages``), its places (``existing_index``: rows that match a place become
   updates) and the column mapping the user corrected last time for headers like these.
 * ``import_places(session, preview)``: writes the preview in the caller's unit of work.
+* Entry points for the screens and the command line (they take a :class:`Desk`):
+  ``preview_place_list(desk, path)`` (a read) and ``import_place_list(desk, preview)`` (one unit of
+  work: all or nothing, also when cancelled part way; ``dry_run`` rolls it back and reports).
 
 Decisions:
 
@@ -32,8 +35,10 @@ Decisions:
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +51,7 @@ from anquan_desk.core.audit import record_event
 from anquan_desk.core.clock import utcnow
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import Grid, Place, PlaceSector, Village, new_uuid
+from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.core.validators import match_key
 from anquan_desk.io.place_import import (
     FIELD_LABELS,
@@ -57,21 +63,23 @@ from anquan_desk.io.place_import import (
     parse_places,
 )
 from anquan_desk.io.tabular import ColumnMapping
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township
 
 __all__ = [
     "ImportBlockedError",
     "ImportResult",
     "existing_index",
+    "import_place_list",
     "import_places",
     "known_villages",
+    "preview_place_list",
     "preview_places",
     "problem_json",
     "remember_mapping",
     "remembered_mapping",
     "remembered_mappings",
 ]
-
 
 
 class ImportBlockedError(UserInputError):
@@ -161,22 +169,24 @@ def preview_places(
     *,
     mapping: ColumnMapping | None = None,
     create_missing: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> PlaceImportPreview:
     """Read and check ``path`` against this database. Writes nothing.
 
     Without ``mapping``, a mapping remembered for the file's headers is applied. With
     ``create_missing`` unknown villages/grids are not errors (they are created on import).
-    Raises ``ImportFileError`` when the file cannot be read.
+    Raises ``ImportFileError`` when the file cannot be read, ``OperationCancelled`` when
+    ``progress`` was cancelled.
     """
     known = None if create_missing else known_villages(session)
     existing = existing_index(session)
-    preview = parse_places(path, mapping=mapping, known_villages=known, existing=existing)
+    preview = parse_places(path, mapping=mapping, known_villages=known, existing=existing, progress=progress)
     if mapping is None:
         remembered = remembered_mappings(session)
         for sheet in preview.sheets:
             found = remembered.get(sheet.mapping.fingerprint)
             if found is not None:
-                return parse_places(path, mapping=found, known_villages=known, existing=existing)
+                return parse_places(path, mapping=found, known_villages=known, existing=existing, progress=progress)
     return preview
 
 
@@ -290,17 +300,24 @@ def _apply(place: Place, c: PlaceCandidate, grid_id: str | None, *, new: bool) -
         place.sector_rows.append(PlaceSector(sector=sector))
 
 
+#: Places written between two progress reports (and chances to stop).
+_BATCH = 250
+
+
 def import_places(
     session: Session,
     preview: PlaceImportPreview,
     *,
     skip_invalid: bool = False,
     create_missing: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> ImportResult:
     """Write the preview's places in the caller's unit of work (see the module notes).
 
     Raises ``ImportBlockedError`` (nothing written) when there are errors and ``skip_invalid``
     is False; the caller's session must then be rolled back (``db.session()`` does that).
+    ``progress`` hears how many places are written and may stop the work between batches
+    (``OperationCancelled``: the caller's rollback then undoes the part already written).
     """
     file = preview.file.name
     problems = [p for p in preview.problems if p.severity == "error"]
@@ -322,7 +339,14 @@ def import_places(
     if result.errors and not skip_invalid:
         raise ImportBlockedError(result.errors)
 
-    for row, grid_id in located:
+    total = len(located)
+    for index, (row, grid_id) in enumerate(located):
+        if index % _BATCH == 0:
+            progress.check()
+            progress.update(index, total, f"正在写入场所：{index}/{total}…")
+            if index:
+                session.flush()
+                _collect_batch()
         place = session.get(Place, row.existing_id) if row.existing_id else None
         if place is None:
             place = Place(id=new_uuid(), name=row.place.name)
@@ -333,6 +357,8 @@ def import_places(
             _apply(place, row.place, grid_id, new=False)
             result.updated += 1
         result.place_ids.append(place.id)
+    progress.check()
+    progress.update(total, total, "正在保存…")
     session.flush()
     result.created_villages = ground.created_villages
     result.created_grids = ground.created_grids
@@ -353,3 +379,80 @@ def import_places(
     )
     return result
 
+
+# --- entry points (take a desk, return plain data) -----------------------------------------------
+
+
+@contextmanager
+def _garbage_collected_by_batch() -> Iterator[None]:
+    """No automatic garbage collection while a big list is read or written; the youngest
+    generation is collected after each written batch (``_collect_batch``) and at the end.
+
+    Why: a workbook of thousands of rows and the ORM objects of thousands of places are many
+    objects, and the ORM's are reference cycles that only the collector frees. Left to itself it
+    promotes them (still in use in the batch) to the oldest generation and then runs full
+    collections, each holding every thread — the UI's too — for a scan of the whole heap (a few
+    hundred milliseconds). Collected young, right after their batch is flushed, they cost a few
+    milliseconds at a time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect(0)
+        if enabled:
+            gc.enable()
+
+
+def _collect_batch() -> None:
+    """Free a flushed batch's objects while they are young (see ``_garbage_collected_by_batch``)."""
+    if not gc.isenabled():
+        gc.collect(0)
+
+
+def preview_place_list(
+    desk: Desk,
+    path: str | Path,
+    *,
+    mapping: ColumnMapping | None = None,
+    create_missing: bool = False,
+    progress: Progress = NO_PROGRESS,
+) -> PlaceImportPreview:
+    """Read and check a place list against the database (see :func:`preview_places`). Writes nothing."""
+    with _garbage_collected_by_batch(), desk.query() as session:
+        return preview_places(session, path, mapping=mapping, create_missing=create_missing, progress=progress)
+
+
+class _DryRun(Exception):
+    """Raised inside the unit of work to roll a dry run back."""
+
+    def __init__(self, result: ImportResult) -> None:
+        super().__init__("dry run")
+        self.result = result
+
+
+def import_place_list(
+    desk: Desk,
+    preview: PlaceImportPreview,
+    *,
+    skip_invalid: bool = False,
+    create_missing: bool = False,
+    dry_run: bool = False,
+    progress: Progress = NO_PROGRESS,
+) -> ImportResult:
+    """Write a checked preview as the desk's actor, in one unit of work (see :func:`import_places`).
+
+    All or nothing: ``ImportBlockedError`` (errors in the file, ``skip_invalid`` not set) and
+    ``OperationCancelled`` (``progress`` cancelled) leave the database unchanged. With ``dry_run``
+    everything is done and reported, then rolled back.
+    """
+    try:
+        with _garbage_collected_by_batch(), desk.unit() as session:
+            result = import_places(
+                session, preview, skip_invalid=skip_invalid, create_missing=create_missing, progress=progress
+            )
+            if dry_run:
+                raise _DryRun(result)
+    except _DryRun as rolled_back:
+        return rolled_back.result
+    return result

@@ -1,10 +1,15 @@
 """Places: listing and finding them page by page (the UI's lazy table asks for one page at a
-time), one place's details for the place page, and validated editing (``update_place``)."""
+time), one place's details for the place page, and validated editing (``update_place``).
+
+Entry points (take a :class:`Desk`, return plain data): ``list_places`` (one page of the list,
+counted on request), ``place_editor`` (what the place page shows) and ``edit_place`` (save the
+place page's values, return what is now stored).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
@@ -547,3 +552,60 @@ def prepare_search(desk: Desk) -> None:
     """Load the search copy ahead of the first keystroke (see :func:`prepare_place_search`)."""
     with desk.query() as session:
         prepare_place_search(session)
+
+
+@dataclass(frozen=True)
+class PlaceListPage:
+    """One page of the place list; ``total``/``exact`` as ``place_count`` gives them, when asked for."""
+
+    rows: list[PlaceRow]
+    total: int | None = None
+    exact: bool = True
+
+
+def list_places(
+    desk: Desk,
+    f: PlaceFilter,
+    *,
+    offset: int = 0,
+    limit: int = 200,
+    sort: str = "name",
+    descending: bool = False,
+    count: bool = False,
+    cap: int | None = None,
+) -> PlaceListPage:
+    """One page of the filtered, sorted list (see :func:`fetch_places`); with ``count`` also how many
+    places match, counting a broad filter only up to ``cap`` (see :func:`place_count`). A bounded
+    read of a few milliseconds: the lazy place table calls it directly to paint."""
+    with desk.query() as session:
+        total: int | None = None
+        exact = True
+        if count:
+            total, exact = place_count(session, f, cap=cap)
+        rows = fetch_places(session, f, offset, limit, sort, descending)
+    return PlaceListPage(rows, total, exact)
+
+
+@dataclass(frozen=True)
+class PlaceEditor:
+    """What the place page shows: the place (values and history) and the grids it can be put in."""
+
+    details: PlaceDetails
+    grids: tuple[tuple[str, str], ...]  # (grid id, "村（社区） / 网格")
+
+
+def place_editor(desk: Desk, place_id: str) -> PlaceEditor:
+    """The place page's data (see :func:`place_details`, :func:`grid_choices`). ``NotFoundError``
+    when the place does not exist."""
+    with desk.query() as session:
+        return PlaceEditor(place_details(session, place_id), tuple(grid_choices(session)))
+
+
+def edit_place(desk: Desk, place_id: str, values: Mapping[str, Any]) -> PlaceDetails:
+    """Save the place page's ``values`` (see :func:`update_place`) as the desk's actor and return
+    the place as now stored (cleaned values, history). ``PlaceEditError`` names every bad field;
+    nothing is changed then."""
+    with desk.unit() as session:
+        update_place(session, place_id, **values)
+    with desk.query() as session:
+        return place_details(session, place_id)

@@ -3,14 +3,21 @@
 Pages: choose the file → check/correct the column mapping → preview every row with its problems
 (red: errors, orange: warnings) → options (all or nothing / only valid rows, create missing
 villages and grids) and import → result, with "save problem report".
+
+Reading the workbook (with the preview it makes) and writing the import run as operations with a
+progress dialog, off the UI thread. Reading can be cancelled; the import is all or nothing, so
+cancelling it rolls it back. A page's 下一步 starts its operation and the wizard moves on when the
+operation has succeeded; a problem is shown in the page's error label.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,37 +32,47 @@ from PySide6.QtWidgets import (
     QPushButton,
     QRadioButton,
     QScrollArea,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QVBoxLayout,
     QWidget,
     QWizard,
     QWizardPage,
 )
 
-from anquan_desk.core.db import Database
-from anquan_desk.core.errors import AnquanError
-from anquan_desk.io.place_import import FIELD_LABELS, PlaceImportPreview, PreviewRow, write_problem_report
-from anquan_desk.io.tabular import ColumnMapping, ImportFileError, column_letter
-from anquan_desk.services.desk import Desk
-from anquan_desk.services.place_import import (
-    ImportBlockedError,
-    ImportResult,
-    import_places,
-    preview_places,
+from anquan_desk.core.errors import AnquanError, OperationCancelled, UserInputError
+from anquan_desk.core.progress import Progress
+from anquan_desk.io.place_import import (
+    FIELD_LABELS,
+    PlaceImportPreview,
+    PreviewRow,
+    Problem,
+    write_problem_report,
 )
+from anquan_desk.io.tabular import ColumnMapping, ImportFileError, column_letter
+from anquan_desk.services import place_import
+from anquan_desk.services.desk import Desk
+from anquan_desk.services.place_import import ImportBlockedError, ImportResult
+from anquan_desk.ui import state as window_state
+from anquan_desk.ui.operations import Op, QueryOp, WriteOp, show_error
 
+T = TypeVar("T")
+Index = QModelIndex | QPersistentModelIndex
+
+TITLE = "导入场所清单"
 ERROR_BRUSH = QBrush(QColor("#f8d0d0"))
 WARNING_BRUSH = QBrush(QColor("#fde3bf"))
 ACTION_TEXT = {"new": "新增", "update": "更新", "invalid": "有错误"}
+
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 
 
 class ImportState:
     """What the pages share: the file, the mapping the user settled on, the preview, the result."""
 
-    def __init__(self, db: Database, actor: str) -> None:
-        self.db = db
-        self.actor = actor
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
         self.path: Path | None = None
         self.mapping: ColumnMapping | None = None
         self.create_missing = False
@@ -63,28 +80,138 @@ class ImportState:
         self.result: ImportResult | None = None
         self.blocked: ImportBlockedError | None = None
 
-    def load_preview(self) -> PlaceImportPreview:
-        assert self.path is not None
-        with self.db.reader() as session:
-            self.preview = preview_places(
-                session, self.path, mapping=self.mapping, create_missing=self.create_missing
-            )
-        return self.preview
+    def reading(self, create_missing: bool | None = None) -> Callable[[Progress], PlaceImportPreview]:
+        """The work that reads and checks the file with the current mapping and options (taken
+        now, on the UI thread; run on a worker)."""
+        desk, path, mapping = self.desk, self.path, self.mapping
+        create_missing = self.create_missing if create_missing is None else create_missing
+        assert path is not None
+
+        def read(progress: Progress) -> PlaceImportPreview:
+            return _readable(lambda: place_import.preview_place_list(
+                desk, path, mapping=mapping, create_missing=create_missing, progress=progress
+            ))
+
+        return read
 
 
-class FilePage(QWizardPage):
+def _readable(work: Callable[[], T]) -> T:
+    """A file that cannot be read is the user's problem, shown as such (not logged as a failure)."""
+    try:
+        return work()
+    except ImportFileError as err:
+        raise UserInputError(str(err)) from err
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What the import operation hands back: the preview it wrote and how it went."""
+
+    preview: PlaceImportPreview
+    result: ImportResult | None
+    blocked: ImportBlockedError | None
+
+
+def _error_label() -> QLabel:
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet("color: #c00000")
+    return label
+
+
+class _StepPage(QWizardPage):
+    """A page whose 下一步 may run an operation first: ``validatePage`` starts it and refuses; the
+    operation's success moves the wizard on (``wizard.next()``). Meanwhile 下一步 is disabled."""
+
     def __init__(self, state: ImportState) -> None:
         super().__init__()
         self.state = state
+        self.error_label = _error_label()
+        self.op: Op[Any] | None = None  # the running operation
+        self._passed = False
+        self._validating = False
+
+    # -- what a page defines --------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Check the page; then either :meth:`advance` at once, :meth:`refuse`, or :meth:`run` an op."""
+        self.advance()
+
+    def ready(self) -> bool:
+        """Whether the page's own fields allow 下一步 (besides no operation running)."""
+        return True
+
+    # -- the machinery -------------------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        return self.op is not None
+
+    def isComplete(self) -> bool:
+        return not self.busy and self.ready()
+
+    def validatePage(self) -> bool:
+        if self._passed:
+            self._passed = False
+            return True
+        if self.busy:
+            return False
+        self._validating = True
+        try:
+            self.start()
+        finally:
+            self._validating = False
+        if self._passed:  # decided at once (or the operation ran inline)
+            self._passed = False
+            return True
+        return False
+
+    def advance(self) -> None:
+        self.error_label.clear()
+        self._passed = True
+        if self._validating:
+            return  # validatePage returns True
+        wizard = self.wizard()
+        if wizard is not None and wizard.currentPage() is self:
+            wizard.next()
+        self._passed = False
+
+    def refuse(self, message: str) -> None:
+        self.error_label.setText(message)
+
+    def run(self, op: Op[T], label: str, *, cancellable: bool) -> None:
+        self.op = op
+        self.completeChanged.emit()
+        op.with_progress(label, cancellable=cancellable).run()
+
+    def finished(self) -> None:
+        self.op = None
+        self.completeChanged.emit()
+
+    def failed(self, error: BaseException, cancelled: str = "") -> None:
+        self.finished()
+        if isinstance(error, OperationCancelled):
+            self.error_label.setText(cancelled)
+        elif isinstance(error, AnquanError):
+            self.error_label.setText(str(error))
+        else:
+            show_error(self, TITLE, error)
+
+    def cancel(self) -> None:
+        """Ask the running operation, if any, to stop (the wizard is being closed)."""
+        if self.op is not None:
+            self.op.progress.cancel()
+
+
+class FilePage(_StepPage):
+    def __init__(self, state: ImportState) -> None:
+        super().__init__(state)
         self.setTitle("选择场所清单文件")
         self.setSubTitle("支持 .xlsx / .xlsm。表头可以在标题行下面，也可以是合并单元格的两行表头。")
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("场所清单文件路径")
         browse = QPushButton("浏览…")
         browse.clicked.connect(self._browse)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c00000")
         row = QHBoxLayout()
         row.addWidget(self.path_edit, 1)
         row.addWidget(browse)
@@ -95,31 +222,34 @@ class FilePage(QWizardPage):
         self.path_edit.textChanged.connect(self.completeChanged)
 
     def _browse(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "选择场所清单", "", "Excel 工作簿 (*.xlsx *.xlsm)")
+        start = window_state.last_folder(window_state.LAST_FOLDER_IMPORT)
+        path, _ = QFileDialog.getOpenFileName(self, "选择场所清单", start, "Excel 工作簿 (*.xlsx *.xlsm)")
         if path:
             self.path_edit.setText(path)
 
-    def isComplete(self) -> bool:
+    def ready(self) -> bool:
         return bool(self.path_edit.text().strip())
 
-    def validatePage(self) -> bool:
+    def start(self) -> None:
         self.state.path = Path(self.path_edit.text().strip())
         self.state.mapping = None
-        try:
-            self.state.load_preview()
-        except (ImportFileError, AnquanError) as err:
-            self.error_label.setText(str(err))
-            return False
         self.error_label.clear()
-        return True
+        self.run(QueryOp(self, self.state.reading(), success=self._read, failure=self.failed, title=TITLE),
+                 "正在读取场所清单…", cancellable=True)
+
+    def _read(self, preview: PlaceImportPreview) -> None:
+        self.finished()
+        self.state.preview = preview
+        if self.state.path is not None:
+            window_state.remember_folder(window_state.LAST_FOLDER_IMPORT, self.state.path)
+        self.advance()
 
 
-class MappingPage(QWizardPage):
+class MappingPage(_StepPage):
     """One combo per field of ours: which column of the file holds it."""
 
     def __init__(self, state: ImportState) -> None:
-        super().__init__()
-        self.state = state
+        super().__init__(state)
         self.setTitle("核对列对应关系")
         self.setSubTitle("程序已按表头自动识别各列；如有不对，请为每一项选择文件中对应的列。")
         self.info_label = QLabel()
@@ -135,8 +265,7 @@ class MappingPage(QWizardPage):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_widget)
-        self.error_label = QLabel()
-        self.error_label.setStyleSheet("color: #c00000")
+        self.error_label.setWordWrap(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.info_label)
         layout.addWidget(scroll, 1)
@@ -171,23 +300,30 @@ class MappingPage(QWizardPage):
         combo = self.combos[field]
         combo.setCurrentIndex(0 if column is None else combo.findData(column))
 
-    def validatePage(self) -> bool:
+    def start(self) -> None:
         preview = self.state.preview
         assert preview is not None
         columns = self.chosen()
         if "name" not in columns:
-            self.error_label.setText("请指定“单位名称”在哪一列")
-            return False
-        used = [c for c in columns.values()]
+            self.refuse("请指定“单位名称”在哪一列")
+            return
+        used = list(columns.values())
         if len(used) != len(set(used)):
-            self.error_label.setText("同一列不能对应两项，请检查")
-            return False
+            self.refuse("同一列不能对应两项，请检查")
+            return
         sheet = preview.sheets[0]
-        if columns != sheet.mapping.columns:
-            self.state.mapping = ColumnMapping(columns=columns, fingerprint=sheet.mapping.fingerprint)
-            self.state.load_preview()
+        if columns == sheet.mapping.columns:
+            self.advance()
+            return
+        self.state.mapping = ColumnMapping(columns=columns, fingerprint=sheet.mapping.fingerprint)
         self.error_label.clear()
-        return True
+        self.run(QueryOp(self, self.state.reading(), success=self._read, failure=self.failed, title=TITLE),
+                 "正在按新的列对应关系重新检查…", cancellable=True)
+
+    def _read(self, preview: PlaceImportPreview) -> None:
+        self.finished()
+        self.state.preview = preview
+        self.advance()
 
 
 def _problem_text(row: PreviewRow) -> str:
@@ -198,10 +334,83 @@ def _problem_text(row: PreviewRow) -> str:
     return "\n".join(parts)
 
 
-class PreviewPage(QWizardPage):
+class PreviewTableModel(QAbstractTableModel):
+    """The preview's rows (``PreviewRow``), one line per problem in the problem column; rows with
+    errors red, with warnings orange."""
+
     HEADERS = ("工作表", "行", "处理", "问题", "单位名称", "地址", "负责人", "联系电话", "村（社区）/网格",
                "统一社会信用代码")
-    PROBLEM_COLUMN = 3
+    COL_SHEET, COL_ROW, COL_ACTION, COL_PROBLEMS, COL_NAME, COL_ADDRESS, COL_PERSON, COL_PHONE, COL_WHERE, COL_CODE = (
+        range(10)
+    )
+    #: "error", "warning" or None: how a row is marked.
+    SEVERITY_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._rows: list[PreviewRow] = []
+        self._cells: list[tuple[str, ...] | None] = []
+        self._severity: list[str | None] = []
+
+    def set_rows(self, rows: list[PreviewRow]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._cells = [None] * len(self._rows)
+        self._severity = []
+        for row in self._rows:
+            severity = {p.severity for p in row.problems}
+            self._severity.append("error" if "error" in severity else "warning" if severity else None)
+        self.endResetModel()
+
+    def lines(self, row: int) -> int:
+        """How many lines the row's problem text has."""
+        return max(1, len(self._rows[row].problems))
+
+    def severity(self, row: int) -> str | None:
+        return self._severity[row]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def _row_cells(self, r: int) -> tuple[str, ...]:
+        cells = self._cells[r]
+        if cells is None:
+            row = self._rows[r]
+            place = row.place
+            where = " / ".join(x for x in (place.village, place.grid) if x)
+            cells = self._cells[r] = (
+                row.sheet, str(row.row), ACTION_TEXT[row.action], _problem_text(row), place.name, place.address,
+                place.responsible_person, place.phone, where, place.credit_code or "",
+            )
+        return cells
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        r = index.row()
+        if not index.isValid() or not 0 <= r < len(self._rows):
+            return None
+        if role == _DISPLAY:
+            return self._row_cells(r)[index.column()]
+        if role == _BACKGROUND:
+            severity = self._severity[r]
+            return ERROR_BRUSH if severity == "error" else WARNING_BRUSH if severity else None
+        if role == _TOOLTIP:
+            return self._row_cells(r)[index.column()] if index.column() == self.COL_PROBLEMS else None
+        if role == self.SEVERITY_ROLE:
+            return self._severity[r]
+        return None
+
+
+class PreviewPage(QWizardPage):
+    HEADERS = PreviewTableModel.HEADERS
+    PROBLEM_COLUMN = PreviewTableModel.COL_PROBLEMS
 
     def __init__(self, state: ImportState) -> None:
         super().__init__()
@@ -210,8 +419,9 @@ class PreviewPage(QWizardPage):
         self.setSubTitle("每一行的问题写在该行：红色为错误（不能导入），橙色为警告（可以导入，建议核对）。")
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
-        self.table = QTableWidget(0, len(self.HEADERS))
-        self.table.setHorizontalHeaderLabels(list(self.HEADERS))
+        self.model = PreviewTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
@@ -233,37 +443,37 @@ class PreviewPage(QWizardPage):
         general = [str(p) for p in preview.problems if p.row is None]
         self.file_problems.setText("\n".join(general))
         self.file_problems.setVisible(bool(general))
-        self.table.setRowCount(len(preview.rows))
-        for r, row in enumerate(preview.rows):
-            place = row.place
-            where = " / ".join(x for x in (place.village, place.grid) if x)
-            values = (row.sheet, str(row.row), ACTION_TEXT[row.action], _problem_text(row), place.name,
-                      place.address, place.responsible_person, place.phone, where, place.credit_code or "")
-            severity = {p.severity for p in row.problems}
-            brush = ERROR_BRUSH if "error" in severity else WARNING_BRUSH if severity else None
-            for c, value in enumerate(values):
-                item = QTableWidgetItem(value)
-                if brush is not None:
-                    item.setBackground(brush)
-                if c == self.PROBLEM_COLUMN:
-                    item.setToolTip(value)
-                self.table.setItem(r, c, item)
+        self.model.set_rows(preview.rows)
         for column, width in enumerate((80, 40, 60, 380, 150, 170, 60, 110, 130)):
             self.table.setColumnWidth(column, width)
-        self.table.resizeRowsToContents()
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """One text line per problem: rows are as tall as their problem list (measuring every cell,
+        as ``resizeRowsToContents`` does, takes seconds for a list of thousands of places)."""
+        header = self.table.verticalHeader()
+        line = self.table.fontMetrics().lineSpacing()
+        single = line + 8
+        header.setMinimumSectionSize(single)
+        header.setDefaultSectionSize(single)
+        for row in range(self.model.rowCount()):
+            lines = self.model.lines(row)
+            if lines > 1:
+                header.resizeSection(row, lines * line + 8)
 
     def row_colour(self, row: int) -> str | None:
         """"error", "warning" or None: how row ``row`` is marked (for tests and screenshots)."""
-        item = self.table.item(row, 0)
-        if item is None or item.background().style() == Qt.BrushStyle.NoBrush:
-            return None
-        return "error" if item.background().color() == ERROR_BRUSH.color() else "warning"
+        value = self.model.index(row, 0).data(PreviewTableModel.SEVERITY_ROLE)
+        return value if isinstance(value, str) else None
+
+    def cell(self, row: int, column: int) -> str:
+        """The text shown in a cell (for tests and screenshots)."""
+        return str(self.model.index(row, column).data() or "")
 
 
-class OptionsPage(QWizardPage):
+class OptionsPage(_StepPage):
     def __init__(self, state: ImportState) -> None:
-        super().__init__()
-        self.state = state
+        super().__init__(state)
         self.setTitle("导入方式")
         self.setButtonText(QWizard.WizardButton.NextButton, "导入")
         self.all_or_nothing = QRadioButton("全部正确才导入：只要有一处错误，就一行也不导入（推荐）")
@@ -272,9 +482,6 @@ class OptionsPage(QWizardPage):
         self.create_missing = QCheckBox("文件中出现的新村（社区）、新网格自动创建（默认视为错误）")
         self.counts_label = QLabel()
         self.counts_label.setWordWrap(True)
-        self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c00000")
         layout = QVBoxLayout(self)
         layout.addWidget(self.counts_label)
         layout.addWidget(self.all_or_nothing)
@@ -291,26 +498,78 @@ class OptionsPage(QWizardPage):
         self.counts_label.setText(preview.summary())
         self.error_label.clear()
 
-    def validatePage(self) -> bool:
+    def start(self) -> None:
         state = self.state
-        try:
-            if self.create_missing.isChecked() != state.create_missing:
-                state.create_missing = self.create_missing.isChecked()
-                state.load_preview()
-            assert state.preview is not None
-            state.result, state.blocked = None, None
+        create_missing = self.create_missing.isChecked()
+        reread = create_missing != state.create_missing
+        skip_invalid = self.skip_invalid.isChecked()
+        preview = state.preview
+        assert preview is not None
+        desk = state.desk
+        read = state.reading(create_missing)
+
+        def work(progress: Progress) -> _Written:
+            checked = read(progress) if reread else preview
             try:
-                with state.db.session(state.actor) as session:
-                    state.result = import_places(
-                        session, state.preview, skip_invalid=self.skip_invalid.isChecked(),
-                        create_missing=state.create_missing,
-                    )
+                result = place_import.import_place_list(
+                    desk, checked, skip_invalid=skip_invalid, create_missing=create_missing, progress=progress
+                )
             except ImportBlockedError as err:
-                state.blocked = err
-        except (ImportFileError, AnquanError) as err:
-            self.error_label.setText(str(err))
-            return False
-        return True
+                return _Written(checked, None, err)
+            return _Written(checked, result, None)
+
+        state.result, state.blocked = None, None
+        self.error_label.clear()
+        self.run(WriteOp(self, work, success=lambda written: self._written(written, create_missing),
+                         failure=self._failed, title=TITLE),
+                 "正在导入场所…", cancellable=True)
+
+    def _written(self, written: _Written, create_missing: bool) -> None:
+        self.finished()
+        self.state.create_missing = create_missing
+        self.state.preview, self.state.result, self.state.blocked = written.preview, written.result, written.blocked
+        self.advance()
+
+    def _failed(self, error: BaseException) -> None:
+        self.failed(error, cancelled="已取消导入，数据库未作任何改动。")
+
+
+class ProblemTableModel(QAbstractTableModel):
+    """Problems (``Problem``) as 工作表 / 行 / 列 / 问题, on the error colour."""
+
+    HEADERS = ("工作表", "行", "列", "问题")
+    COL_SHEET, COL_ROW, COL_COLUMN, COL_MESSAGE = range(4)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._problems: list[Problem] = []
+
+    def set_problems(self, problems: list[Problem]) -> None:
+        self.beginResetModel()
+        self._problems = list(problems)
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._problems)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        r = index.row()
+        if not index.isValid() or not 0 <= r < len(self._problems):
+            return None
+        if role == _DISPLAY:
+            p = self._problems[r]
+            return (p.sheet or "", "" if p.row is None else str(p.row), p.column_label, p.message)[index.column()]
+        if role == _BACKGROUND:
+            return ERROR_BRUSH
+        return None
 
 
 class ResultPage(QWizardPage):
@@ -321,8 +580,9 @@ class ResultPage(QWizardPage):
         self.result_label = QLabel()
         self.result_label.setWordWrap(True)
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.problems = QTableWidget(0, 4)
-        self.problems.setHorizontalHeaderLabels(["工作表", "行", "列", "问题"])
+        self.problem_model = ProblemTableModel(self)
+        self.problems = QTableView()
+        self.problems.setModel(self.problem_model)
         self.problems.verticalHeader().setVisible(False)
         self.problems.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.problems.horizontalHeader().setStretchLastSection(True)
@@ -356,40 +616,44 @@ class ResultPage(QWizardPage):
                 text += "<br>新建村（社区）：" + ("、".join(result.created_villages) or "无")
                 text += "；新建网格：" + ("、".join(result.created_grids) or "无")
             self.result_label.setText(text)
-        self.problems.setRowCount(len(errors))
-        for r, p in enumerate(errors):
-            for c, value in enumerate((p.sheet or "", "" if p.row is None else str(p.row), p.column_label, p.message)):
-                item = QTableWidgetItem(value)
-                item.setBackground(ERROR_BRUSH)
-                self.problems.setItem(r, c, item)
-        self.problems.setColumnWidth(2, 200)
+        self.problem_model.set_problems(errors)
+        self.problems.setColumnWidth(ProblemTableModel.COL_COLUMN, 200)
         self.report_button.setEnabled(bool(preview.problems))
         self.saved_label.clear()
 
-    def save_report(self, path: str | Path | None = None) -> Path | None:
+    def save_report(self, path: str | Path | None = None) -> None:
+        """Write the problem report (to ``path``, else where the user chooses) as an operation."""
         preview = self.state.preview
         assert preview is not None
         if path is None:
             suggested = str(preview.file.with_name(f"{preview.file.stem}-问题清单.xlsx"))
             chosen, _ = QFileDialog.getSaveFileName(self, "保存问题清单", suggested, "Excel 工作簿 (*.xlsx)")
             if not chosen:
-                return None
+                return
             path = chosen
-        try:
-            out = write_problem_report(preview, path)
-        except OSError as err:
-            self.saved_label.setText(f"保存失败：{err}")
-            return None
+        out = Path(path)
+        self.report_button.setEnabled(False)
+        QueryOp(self, lambda _p: write_problem_report(preview, out), success=self._saved,
+                failure=self._not_saved, title="保存问题清单").with_progress("正在保存问题清单…").run()
+
+    def _saved(self, out: Path) -> None:
+        self.report_button.setEnabled(True)
         self.saved_label.setText(f"已保存到 {out}")
-        return out
+
+    def _not_saved(self, error: BaseException) -> None:
+        self.report_button.setEnabled(True)
+        if isinstance(error, OSError):
+            self.saved_label.setText(f"保存失败：{error}")
+        else:
+            show_error(self, "保存问题清单", error)
 
 
 class ImportWizard(QWizard):
     """导入场所清单. ``state.result`` / ``state.blocked`` tell the caller what happened."""
 
-    def __init__(self, desk: Desk, parent: Any = None) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("导入场所清单")
+        self.setWindowTitle(TITLE)
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -398,7 +662,8 @@ class ImportWizard(QWizard):
         self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
         self.setButtonText(QWizard.WizardButton.FinishButton, "完成")
         self.resize(1100, 680)
-        self.state = ImportState(desk.db, desk.actor.username)
+        window_state.restore_geometry(self, window_state.IMPORT_WIZARD_GEOMETRY)
+        self.state = ImportState(desk)
         self.file_page = FilePage(self.state)
         self.mapping_page = MappingPage(self.state)
         self.preview_page = PreviewPage(self.state)
@@ -406,3 +671,9 @@ class ImportWizard(QWizard):
         self.result_page = ResultPage(self.state)
         for page in (self.file_page, self.mapping_page, self.preview_page, self.options_page, self.result_page):
             self.addPage(page)
+
+    def done(self, result: int) -> None:
+        for page in (self.file_page, self.mapping_page, self.options_page):
+            page.cancel()  # reading stops; an import under way is rolled back
+        window_state.remember_geometry(self, window_state.IMPORT_WIZARD_GEOMETRY)
+        super().done(result)

@@ -1,16 +1,26 @@
-"""The place list: a lazy table model that fetches one page at a time from the service."""
+"""The place list: a lazy table model that fetches one page at a time from the service.
+
+A page is a bounded read of a few milliseconds (``places.list_places``), fetched directly when the
+view needs it to paint or when a keystroke changes the filter. The model refreshes itself when an
+operation changes what it lists (places, their sectors, grids, villages; hazards and inspections
+when the filter asks about them), keeping the rows already loaded and, when the same places are
+listed, the view's selection.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from anquan_desk.core.changes import Changes
+from anquan_desk.services import places
 from anquan_desk.services.desk import Desk
-from anquan_desk.services.places import PlaceFilter, PlaceRow, fetch_places, place_count
+from anquan_desk.services.places import PlaceFilter, PlaceListPage, PlaceRow
+from anquan_desk.ui.operations import change_hub
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -24,6 +34,12 @@ _TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
 _RISK_COLOURS = {name: QColor(value) for name, value in RISK_COLOURS.items()}
 _GREY = QColor("#999999")
 _DIMMED = QBrush(QColor("#888888"))
+
+
+def _call(listener: weakref.WeakMethod[Any], changes: Changes, initiator: object) -> None:
+    method = listener()
+    if method is not None:
+        method(changes, initiator)
 
 
 def _cells(row: PlaceRow, columns: tuple[tuple[str, str, str | None], ...]) -> tuple[str, ...]:
@@ -58,10 +74,14 @@ class PlaceTableModel(QAbstractTableModel):
     )
     COL_NAME, COL_VILLAGE, COL_GRID, COL_ADDRESS, COL_PERSON, COL_PHONE, COL_SECTORS, COL_KIND, COL_RISK, COL_STATUS = range(10)
 
-    def __init__(self, desk: Desk, parent: Any = None) -> None:
+    #: Changes to these tables change the rows listed (names, grids, sectors …).
+    LISTED_TABLES = ("places", "place_sectors", "grids", "villages")
+    #: … and these when the filter asks about overdue hazards or recent inspections.
+    HISTORY_TABLES = ("hazards", "inspections")
+
+    def __init__(self, desk: Desk, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self._db = desk.db
         self._filter = PlaceFilter()
         self._sort = "name"
         self._descending = False
@@ -69,8 +89,11 @@ class PlaceTableModel(QAbstractTableModel):
         self._cells: list[tuple[str, ...] | None] = []  # display text per row, made when first shown
         self._total = 0
         self._exact = True
-        self.on_reset: Callable[[int], None] | None = None
         self.reload()
+        # Through a weak reference: a model without a parent is freed (and unsubscribed) when
+        # nothing else holds it, instead of being kept alive by its own subscription.
+        listener = weakref.WeakMethod(self._changed)
+        change_hub.subscribe(self, lambda changes, initiator: _call(listener, changes, initiator))
 
     # --- filtering and loading -------------------------------------------------------------
 
@@ -101,14 +124,44 @@ class PlaceTableModel(QAbstractTableModel):
     def set_query(self, text: str) -> None:
         self.set_filter(replace(self._filter, query=text))
 
-    def reload(self) -> None:
-        self.beginResetModel()
-        with self._db.reader() as session:
-            total, self._exact = place_count(session, self._filter, cap=self.COUNT_CAP)
-            self._rows = fetch_places(session, self._filter, 0, self.PAGE, self._sort, self._descending)
+    def _counted_page(self, limit: int) -> PlaceListPage:
+        return places.list_places(
+            self.desk, self._filter, limit=limit, sort=self._sort, descending=self._descending,
+            count=True, cap=self.COUNT_CAP,
+        )
+
+    def _take(self, page: PlaceListPage) -> None:
+        self._rows = list(page.rows)
         self._cells = [None] * len(self._rows)
+        total = page.total or 0
+        self._exact = page.exact
         self._total = total if self._exact else max(total, len(self._rows))
+
+    def reload(self) -> None:
+        """Count the matching places and show the first page (the view scrolls back to the top)."""
+        page = self._counted_page(self.PAGE)
+        self.beginResetModel()
+        self._take(page)
         self.endResetModel()
+
+    def refresh(self) -> None:
+        """Read again as many rows as are loaded. When the same places are listed in the same order
+        only their cells change (the view keeps its selection and scroll position), else the
+        model is reset."""
+        page = self._counted_page(max(len(self._rows), self.PAGE))
+        if [r.id for r in page.rows] != [r.id for r in self._rows]:
+            self.beginResetModel()
+            self._take(page)
+            self.endResetModel()
+            return
+        self._take(page)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self.COLUMNS) - 1))
+
+    def _changed(self, changes: Changes, _initiator: object) -> None:
+        history = self._filter.has_overdue or self._filter.not_inspected_since is not None
+        if changes.touches(*self.LISTED_TABLES) or (history and changes.touches(*self.HISTORY_TABLES)):
+            self.refresh()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return not parent.isValid() and (len(self._rows) < self._total or not self._exact)
@@ -116,8 +169,10 @@ class PlaceTableModel(QAbstractTableModel):
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if parent.isValid():
             return
-        with self._db.reader() as session:
-            page = fetch_places(session, self._filter, len(self._rows), self.PAGE, self._sort, self._descending)
+        page = places.list_places(
+            self.desk, self._filter, offset=len(self._rows), limit=self.PAGE, sort=self._sort,
+            descending=self._descending,
+        ).rows
         if len(page) < self.PAGE:
             self._exact = True
             self._total = len(self._rows) + len(page)

@@ -1,13 +1,20 @@
 """The place page: a place's details with validated editing, and what happened there
-(inspections, open hazards, documents, photos)."""
+(inspections, open hazards, documents, photos).
+
+Its data comes from ``places.place_editor`` through a query operation; 保存 is a write operation
+(``places.edit_place``) whose refusal is shown under the fields. The saved change is announced to
+every screen (the place list and the grid tree refresh themselves); the page itself refreshes when
+another operation changes this place or its history — the lists at once, the form only when it
+holds no unsaved edits.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QBrush, QColor, QIcon, QPixmap, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -34,10 +41,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anquan_desk.core.changes import Changes
 from anquan_desk.core.clock import to_local
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.core.validators import normalize_credit_code
 from anquan_desk.core.vocabulary import PlaceStatus, RiskColor, Sector
+from anquan_desk.services import places
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.places import (
     EDITABLE_FIELDS,
@@ -46,11 +55,10 @@ from anquan_desk.services.places import (
     NINE_SMALL_KIND_NAMES,
     PlaceDetails,
     PlaceEditError,
-    grid_choices,
-    place_details,
-    update_place,
+    PlaceEditor,
     validate_place_fields,
 )
+from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
 from anquan_desk.ui.place_model import RISK_COLOURS
 
 ERROR_STYLE = "color: #c00000; font-size: 12px"
@@ -68,17 +76,21 @@ def _swatch(colour: str) -> QIcon:
 
 
 class PlacePage(QDialog):
-    """Edit one place. ``saved`` is emitted with the place id after a successful save."""
+    """Edit one place; see its history."""
 
-    saved = Signal(str)
+    #: Changes to these tables (of this place, or anything for the lists) make the page stale.
+    HISTORY_TABLES = ("inspections", "hazards", "documents", "attachment_links", "inspection_participants")
+    GROUND_TABLES = ("grids", "villages")
 
-    def __init__(self, desk: Desk, place_id: str, parent: Any = None) -> None:
+    def __init__(self, desk: Desk, place_id: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = db = desk.db
         self.place_id = place_id
-        self.actor = desk.actor.username
+        self.details: PlaceDetails | None = None
+        self._shown_values: dict[str, Any] | None = None  # the form as last filled from the database
+        self._stale = False
         self.resize(1200, 720)
+        self.setWindowTitle("场所")
         self.edits: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
 
@@ -97,9 +109,6 @@ class PlacePage(QDialog):
 
         self.grid_combo = QComboBox()
         self.grid_combo.addItem("（未分配网格）", None)
-        with db.reader() as session:
-            for grid_id, label in grid_choices(session):
-                self.grid_combo.addItem(label, grid_id)
         form.addRow("网格：", self._with_error("grid_id", self.grid_combo))
 
         self.risk_combo = QComboBox()
@@ -139,6 +148,7 @@ class PlacePage(QDialog):
         self.status_label = QLabel()
         self.save_button = QPushButton("保存")
         self.save_button.setDefault(True)
+        self.save_button.setEnabled(False)  # until the place is loaded
         self.save_button.clicked.connect(self.save)
         close = QPushButton("关闭")
         close.clicked.connect(self.reject)
@@ -178,6 +188,7 @@ class PlacePage(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
         self.risk_combo.currentIndexChanged.connect(self._show_risk)
+        change_hub.subscribe(self, self._changed)
         self.load()
 
     # --- building blocks ---------------------------------------------------------------------
@@ -228,9 +239,32 @@ class PlacePage(QDialog):
 
     # --- loading -----------------------------------------------------------------------------
 
-    def load(self) -> None:
-        with self.db.reader() as session:
-            details = place_details(session, self.place_id)
+    def load(self, *, form: bool = True) -> None:
+        """Read the place again: its history, and with ``form`` also the form's values."""
+        self._stale = False
+        QueryOp(self, lambda _p: places.place_editor(self.desk, self.place_id),
+                success=lambda editor: self._show_editor(editor, form=form), title="场所").run()
+
+    def _show_editor(self, editor: PlaceEditor, *, form: bool) -> None:
+        self._fill_grids(editor.grids)
+        if form or self.details is None:
+            self._show_details(editor.details)
+        else:
+            self.details = editor.details
+            self._fill_lists(editor.details)
+
+    def _fill_grids(self, grids: tuple[tuple[str, str], ...]) -> None:
+        current = self.grid_combo.currentData()
+        self.grid_combo.blockSignals(True)
+        self.grid_combo.clear()
+        self.grid_combo.addItem("（未分配网格）", None)
+        for grid_id, label in grids:
+            self.grid_combo.addItem(label, grid_id)
+        self._select(self.grid_combo, current)
+        self.grid_combo.blockSignals(False)
+
+    def _show_details(self, details: PlaceDetails) -> None:
+        """Fill the form and the lists with the place as stored."""
         self.details = details
         v = details.values
         self.setWindowTitle(f"场所：{v['name']}")
@@ -253,6 +287,29 @@ class PlacePage(QDialog):
         self._show_risk()
         self._clear_errors()
         self._fill_lists(details)
+        self._shown_values = self.values()
+        self.save_button.setEnabled(True)
+
+    def edited(self) -> bool:
+        """Whether the form holds changes not yet saved."""
+        return self._shown_values is not None and self.values() != self._shown_values
+
+    def _changed(self, changes: Changes, initiator: object) -> None:
+        if initiator is self:
+            return  # our own save: already shown
+        if not (
+            changes.touches_row("places", self.place_id)
+            or changes.touches(*self.HISTORY_TABLES, *self.GROUND_TABLES, "place_sectors")
+        ):
+            return
+        self._stale = True
+        if self.isVisible():
+            self.load(form=not self.edited())
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.load(form=not self.edited())
 
     def _fill_lists(self, d: PlaceDetails) -> None:
         self._fill(self.inspections, [
@@ -358,22 +415,29 @@ class PlacePage(QDialog):
         label = self.errors.get(key)
         return label.text() if label is not None and not label.isHidden() else ""
 
-    def save(self) -> bool:
+    def save(self) -> None:
+        """Save the form (a write operation); a refusal is shown under the fields."""
         self._clear_errors()
-        try:
-            with self.db.session(self.actor) as session:
-                update_place(session, self.place_id, **self.values())
-        except PlaceEditError as err:
-            self._show_errors(err.errors)
-            self.status_label.setText(f"<span style='color:#c00000'>有 {len(err.errors)} 处需要修改，未保存</span>")
-            return False
-        except AnquanError as err:
-            self.status_label.setText(f"<span style='color:#c00000'>保存失败：{err}</span>")
-            return False
-        self.load()
+        values = self.values()
+        self.save_button.setEnabled(False)
+        self.status_label.setText("正在保存…")
+        WriteOp(self, lambda _p: places.edit_place(self.desk, self.place_id, values),
+                success=self._saved, failure=self._not_saved, title="保存场所").run()
+
+    def _saved(self, details: PlaceDetails) -> None:
+        self._show_details(details)
         self.status_label.setText("<span style='color:#2e7d32'>已保存</span>")
-        self.saved.emit(self.place_id)
-        return True
+
+    def _not_saved(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(error, PlaceEditError):
+            self._show_errors(error.errors)
+            self.status_label.setText(f"<span style='color:#c00000'>有 {len(error.errors)} 处需要修改，未保存</span>")
+        elif isinstance(error, AnquanError):
+            self.status_label.setText(f"<span style='color:#c00000'>保存失败：{error}</span>")
+        else:
+            self.status_label.clear()
+            show_error(self, "保存场所", error)
 
 
 __all__ = ["PlacePage"]

@@ -418,3 +418,24 @@ def test_parse_risk_color(text: str, color: str | None) -> None:
 )
 def test_parse_status(text: str, status: str | None) -> None:
     assert parse_status(text) == status
+
+
+def test_progress_is_reported_and_reading_stops_when_cancelled(tmp_path: Path) -> None:
+    from anquan_desk.core.errors import OperationCancelled
+    from anquan_desk.core.progress import Progress
+
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "名单"
+    ws.append(["单位名称", "地址"])
+    for i in range(250):
+        ws.append([f"商店{i}", f"人民路{i}号"])
+    file = tmp_path / "名单.xlsx"
+    wb.save(file)
+    progress = Progress()
+    assert len(parse_places(file, progress=progress).rows) == 250
+    assert progress.state()[1].text == "正在检查工作表“名单”：第 201/250 行…"
+    progress.cancel()
+    with pytest.raises(OperationCancelled):
+        parse_places(file, progress=progress)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from helpers import desk_for
 from sqlalchemy import func, select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import NotFoundError, UserInputError
 from anquan_desk.core.models import Attachment, AttachmentLink, AuditEntry, Grid, Hazard, Inspection, Place
 from anquan_desk.core.validators import credit_code_check_char
+from anquan_desk.services import places
 from anquan_desk.services.places import (
     PlaceEditError,
     PlaceFilter,
@@ -140,3 +142,25 @@ def test_place_details(demo_db: Database) -> None:
     with demo_db.reader() as s:
         choices = grid_choices(s)
     assert len(choices) == 20 and choices[0][1].endswith("第一网格")
+
+
+def test_place_editor_and_edit_place_entry_points(demo_db: Database, place_id: str) -> None:
+    desk = desk_for(demo_db, "editor")
+    editor = places.place_editor(desk, place_id)
+    assert editor.details.id == place_id and editor.details.values["name"] == "张记小馆"
+    with demo_db.reader() as s:
+        assert editor.grids == tuple(grid_choices(s))
+    details = places.edit_place(desk, place_id, {"phone": "0571 8765 4321", "sectors": ["燃气"]})
+    assert details.values["phone"] == "0571-87654321" and details.values["sectors"] == ["燃气"]  # as stored
+    with demo_db.reader() as s:
+        entry = s.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "places", AuditEntry.entity_id == place_id)
+            .order_by(AuditEntry.seq.desc())
+        ).first()
+        assert entry is not None and entry.actor == "editor"  # the desk's actor
+    with pytest.raises(PlaceEditError) as caught:
+        places.edit_place(desk, place_id, {"name": " ", "phone": "0571 8765 4322"})
+    assert caught.value.errors == {"name": "场所名称不能为空"}
+    assert _get(demo_db, place_id).phone == "0571-87654321"  # nothing changed
+    with pytest.raises(NotFoundError):
+        places.place_editor(desk, "no-such-place")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import desk_for
 from helpers.district_lists import district_list
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
@@ -15,9 +17,12 @@ from sqlalchemy import func, select
 from anquan_desk.cli import main as cli_main
 from anquan_desk.core import settings
 from anquan_desk.core.db import Database
+from anquan_desk.core.errors import OperationCancelled
 from anquan_desk.core.models import AuditEntry, Grid, Place, Setting, Village
+from anquan_desk.core.progress import Progress, ProgressState
 from anquan_desk.core.validators import credit_code_check_char
 from anquan_desk.io.tabular import ColumnMapping
+from anquan_desk.services import place_import
 from anquan_desk.services.place_import import (
     ImportBlockedError,
     import_places,
@@ -300,3 +305,80 @@ def test_cli_unreadable_file(demo_db_path: Path, tmp_path: Path, capsys: pytest.
     bad.write_bytes(b"not a workbook")
     assert cli_main(["import", "places", str(bad), "--db", str(demo_db_path)]) == 1
     assert "坏文件.xlsx" in capsys.readouterr().err
+
+
+# --- entry points: a desk, progress and cancel ------------------------------------------------
+
+
+def _long_list(path: Path, n: int) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.append(["单位名称", "地址", "所属村（社区）", "网格"])
+    for i in range(n):
+        ws.append([f"测试商店{i:04d}", f"东湖社区人民路{i + 1}号", "东湖社区", "东湖社区第一网格"])
+    wb.save(path)
+    return path
+
+
+class _CancelAt(Progress):
+    """Cancels itself once ``done`` reaches ``at`` for a report whose text starts with ``text``."""
+
+    def __init__(self, text: str, at: int) -> None:
+        super().__init__()
+        self.text, self.at = text, at
+        self.seen: list[tuple[int, str]] = []
+
+    def update(self, done: int, total: int | None = None, text: str | None = None) -> None:
+        super().update(done, total, text)
+        self.seen.append((done, text or ""))
+        if (text or "").startswith(self.text) and done >= self.at:
+            self.cancel()
+
+
+def test_entry_points_import_as_the_desk_actor_with_progress(demo_db: Database, tmp_path: Path) -> None:
+    desk = desk_for(demo_db, "admin")
+    total = _count(demo_db)
+    reading = Progress()
+    preview = place_import.preview_place_list(desk, _long_list(tmp_path / "长清单.xlsx", 600), progress=reading)
+    assert len(preview.rows) == 600 and not preview.has_errors
+    assert reading.state()[1].text.startswith("正在检查工作表“Sheet”")
+    writing = Progress()
+    result = place_import.import_place_list(desk, preview, progress=writing)
+    assert (result.imported, writing.state()[1]) == (600, ProgressState(600, 600, "正在保存…"))
+    assert _count(demo_db) == total + 600
+    with demo_db.reader() as s:
+        event = s.scalars(select(AuditEntry).where(AuditEntry.action == "import")).one()
+    assert event.actor == "admin"
+
+
+def test_a_cancelled_import_is_rolled_back(demo_db: Database, demo_db_path: Path, tmp_path: Path) -> None:
+    desk = desk_for(demo_db, "admin")
+    preview = place_import.preview_place_list(desk, _long_list(tmp_path / "长清单.xlsx", 600))
+    before = dump(demo_db_path)
+    progress = _CancelAt("正在写入场所", 500)  # after 500 places were written and flushed
+    with pytest.raises(OperationCancelled):
+        place_import.import_place_list(desk, preview, progress=progress)
+    assert (500, "正在写入场所：500/600…") in progress.seen
+    assert dump(demo_db_path) == before
+    assert gc.isenabled()  # the import's young-only collecting ended with it
+
+
+def test_reading_can_be_cancelled_between_rows(demo_db: Database, tmp_path: Path) -> None:
+    progress = _CancelAt("正在检查", 200)
+    with pytest.raises(OperationCancelled):
+        place_import.preview_place_list(desk_for(demo_db), _long_list(tmp_path / "长清单.xlsx", 600), progress=progress)
+    assert max(done for done, text in progress.seen if text.startswith("正在检查")) == 200
+
+
+def test_dry_run_reports_and_rolls_back(demo_db: Database, demo_db_path: Path, tmp_path: Path) -> None:
+    desk = desk_for(demo_db, "admin")
+    preview = place_import.preview_place_list(desk, messy_workbook(tmp_path / "红光镇场所.xlsx"), create_missing=True)
+    before = dump(demo_db_path)
+    result = place_import.import_place_list(desk, preview, skip_invalid=True, create_missing=True, dry_run=True)
+    assert (result.imported, result.updated, result.skipped) == (3, 1, 2)
+    assert result.created_villages == ["北岗村"]
+    assert dump(demo_db_path) == before
+    with pytest.raises(ImportBlockedError):
+        place_import.import_place_list(desk, preview, create_missing=True)
+    assert dump(demo_db_path) == before

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from helpers import desk_for
 
 from anquan_desk.core.clock import utcnow
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Grid, Hazard, Inspection, Place, PlaceSector, Township, Village
 from anquan_desk.core.vocabulary import InspectionStatus
+from anquan_desk.services import places
 from anquan_desk.services.ground import ground_tree
 from anquan_desk.services.places import PlaceFilter, count_places, fetch_places
 
@@ -137,3 +139,16 @@ def test_colours_states_and_kinds_sort_by_meaning_then_name(db: Database) -> Non
     with db.reader() as s:  # a query with another filter pages the same way
         page = fetch_places(s, PlaceFilter(query="甲", status="在营"), 0, 10, sort="risk_color")
     assert [r.name for r in page] == ["红甲", "橙甲"]
+
+
+def test_list_places_entry_point(db: Database, ground: dict[str, str]) -> None:
+    desk = desk_for(db, "tester")
+    page = places.list_places(desk, PlaceFilter(), limit=2, count=True, cap=10)
+    assert [r.name for r in page.rows] == ["好邻居便利店", "王伟自建房"] and (page.total, page.exact) == (4, True)
+    rest = places.list_places(desk, PlaceFilter(), offset=2, limit=2)
+    assert [r.name for r in rest.rows] == ["鑫达机械有限公司", "张记小馆"] and rest.total is None
+    capped = places.list_places(desk, PlaceFilter(status="在营"), limit=1, count=True, cap=1)
+    assert (capped.total, capped.exact) == (2, False)  # counting stopped after cap + 1
+    by_grid = places.list_places(desk, PlaceFilter(grid_id=ground["g1"]), sort="risk_color", descending=True,
+                                 count=True)
+    assert [r.name for r in by_grid.rows] == ["好邻居便利店", "张记小馆"] and by_grid.total == 2

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import desk_for
 from openpyxl import Workbook, load_workbook
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QFileDialog, QWizard
+from PySide6.QtWidgets import QFileDialog, QPushButton, QWizard
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Place
+from anquan_desk.core.progress import Progress
 from anquan_desk.core.validators import credit_code_check_char
+from anquan_desk.services import place_import
+from anquan_desk.ui import state as window_state
 from anquan_desk.ui.import_wizard import ImportWizard
+from anquan_desk.ui.operations import OperationRunner
+from anquan_desk.ui.place_model import PlaceTableModel
 
 GOOD_CODE = "91320115MA1M9XG2T" + credit_code_check_char("91320115MA1M9XG2T")
 BAD_CODE = GOOD_CODE[:-1] + ("0" if GOOD_CODE[-1] != "0" else "1")
@@ -78,20 +87,20 @@ def test_wizard_imports_the_valid_rows(qtbot: QtBot, demo_db: Database, tmp_path
     _through_preview(qtbot, wizard, file)
 
     preview = wizard.preview_page
-    table = preview.table
+    cell = preview.cell
     assert preview.summary_label.text() == "共 4 行：新增 2，更新 0，有错误 2；错误 2 条，警告 4 条"
-    assert [table.item(r, 4).text() for r in range(table.rowCount())] == ["XX饭店", "好又多超市", "XX饭店", "晨光文具店"]
-    assert [table.item(r, 2).text() for r in range(4)] == ["新增", "有错误", "有错误", "新增"]
-    assert [table.item(r, 6).text() for r in range(4)] == ["张三", "李四", "张三", "周敏"]  # the corrected column
+    assert [cell(r, 4) for r in range(preview.model.rowCount())] == ["XX饭店", "好又多超市", "XX饭店", "晨光文具店"]
+    assert [cell(r, 2) for r in range(4)] == ["新增", "有错误", "有错误", "新增"]
+    assert [cell(r, 6) for r in range(4)] == ["张三", "李四", "张三", "周敏"]  # the corrected column
     assert [preview.row_colour(r) for r in range(4)] == ["warning", "error", "error", "warning"]
     no_grid = "【警告】未填写网格（“东湖社区”有4个网格），导入后需手动分配网格"
-    assert table.item(0, 3).text() == no_grid
-    assert table.item(1, 3).text() == (
+    assert cell(0, 3) == no_grid
+    assert cell(1, 3) == (
         f"【错误】C列（统一社会信用代码）：统一社会信用代码“{BAD_CODE}”校验位错误（应为 {GOOD_CODE[-1]}）\n{no_grid}"
     )
-    assert table.item(2, 3).text() == f"【错误】B列（单位名称）：与第3行重复（单位名称和地址相同）\n{no_grid}"
+    assert cell(2, 3) == f"【错误】B列（单位名称）：与第3行重复（单位名称和地址相同）\n{no_grid}"
     # No village column: the sheet's name is the village.
-    assert table.item(0, 8).text() == "东湖社区"
+    assert cell(0, 8) == "东湖社区"
 
     _next(qtbot, wizard)
     options = wizard.options_page
@@ -104,7 +113,8 @@ def test_wizard_imports_the_valid_rows(qtbot: QtBot, demo_db: Database, tmp_path
     result = wizard.result_page
     assert wizard.currentPage() is result
     assert "新增 2 个场所，更新 0 个，跳过 2 行" in result.result_label.text()
-    assert result.problems.rowCount() == 2 and result.problems.item(0, 1).text() == "4"
+    problems = result.problem_model
+    assert problems.rowCount() == 2 and problems.index(0, 1).data() == "4"
 
     with demo_db.reader() as s:
         shop = s.scalars(select(Place).where(Place.name == "晨光文具店")).one()
@@ -133,7 +143,7 @@ def test_wizard_all_or_nothing_changes_nothing(qtbot: QtBot, demo_db: Database, 
     result = wizard.result_page
     assert wizard.currentPage() is result
     assert "导入未进行，数据库未作任何改动" in result.result_label.text()
-    assert result.problems.rowCount() == 2
+    assert result.problem_model.rowCount() == 2
     assert _dump(demo_db_path) == before
 
 
@@ -147,3 +157,180 @@ def test_wizard_reports_an_unreadable_file(qtbot: QtBot, demo_db: Database, tmp_
     _next(qtbot, wizard)
     assert wizard.currentPage() is wizard.file_page
     assert wizard.file_page.error_label.text().startswith("文件“坏文件.xlsx”")
+
+
+# --- the models, the operations (progress, cancel, the button while reading), the last folder ----
+
+
+def big_workbook(path: Path, n: int) -> Path:
+    """``n`` good places in the demo's 东湖社区 (no errors; warnings only where the grid is missing)."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "场所清单"
+    ws.append(["序号", "单位名称", "地址", "负责人", "联系电话", "所属村（社区）", "网格"])
+    for i in range(n):
+        ws.append([i + 1, f"测试超市{i:04d}号", f"东湖社区人民路{i + 1}号", "张三", f"138{i:08d}", "东湖社区",
+                   "东湖社区第一网格"])
+    wb.save(path)
+    return path
+
+
+def test_preview_and_problem_models_pass_modeltester(qtbot: QtBot, qtmodeltester: object, demo_db: Database,
+                                                     tmp_path: Path) -> None:
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(wizard)
+    _through_preview(qtbot, wizard, messy_workbook(tmp_path / "东湖社区名单.xlsx"))
+    assert wizard.preview_page.model.rowCount() == 4
+    qtmodeltester.check(wizard.preview_page.model)  # type: ignore[attr-defined]
+    _next(qtbot, wizard)
+    _next(qtbot, wizard)  # all or nothing: blocked, the errors are listed
+    assert wizard.result_page.problem_model.rowCount() == 2
+    qtmodeltester.check(wizard.result_page.problem_model)  # type: ignore[attr-defined]
+
+
+def test_browse_starts_in_the_last_import_folder(qtbot: QtBot, demo_db: Database, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "名单"
+    folder.mkdir()
+    file = messy_workbook(folder / "东湖社区名单.xlsx")
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(wizard)
+    _through_preview(qtbot, wizard, file)
+    assert window_state.load(window_state.LAST_FOLDER_IMPORT) == str(folder)
+    asked: list[str] = []
+
+    def choose(_parent: object, _title: str, start: str, _filter: str) -> tuple[str, str]:
+        asked.append(start)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", choose)
+    again = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(again)
+    again.show()
+    browse = next(b for b in again.file_page.findChildren(QPushButton) if b.text() == "浏览…")
+    qtbot.mouseClick(browse, Qt.MouseButton.LeftButton)
+    assert asked == [str(folder)]
+
+
+@pytest.fixture
+def threaded() -> Iterator[None]:
+    """Operations on their real worker threads (the wizard waits for them)."""
+    OperationRunner.synchronous = False
+    yield
+    assert OperationRunner.instance().drain(10)
+    OperationRunner.synchronous = True
+
+
+def test_reading_runs_off_the_ui_thread_with_next_disabled(qtbot: QtBot, demo_db: Database, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch, threaded: None) -> None:
+    release = threading.Event()
+    threads: list[str] = []
+    real = place_import.preview_place_list
+
+    def slow_preview(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread().name)
+        release.wait(5)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(place_import, "preview_place_list", slow_preview)
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path_edit.setText(str(messy_workbook(tmp_path / "东湖社区名单.xlsx")))
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: bool(threads))
+    assert wizard.currentPage() is wizard.file_page and not next_button.isEnabled()
+    wizard.next()  # a second 下一步 while reading starts nothing
+    release.set()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page)
+    assert len(threads) == 1 and threads[0].startswith("anquan-reader")
+    assert next_button.isEnabled()
+
+
+def test_reading_can_be_cancelled(qtbot: QtBot, demo_db: Database, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch, threaded: None) -> None:
+    started = threading.Event()
+
+    def endless_preview(*_args: Any, progress: Progress, **_kwargs: Any) -> Any:
+        started.set()
+        for _ in range(500):
+            progress.check()
+            time.sleep(0.01)
+        raise AssertionError("not cancelled")
+
+    monkeypatch.setattr(place_import, "preview_place_list", endless_preview)
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path_edit.setText(str(messy_workbook(tmp_path / "东湖社区名单.xlsx")))
+    _next(qtbot, wizard)
+    op = wizard.file_page.op
+    assert op is not None and op.progress_dialog is not None
+    dialog = op.progress_dialog
+    qtbot.waitUntil(dialog.isVisible)  # after a blink
+    cancel = dialog.findChild(QPushButton)
+    assert cancel is not None and cancel.text() == "取消"
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.file_page.op is None)
+    assert wizard.currentPage() is wizard.file_page and wizard.file_page.error_label.text() == ""
+    assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+
+
+def test_cancelling_the_import_rolls_it_back(qtbot: QtBot, demo_db: Database, demo_db_path: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch, threaded: None) -> None:
+    """Every place is written (and flushed) before the cancel arrives: the import is undone all the same."""
+    written = threading.Event()
+    real = place_import.import_places
+
+    def write_then_wait(session: Any, preview: Any, *, progress: Progress, **kwargs: Any) -> Any:
+        result = real(session, preview, progress=progress, **kwargs)
+        assert result.imported == 300
+        written.set()
+        for _ in range(500):
+            progress.check()
+            time.sleep(0.01)
+        raise AssertionError("not cancelled")
+
+    file = big_workbook(tmp_path / "大名单.xlsx", 300)
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path_edit.setText(str(file))
+    _next(qtbot, wizard)
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20000)
+    _next(qtbot, wizard)
+    assert wizard.currentPage() is wizard.preview_page
+    assert wizard.preview_page.model.rowCount() == 300
+    _next(qtbot, wizard)
+    before = _dump(demo_db_path)
+    monkeypatch.setattr(place_import, "import_places", write_then_wait)
+    _next(qtbot, wizard)
+    op = wizard.options_page.op
+    assert op is not None and op.progress_dialog is not None
+    assert written.wait(20)
+    qtbot.waitUntil(op.progress_dialog.isVisible)
+    cancel = op.progress_dialog.findChild(QPushButton)
+    assert cancel is not None
+    qtbot.mouseClick(cancel, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: wizard.options_page.op is None, timeout=10000)
+    assert wizard.currentPage() is wizard.options_page
+    assert wizard.options_page.error_label.text() == "已取消导入，数据库未作任何改动。"
+    assert _dump(demo_db_path) == before
+
+
+def test_a_big_import_through_the_workers_refreshes_the_place_list(qtbot: QtBot, demo_db: Database, tmp_path: Path,
+                                                                     threaded: None) -> None:
+    desk = desk_for(demo_db, "tester")
+    places = PlaceTableModel(desk)
+    before = places.total
+    wizard = ImportWizard(desk)
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path_edit.setText(str(big_workbook(tmp_path / "大名单.xlsx", 300)))
+    for page in (wizard.mapping_page, wizard.preview_page, wizard.options_page, wizard.result_page):
+        _next(qtbot, wizard)
+        qtbot.waitUntil(lambda page=page: wizard.currentPage() is page, timeout=20000)  # type: ignore[misc]
+    assert wizard.state.result is not None and wizard.state.result.imported == 300
+    assert places.total == before + 300  # the model heard the announcement and reloaded itself

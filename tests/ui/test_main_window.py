@@ -9,12 +9,14 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import Place, User
+from anquan_desk.core.models import Grid, Place, User, Village
+from anquan_desk.services import ground
 from anquan_desk.services.demo import DEMO_PASSWORD
-from anquan_desk.ui.ground_tree import NODE_KIND_ROLE
+from anquan_desk.ui.ground_tree import NODE_KIND_ROLE, build_ground_model
 from anquan_desk.ui.login import FirstAdminDialog, LoginDialog
 from anquan_desk.ui.main_window import MainWindow
 from anquan_desk.ui.place_model import PlaceTableModel
+from anquan_desk.ui.place_page import PlacePage
 
 
 def _admin(db: Database) -> User:
@@ -37,6 +39,10 @@ def test_login_dialog_rejects_then_accepts(qtbot: QtBot, demo_db: Database) -> N
     with qtbot.waitSignal(dialog.accepted):
         qtbot.keyClick(dialog.ui.passwordEdit, Qt.Key.Key_Return)
     assert dialog.user is not None and dialog.user.username == "admin"
+    # The next login starts with the last user name (never the password).
+    again = LoginDialog(desk_for(demo_db), township="红光镇")
+    qtbot.addWidget(again)
+    assert again.ui.usernameEdit.text() == "admin" and again.ui.passwordEdit.text() == ""
 
 
 def test_first_admin_dialog_creates_the_administrator(qtbot: QtBot, db: Database) -> None:
@@ -125,5 +131,84 @@ def test_lazy_model_fetches_pages(qtbot: QtBot, demo_db: Database) -> None:
 
 
 def test_place_model_passes_modeltester(qtmodeltester: object, demo_db: Database) -> None:
-    model = PlaceTableModel(desk_for(demo_db))
+    desk = desk_for(demo_db)
+    model = PlaceTableModel(desk)
     qtmodeltester.check(model)  # type: ignore[attr-defined]
+    # The tester keeps watching while the model refreshes itself: cells only, then a new order.
+    from PySide6.QtWidgets import QWidget
+
+    from anquan_desk.services import places
+    from anquan_desk.ui.operations import WriteOp
+
+    other = QWidget()
+    pid = model.place_id(5)
+    WriteOp(other, lambda _p: places.edit_place(desk, pid, {"phone": "13500000000"})).run()
+    assert model.index(5, PlaceTableModel.COL_PHONE).data() == "13500000000"
+    WriteOp(other, lambda _p: places.edit_place(desk, pid, {"name": "阿达商店"})).run()
+    assert model.place_id(0) == pid
+    model.fetchMore()
+    WriteOp(other, lambda _p: places.edit_place(desk, pid, {"name": "最后一家商店"})).run()
+    assert model.rowCount() == 300 and model.place_id(299) == pid
+
+
+def test_tree_and_list_follow_a_moved_place_and_keep_the_selection(qtbot: QtBot, demo_db: Database) -> None:
+    window = MainWindow(desk_as(demo_db, _admin(demo_db)))
+    qtbot.addWidget(window)
+    window.show()
+    window.ground_view.expandAll()
+    first = _find(window.ground_model, "东湖社区第一网格")
+    second = _find(window.ground_model, "东湖社区第二网格")
+    counts = int(first.siblingAtColumn(1).data()), int(second.siblingAtColumn(1).data())
+    rect = window.ground_view.visualRect(first)
+    qtbot.mouseClick(window.ground_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.place_model.total == counts[0]
+    moved = window.place_model.place_id(0)
+    with demo_db.reader() as s:
+        target = s.scalars(select(Grid.id).where(Grid.name == "东湖社区第二网格")).one()
+    page = window.open_place_page(moved)
+    assert isinstance(page, PlacePage)
+    page.grid_combo.setCurrentIndex(page.grid_combo.findData(target))
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    # The tree's counts changed in place: the same item is still selected.
+    assert (int(first.siblingAtColumn(1).data()), int(second.siblingAtColumn(1).data())) == (
+        counts[0] - 1, counts[1] + 1,
+    )
+    assert window.ground_view.selectionModel().selectedRows()[0] == first
+    # The list of the selected grid no longer has the place, and the count says so.
+    assert window.place_model.total == counts[0] - 1
+    assert moved not in [window.place_model.place_id(r) for r in range(window.place_model.rowCount())]
+    assert window.count_label.text() == f"共 {counts[0] - 1} 个场所"
+
+
+def test_ground_model_is_rebuilt_when_a_grid_is_added(qtbot: QtBot, qtmodeltester: object, demo_db: Database) -> None:
+    from PySide6.QtGui import QStandardItemModel
+
+    desk = desk_for(demo_db)
+    model = QStandardItemModel()
+    qtmodeltester.check(model)  # type: ignore[attr-defined]  # watches every change below
+    assert build_ground_model(ground.load_ground_tree(desk), model)  # built
+    villages = model.item(0, 0).rowCount()
+    first = _find(model, "东湖社区第一网格")
+    assert not build_ground_model(ground.load_ground_tree(desk), model)  # the same: updated in place
+    assert first.isValid()
+    with demo_db.session("t") as s:
+        village = s.scalars(select(Village).where(Village.name == "东湖社区")).one()
+        s.add(Grid(village_id=village.id, name="东湖社区新网格", sort_order=99))
+    assert build_ground_model(ground.load_ground_tree(desk), model)  # another shape: built again
+    assert model.item(0, 0).rowCount() == villages
+    new = _find(model, "东湖社区新网格")
+    assert new.data(NODE_KIND_ROLE) == "grid" and new.siblingAtColumn(1).data() == "0"
+
+
+def test_a_dropped_place_model_stops_listening(demo_db: Database) -> None:
+    import gc
+
+    from anquan_desk.ui.operations import change_hub
+
+    gc.collect()
+    before = len(change_hub)
+    model = PlaceTableModel(desk_for(demo_db))
+    assert len(change_hub) == before + 1
+    del model
+    gc.collect()
+    assert len(change_hub) == before

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from helpers import desk_as, desk_for
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtWidgets import QTableView, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, insert, select
 
+from anquan_desk.core.changes import Changes
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Hazard, Inspection, Place, User
 from anquan_desk.core.validators import credit_code_check_char
+from anquan_desk.services import places
+from anquan_desk.services.desk import Desk
 from anquan_desk.services.places import update_place
 from anquan_desk.ui.main_window import MainWindow
+from anquan_desk.ui.operations import WriteOp, change_hub
 from anquan_desk.ui.place_model import PlaceTableModel
 from anquan_desk.ui.place_page import PlacePage
 
@@ -37,6 +44,14 @@ def _place(db: Database, pid: str) -> Place:
         assert place is not None
         _ = place.sectors
         return place
+
+
+def _announcements(owner: QWidget) -> list[tuple[Changes, object]]:
+    """What operations announce from now on (while ``owner`` lives)."""
+    listener = QObject(owner)
+    heard: list[tuple[Changes, object]] = []
+    change_hub.subscribe(listener, lambda changes, initiator: heard.append((changes, initiator)))
+    return heard
 
 
 def test_invalid_credit_code_is_shown_and_nothing_saved(qtbot: QtBot, demo_db: Database) -> None:
@@ -65,12 +80,14 @@ def test_valid_edit_saves(qtbot: QtBot, demo_db: Database) -> None:
     page = PlacePage(desk_for(demo_db, "tester"), pid)
     qtbot.addWidget(page)
     page.show()
-    with qtbot.waitSignal(page.saved):
-        page.edits["credit_code"].setText(GOOD_CODE)
-        page.edits["phone"].setText("0571 8765 4321")
-        page.risk_combo.setCurrentIndex(page.risk_combo.findData("红"))
-        page.sector_checks["燃气"].setChecked(True)
-        qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    announced = _announcements(page)
+    page.edits["credit_code"].setText(GOOD_CODE)
+    page.edits["phone"].setText("0571 8765 4321")
+    page.risk_combo.setCurrentIndex(page.risk_combo.findData("红"))
+    page.sector_checks["燃气"].setChecked(True)
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    # The save was announced (what the ``saved`` signal told the main window before).
+    assert [initiator for changes, initiator in announced if changes.touches_row("places", pid)] == [page]
     assert page.status_label.text().endswith("已保存</span>")
     assert page.error_text("credit_code") == "" and page.error_text("phone") == ""
     place = _place(demo_db, pid)
@@ -185,3 +202,115 @@ def test_model_cells_and_roles(qtbot: QtBot, db: Database) -> None:
         ids = dict(s.execute(select(Place.name, Place.id)).tuples().all())
     assert model.index(1, 3).data(PlaceTableModel.PLACE_ID_ROLE) == ids["红光小馆"] == model.place_id(1)
     assert model.data(model.index(5, 0)) is None and model.data(first, Qt.ItemDataRole.FontRole) is None
+
+
+# --- refreshing from the change announcements ----------------------------------------------------
+
+
+def _write(desk: Desk, work: Callable[[], object]) -> None:
+    """A write operation started by another screen."""
+    other = QWidget()
+    try:
+        WriteOp(other, lambda _p: work()).run()
+    finally:
+        other.deleteLater()
+
+
+def test_page_refreshes_from_other_screens_but_keeps_unsaved_edits(qtbot: QtBot, demo_db: Database) -> None:
+    pid = _busy_place(demo_db)
+    desk = desk_for(demo_db, "tester")
+    page = PlacePage(desk, pid)
+    qtbot.addWidget(page)
+    page.show()
+    qtbot.waitExposed(page)
+    _write(desk, lambda: places.edit_place(desk, pid, {"phone": "13900000000"}))
+    assert page.edits["phone"].text() == "13900000000"  # an untouched form shows what is stored
+
+    page.edits["name"].setText("还没保存的名字")
+    _write(desk, lambda: places.edit_place(desk, pid, {"phone": "13900000001"}))
+    assert page.edits["name"].text() == "还没保存的名字" and page.edits["phone"].text() == "13900000000"
+    assert page.details is not None and page.details.values["phone"] == "13900000001"
+
+    open_hazards = page.hazards.rowCount()
+    code = page.hazards.item(0, 0).text()
+
+    def close_hazard() -> None:
+        with desk.unit() as s:
+            hazard = s.scalars(select(Hazard).where(Hazard.place_id == pid, Hazard.code == code)).one()
+            hazard.status = "已销号"
+
+    _write(desk, close_hazard)
+    assert page.hazards.rowCount() == open_hazards - 1
+    assert page.tabs.tabText(1) == f"未销号隐患（{open_hazards - 1}）"
+    assert page.edits["name"].text() == "还没保存的名字"
+
+
+def test_a_hidden_page_refreshes_when_shown_again(qtbot: QtBot, demo_db: Database) -> None:
+    pid = _busy_place(demo_db)
+    desk = desk_for(demo_db, "tester")
+    page = PlacePage(desk, pid)
+    qtbot.addWidget(page)
+    _write(desk, lambda: places.edit_place(desk, pid, {"responsible_person": "王五"}))
+    assert page.edits["responsible_person"].text() != "王五"  # not shown: nothing read yet
+    page.show()
+    assert page.edits["responsible_person"].text() == "王五"
+
+
+def test_place_list_refreshes_itself_after_a_save(qtbot: QtBot, demo_db: Database) -> None:
+    desk = desk_for(demo_db, "tester")
+    model = PlaceTableModel(desk)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(model)
+    view.selectRow(3)
+    pid = model.place_id(3)
+    page = PlacePage(desk, pid)
+    qtbot.addWidget(page)
+    page.edits["phone"].setText("13700000007")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    # Same places in the same order: the cells change, the selection stays.
+    assert model.index(3, PlaceTableModel.COL_PHONE).data() == "13700000007"
+    assert view.selectionModel().selectedRows()[0].row() == 3
+
+    total = model.total
+    page.edits["name"].setText("阿达饭店")  # first in pinyin order
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    assert model.index(0, PlaceTableModel.COL_NAME).data() == "阿达饭店" and model.place_id(0) == pid
+    assert model.total == total
+
+
+def test_place_list_rereads_for_hazards_only_when_its_filter_asks(qtbot: QtBot, demo_db: Database,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    desk = desk_for(demo_db, "tester")
+    model = PlaceTableModel(desk)
+    reads: list[places.PlaceFilter] = []
+    real = places.list_places
+
+    def counted(desk_: Desk, f: places.PlaceFilter, **kwargs: Any) -> places.PlaceListPage:
+        if desk_ is desk:  # this model's reads (other tests' models may still be alive)
+            reads.append(f)
+        return real(desk_, f, **kwargs)
+
+    monkeypatch.setattr(places, "list_places", counted)
+    pid = _busy_place(demo_db)
+
+    def close_hazards() -> None:
+        with desk.unit() as s:
+            for hazard in s.scalars(select(Hazard).where(Hazard.place_id == pid, Hazard.status != "已销号")):
+                hazard.status = "已销号"
+
+    with demo_db.reader() as s:
+        today = s.scalar(select(func.max(Hazard.deadline)))
+    model.set_filter(replace(model.place_filter, has_overdue=True, today=today))
+    overdue = model.total
+    assert pid in [model.place_id(r) for r in range(model.rowCount())]
+    model.set_filter(replace(model.place_filter, has_overdue=False))
+    reads.clear()
+    _write(desk, lambda: None)  # nothing written: nothing announced
+    _write(desk, close_hazards)
+    assert reads == []  # hazards do not change the plain list
+    model.set_filter(replace(model.place_filter, has_overdue=True))
+    assert model.total == overdue - 1
+    reads.clear()
+    _write(desk, lambda: places.edit_place(desk, pid, {"phone": "13600000000"}))
+    assert len(reads) == 1
