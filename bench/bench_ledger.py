@@ -154,13 +154,14 @@ def _db_context(db_path: Path):  # type: ignore[no-untyped-def]
 
 
 def run_db_export(db_path: Path, path: Path) -> int:
+    from anquan_desk.services.desk import Actor, open_desk
     from anquan_desk.services.ledgers import ExportOptions, export_ledger
 
-    db = _db_context(db_path)
+    desk = open_desk(db_path, Actor.system("bench"), migrate=False)
     try:
-        result = export_ledger(db, ExportOptions(kind="hazards", out=path, made_by="周建国"))
+        result = export_ledger(desk, ExportOptions(kind="hazards", out=path, made_by="周建国"))
     finally:
-        db.dispose()
+        desk.close()
     return result.rows
 
 

@@ -6,8 +6,7 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from anquan_desk.cli.common import add_db_argument, fail
-from anquan_desk.core.db import open_database
+from anquan_desk.cli.common import add_db_argument, desk_for, fail
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.io.tabular import parse_date
 from anquan_desk.services.ledgers import (
@@ -101,13 +100,11 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
         year=args.year,
         photos=args.photos,
     )
-    db = open_database(args.db)
-    try:
-        result = export_ledger(db, options)
-    except AnquanError as err:
-        return fail(str(err), EXIT_BAD_INPUT)
-    finally:
-        db.dispose()
+    with desk_for(args) as desk:
+        try:
+            result = export_ledger(desk, options)
+        except AnquanError as err:
+            return fail(str(err), EXIT_BAD_INPUT)
     for path, title in zip(result.paths, result.titles, strict=True):
         print(f"已导出“{title}”：{path}")
     print(f"共 {result.rows} 行。")

@@ -1,22 +1,21 @@
-"""GUI: export a ledger (台账) — the export dialog, the template column-mapping dialog and the runner
-that does the export off the UI thread.
+"""GUI: export a ledger (台账) — the export dialog and the template column-mapping dialog.
 
-The export runs on a worker ``QThread`` (:class:`ThreadRunner`); the worker opens its own database
-session (inside :func:`export_ledger`). The UI thread polls the worker's progress with a timer (no
-signal crosses threads, see :class:`_Job`) and shows it in a ``QProgressDialog``; its 取消 button sets
-a flag the engine polls, which removes the partial file.
-Tests swap in :class:`SyncRunner` to run the same work inline.
+The export is a query operation (:class:`~anquan_desk.ui.operations.QueryOp`): it runs
+:func:`anquan_desk.services.ledgers.export_ledger` on the reader worker, shows its progress in the
+operation's progress dialog, and that dialog's 取消 button stops it; nothing is left at the target
+path then. Reading the template's header and remembering a corrected column mapping are
+operations too.
+
+The worker keeps the window responsive while it runs (see
+:func:`anquan_desk.ui.operations.window_stays_responsive`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
 
-from PySide6.QtCore import QDate, Qt, QThread, QTimer
+from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,7 +28,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
-    QProgressDialog,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -39,11 +37,11 @@ from PySide6.QtWidgets import (
 )
 
 from anquan_desk.core.clock import today
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import AnquanError
+from anquan_desk.core.progress import Progress, ProgressState
 from anquan_desk.io.ledger import FIELD_LABELS, ExportCancelled, TemplateMapping
+from anquan_desk.services import ledgers
 from anquan_desk.services.desk import Desk
-from anquan_desk.services.ground import current_township, ground_tree, known_sectors
 from anquan_desk.services.ledgers import (
     KIND_LABELS,
     KINDS,
@@ -51,156 +49,34 @@ from anquan_desk.services.ledgers import (
     ExportOptions,
     ExportResult,
     LedgerFilters,
-    export_ledger,
-    remember_template_mapping,
-    template_mapping_for,
 )
-
-#: work(progress) -> result; progress(done, expected) may be called from the worker thread.
-Work = Callable[[Callable[[int, int], None]], Any]
-
-
-class Runner(Protocol):
-    def start(
-        self,
-        work: Work,
-        on_progress: Callable[[int, int], None],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-    ) -> None: ...
-
-
-class SyncRunner:
-    """Runs the work inline on the calling thread (tests)."""
-
-    def start(
-        self,
-        work: Work,
-        on_progress: Callable[[int, int], None],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-    ) -> None:
-        try:
-            result = work(on_progress)
-        except Exception as exc:
-            on_error(exc)
-        else:
-            on_done(result)
-
-
-class _Job(QThread):
-    """The work on its own thread. It emits no Qt signal from Python: with PySide6 6.12.0 on
-    Python 3.11 every ``Signal.emit()`` made from Python drops one reference to ``True`` (measured:
-    100 emits take ``sys.getrefcount(True)`` from 573 to 473), so a few hundred progress signals end
-    in ``Fatal Python error: bool_dealloc``. Signals emitted by Qt itself (QTimer.timeout) do not,
-    so the UI thread polls the job's state with a timer instead."""
-
-    def __init__(self, work: Work) -> None:
-        super().__init__()
-        self._work = work
-        self._lock = threading.Lock()
-        self._progress: tuple[int, int] | None = None
-        self.result: Any = None
-        self.error: BaseException | None = None
-
-    def run(self) -> None:
-        try:
-            self.result = self._work(self._report)
-        except Exception as exc:
-            # Without its traceback: the frames would keep the worker's session, cursor and
-            # workbook alive on the UI thread.
-            self.error = exc.with_traceback(None)
-
-    def _report(self, done: int, expected: int) -> None:
-        with self._lock:
-            self._progress = (done, expected)
-
-    def take_progress(self) -> tuple[int, int] | None:
-        with self._lock:
-            progress, self._progress = self._progress, None
-        return progress
-
-
-class ThreadRunner:
-    """Runs the work on a QThread; progress and the outcome are delivered on the UI thread."""
-
-    POLL_MS = 100
-
-    def __init__(self) -> None:
-        self._alive: set[tuple[_Job, QTimer]] = set()
-
-    def start(
-        self,
-        work: Work,
-        on_progress: Callable[[int, int], None],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[BaseException], None],
-    ) -> None:
-        job = _Job(work)
-        timer = QTimer()
-        timer.setInterval(self.POLL_MS)
-        entry = (job, timer)
-
-        def poll() -> None:
-            finished = job.isFinished()
-            progress = job.take_progress()
-            if progress is not None:
-                on_progress(*progress)
-            if not finished:
-                return
-            timer.stop()
-            job.wait()
-            self._alive.discard(entry)
-            if job.error is not None:
-                on_error(job.error)
-            else:
-                on_done(job.result)
-
-        timer.timeout.connect(poll)
-        self._alive.add(entry)
-        job.start()
-        timer.start()
-
-    def busy(self) -> bool:
-        return bool(self._alive)
+from anquan_desk.ui import state
+from anquan_desk.ui.operations import QueryOp, WriteOp
 
 
 def default_output(kind: str, township: str, on: dt.date) -> Path:
-    folder = Path.home() / "Documents"
-    if not folder.is_dir():
-        folder = Path.home()
+    """Where a ledger goes unless the user chooses: the folder last exported to (else Documents)."""
+    folder = Path(state.last_folder(state.LAST_FOLDER_EXPORT))
     return folder / f"{township}{KIND_LABELS[kind]}-{on:%Y%m%d}.xlsx"
 
 
 class LedgerExportDialog(QDialog):
     """导出台账: kind, date range, village/grid, sector, status, 脱敏, template, output file."""
 
-    def __init__(
-        self,
-        desk: Desk,
-        parent: QWidget | None = None,
-        runner: Runner | None = None,
-        made_by: str = "",
-    ) -> None:
+    def __init__(self, desk: Desk, parent: QWidget | None = None, made_by: str = "") -> None:
         super().__init__(parent)
         self.desk = desk
-        self.db = db = desk.db
         self.made_by = made_by or desk.actor.display_name
-        self.actor = desk.actor.username
-        self.runner: Runner = runner or ThreadRunner()
         self.result_: ExportResult | None = None
         self.error: BaseException | None = None
         self.progress_values: list[int] = []
-        self._cancel = threading.Event()
-        self._progress: QProgressDialog | None = None
+        self.op: QueryOp[ExportResult] | None = None
+        self.mapping_dialog: TemplateMappingDialog | None = None
         self.setWindowTitle("导出台账")
         self.setMinimumWidth(560)
 
-        with db.reader() as session:
-            township = current_township(session)
-            self.township = township.name if township else ""
-            tree = ground_tree(session)
-            sectors = known_sectors(session)
+        choices = ledgers.export_choices(desk)  # a small, bounded read: villages, grids, sectors
+        self.township = choices.township
 
         self.kind_combo = QComboBox()
         for kind in KINDS:
@@ -221,13 +97,12 @@ class LedgerExportDialog(QDialog):
 
         self.ground_combo = QComboBox()
         self.ground_combo.addItem("全部村（社区）和网格", None)
-        for village in tree.villages:
-            self.ground_combo.addItem(village.name, ("village", village.id))
-            for grid in village.grids:
-                self.ground_combo.addItem(f"　　{grid.name}", ("grid", grid.id))
+        for place in choices.ground:
+            label = place.name if place.kind == "village" else f"　　{place.name}"
+            self.ground_combo.addItem(label, (place.kind, place.id))
         self.sector_combo = QComboBox()
         self.sector_combo.addItem("全部行业领域", None)
-        for sector in sectors:
+        for sector in choices.sectors:
             self.sector_combo.addItem(sector, sector)
         self.status_combo = QComboBox()
         self.deidentified_check = QCheckBox("脱敏（不含姓名、电话，个体工商户信用代码打码；用于上报或公开）")
@@ -326,8 +201,8 @@ class LedgerExportDialog(QDialog):
         start: dt.date | None = None
         end: dt.date | None = None
         if self.date_check.isChecked() and kind != "annual":
-            start = self.from_edit.date().toPython()
-            end = self.to_edit.date().toPython() if kind != "quarterly" else None
+            start = _day(self.from_edit.date())
+            end = _day(self.to_edit.date()) if kind != "quarterly" else None
             if end is not None and end < start:
                 raise ValueError("结束日期早于开始日期")
         ground = self.ground_combo.currentData() if self.ground_combo.isEnabled() else None
@@ -366,18 +241,32 @@ class LedgerExportDialog(QDialog):
                 path += ".xlsx"
             self.out_edit.setText(path)
 
-    def edit_mapping(self) -> TemplateMappingDialog | None:
+    def edit_mapping(self) -> None:
+        """Read the template's header (an operation: it parses the workbook), then show the mapping."""
         template = self.template_edit.text().strip()
         if not template:
             self._show_error("请先选择模板文件")
-            return None
-        try:
-            dialog = TemplateMappingDialog(self.db, Path(template), self, actor=self.actor)
-        except AnquanError as err:
-            self._show_error(str(err))
-            return None
+            return
+        path = Path(template)
+        desk = self.desk
+        QueryOp(
+            self,
+            lambda _p: ledgers.template_mapping(desk, path),
+            success=lambda mapping: self._show_mapping(path, mapping),
+            failure=self._mapping_failed,
+            title="模板列对应",
+        ).with_progress("正在读取模板…").run()
+
+    def _show_mapping(self, template: Path, mapping: TemplateMapping) -> None:
+        dialog = TemplateMappingDialog(self.desk, template, mapping, self)
+        self.mapping_dialog = dialog
         dialog.open()
-        return dialog
+
+    def _mapping_failed(self, error: BaseException) -> None:
+        if isinstance(error, AnquanError):
+            self._show_error(str(error))
+        else:
+            self._show_error(f"无法读取模板：{error}")
 
     # -- export --------------------------------------------------------------------------------
     def start_export(self) -> None:
@@ -386,55 +275,30 @@ class LedgerExportDialog(QDialog):
         except ValueError as err:
             self._show_error(str(err))
             return
-        self._cancel.clear()
         self.result_ = None
         self.error = None
         self.progress_values = []
-        progress = QProgressDialog("正在导出台账…", "取消", 0, 100, self)
-        progress.setWindowTitle("导出台账")
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.setAutoClose(False)
-        progress.setAutoReset(False)
-        progress.canceled.connect(self.request_cancel)
-        progress.setValue(0)
-        self._progress = progress
         self.export_button.setEnabled(False)
+        self.status_label.setStyleSheet("")
         self.status_label.setText("正在导出…")
-        db = self.db
-        cancel = self._cancel
+        desk = self.desk
 
-        def work(report: Callable[[int, int], None]) -> ExportResult:
-            return export_ledger(db, options, progress=report, cancel=cancel.is_set)
+        def work(progress: Progress) -> ExportResult:
+            return ledgers.export_ledger(desk, options, progress=progress)
 
-        self.runner.start(work, self._on_progress, self._on_done, self._on_error)
+        self.op = QueryOp(self, work, success=self._on_done, failure=self._on_error, title="导出台账")
+        self.op.with_progress("正在导出台账…", cancellable=True, on_progress=self._on_progress)
+        self.op.run()
 
-    def request_cancel(self) -> None:
-        self._cancel.set()
-        if self._progress is not None:
-            self._progress.setLabelText("正在取消…")
-
-    def _on_progress(self, done: int, expected: int) -> None:
-        value = min(100, int(done * 100 / expected)) if expected else 0
-        self.progress_values.append(value)
-        if self._progress is not None and not self._cancel.is_set():
-            self._progress.setValue(value)
-            self._progress.setLabelText(f"正在导出台账… 已写入 {done} / {expected} 行")
-
-    def _close_progress(self) -> None:
-        self.export_button.setEnabled(True)
-        if self._progress is not None:
-            self._progress.canceled.disconnect(self.request_cancel)
-            self._progress.close()
-            self._progress.deleteLater()
-            self._progress = None
+    def _on_progress(self, progress: ProgressState) -> None:
+        self.progress_values.append(progress.percent or 0)
 
     def _on_done(self, result: ExportResult) -> None:
         self.progress_values.append(100)
-        if self._progress is not None:
-            self._progress.setValue(100)
-        self._close_progress()
+        self.export_button.setEnabled(True)
         self.result_ = result
+        if result.paths:
+            state.remember_folder(state.LAST_FOLDER_EXPORT, result.paths[0])
         lines = [f"已导出 {result.rows} 行："] + [str(p) for p in result.paths]
         if result.photo_folder is not None:
             lines.append(f"照片 {result.photos_copied} 张：{result.photo_folder}")
@@ -442,7 +306,7 @@ class LedgerExportDialog(QDialog):
         self.status_label.setText("\n".join(lines))
 
     def _on_error(self, exc: BaseException) -> None:
-        self._close_progress()
+        self.export_button.setEnabled(True)
         self.error = exc
         if isinstance(exc, ExportCancelled):
             self.status_label.setStyleSheet("")
@@ -468,14 +332,12 @@ class TemplateMappingDialog(QDialog):
     """
 
     def __init__(
-        self, db: Database, template: Path, parent: QWidget | None = None, actor: str = "system"
+        self, desk: Desk, template: Path, mapping: TemplateMapping, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.db = db
-        self.actor = actor
+        self.desk = desk
         self.template = template
-        with db.reader() as session:
-            self.mapping: TemplateMapping = template_mapping_for(session, template)
+        self.mapping = mapping
         self.setWindowTitle("模板列对应")
         self.resize(560, 520)
         first, last = self.mapping.header_first_row, self.mapping.header_last_row
@@ -538,10 +400,14 @@ class TemplateMappingDialog(QDialog):
         except ValueError as err:
             self.error_label.setText(str(err))
             return
-        self.mapping = self.mapping.with_columns(columns)
-        with self.db.session(self.actor) as session:
-            remember_template_mapping(session, self.mapping)
-        self.accept()
+        self.mapping = mapping = self.mapping.with_columns(columns)
+        desk = self.desk
+        WriteOp(self, lambda _p: ledgers.save_template_mapping(desk, mapping), success=lambda _r: self.accept(),
+                title="模板列对应").run()
+
+
+def _day(date: QDate) -> dt.date:
+    return dt.date(date.year(), date.month(), date.day())
 
 
 def _column_letter(index: int) -> str:

@@ -70,7 +70,9 @@ def test_deidentified_and_template(demo_db_path: Path, tmp_path: Path) -> None:
     result = run("--db", str(demo_db_path), "--kind", "hazards", "--deidentified", "--template", str(template),
                  "--out", str(out))
     assert result.returncode == 0, result.stderr
-    rows = list(load_workbook(out).active.iter_rows(values_only=True))  # type: ignore[union-attr]
+    sheet = load_workbook(out).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "XX区隐患台账" and rows[1][1] == "隐患编号"
     data = rows[2:]
     assert len(data) > 100

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
+from helpers import desk_for
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from PIL import Image
@@ -35,13 +36,20 @@ from anquan_desk.core.models import (
     User,
     Village,
 )
-from anquan_desk.io.ledger import ExportCancelled
+from anquan_desk.core.progress import Progress
+from anquan_desk.io.ledger import ExportCancelled, TemplateError
+from anquan_desk.services.desk import collect_changes
 from anquan_desk.services.ledgers import (
     ExportOptions,
+    GroundChoice,
     LedgerFilters,
+    export_choices,
     export_ledger,
     remember_template_mapping,
+    save_template_mapping,
+    template_mapping,
     template_mapping_for,
+    write_ledgers,
 )
 from anquan_desk.services.statistics import statistics_table
 
@@ -146,7 +154,7 @@ def test_hazard_ledger_matches_the_database_cell_by_cell(demo_db: Database, tmp_
         numbered = insp.id
     out = tmp_path / "hazards.xlsx"
     result = export_ledger(
-        demo_db, ExportOptions(kind="hazards", out=out, made_by="周建国", as_of=AS_OF, made_on=AS_OF)
+        desk_for(demo_db), ExportOptions(kind="hazards", out=out, made_by="周建国", as_of=AS_OF, made_on=AS_OF)
     )
     rows = _read(out)
     assert rows[0][0] == "红光镇隐患排查治理台账"
@@ -181,16 +189,16 @@ def test_filters_by_date_grid_sector_and_status(demo_db: Database, tmp_path: Pat
         }
         want_sector = {h.code for h in hazards if h.sector == "消防" and h.status != "已销号"}
     out = tmp_path / "f.xlsx"
-    export_ledger(demo_db, ExportOptions(kind="hazards", out=out, as_of=AS_OF,
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, as_of=AS_OF,
                                          filters=LedgerFilters(start=start, end=end, grid_id=grid_id)))
     rows = _read(out)[3:]
     assert {r[1] for r in rows} == want
     assert all(r[2] == label for r in rows)
-    export_ledger(demo_db, ExportOptions(kind="hazards", out=out, as_of=AS_OF,
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, as_of=AS_OF,
                                          filters=LedgerFilters(sector="消防", status="未销号")))
     assert {r[1] for r in _read(out)[3:]} == want_sector
     with pytest.raises(UserInputError, match="未知的隐患状态"):
-        export_ledger(demo_db, ExportOptions(kind="hazards", out=out, filters=LedgerFilters(status="完成")))
+        export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, filters=LedgerFilters(status="完成")))
 
 
 def test_deidentified_ledgers_hold_no_phone_number_or_personal_name(demo_db: Database, tmp_path: Path) -> None:
@@ -208,7 +216,7 @@ def test_deidentified_ledgers_hold_no_phone_number_or_personal_name(demo_db: Dat
     assert len(names) > 50 and individual_codes
     for kind in ("hazards", "inspections", "places", "major", "overdue"):
         out = tmp_path / f"{kind}.xlsx"
-        export_ledger(demo_db, ExportOptions(kind=kind, out=out, deidentified=True, as_of=AS_OF))
+        export_ledger(desk_for(demo_db), ExportOptions(kind=kind, out=out, deidentified=True, as_of=AS_OF))
         cells = [str(v) for row in _read(out) for v in row if v is not None]
         assert len(cells) > 50
         text = "\n".join(cells)
@@ -220,7 +228,7 @@ def test_deidentified_ledgers_hold_no_phone_number_or_personal_name(demo_db: Dat
             assert any(code in text for code in company_codes)  # companies' codes are public
     # The full ledger has them (the test would be empty otherwise).
     out = tmp_path / "full.xlsx"
-    export_ledger(demo_db, ExportOptions(kind="places", out=out, as_of=AS_OF))
+    export_ledger(desk_for(demo_db), ExportOptions(kind="places", out=out, as_of=AS_OF))
     text = "\n".join(str(v) for row in _read(out) for v in row if v is not None)
     assert PHONE.search(text) and any(code in text for code in individual_codes)
 
@@ -228,7 +236,7 @@ def test_deidentified_ledgers_hold_no_phone_number_or_personal_name(demo_db: Dat
 def test_inspection_place_major_and_overdue_ledgers(demo_db: Database, tmp_path: Path) -> None:
     paths = {k: tmp_path / f"{k}.xlsx" for k in ("inspections", "places", "major", "overdue")}
     for kind, out in paths.items():
-        export_ledger(demo_db, ExportOptions(kind=kind, out=out, as_of=AS_OF))
+        export_ledger(desk_for(demo_db), ExportOptions(kind=kind, out=out, as_of=AS_OF))
     with demo_db.reader() as s:
         inspections = sorted((i for i in s.scalars(select(Inspection)) if i.status == "已完成"),
                              key=lambda i: (i.started_at, i.id))
@@ -328,7 +336,7 @@ HAND_TOTAL = ("合计", None, 3, 4, 3, 1, 4, 2, 0.5, 1, 1, None)
 def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: Database, tmp_path: Path) -> None:
     out = tmp_path / "q.xlsx"
     result = export_ledger(
-        small_town,
+        desk_for(small_town),
         ExportOptions(kind="quarterly", out=out, filters=LedgerFilters(start=dt.date(2026, 8, 15)),
                       as_of=AS_OF, made_by="李华"),
     )
@@ -338,10 +346,11 @@ def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: 
     assert rows[0][0] == "青山镇2026年第3季度隐患排查治理统计表（按村/网格）"
     assert rows[4:] == [*HAND_BY_GRID, HAND_TOTAL]
     with small_town.reader() as s:
-        for path, group in ((out, "grid"), (by_sector, "sector")):
+        groups: tuple[tuple[Path, Literal["grid", "sector"]], ...] = ((out, "grid"), (by_sector, "sector"))
+        for path, group in groups:
             table = statistics_table(s, dt.date(2026, 7, 1), dt.date(2026, 9, 30), group, as_of=AS_OF)
             got = _read(path)[4:]
-            want = [
+            want: list[tuple[Any, ...]] = [
                 (n, r.label, r.places_inspected, r.inspections, r.hazards_general, r.hazards_major, r.hazards,
                  r.rectified, r.rectification_rate, r.overdue, r.major_open, None)
                 for n, r in enumerate(table.rows, start=1)
@@ -357,13 +366,13 @@ def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: 
 
 def test_annual_and_default_quarter(small_town: Database, tmp_path: Path) -> None:
     out = tmp_path / "y.xlsx"
-    export_ledger(small_town, ExportOptions(kind="annual", out=out, year=2026, as_of=AS_OF))
+    export_ledger(desk_for(small_town), ExportOptions(kind="annual", out=out, year=2026, as_of=AS_OF))
     rows = _read(out)
     assert rows[0][0] == "青山镇2026年度隐患排查治理统计表（按村/网格）"
     # Nothing outside Q3, but overdue is counted at 2026-11-23 now: H3 (due 10-30) joins H2.
     assert rows[-1] == ("合计", None, 3, 4, 3, 1, 4, 2, 0.5, 2, 1, None)
     out = tmp_path / "q.xlsx"
-    export_ledger(small_town, ExportOptions(kind="quarterly", out=out, as_of=AS_OF))  # last finished: Q3
+    export_ledger(desk_for(small_town), ExportOptions(kind="quarterly", out=out, as_of=AS_OF))  # last finished: Q3
     assert _read(out)[0][0] == "青山镇2026年第3季度隐患排查治理统计表（按村/网格）"
 
 
@@ -408,7 +417,7 @@ def district_template(path: Path) -> Path:
 def test_template_keeps_their_header_and_styles_with_our_data(demo_db: Database, tmp_path: Path) -> None:
     template = district_template(tmp_path / "template.xlsx")
     out = tmp_path / "filled.xlsx"
-    result = export_ledger(demo_db, ExportOptions(kind="hazards", out=out, template=template, as_of=AS_OF))
+    result = export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, template=template, as_of=AS_OF))
     wb = load_workbook(out)
     ws = wb["排查台账"]
     assert ws["A1"].value == "XX区安全隐患排查整治台账"
@@ -443,7 +452,7 @@ def test_template_uses_the_remembered_mapping(demo_db: Database, tmp_path: Path)
         assert stored is not None and guessed.fingerprint in stored.value
         codes = [h.code for h in _finished_hazards(s)]
     out = tmp_path / "filled.xlsx"
-    export_ledger(demo_db, ExportOptions(kind="hazards", out=out, template=template, as_of=AS_OF))
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, template=template, as_of=AS_OF))
     ws = load_workbook(out)["排查台账"]
     assert [ws.cell(row=5 + i, column=9).value for i in range(len(codes))] == codes
 
@@ -456,7 +465,7 @@ def test_deidentified_template_fill(demo_db: Database, tmp_path: Path) -> None:
     template = tmp_path / "t.xlsx"
     wb.save(template)
     out = tmp_path / "o.xlsx"
-    export_ledger(demo_db, ExportOptions(kind="hazards", out=out, template=template, deidentified=True))
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, template=template, deidentified=True))
     rows = _read(out)[1:]
     assert rows and all(r[2] is None and r[3] is None and r[5] is None for r in rows)
     assert PHONE.search("\n".join(str(v) for r in rows for v in r if v)) is None
@@ -479,7 +488,7 @@ def test_photo_folder_named_by_hazard_number(demo_db: Database, tmp_path: Path) 
             link_attachment(s, att, "hazard", hazard.id, role=role)
     out = tmp_path / "out" / "h.xlsx"
     out.parent.mkdir()
-    result = export_ledger(demo_db, ExportOptions(kind="hazards", out=out, photos="folder"))
+    result = export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, photos="folder"))
     folder = tmp_path / "out" / "h-照片"
     assert result.photo_folder == folder and result.photos_copied == 2
     assert sorted(p.name for p in folder.iterdir()) == [f"{code}-1.jpg", f"{code}-整改后-1.jpg"]
@@ -487,27 +496,107 @@ def test_photo_folder_named_by_hazard_number(demo_db: Database, tmp_path: Path) 
         assert img.getpixel((32, 24))[0] > 150  # type: ignore[index]
     # Thumbnails in the sheet instead: the photo column is there and holds the picture.
     out2 = tmp_path / "out" / "t.xlsx"
-    export_ledger(demo_db, ExportOptions(kind="hazards", out=out2, photos="column"))
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out2, photos="column"))
     ws = load_workbook(out2).active
     assert ws is not None
     assert ws.cell(row=3, column=27).value == "现场照片" and len(ws._images) == 1
 
 
+class _CancelOnFirstRows(Progress):
+    """Records every report and asks to stop as soon as rows have been written."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[tuple[int, int]] = []
+
+    def update(self, done: int, total: int | None = None, text: str | None = None) -> None:
+        super().update(done, total, text)
+        self.calls.append((done, self.state()[1].total))
+        if done:
+            self.cancel()
+
+
 def test_cancel_leaves_no_file(demo_db: Database, tmp_path: Path) -> None:
     out = tmp_path / "out" / "h.xlsx"
     out.parent.mkdir()
-    calls: list[tuple[int, int]] = []
+    progress = _CancelOnFirstRows()
     with pytest.raises(ExportCancelled):
-        export_ledger(demo_db, ExportOptions(kind="inspections", out=out),
-                      progress=lambda d, t: calls.append((d, t)), cancel=lambda: bool(calls))
+        export_ledger(desk_for(demo_db), ExportOptions(kind="inspections", out=out), progress=progress)
     assert list(out.parent.iterdir()) == []
+    calls = progress.calls
     assert calls and calls[0][1] > 400
+    assert any(done for done, _total in calls)  # it was stopped while writing rows
+    assert progress.state()[1].text.startswith("正在导出台账… 已写入")
+
+
+def test_progress_counts_up_to_the_rows_written(demo_db: Database, tmp_path: Path) -> None:
+    seen: list[tuple[int, int]] = []
+
+    class Recording(Progress):
+        def update(self, done: int, total: int | None = None, text: str | None = None) -> None:
+            super().update(done, total, text)
+            seen.append((done, self.state()[1].total))
+
+    result = export_ledger(desk_for(demo_db), ExportOptions(kind="inspections", out=tmp_path / "i.xlsx"),
+                           progress=Recording())
+    assert seen[0] == (0, result.rows) and seen[-1] == (result.rows, result.rows)
+    assert [d for d, _t in seen] == sorted(d for d, _t in seen) and len(seen) > 3
 
 
 def test_bad_output_is_refused(demo_db: Database, tmp_path: Path) -> None:
     with pytest.raises(UserInputError, match="xlsx"):
-        export_ledger(demo_db, ExportOptions(kind="hazards", out=tmp_path / "a.xls"))
+        export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=tmp_path / "a.xls"))
     with pytest.raises(UserInputError, match="不存在"):
-        export_ledger(demo_db, ExportOptions(kind="hazards", out=tmp_path / "no" / "a.xlsx"))
+        export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=tmp_path / "no" / "a.xlsx"))
     with pytest.raises(UserInputError, match="未知的台账类型"):
-        export_ledger(demo_db, ExportOptions(kind="weekly", out=tmp_path / "a.xlsx"))
+        export_ledger(desk_for(demo_db), ExportOptions(kind="weekly", out=tmp_path / "a.xlsx"))
+
+
+# --- entry points for the export form ---------------------------------------------------------------
+
+
+def test_export_choices_list_villages_grids_and_sectors(demo_db: Database) -> None:
+    choices = export_choices(desk_for(demo_db))
+    with demo_db.reader() as s:
+        township = s.scalars(select(Township)).one()
+        want: list[GroundChoice] = []
+        for village in s.scalars(select(Village).order_by(Village.sort_order, Village.name)):
+            want.append(GroundChoice("village", village.id, village.name))
+            grids = s.scalars(select(Grid).where(Grid.village_id == village.id).order_by(Grid.sort_order, Grid.name))
+            want.extend(GroundChoice("grid", g.id, g.name) for g in grids)
+        sectors = sorted({p.sector for p in s.scalars(select(PlaceSector))})
+    assert choices.township == township.name == "红光镇"
+    assert list(choices.ground) == want and any(c.kind == "grid" for c in want)
+    assert list(choices.sectors) == sectors and "燃气" in sectors
+
+
+def test_template_mapping_is_guessed_then_remembered(demo_db: Database, tmp_path: Path) -> None:
+    desk = desk_for(demo_db)
+    template = district_template(tmp_path / "template.xlsx")
+    guessed = template_mapping(desk, template)
+    with demo_db.reader() as s:
+        assert guessed == template_mapping_for(s, template)
+    columns = {k: v for k, v in guessed.columns.items() if v != 8}
+    columns["hazard_no"] = 8
+    with collect_changes() as log:
+        save_template_mapping(desk, guessed.with_columns(columns))
+    assert log.changes.touches("settings")
+    assert template_mapping(desk, template).columns == columns
+    broken = tmp_path / "broken.xlsx"
+    broken.write_text("not a workbook")
+    with pytest.raises(TemplateError, match=r"broken\.xlsx"):
+        template_mapping(desk, broken)
+
+
+def test_write_ledgers_reads_through_the_given_session(demo_db: Database, tmp_path: Path) -> None:
+    """The building block sees what its session sees (here: a change not yet committed)."""
+    with demo_db.session("t") as s:
+        first = _finished_hazards(s)[0]
+        first.description = "未提交的描述"
+        s.flush()
+        result = write_ledgers(s, ExportOptions(kind="hazards", out=tmp_path / "h.xlsx", as_of=AS_OF))
+        s.rollback()
+    rows = _read(tmp_path / "h.xlsx")[3:]
+    assert result.rows == len(rows) and rows[0][12] == "未提交的描述"
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=tmp_path / "c.xlsx", as_of=AS_OF))
+    assert _read(tmp_path / "c.xlsx")[3][12] != "未提交的描述"

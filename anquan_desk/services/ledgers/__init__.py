@@ -6,6 +6,12 @@ Each ledger kind has a builder that returns a :class:`LedgerSheet`: the title, t
 复查, place sectors, photos — is looked up once per batch, keyed by id. So a ledger of 200,000
 hazards is written with flat memory.
 
+Entry points (take a :class:`~anquan_desk.services.desk.Desk`, return plain data):
+:func:`export_ledger` (with a :class:`~anquan_desk.core.progress.Progress`, cancellable),
+:func:`export_choices` (what the export form offers), :func:`template_mapping` and
+:func:`save_template_mapping`. The session-level building blocks (:func:`write_ledgers`,
+:func:`ledger_sheets`, the row builders, :func:`template_mapping_for`) are what they compose.
+
 The quarterly and annual statistics come from :func:`statistics_table` (16号令 第十四条); they are
 not recomputed here.
 
@@ -31,16 +37,21 @@ from anquan_desk.services.ledgers.common import (
     LedgerKind,
     LedgerSheet,
     PhotoMode,
-    Progress,
     Row,
 )
 from anquan_desk.services.ledgers.export import (
+    ExportChoices,
     ExportOptions,
     ExportResult,
+    GroundChoice,
     deidentified_row,
+    export_choices,
     export_ledger,
     photo_folder_for,
+    save_template_mapping,
     sheet_path,
+    template_mapping,
+    write_ledgers,
 )
 from anquan_desk.services.ledgers.hazards import hazard_rows, major_rows, overdue_rows
 from anquan_desk.services.ledgers.inspections import inspection_rows
@@ -67,16 +78,18 @@ __all__ = [
     "STATUS_CHOICES",
     "STATUS_OPEN",
     "STATUS_OVERDUE",
+    "ExportChoices",
     "ExportOptions",
     "ExportResult",
+    "GroundChoice",
     "LedgerContext",
     "LedgerFilters",
     "LedgerKind",
     "LedgerSheet",
     "PhotoMode",
-    "Progress",
     "Row",
     "deidentified_row",
+    "export_choices",
     "export_ledger",
     "hazard_rows",
     "inspection_rows",
@@ -88,8 +101,11 @@ __all__ = [
     "place_rows",
     "remember_template_mapping",
     "remembered_template_mapping",
+    "save_template_mapping",
     "sheet_path",
     "statistics_period",
     "statistics_sheets",
+    "template_mapping",
     "template_mapping_for",
+    "write_ledgers",
 ]

@@ -56,7 +56,6 @@ STATUS_CHOICES: tuple[str, ...] = (*(s.value for s in HazardStatus), STATUS_OPEN
 IMMEDIATE = "立即整改"
 
 Row = dict[str, object]
-Progress = Callable[[int, int], None]  # rows done, rows expected (0 = unknown)
 PhotoMode = Literal["none", "folder", "column"]
 
 

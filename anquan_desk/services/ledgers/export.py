@@ -4,22 +4,27 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
+
+from sqlalchemy.orm import Session
 
 from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.clock import today
-from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
+from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.io.ledger import (
     Column,
     ExportCancelled,
+    TemplateMapping,
     deidentify,
     fill_template,
     write_ledger,
 )
-from anquan_desk.services.ground import current_township
+from anquan_desk.services.desk import Desk
+from anquan_desk.services.ground import current_township, ground_tree, known_sectors
 from anquan_desk.services.ledgers.common import (
     KIND_LABELS,
     KINDS,
@@ -28,7 +33,6 @@ from anquan_desk.services.ledgers.common import (
     LedgerFilters,
     LedgerSheet,
     PhotoMode,
-    Progress,
     Row,
 )
 from anquan_desk.services.ledgers.sheets import ledger_sheets
@@ -120,19 +124,21 @@ class _PhotoCopier:
             self.copied += 1
 
 
-def export_ledger(
-    db: Database,
+def write_ledgers(
+    session: Session,
     options: ExportOptions,
     *,
-    progress: Progress | None = None,
-    cancel: Callable[[], bool] | None = None,
+    attachments: AttachmentStore | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> ExportResult:
-    """Export one ledger kind to ``options.out`` (its own read session; safe in a worker thread).
+    """Export one ledger kind to ``options.out``, reading through ``session``.
 
     With a template the district's own workbook is filled (the mapping remembered for its header,
     else the guessed one); without, the office-style ledger is written. The statistics kinds give
-    two files (by village/grid at ``out``, by sector beside it). Raises :class:`ExportCancelled`
-    when ``cancel`` returns True; nothing is left at the target paths then.
+    two files (by village/grid at ``out``, by sector beside it). ``attachments`` is where the
+    photos are (needed when ``options.photos`` is not "none"). ``progress`` gets the rows written of
+    the rows expected; once it is cancelled the export stops with :class:`ExportCancelled` and
+    nothing is left at the target paths (nor a photo folder it created).
     """
     out = Path(options.out)
     if out.suffix.lower() != ".xlsx":
@@ -146,7 +152,10 @@ def export_ledger(
     written: list[Path] = []
     total_rows = 0
     titles: list[str] = []
-    session = db.reader()
+
+    def cancelled() -> bool:
+        return progress.cancelled
+
     try:
         township = current_township(session)
         ctx = LedgerContext(
@@ -157,38 +166,39 @@ def export_ledger(
             township=township.name if township else "",
             issuer=(township.issuer or township.name) if township else "",
             photos=options.photos,
-            attachments=AttachmentStore(db.attachments_dir) if options.photos != "none" else None,
+            attachments=attachments if options.photos != "none" else None,
             photo_sink=copier,
         )
         mapping = template_mapping_for(session, Path(options.template)) if options.template else None
         sheets = ledger_sheets(ctx, options.kind, year=options.year)
         expected = sum(s.count for s in sheets)
+        progress.update(0, expected, _progress_text(0, expected))
         for index, sheet in enumerate(sheets):
             target = sheet_path(out, sheet, index)
+            if progress.cancelled:
+                raise ExportCancelled(target, total_rows)
             done_before = total_rows
 
             def report(n: int, base: int = done_before) -> None:
-                if progress is not None:
-                    progress(base + n, expected)
+                progress.update(base + n, expected, _progress_text(base + n, expected))
 
             if mapping is not None and index == 0:
                 rows: Iterable[Row] = sheet.rows
                 if options.deidentified:
                     rows = (deidentified_row(r, sheet.columns) for r in sheet.rows)
-                filled = fill_template(options.template or out, target, mapping, rows, report, cancel)
+                filled = fill_template(options.template or out, target, mapping, rows, report, cancelled)
                 n = filled.rows_written
             else:
-                columns = sheet.columns
                 result = write_ledger(
                     target,
                     title=sheet.title,
                     unit=ctx.issuer,
                     made_by=options.made_by,
                     made_on=options.made_on or today(),
-                    columns=columns,
+                    columns=sheet.columns,
                     rows=sheet.rows,
                     progress=report,
-                    cancel=cancel,
+                    cancel=cancelled,
                     totals=sheet.totals,
                     deidentified=options.deidentified,
                     paper_size=sheet.paper_size,
@@ -203,8 +213,6 @@ def export_ledger(
         if copier is not None and copier.created:
             shutil.rmtree(copier.folder, ignore_errors=True)
         raise
-    finally:
-        session.close()
     return ExportResult(
         paths=tuple(written),
         rows=total_rows,
@@ -214,21 +222,88 @@ def export_ledger(
     )
 
 
+def _progress_text(done: int, expected: int) -> str:
+    return f"正在导出台账… 已写入 {done} / {expected} 行"
+
+
+# --- entry points (take a desk, return plain data) ---------------------------------------------------
+
+
+def export_ledger(desk: Desk, options: ExportOptions, *, progress: Progress = NO_PROGRESS) -> ExportResult:
+    """Export one ledger kind to ``options.out`` (see :func:`write_ledgers`) in a read-only session.
+
+    Cancelling ``progress`` stops it with :class:`ExportCancelled` (an ``OperationCancelled``);
+    nothing is left at the target paths then.
+    """
+    with desk.query() as session:
+        return write_ledgers(session, options, attachments=desk.attachments, progress=progress)
+
+
+@dataclass(frozen=True)
+class GroundChoice:
+    """A village (community) or one of its grids, as the export form offers them."""
+
+    kind: Literal["village", "grid"]
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ExportChoices:
+    """What the export form offers: the township's name, its villages and grids, the sectors."""
+
+    township: str
+    ground: tuple[GroundChoice, ...]  # each village followed by its grids
+    sectors: tuple[str, ...]
+
+
+def export_choices(desk: Desk) -> ExportChoices:
+    """The township's name, villages → grids (in their order) and every sector a place has."""
+    with desk.query() as session:
+        tree = ground_tree(session)
+        ground: list[GroundChoice] = []
+        for village in tree.villages:
+            ground.append(GroundChoice("village", village.id, village.name))
+            ground.extend(GroundChoice("grid", grid.id, grid.name) for grid in village.grids)
+        return ExportChoices(tree.township, tuple(ground), tuple(known_sectors(session)))
+
+
+def template_mapping(desk: Desk, template: Path) -> TemplateMapping:
+    """How a district template is filled: the mapping remembered for its header, else the guessed one.
+
+    Raises :class:`~anquan_desk.io.ledger.TemplateError` when the file cannot be understood.
+    """
+    with desk.query() as session:
+        return template_mapping_for(session, Path(template))
+
+
+def save_template_mapping(desk: Desk, mapping: TemplateMapping) -> None:
+    """Remember a (corrected) mapping for every template with the same header."""
+    with desk.unit() as session:
+        remember_template_mapping(session, mapping)
+
+
 __all__ = [
     "KINDS",
     "KIND_LABELS",
     "STATUS_CHOICES",
     "ExportCancelled",
+    "ExportChoices",
     "ExportOptions",
     "ExportResult",
+    "GroundChoice",
     "LedgerContext",
     "LedgerFilters",
     "LedgerSheet",
     "deidentified_row",
+    "export_choices",
     "export_ledger",
     "ledger_sheets",
     "remember_template_mapping",
     "remembered_template_mapping",
+    "save_template_mapping",
     "statistics_period",
+    "template_mapping",
     "template_mapping_for",
+    "write_ledgers",
 ]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,7 @@ from anquan_desk.io.ledger.writer import excel_width, write_ledger
 MADE_ON = dt.date(2026, 11, 23)
 
 
-def _write(path: Path, columns: tuple[Column, ...] | list[Column], rows: object, **kw: object):  # type: ignore[no-untyped-def]
+def _write(path: Path, columns: Sequence[Column], rows: object, **kw: object):  # type: ignore[no-untyped-def]
     return write_ledger(
         path,
         title=kw.pop("title", "城关镇隐患排查治理台账"),  # type: ignore[arg-type]
@@ -215,7 +216,7 @@ def test_cancel_removes_the_partial_file_and_keeps_the_old_one(tmp_path: Path) -
     path.write_bytes(b"old ledger")
     done: list[int] = []
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[dict[str, object]]:
         for i, row in enumerate(sample_rows(HAZARD_COLUMNS, 1000)):
             done.append(i)
             yield row
@@ -268,7 +269,7 @@ def test_photo_column_embeds_a_thumbnail(tmp_path: Path) -> None:
 def test_a_failing_row_source_leaves_no_half_written_ledger(tmp_path: Path) -> None:
     path = tmp_path / "台账.xlsx"
 
-    def rows():  # type: ignore[no-untyped-def]
+    def rows() -> Iterator[dict[str, object]]:
         yield from sample_rows(HAZARD_COLUMNS, 250)
         raise RuntimeError("database went away")
 
