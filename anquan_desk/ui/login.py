@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QL
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.services import users
 from anquan_desk.services.desk import Actor, Desk
+from anquan_desk.ui import state
 from anquan_desk.ui.forms.ui_login_dialog import Ui_LoginDialog
 from anquan_desk.ui.operations import WriteOp, show_error
 from anquan_desk.ui.widgets import error_label, ok_cancel_buttons, show_in_label
@@ -33,6 +34,9 @@ class LoginDialog(QDialog):
         self.ui.buttonBox.button(QDialogButtonBox.StandardButton.Cancel).setText("退出")
         self.ui.buttonBox.accepted.connect(self._try_login)
         self.ui.buttonBox.rejected.connect(self.reject)
+        last = state.load(state.LAST_USERNAME)
+        if last:
+            self.set_username(last)
 
     def set_username(self, username: str) -> None:
         self.ui.usernameEdit.setText(username)
@@ -46,6 +50,7 @@ class LoginDialog(QDialog):
 
     def _logged_in(self, actor: Actor) -> None:
         self.user = actor
+        state.save(state.LAST_USERNAME, actor.username)
         self.accept()
 
     def _refused(self, error: BaseException) -> None:

@@ -280,7 +280,8 @@ class MainWindow(QMainWindow):
         QueryOp(self, lambda _p: ground.load_ground_tree(self.desk), success=self._show_ground).run()
 
     def _show_ground(self, tree: GroundTree) -> None:
-        build_ground_model(tree, self.ground_model)
+        if not build_ground_model(tree, self.ground_model):
+            return  # the same nodes with new names and counts: expanded nodes and selection stay
         # The model was rebuilt, so its header's section modes are set again.
         header = self.ground_view.header()
         header.setStretchLastSection(False)
@@ -332,7 +333,9 @@ class MainWindow(QMainWindow):
     def import_places_wizard(self) -> None:
         from anquan_desk.ui.import_wizard import ImportWizard
 
-        ImportWizard(self.desk, self).exec()
+        wizard = ImportWizard(self.desk, self)
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)  # it holds the whole preview
+        wizard.exec()
 
     def _place_double_clicked(self, index: QModelIndex) -> None:
         self.open_place_page(self.place_model.place_id(index.row()))
@@ -341,6 +344,7 @@ class MainWindow(QMainWindow):
         from anquan_desk.ui.place_page import PlacePage
 
         page = PlacePage(self.desk, place_id, self)
+        page.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         page.show()
         return page
 

@@ -36,7 +36,6 @@ def _geometry(key: str, what: str) -> UiSetting[QByteArray]:
 
 
 MAIN_WINDOW_GEOMETRY = _geometry("main_window", "主窗口")
-MAIN_WINDOW_STATE = UiSetting("state/main_window", QByteArray, QByteArray(), "主窗口工具栏和停靠窗口的布局")
 MAIN_SPLITTER = UiSetting("splitter/main", QByteArray, QByteArray(), "主窗口左侧网格树与右侧页面的分隔位置")
 PLACE_COLUMNS = UiSetting("columns/places", QByteArray, QByteArray(), "场所列表的列宽和顺序")
 FOLLOWUP_COLUMNS = UiSetting("columns/followup", QByteArray, QByteArray(), "跟踪复查列表的列宽和顺序")
@@ -55,7 +54,6 @@ LAST_USERNAME = UiSetting("login/username", str, "", "上次登录的用户名�
 
 SETTINGS: tuple[UiSetting[Any], ...] = (
     MAIN_WINDOW_GEOMETRY,
-    MAIN_WINDOW_STATE,
     MAIN_SPLITTER,
     PLACE_COLUMNS,
     FOLLOWUP_COLUMNS,

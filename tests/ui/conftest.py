@@ -10,17 +10,14 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
-from anquan_desk.ui.background import Background
 from anquan_desk.ui.operations import OperationRunner
 
 
 @pytest.fixture(autouse=True)
 def _synchronous_operations() -> Iterator[None]:
     OperationRunner.synchronous = True
-    Background.synchronous = True  # until every screen runs its work as operations
     yield
     OperationRunner.synchronous = False
-    Background.synchronous = False
 
 
 @pytest.fixture(autouse=True)

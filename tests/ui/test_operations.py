@@ -3,6 +3,8 @@ thread, writes are announced, reads follow the writes started before them, progr
 
 from __future__ import annotations
 
+import gc
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -19,7 +21,14 @@ from anquan_desk.core.errors import OperationCancelled, UserInputError
 from anquan_desk.core.models import Township, Village
 from anquan_desk.core.progress import Progress
 from anquan_desk.services.desk import Actor, Desk
-from anquan_desk.ui.operations import OperationRunner, QueryOp, WriteOp, change_hub
+from anquan_desk.ui.operations import (
+    RESPONSIVE_SWITCH_INTERVAL,
+    OperationRunner,
+    QueryOp,
+    WriteOp,
+    change_hub,
+    window_stays_responsive,
+)
 
 pytestmark = pytest.mark.gui
 
@@ -171,3 +180,59 @@ def test_synchronous_mode_runs_inline_and_raises_bugs(qtbot: QtBot, desk: Desk, 
     assert len(results) == 1 and seen[0].ids("villages") == {results[0]}
     with pytest.raises(ZeroDivisionError):
         QueryOp(widget, lambda _p: 1 / 0).run()
+
+
+def test_a_subscription_does_not_keep_its_screen_alive(qtbot: QtBot) -> None:
+    import gc
+    import weakref
+
+    from PySide6.QtCore import QObject
+
+    class Screen(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[Changes] = []
+            change_hub.subscribe(self, self.changed)
+
+        def changed(self, changes: Changes, _initiator: object) -> None:
+            self.seen.append(changes)
+
+    screen = Screen()
+    change_hub.announce(Changes.of({"places": {"p1"}}))
+    assert [c.ids("places") for c in screen.seen] == [{"p1"}]
+    gone = weakref.ref(screen)
+    del screen
+    gc.collect()
+    assert gone() is None
+    change_hub.announce(Changes.of({"places": {"p2"}}))  # nobody left to tell: no error
+
+
+def test_workers_keep_the_window_responsive(qtbot: QtBot, threaded: None) -> None:
+    """While work runs on a worker, old objects are frozen and the switch interval is short; after, not."""
+    interval = sys.getswitchinterval()
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    seen: list[tuple[float, int]] = []
+    QueryOp(widget, lambda _p: seen.append((sys.getswitchinterval(), gc.get_freeze_count()))).run()
+    qtbot.waitUntil(lambda: bool(seen) and not OperationRunner.instance().busy, timeout=5000)
+    assert seen[0][0] == RESPONSIVE_SWITCH_INTERVAL and seen[0][1] > 0
+    assert sys.getswitchinterval() == interval and gc.get_freeze_count() == 0
+
+
+def test_window_stays_responsive_nests_and_leaves_an_earlier_freeze_alone() -> None:
+    interval = sys.getswitchinterval()
+    with window_stays_responsive():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and sys.getswitchinterval() == RESPONSIVE_SWITCH_INTERVAL
+        with window_stays_responsive():
+            assert sys.getswitchinterval() == RESPONSIVE_SWITCH_INTERVAL
+        assert gc.get_freeze_count() >= frozen and sys.getswitchinterval() == RESPONSIVE_SWITCH_INTERVAL
+    assert sys.getswitchinterval() == interval and gc.get_freeze_count() == 0
+    gc.freeze()  # someone froze the start-up objects for good: that stays
+    try:
+        before = gc.get_freeze_count()
+        with window_stays_responsive():
+            pass
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
