@@ -33,14 +33,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # doc_setup: a finished check
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # helpers.doc_setup: a finished check
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from helpers import doc_setup
 from openpyxl import Workbook
 from PySide6.QtCore import QElapsedTimer, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget, QWizard
 
+from anquan_desk.services.desk import Actor, Desk, open_desk
 from anquan_desk.ui.app import make_application
 
 PLACES = 5_000
@@ -121,36 +123,40 @@ def ensure_large(path: Path) -> Path:
 
 
 # --- drivers: each returns (window, start, done, the same work without the window) ----------------
+# "The same work without the window" calls the same service entry points directly on the UI thread:
+# what the window would stall for if it ran them itself.
 
-_open: list[object] = []
+_open: list[Desk] = []
+Driver = tuple[QWidget, Callable[[], None], Callable[[], bool], Callable[[], object]]
 
 
 def dispose_all() -> None:
-    for db in _open:
-        db.dispose()  # type: ignore[attr-defined]
+    for desk in _open:
+        desk.close()
     _open.clear()
 
 
-def import_places(work: Path, workbook: Path) -> tuple[QWidget, Callable[[], None], Callable[[], bool], Callable[[], object]]:
-    import doc_setup
+def _desk(path: Path, username: str) -> Desk:
+    desk = open_desk(path, Actor.system(username))
+    _open.append(desk)
+    return desk
 
-    from anquan_desk.core.db import open_database
-    from anquan_desk.services.place_import import import_places as write_places
-    from anquan_desk.services.place_import import preview_places
+
+def import_places(work: Path, workbook: Path) -> Driver:
+    from anquan_desk.services import place_import
     from anquan_desk.ui.import_wizard import ImportWizard
 
-    db = open_database(work / "import" / "anquan.db")
-    bare_db = open_database(work / "import-bare" / "anquan.db")
-    _open.extend((db, bare_db))
-    for database in (db, bare_db):
-        doc_setup.township(database)
-    wizard = ImportWizard(db, "bench")
+    desk = _desk(work / "import" / "anquan.db", "bench")
+    bare_desk = _desk(work / "import-bare" / "anquan.db", "bench")
+    for d in (desk, bare_desk):
+        doc_setup.township(d.db)
+    wizard = ImportWizard(desk)
     wizard.show()
     wizard.file_page.path_edit.setText(str(workbook))
-    wizard.options_page.create_missing.setChecked(True)
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
 
     def start() -> None:
-        wizard.next()  # file → mapping (reads the workbook)
+        next_button.click()  # file → mapping (reads the workbook in an operation)
 
     def done() -> bool:
         page = wizard.currentPage()
@@ -158,89 +164,65 @@ def import_places(work: Path, workbook: Path) -> tuple[QWidget, Callable[[], Non
             return True
         if page is wizard.options_page:
             wizard.options_page.create_missing.setChecked(True)
-        QTimer.singleShot(0, wizard.next)
+        if next_button.isEnabled():  # disabled while the page's operation runs
+            next_button.click()
         return False
 
     def bare() -> object:
-        with bare_db.reader() as s:
-            preview = preview_places(s, workbook, create_missing=True)
-        with bare_db.session("bench") as s:
-            return write_places(s, preview, create_missing=True)
+        preview = place_import.preview_place_list(bare_desk, workbook, create_missing=True)
+        return place_import.import_place_list(bare_desk, preview, create_missing=True)
 
-    return wizard, start, _once_per_page(done), bare
+    return wizard, start, done, bare
 
 
-def _once_per_page(done: Callable[[], bool]) -> Callable[[], bool]:
-    """Ask ``done`` only when the event loop has caught up (one next() in flight at a time)."""
-    pending = {"at": 0.0}
+def issue_notice(work: Path) -> Driver:
+    from PIL import Image
 
-    def check() -> bool:
-        now = time.perf_counter()
-        if now - pending["at"] < 0.05:
-            return False
-        pending["at"] = now
-        return done()
-
-    return check
-
-
-def issue_notice(work: Path) -> tuple[QWidget, Callable[[], None], Callable[[], bool], Callable[[], object]]:
-    import doc_setup
-
-    from anquan_desk.core.attachments import AttachmentStore
-    from anquan_desk.core.db import open_database
-    from anquan_desk.services import documents as docs
-    from anquan_desk.services import inspections as insp
+    from anquan_desk.services import documents, inspections
     from anquan_desk.ui.documents import DocumentPreviewDialog, documents_menu
     from anquan_desk.ui.inspection.screen import InspectionWidget
 
-    def finished(folder: Path) -> tuple[object, dict[str, str]]:
-        db = open_database(folder / "anquan.db")
-        _open.append(db)
-        ids = doc_setup.finished_check(db, folder)
-        store = AttachmentStore(db.attachments_dir)
-        photos = [doc_setup.photo(folder / f"p{i}.jpg", (40 * i, 90, 160), f"photo {i}") for i in range(4)]
-        with db.session("zhang") as s:
-            for i, path in enumerate(photos):
-                big = folder / f"big{i}.jpg"
-                from PIL import Image
+    def finished(folder: Path) -> tuple[Desk, str]:
+        folder.mkdir()
+        desk = _desk(folder / "anquan.db", "zhang")
+        ids = doc_setup.finished_check(desk.db, folder)
+        desk = desk.as_actor(Actor("zhang", "张堃"))
+        for i in range(4):
+            small = doc_setup.photo(folder / f"p{i}.jpg", (40 * i, 90, 160), f"photo {i}")
+            big = folder / f"big{i}.jpg"
+            Image.open(small).resize((3000, 2000)).save(big, "JPEG", quality=90)
+            # the check is finished: the photos join its hazards through the building block
+            with desk.unit() as s:
+                inspections.add_photos(s, desk.attachments, ids["inspection"], [big],
+                                       hazard_id=ids["exit" if i % 2 else "gas"])
+        return desk, ids["inspection"]
 
-                Image.open(path).resize((3000, 2000)).save(big, "JPEG", quality=90)
-                insp.add_photos(s, store, ids["inspection"], [big], hazard_id=ids["exit" if i % 2 else "gas"])
-        return db, ids
-
-    for name in ("notice", "notice-bare"):
-        (work / name).mkdir()
-    db, ids = finished(work / "notice")
-    bare_db, bare_ids = finished(work / "notice-bare")
-    widget = InspectionWidget(db, ids["inspection"], "zhang")  # type: ignore[arg-type]
+    desk, inspection_id = finished(work / "notice")
+    bare_desk, bare_id = finished(work / "notice-bare")
+    widget = InspectionWidget(desk, inspection_id)
     widget.show()
-    shown: list[QWidget] = []
 
     def start() -> None:
-        menu = documents_menu(db, "zhang", ids["inspection"], widget)  # type: ignore[arg-type]
-        action = next(a for a in menu.actions() if a.data() == "notice")
-        action.trigger()
+        menu = documents_menu(desk, inspection_id, widget)
+        next(a for a in menu.actions() if a.data() == "notice").trigger()
 
     def done() -> bool:
-        shown[:] = [w for w in QApplication.topLevelWidgets() if isinstance(w, DocumentPreviewDialog) and w.isVisible()]
+        shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, DocumentPreviewDialog) and w.isVisible()]
         for w in shown:
             w.close()
         return bool(shown)
 
     def bare() -> object:
-        with bare_db.session("zhang") as s:  # type: ignore[attr-defined]
-            return docs.issue_notice(s, AttachmentStore(bare_db.attachments_dir), bare_ids["inspection"])  # type: ignore[attr-defined]
+        return documents.obtain_document(bare_desk, "notice", bare_id)
 
     return widget, start, done, bare
 
 
-def export_ledger(work: Path, large: Path, rows: int) -> tuple[QWidget, Callable[[], None], Callable[[], bool], Callable[[], object]]:
+def export_ledger(work: Path, large: Path, rows: int) -> Driver:
     import sqlite3
 
     from PySide6.QtCore import QDate
 
-    from anquan_desk.core.db import open_database
     from anquan_desk.services.ledgers import ExportOptions, LedgerFilters
     from anquan_desk.services.ledgers import export_ledger as run_export
     from anquan_desk.ui.ledger_export import LedgerExportDialog
@@ -258,9 +240,8 @@ def export_ledger(work: Path, large: Path, rows: int) -> tuple[QWidget, Callable
         if total >= rows:
             break
     last = days[0][0]
-    db = open_database(large)
-    _open.append(db)
-    dialog = LedgerExportDialog(db, made_by="王芳")
+    desk = _desk(large, "wang")
+    dialog = LedgerExportDialog(desk, made_by="王芳")
     dialog.show()
     dialog.date_check.setChecked(True)
     y1, m1, d1 = map(int, first.split("-"))
@@ -274,7 +255,7 @@ def export_ledger(work: Path, large: Path, rows: int) -> tuple[QWidget, Callable
 
         options = ExportOptions(kind="hazards", out=work / "hazards-bare.xlsx", made_by="王芳",
                                 filters=LedgerFilters(start=dt.date(y1, m1, d1), end=dt.date(y2, m2, d2)))
-        return run_export(db, options)
+        return run_export(desk, options)
 
     return dialog, dialog.start_export, lambda: dialog.result_ is not None or dialog.error is not None, bare
 
