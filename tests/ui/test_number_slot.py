@@ -57,7 +57,8 @@ def test_next_free_slot_after_other_laptops(qtbot: QtBot, db: Database) -> None:
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 2
     assert [dialog.table.item(r, 1).text() for r in range(2)] == ["其他电脑 aaaaaaaa", "其他电脑 bbbbbbbb"]
-    assert dialog.assign() == 2
+    dialog.assign()
+    assert dialog.slot == 2
     assert _slots(db)["cccccccc-this"] == 2
     assert [dialog.table.item(r, 0).text() for r in range(3)] == ["1", "2", "3"]
     assert dialog.table.item(1, 1).text() == "本机（K7PQ）"
