@@ -20,7 +20,6 @@ from typing import Any, overload
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -71,6 +70,7 @@ from anquan_desk.services.checklists import ExportedChecklist, LibraryOverview, 
 from anquan_desk.services.desk import Desk
 from anquan_desk.ui import state
 from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
+from anquan_desk.ui.row_model import RowTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -229,62 +229,45 @@ class TemplateTreeModel(QAbstractItemModel):
         return None
 
 
-class ItemTableModel(QAbstractTableModel):
+class ItemTableModel(RowTableModel[ItemView]):
     """The items of one template version (their texts as the inspector sees them).
     ``ITEM_CODE_ROLE`` gives a row's item code."""
 
-    # (item field, header, initial width)
-    COLUMNS: tuple[tuple[str, str, int], ...] = (
+    #: (item field, header, initial width) of each column.
+    FIELDS: tuple[tuple[str, str, int], ...] = (
         ("code", "编号", 110),
         ("content", "检查内容", 330),
         ("hazard_text", "隐患描述（标准用语）", 250),
         ("default_grade", "等级", 48),
         ("deadline_days", "期限", 70),
     )
+    COLUMNS = tuple(header for _field, header, _width in FIELDS)
     COL_CODE, COL_CONTENT, COL_HAZARD, COL_GRADE, COL_DEADLINE = range(5)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._items: tuple[ItemView, ...] = ()
         self._major = QBrush(QColor("#c00000"))
 
     def set_items(self, items: tuple[ItemView, ...]) -> None:
-        self.beginResetModel()
-        self._items = items
-        self.endResetModel()
+        self.set_rows(items)
 
     def item(self, row: int) -> ItemView:
-        return self._items[row]
+        return self.row(row)
 
     def row_of(self, item_code: str | None) -> int | None:
-        return next((r for r, it in enumerate(self._items) if it.code == item_code), None)
+        return next((r for r, it in enumerate(self.rows) if it.code == item_code), None)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._items)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section][1]
-        return None
-
-    def data(self, index: Index, role: int = _DISPLAY) -> Any:
-        row, column = index.row(), index.column()
-        if not index.isValid() or not 0 <= row < len(self._items) or not 0 <= column < len(self.COLUMNS):
-            return None
-        item = self._items[row]
-        name = self.COLUMNS[column][0]
+    def cell(self, row: ItemView, column: int, role: int) -> Any:
+        name = self.FIELDS[column][0]
         if role == _DISPLAY:
-            return deadline_text(item.shown.deadline_days) if column == self.COL_DEADLINE else str(
-                getattr(item.shown, name))
+            return deadline_text(row.shown.deadline_days) if column == self.COL_DEADLINE else str(
+                getattr(row.shown, name))
         if role == ITEM_CODE_ROLE:
-            return item.code
+            return row.code
         if role == _TOOLTIP:
-            return str(getattr(item.shown, name)) if name in _TEXT_FIELDS else None
+            return str(getattr(row.shown, name)) if name in _TEXT_FIELDS else None
         if role == _FOREGROUND:
-            return self._major if column == self.COL_GRADE and item.shown.default_grade == HazardGrade.MAJOR else None
+            return self._major if column == self.COL_GRADE and row.shown.default_grade == HazardGrade.MAJOR else None
         return None
 
 
@@ -420,7 +403,7 @@ class ChecklistEditor(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.setWordWrap(False)
-        for col, (_f, _label, width) in enumerate(ItemTableModel.COLUMNS):
+        for col, (_f, _label, width) in enumerate(ItemTableModel.FIELDS):
             self.table.setColumnWidth(col, width)
         self.table.horizontalHeader().setSectionResizeMode(ItemTableModel.COL_CONTENT, QHeaderView.ResizeMode.Stretch)
         self.table.horizontalHeader().setSectionResizeMode(ItemTableModel.COL_HAZARD, QHeaderView.ResizeMode.Stretch)

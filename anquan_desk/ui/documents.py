@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QBuffer,
     QByteArray,
     QDate,
@@ -59,6 +58,7 @@ from anquan_desk.services.desk import Desk
 from anquan_desk.services.documents import DocumentInfo, DocumentPdf, VerifyResult
 from anquan_desk.ui import state
 from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub
+from anquan_desk.ui.row_model import DISPLAY, ROLE_BASE, TOOLTIP, RowTableModel
 
 PRINT_DPI = 300  # pages are rasterised for the printer at most at this resolution
 TITLE = "文书"  # the title of the messages these screens show
@@ -436,55 +436,19 @@ def open_document(
 # --- batch of a day ---------------------------------------------------------------------------------
 
 
-class DocumentListModel(QAbstractTableModel):
+class DocumentListModel(RowTableModel[DocumentInfo]):
     """Issued documents (:class:`DocumentInfo` rows): type, number, place, time of issue.
 
     ``DOCUMENT_ID_ROLE`` gives a row's document id."""
 
-    DOCUMENT_ID_ROLE = int(Qt.ItemDataRole.UserRole) + 1
+    DOCUMENT_ID_ROLE = ROLE_BASE + 1
     COLUMNS = ("文书", "编号", "被检查单位", "签发时间")
     COL_TYPE, COL_NUMBER, COL_PLACE, COL_TIME = range(4)
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: tuple[DocumentInfo, ...] = ()
-
-    @property
-    def rows(self) -> tuple[DocumentInfo, ...]:
-        return self._rows
-
-    def set_rows(self, rows: Sequence[DocumentInfo]) -> None:
-        self.beginResetModel()
-        self._rows = tuple(rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            column = index.column()
-            if column == self.COL_TYPE:
-                return row.doc_type
-            if column == self.COL_NUMBER:
-                return row.number
-            if column == self.COL_PLACE:
-                return row.place_name
-            if column == self.COL_TIME:
-                return row.issued_at.strftime("%H:%M")
-            return None
-        if role == Qt.ItemDataRole.ToolTipRole:
+    def cell(self, row: DocumentInfo, column: int, role: int) -> Any:
+        if role == DISPLAY:
+            return (row.doc_type, row.number, row.place_name, row.issued_at.strftime("%H:%M"))[column]
+        if role == TOOLTIP:
             return f"{row.doc_type} {row.number}（核验码 {row.short_code}）"
         if role == self.DOCUMENT_ID_ROLE:
             return row.id
