@@ -7,14 +7,12 @@ from pathlib import Path
 
 from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.io.place_import import write_problem_report
-from anquan_desk.io.tabular import ImportFileError
+from anquan_desk.io.place_import import PlaceImportPreview, write_problem_report
 from anquan_desk.services.place_import import (
     ImportBlockedError,
     ImportResult,
     import_place_list,
     preview_place_list,
-    problem_json,
 )
 
 #: Exit code when errors in the file stopped the import (the database is unchanged).
@@ -42,11 +40,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def cmd_import_places(args: argparse.Namespace) -> int:
     result = ImportResult()
     blocked: ImportBlockedError | None = None
-    rows_total = 0
+    preview: PlaceImportPreview | None = None
     with desk_for(args, "import") as desk:
         try:
             preview = preview_place_list(desk, Path(args.file), create_missing=args.create_missing)
-            rows_total = len(preview.rows)
             if args.report:
                 write_problem_report(preview, Path(args.report))
             result = import_place_list(
@@ -55,27 +52,22 @@ def cmd_import_places(args: argparse.Namespace) -> int:
             )
         except ImportBlockedError as err:
             blocked = err
-        except (ImportFileError, AnquanError) as err:
+        except AnquanError as err:  # ImportFileError included: the file could not be read
             return fail(str(err))
     if blocked is not None:
-        result = ImportResult(skipped=rows_total, errors=blocked.problems)
+        assert preview is not None
+        result = ImportResult(skipped=len(preview.rows), errors=blocked.problems,
+                              warnings=[p for p in preview.problems if p.severity == "warning"])
     if args.json:
-        print_json(result.to_json())
+        print_json({"file": Path(args.file).name, **result.to_json()})
     else:
         _print_text(result, blocked, dry_run=args.dry_run, report=args.report)
     return EXIT_BLOCKED if blocked is not None else 0
 
 
 def _print_text(result: ImportResult, blocked: ImportBlockedError | None, *, dry_run: bool, report: str | None) -> None:
-    for problem in result.errors:
-        where = "，".join(
-            part for part in (
-                f"工作表“{problem.sheet}”" if problem.sheet else "",
-                f"第{problem.row}行" if problem.row else "",
-                problem_json(problem)["column"] or "",
-            ) if part
-        )
-        print(f"【错误】{where}：{problem.message}")
+    for problem in (*result.errors, *result.warnings):
+        print(str(problem))
     if blocked is not None:
         print(f"发现 {len(result.errors)} 处错误，导入未进行，数据库未作任何改动。"
               "可修改文件后重新导入，或加 --skip-invalid 只导入正确的行。")
@@ -85,5 +77,7 @@ def _print_text(result: ImportResult, blocked: ImportBlockedError | None, *, dry
         if result.created_villages or result.created_grids:
             print("新建村（社区）：" + ("、".join(result.created_villages) or "无")
                   + "；新建网格：" + ("、".join(result.created_grids) or "无"))
+    if result.warnings:
+        print(f"另有 {len(result.warnings)} 条警告：这些值已导入，但被转换过或原文记入了备注，请核对。")
     if report:
         print(f"问题清单已写入 {report}")

@@ -9,13 +9,18 @@ Import finds the header wherever it is (below title rows, columns in any order, 
 file with ``ChecklistImportError`` (a ``FileInputError`` naming file, sheet, row and column) on
 any problem — nothing is written then. A valid file becomes a new version of the template with
 the same code, or a new township template.
+
+The file is checked and streamed within ``CHECKLIST_LIMITS`` (a zip bomb, a cell at XFD1048576 or a
+million rows is refused within a second); a cell whose text cannot be stored faithfully (a control
+character, a bidi override), a formula whose result was never saved and an error value (#N/A) are
+problems of their row and column like any other.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,15 +36,18 @@ from anquan_desk.core.checklists.store import FIELD_LABELS, ItemFields, Template
 from anquan_desk.core.errors import FileInputError, Location
 from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.io.tabular import (
+    CHECKLIST_LIMITS,
     CellValue,
     ImportFileError,
     Row,
+    Sheet,
     cell_text,
     column_letter,
     find_header,
     header_key,
     open_workbook,
     read_table,
+    text_hazard,
 )
 
 __all__ = [
@@ -241,9 +249,10 @@ def export_checklist_xlsx(detail: TemplateDetail, path: str | Path, progress: Pr
 
 
 def _text(value: CellValue) -> str:
-    """Cell text kept as written (only the ends stripped), numbers without a spurious .0."""
+    """Cell text kept as written (only the ends stripped; a Windows line break is a line break),
+    numbers without a spurious .0."""
     if isinstance(value, str):
-        return value.strip()
+        return value.replace("\r\n", "\n").replace("\r", "\n").strip()
     return cell_text(value)
 
 
@@ -278,11 +287,11 @@ def _meta_key(text: str) -> str | None:
     return None
 
 
-def _read_meta(ws: Worksheet, header_row: int) -> dict[str, tuple[str, int]]:
+def _read_meta(ws: Sheet, header_row: int) -> dict[str, tuple[str, int]]:
     """Metadata above the header: "标签 | 值" in a row, or "标签：值" in one cell."""
     found: dict[str, tuple[str, int]] = {}
-    for number, values in enumerate(ws.iter_rows(min_row=1, max_row=header_row - 1, values_only=True), start=1):
-        cells = [_text(v) for v in values]
+    for number in sorted(n for n in ws.rows if n < header_row):
+        cells = [_text(v) for v in ws.rows[number]]
         for i, text in enumerate(cells):
             if not text:
                 continue
@@ -298,24 +307,21 @@ def _read_meta(ws: Worksheet, header_row: int) -> dict[str, tuple[str, int]]:
     return found
 
 
-def read_checklist_xlsx(path: str | Path) -> ParsedChecklist:
-    """Read and check a checklist workbook; raises ChecklistImportError on any problem."""
+def read_checklist_xlsx(path: str | Path, progress: Progress = NO_PROGRESS) -> ParsedChecklist:
+    """Read and check a checklist workbook; raises ChecklistImportError on any problem. ``progress``
+    hears how much is read and may stop it (``OperationCancelled``)."""
     file = Path(path)
     try:
-        wb = open_workbook(file)
+        with open_workbook(file, CHECKLIST_LIMITS) as book:
+            sheets = [book.read_sheet(info, progress=progress) for info in book.sheets if info.visible]
     except ImportFileError as exc:
-        raise ChecklistImportError([FileInputError(exc.reason, Location(file=file.name))]) from None
-    try:
-        return _read_workbook(wb.worksheets, file)
-    finally:
-        wb.close()
+        raise ChecklistImportError([FileInputError(exc.reason, exc.location)]) from None
+    return _read_workbook(sheets, file)
 
 
-def _read_workbook(sheets: Sequence[Worksheet], file: Path) -> ParsedChecklist:
-    best: tuple[Worksheet, int, Mapping[str, int], tuple[str, ...]] | None = None
+def _read_workbook(sheets: Sequence[Sheet], file: Path) -> ParsedChecklist:
+    best: tuple[Sheet, int, Mapping[str, int], tuple[str, ...]] | None = None
     for ws in sheets:
-        if ws.sheet_state != "visible":
-            continue
         header = find_header(ws, SYNONYMS, required=("content",), min_fields=2)
         if header is not None and (best is None or header.field_count > len(best[2])):
             best = (ws, header.last_row, header.mapping.columns, header.headers)
@@ -356,16 +362,17 @@ def _read_workbook(sheets: Sequence[Worksheet], file: Path) -> ParsedChecklist:
     rows: list[int] = []
     for r in _data_rows(table.rows, columns):
         get = {f: r.get(i) for f, i in columns.items()}
+        unusable = _cell_problems(r, columns, table.issue, problem)
         content = _text(get.get("content"))
-        if not content:
+        if not content and "content" not in unusable:
             problem("“检查内容”为空；不需要的行请整行删除", r.number, "content")
         grade = _grade(get.get("default_grade"))
-        if grade is None:
+        if grade is None and "default_grade" not in unusable:
             shown = _text(get.get("default_grade"))
             problem(f"默认等级“{shown}”无效，应填“一般”或“重大”" if shown else "默认等级为空，应填“一般”或“重大”",
                     r.number, "default_grade")
         days = _deadline(get.get("deadline_days"))
-        if days is None:
+        if days is None and "deadline_days" not in unusable:
             shown = _text(get.get("deadline_days"))
             problem(f"整改期限“{shown}”无效，应填不小于 0 的整数天数（0 表示立即整改）" if shown
                     else "整改期限为空，应填天数（0 表示立即整改）", r.number, "deadline_days")
@@ -378,8 +385,7 @@ def _read_workbook(sheets: Sequence[Worksheet], file: Path) -> ParsedChecklist:
         ))
         rows.append(r.number)
     if not items and not problems:
-        problem("表头下面没有任何检查条目", table.last_header_row)
-
+        problem("表头下面没有任何检查条目（只有表头，没有数据行）", table.last_header_row)
     # Item codes: TEMPLATE-NN, unique; a file without 模板编号 takes the code from its items.
     given = [(it.code, n) for it, n in zip(items, rows, strict=True) if it.code]
     if code is None and given:
@@ -411,6 +417,24 @@ def _read_workbook(sheets: Sequence[Worksheet], file: Path) -> ParsedChecklist:
         kind=None if kind in _NO_KIND else kind, version=version,
         items=tuple(items), rows=tuple(rows),
     )
+
+
+def _cell_problems(row: Row, columns: Mapping[str, int], issue: Callable[[int, int | None], str | None],
+                   problem: Callable[[str, int, str | None], None]) -> set[str]:
+    """A formula without its result, an error value, control characters or a bidi override in a
+    used cell: each a problem of its row and column. Returns the fields without a usable value."""
+    unusable: set[str] = set()
+    for fld, index in columns.items():
+        found = issue(row.number, index)
+        if found is not None:
+            problem(found, row.number, fld)
+            unusable.add(fld)
+            continue
+        hazard = text_hazard(row.get(index))
+        if hazard is not None and hazard[0] == "error":
+            problem(hazard[1], row.number, fld)
+            unusable.add(fld)
+    return unusable
 
 
 def _data_rows(rows: Sequence[Row], columns: Mapping[str, int]) -> list[Row]:

@@ -7,7 +7,10 @@ Excel row, column (header text and letter) and a Chinese message. The database s
 what to write (all-or-nothing, or only the valid rows); ``write_problem_report`` gives the user an
 .xlsx of the problems to fix.
 
-Decisions:
+Errors and warnings, as an inspector expects them: a value that cannot be stored faithfully is an
+**error** (the row is not imported); a value that is stored, but changed or kept in the notes, is a
+**warning** the user should look at. Nothing in a mapped column is dropped without one of them.
+
 * 单位名称 is required (error); a missing address is a warning (strongly recommended).
 * A wrong 统一社会信用代码 is an error; a 15-digit old 注册号 is a warning and goes into the notes.
 * A phone number that cannot be understood is a warning; the text is kept as entered.
@@ -16,7 +19,20 @@ Decisions:
 * Duplicates inside the file (same credit code, or same name + address) are errors on the later
   row; a row matching a place already in the database becomes an "update" of that place.
 * Empty risk colour / status stay None (the service applies its default for new places and keeps
-  the old value when updating).
+  the old value when updating). A risk colour, status or area that cannot be understood is kept
+  verbatim in the notes (warning).
+* Dates (开业/成立日期) are read in every spelling districts use (``tabular.read_date``); an
+  impossible (2024-02-30), ambiguous (3/5/2024), unreadable, pre-1949 or future date is an error;
+  a guess (an Excel serial number, day/month/year order, a time left out) is a warning.
+* A control character (also written ``_x0001_``) or a bidi override (U+202E …) is an error; a
+  carriage return or tab (``_x000D_``, ``_x0009_``) becomes a space with a warning.
+* A formula whose result was never saved, or an error value (#N/A), in a mapped cell is an error.
+* A second column with the same meaning (a second 单位名称 or 联系电话): a warning on its header; on
+  each row where it differs from the mapped column, its value goes to the notes (phone, person,
+  sector, notes, area: warning) or, where no value can be chosen (name, code, address, village,
+  grid, risk, status, date), is an error.
+* A hidden sheet with a place table is not imported (warning); a file whose tables have a header
+  but no data rows is refused (``ImportFileError``, "没有数据行").
 """
 
 from __future__ import annotations
@@ -31,6 +47,7 @@ from typing import Literal
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
+from anquan_desk.core import clock
 from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.core.validators import (
     PhoneError,
@@ -40,22 +57,27 @@ from anquan_desk.core.validators import (
     normalize_phone,
 )
 from anquan_desk.io.tabular import (
+    PLACE_LIMITS,
+    CellValue,
     ColumnMapping,
     ImportFileError,
     Row,
     Table,
     cell_text,
     column_letter,
+    duplicate_columns,
     open_workbook,
-    parse_date,
     parse_number,
+    read_date,
     read_table,
+    text_hazard,
 )
 
 __all__ = [
     "FIELD_LABELS",
     "NINE_SMALL_KINDS",
     "PLACE_SYNONYMS",
+    "REPORT_LEGEND",
     "ExistingIndex",
     "PlaceCandidate",
     "PlaceImportPreview",
@@ -121,6 +143,17 @@ FIELD_LABELS: dict[str, str] = {
 
 # DB column lengths (anquan_desk.core.models.Place).
 _MAX_LENGTH = {"name": 200, "address": 300, "responsible_person": 40, "phone": 30}
+
+#: The earliest plausible 开业/成立日期: earlier ones are typing errors or Excel's empty date
+#: (1900-01-00); the latest is today.
+EARLIEST_DATE = date(1949, 1, 1)
+
+#: Fields whose value in a second, same-named column can be kept in the notes; for the others two
+#: different values leave no way to choose (an error).
+_DUPLICATE_TO_NOTES = frozenset({"phone", "responsible_person", "notes", "sector", "nine_small_kind", "area"})
+
+#: A quick test whether a text needs ``text_hazard`` (control, bidi and other invisible characters).
+_SUSPECT = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
 
 #: 九小场所 kinds (common national list, DOMAIN.md §1.1) and the words that reveal them, in the
 #: order they are tried (a 食品加工厂 is a 生产加工企业, a 足浴店 is not a 商店).
@@ -428,6 +461,8 @@ class _SheetParser:
         existing: ExistingIndex | None,
         seen: _Seen,
         sheet_village: str | None,
+        duplicates: Mapping[int, str] | None = None,
+        latest: date | None = None,
     ) -> None:
         self.file = file
         self.table = table
@@ -436,11 +471,16 @@ class _SheetParser:
         self.existing = existing
         self.seen = seen
         self.sheet_village = sheet_village
+        self.duplicates = dict(duplicates or {})  # column → the field it repeats
+        self.latest = latest or clock.today()
+        self.checked = {**{c: f for f, c in columns.items()}, **self.duplicates}  # column → field
 
     # helpers
 
-    def _problem(self, row: int | None, fld: str | None, message: str, severity: Severity) -> Problem:
-        col = self.columns.get(fld) if fld else None
+    def _problem(self, row: int | None, fld: str | None, message: str, severity: Severity,
+                 col: int | None = None) -> Problem:
+        if col is None:
+            col = self.columns.get(fld) if fld else None
         return Problem(
             file=self.file.name,
             sheet=self.table.sheet,
@@ -462,6 +502,8 @@ class _SheetParser:
         """Footer notes, repeated header rows and a column-number row under the header."""
         raw = [v for v in row.values if v is not None and v != ""]
         mapped = [row.get(c) for c in self.columns.values()]
+        if any(self.table.issue(row.number, c) for c in self.checked):
+            return False  # a formula without its result is never a blank row
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in mapped):
             return True  # a template row with only its 序号 filled in
         if len({str(v) for v in raw}) <= 2:
@@ -472,8 +514,10 @@ class _SheetParser:
         name = cell_text(row.get(name_col))
         if name_col is not None and name and name == self.table.header_of(name_col):
             return True
+        if index != 0:
+            return False
         filled = [cell_text(v) for v in raw]
-        if index == 0 and len(filled) >= 3 and all(t.isdigit() for t in filled):
+        if len(filled) >= 3 and all(t.isdigit() for t in filled):
             numbers = [int(t) for t in filled]
             return numbers == list(range(numbers[0], numbers[0] + len(numbers)))
         return False
@@ -490,12 +534,13 @@ class _SheetParser:
         def warn(fld: str | None, message: str) -> None:
             problems.append(self._problem(n, fld, message, "warning"))
 
+        unusable = self._cells(row, problems)
         notes_parts: list[str] = []
         name = self._text(row, "name")
-        if not name:
+        if not name and "name" not in unusable:
             error("name", "单位名称为空（必填）")
         address = self._text(row, "address")
-        if not address:
+        if not address and "address" not in unusable:
             warn("address", "未填写地址（强烈建议填写，便于现场查找和查重）")
         person = self._text(row, "responsible_person")
         for fld, value in (("name", name), ("address", address), ("responsible_person", person)):
@@ -511,25 +556,28 @@ class _SheetParser:
         risk_text = self._text(row, "risk_color")
         risk = parse_risk_color(risk_text) if risk_text else None
         if risk_text and risk is None:
-            warn("risk_color", f"风险等级“{risk_text}”无法识别（应为红、橙、黄、蓝，或重大、较大、一般、低风险）")
+            warn("risk_color", f"风险等级“{risk_text}”无法识别（应为红、橙、黄、蓝，或重大、较大、一般、低风险）；"
+                               "原文已记入备注")
+            notes_parts.append(f"风险等级（原文）：{risk_text}")
         status_text = self._text(row, "status")
         status = parse_status(status_text) if status_text else None
         if status_text and status is None:
-            warn("status", f"经营状态“{status_text}”无法识别（应为在营、停业或关闭）")
+            warn("status", f"经营状态“{status_text}”无法识别（应为在营、停业或关闭）；原文已记入备注")
+            notes_parts.append(f"经营状态（原文）：{status_text}")
 
-        established: date | None = None
-        try:
-            established = parse_date(row.get(self.columns.get("established")))
-        except ValueError as err:
-            warn("established", str(err))
+        established = self._established(row.get(self.columns.get("established")), error, warn)
         area: float | None = None
+        area_value = row.get(self.columns.get("area"))
         try:
-            area = parse_number(row.get(self.columns.get("area")))
+            area = parse_number(area_value)
         except ValueError as err:
-            warn("area", str(err))
+            warn("area", f"{err}；原文已记入备注")
+            notes_parts.append(f"面积（原文）：{cell_text(area_value)}")
         if area is not None and area < 0:
-            warn("area", f"面积不能为负数（{cell_text(area)}）")
+            warn("area", f"面积不能为负数（{cell_text(area)}）；原文已记入备注")
+            notes_parts.append(f"面积（原文）：{cell_text(area_value)}")
             area = None
+        self._duplicate_values(row, notes_parts, problems)
 
         notes = self._text(row, "notes")
         place = PlaceCandidate(
@@ -556,6 +604,66 @@ class _SheetParser:
         else:
             action = "new"
         return PreviewRow(self.table.sheet, n, action, place, existing_id, tuple(problems))
+
+    def _cells(self, row: Row, problems: list[Problem]) -> set[str]:
+        """Problems of the cells themselves (in every mapped and duplicate column): a formula
+        without its result or an error value, control characters, bidi overrides, CR/tab. Returns
+        the fields whose cell has no usable value."""
+        unusable: set[str] = set()
+        n = row.number
+        for col, fld in self.checked.items():
+            issue = self.table.issue(n, col)
+            if issue is not None:
+                problems.append(self._problem(n, fld, issue, "error", col))
+                unusable.add(fld)
+                continue
+            value = row.get(col)
+            if isinstance(value, str) and _SUSPECT.search(value):
+                hazard = text_hazard(value)
+                if hazard is not None:
+                    problems.append(self._problem(n, fld, hazard[1], hazard[0], col))
+        return unusable
+
+    def _established(self, value: CellValue, error: _Report, warn: _Report) -> date | None:
+        """开业/成立日期: readable, possible, unambiguous and plausible, or an error (see the notes)."""
+        try:
+            reading = read_date(value)
+        except ValueError as err:
+            error("established", f"{err}；日期无法如实保存，请改正后重新导入")
+            return None
+        if reading is None:
+            return None
+        shown = cell_text(value)
+        if reading.day < EARLIEST_DATE:
+            error("established", f"日期“{shown}”早于{EARLIEST_DATE.year}年，不是可信的开业日期（常见于空白日期"
+                                 "被 Excel 显示成 1900 年）；请改正后重新导入")
+            return None
+        if reading.day > self.latest:
+            error("established", f"日期“{shown}”晚于今天（{self.latest.isoformat()}），不是可信的开业日期；"
+                                 "请改正后重新导入")
+            return None
+        if reading.note:
+            warn("established", reading.note)
+        return reading.day
+
+    def _duplicate_values(self, row: Row, notes: list[str], problems: list[Problem]) -> None:
+        """A value in a second, same-named column that differs from the mapped one (see the notes)."""
+        n = row.number
+        for col, fld in self.duplicates.items():
+            value = cell_text(row.get(col))
+            main = self.columns[fld]
+            kept = cell_text(row.get(main))
+            if not value or match_key(value) == match_key(kept):
+                continue
+            other = f"{column_letter(main)}列（{self.table.header_of(main)}）"
+            if fld in _DUPLICATE_TO_NOTES:
+                notes.append(f"{self.table.header_of(col) or FIELD_LABELS[fld]}（{column_letter(col)}列）：{value}")
+                problems.append(self._problem(n, fld, f"与{other}同名的另一列，值“{value}”与{other}不同；"
+                                                      "只按后者导入，本列的值已记入备注", "warning", col))
+            else:
+                problems.append(self._problem(
+                    n, fld, f"与{other}同名的另一列，值“{value}”与{other}的“{kept}”不同，无法确定以哪一列为准；"
+                            "请删除或改名多余的列后重新导入", "error", col))
 
     def _credit_code(self, row: Row, error: _Report, warn: _Report, notes: list[str]) -> str | None:
         value = row.get(self.columns.get("credit_code"))
@@ -702,6 +810,7 @@ def parse_places(
     known_villages: Mapping[str, set[str]] | None = None,
     existing: ExistingIndex | None = None,
     progress: Progress = NO_PROGRESS,
+    today: date | None = None,
 ) -> PlaceImportPreview:
     """Read and check every row of a places spreadsheet. Never touches the database.
 
@@ -710,31 +819,40 @@ def parse_places(
     ``known_villages``: village → its grids; when given, unknown villages/grids are errors.
     ``existing``: the DB's places; matching rows become updates.
     ``progress`` hears how far the reading is and may stop it (``OperationCancelled``) between rows.
-    Raises ``ImportFileError`` when the file cannot be read or no sheet has a usable header.
+    ``today``: the latest plausible date (default: today).
+    Raises ``ImportFileError`` when the file cannot be read within ``PLACE_LIMITS``, no sheet has a
+    usable header, or the tables have no data rows.
     """
     file = Path(path)
-    progress.update(0, 0, f"正在打开“{file.name}”…")
-    workbook = open_workbook(file)
+    progress.update(0, 0, f"正在检查“{file.name}”…")
     preview = PlaceImportPreview(file=file)
     places = _Places(known_villages) if known_villages is not None else None
     seen = _Seen()
     mapping_used = False
-    try:
-        for ws in workbook.worksheets:
-            if ws.sheet_state != "visible":
-                continue
+    data_rows = 0
+    header_only: list[Table] = []
+    hidden: list[str] = []
+    anything = False  # a visible sheet with any content
+    with open_workbook(file, PLACE_LIMITS) as book:
+        for info in book.sheets:
             progress.check()
-            progress.update(0, 0, f"正在读取工作表“{ws.title}”…")
-            try:
-                table = read_table(
-                    ws, PLACE_SYNONYMS, file=file, fingerprint=mapping.fingerprint if mapping else None
-                )
-            except Exception as err:  # a broken sheet must not take the others down
-                raise ImportFileError(f"无法读取（{type(err).__name__}）", file=file, sheet=ws.title) from err
-            if table is None:
-                if ws.max_row > 1 or ws.cell(1, 1).value is not None:
+            sheet = book.read_sheet(info, progress=progress)
+            table = read_table(sheet, PLACE_SYNONYMS, file=file, fingerprint=mapping.fingerprint if mapping else None)
+            empty = not sheet.rows
+            del sheet
+            if not info.visible:
+                if table is not None and table.rows:
+                    hidden.append(info.name)
                     preview.problems.append(Problem(
-                        file.name, ws.title, None, None, None,
+                        file.name, info.name, None, None, None,
+                        f"这是隐藏的工作表，其中的 {len(table.rows)} 行没有导入；如需导入，请在 Excel/WPS 中"
+                        "取消隐藏（右键工作表标签→取消隐藏）后重新导入", "warning"))
+                continue
+            if table is None:
+                if not empty:
+                    anything = True
+                    preview.problems.append(Problem(
+                        file.name, info.name, None, None, None,
                         "未找到表头（需要“单位名称”“地址”等列），已跳过此工作表", "warning"))
                 continue
             guessed = True
@@ -747,6 +865,7 @@ def parse_places(
             preview.sheets.append(SheetSummary(
                 table.sheet, table.header_row, table.last_header_row, table.headers, used, guessed, len(table.rows)))
             if "name" not in columns:
+                data_rows += len(table.rows)
                 preview.problems.append(Problem(
                     file.name, table.sheet, table.header_row, None, None,
                     "未找到“单位名称”列，请在列对应关系中指定哪一列是单位名称", "error", "name"))
@@ -754,8 +873,16 @@ def parse_places(
             sheet_village = None
             if "village" not in columns and places is not None:
                 sheet_village = places.village(table.sheet)
-            parser = _SheetParser(file, table, columns, places, existing, seen, sheet_village)
+            duplicates = duplicate_columns(table.headers, columns, PLACE_SYNONYMS)
+            for col, fld in duplicates.items():
+                main = columns[fld]
+                preview.problems.append(Problem(
+                    file.name, table.sheet, None, table.header_of(col), column_letter(col),
+                    f"与{column_letter(main)}列同为“{FIELD_LABELS[fld]}”，只按{column_letter(main)}列导入；"
+                    f"本列中与{column_letter(main)}列不同的值逐行列出", "warning", fld))
+            parser = _SheetParser(file, table, columns, places, existing, seen, sheet_village, duplicates, today)
             total = len(table.rows)
+            parsed = 0
             for index, row in enumerate(table.rows):
                 if index % _PROGRESS_EVERY == 0:
                     progress.check()
@@ -765,13 +892,26 @@ def parse_places(
                 preview_row = parser.parse(row)
                 preview.rows.append(preview_row)
                 preview.problems.extend(preview_row.problems)
-    finally:
-        workbook.close()
-        _release(workbook)
-    if not preview.sheets and not preview.problems:
-        raise ImportFileError("工作簿是空的，没有任何数据", file=file)
+                parsed += 1
+            data_rows += parsed
+            if not parsed:
+                header_only.append(table)
     if not preview.sheets:
+        if hidden:
+            raise ImportFileError(f"场所表在隐藏的工作表“{'、'.join(hidden)}”中；请在 Excel/WPS 中取消隐藏"
+                                  "（右键工作表标签→取消隐藏）后重新导入", file=file)
+        if not anything:
+            raise ImportFileError("工作簿是空的，没有任何数据", file=file)
         raise ImportFileError("在所有工作表中都没有找到场所表头（需要“单位名称”“地址”等列）", file=file)
+    if not data_rows:
+        first = header_only[0] if header_only else None
+        where = f"（第{first.last_header_row}行）" if first else ""
+        raise ImportFileError(f"只有表头{where}，没有数据行，没有可导入的场所；请确认选对了文件，"
+                              "或把场所逐行填在表头下面后再导入", file=file, sheet=first.sheet if first else None)
+    for table in header_only:
+        preview.problems.append(Problem(
+            file.name, table.sheet, None, None, None,
+            f"只有表头（第{table.last_header_row}行），没有数据行，已跳过此工作表", "warning"))
     if mapping is not None and not mapping_used:
         preview.problems.insert(0, Problem(
             file.name, None, None, None, None,
@@ -779,14 +919,9 @@ def parse_places(
     return preview
 
 
-def _release(workbook: Workbook) -> None:
-    """Let the workbook's cells go now. Each cell refers to its sheet and the sheet to its cells:
-    left alone, a big workbook (eight cells a place) waits for a full garbage collection, which
-    holds every thread of the program for as long as it scans the heap."""
-    for ws in workbook.worksheets:
-        cells = getattr(ws, "_cells", None)
-        if isinstance(cells, dict):
-            cells.clear()
+#: What 错误 and 警告 mean, printed in the problem report.
+REPORT_LEGEND = ("错误：值无法如实保存（或无法确定），该行不会导入，请改正文件后重新导入；"
+                 "警告：该行可以导入，但值已被转换或原文记入了备注，请核对")
 
 
 def write_problem_report(preview: PlaceImportPreview, out_path: str | Path) -> Path:
@@ -802,8 +937,10 @@ def write_problem_report(preview: PlaceImportPreview, out_path: str | Path) -> P
     ws["A1"] = f"场所导入问题清单：{preview.file.name}"
     ws["A1"].font = Font(size=14, bold=True)
     ws.merge_cells("A1:F1")
-    ws["A2"] = preview.summary()
+    ws["A2"] = f"{preview.summary()}。{REPORT_LEGEND}"
+    ws["A2"].alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells("A2:F2")
+    ws.row_dimensions[2].height = 32
     headers = ("文件", "工作表", "行", "列", "级别", "问题")
     for col, text in enumerate(headers, start=1):
         cell = ws.cell(row=3, column=col, value=text)

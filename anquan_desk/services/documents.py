@@ -94,6 +94,7 @@ from anquan_desk.core.models import (
 from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.core.vocabulary import DocumentStatus, DocumentType, InspectionStatus, ItemOutcome
 from anquan_desk.io.pdf.render import render_document, render_documents
+from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.numbering import allocate_number, spend_number, township_or_fail, void_number
 
@@ -984,8 +985,24 @@ def render_batch(session: Session, documents: list[Document]) -> bytes:
 
 # --- verify ----------------------------------------------------------------------------------------
 
-VerifyKind = Literal["ok", "superseded", "void", "tampered", "batch", "foreign"]
+VerifyKind = Literal["ok", "superseded", "void", "tampered", "batch", "encrypted", "foreign"]
 _CODE_RE = re.compile(r"核验码[:：]\s*([" + SHORT_CODE_ALPHABET + r"]{" + str(SHORT_CODE_LENGTH) + r"})")
+#: The short code as reportlab writes it into the document information (plain bytes, near the end).
+_SUBJECT_RE = re.compile(
+    rb"/Subject\s*\(([" + SHORT_CODE_ALPHABET.encode() + rb"]{" + str(SHORT_CODE_LENGTH).encode() + rb"})\)"
+)
+#: A file is verified from memory up to this size (an issued document is a few MB); a larger one is
+#: only hashed and searched for its code, in pieces.
+MAX_VERIFY_BYTES = 64 * 1024 * 1024
+_VERIFY_PAGES = 60
+#: Marks every issued document carries near its start: reportlab's header and the embedded fonts.
+_REPORTLAB = b"ReportLab Generated PDF document"
+_OUR_FONTS = (b"+UMingCN", b"+WenQuanYiMicroHei")
+_STREAM_RE = re.compile(rb"<<([^<>]{0,400})>>\s*stream\r?\n")
+_BFCHAR_RE = re.compile(rb"<([0-9A-Fa-f]{2,4})>\s*<([0-9A-Fa-f]{4,8})>")
+#: A damaged copy is compared with at most this many documents drawn again, started within this time.
+_RENDERED_CANDIDATES = 3
+_RENDER_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -998,46 +1015,183 @@ class VerifyResult:
     short_code: str = ""
 
 
-def _codes_in_pdf(data: bytes) -> list[str]:
-    """Short codes printed in the footer (or kept in the metadata) of a PDF; [] if unreadable."""
-    try:
-        from pypdf import PdfReader
+@dataclass(frozen=True)
+class _PdfMarks:
+    codes: list[str]  # short codes found (metadata, page footers, raw document information)
+    readable: bool  # pypdf read its structure and pages
+    encrypted: bool  # encrypted, and it does not open without a password
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+
+def _pdf_marks(data: bytes) -> _PdfMarks:
+    """Short codes printed in the footer or kept in the metadata of a PDF, read quietly (no pypdf
+    output) and bounded (the first pages); a damaged structure still gives the raw metadata's code."""
+    from pypdf import PdfReader
+
+    from anquan_desk.io.plan_text import quiet_pypdf
+
+    codes = [code.decode() for code in _SUBJECT_RE.findall(data)]
+    readable = False
+    with quiet_pypdf(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
             reader = PdfReader(io.BytesIO(data))
-            codes: list[str] = []
+            if reader.is_encrypted:
+                try:
+                    opened = bool(reader.decrypt(""))
+                except Exception:  # AES without the crypto library, damaged encryption dictionary …
+                    opened = False
+                if not opened:
+                    return _PdfMarks(list(dict.fromkeys(codes)), False, True)
             metadata = reader.metadata
             subject = metadata.get("/Subject") if metadata is not None else None
             if isinstance(subject, str) and len(subject) == SHORT_CODE_LENGTH:
                 codes.append(subject)
-            for page in reader.pages[:60]:
+            for page in reader.pages[:_VERIFY_PAGES]:
                 codes += _CODE_RE.findall(page.extract_text() or "")
-    except Exception:  # any unreadable file simply is not ours
-        return []
-    return list(dict.fromkeys(codes))
+            readable = True
+        except Exception:  # any unreadable structure or page: what was found so far stands
+            pass
+    return _PdfMarks(list(dict.fromkeys(codes)), readable, False)
 
 
-def verify_pdf(session: Session, pdf_bytes: bytes) -> VerifyResult:
-    """Is this PDF a document issued from this database, unchanged?"""
-    digest = hashlib.sha256(pdf_bytes).hexdigest()
-    document = session.scalar(select(Document).where(Document.pdf_sha256 == digest))
-    if document is not None:
-        title = DOC_TITLES[SNAPSHOT_TYPE[document.doc_type]]
-        base = dict(number=document.number, status=document.status, short_code=document.short_code)
-        if document.status == DocumentStatus.ISSUED.value:
-            return VerifyResult(True, "ok", f"核验通过：{title} {document.number}，本系统签发，内容未改动。", **base)
-        if document.status == DocumentStatus.SUPERSEDED.value:
-            newer = session.scalar(select(Document).where(Document.supersedes_id == document.id))
-            by = f"，已由 {newer.number} 取代" if newer is not None else ""
-            return VerifyResult(
-                False, "superseded", f"文书 {document.number} 是本系统签发的原件，但已更正{by}，不再有效。", **base
-            )
-        reason = session.scalar(select(IssuedNumber.void_reason).where(IssuedNumber.number == document.number))
-        why = f"（原因：{reason}）" if reason else ""
-        return VerifyResult(False, "void", f"文书 {document.number} 是本系统签发的原件，但已作废{why}，不再有效。", **base)
-    codes = _codes_in_pdf(pdf_bytes)
-    known = list(session.scalars(select(Document.number).where(Document.short_code.in_(codes)))) if codes else []
+def _ours_by_look(data: bytes) -> bool:
+    """Does the file carry the marks of this program's documents: reportlab's header and one of our
+    fonts, or (re-saved by another program) subsets of both our fonts?"""
+    fonts = sum(1 for font in _OUR_FONTS if font in data)
+    if fonts == len(_OUR_FONTS):
+        return True
+    return _REPORTLAB in data[:256] and (fonts > 0 or _font_maps(data)[1])
+
+
+def _font_maps(data: bytes) -> tuple[str, bool]:
+    """The characters of the font subsets' ToUnicode maps found in the raw bytes, and whether a map
+    names one of our fonts. reportlab numbers a subset's characters in the order the document first
+    draws them and writes these maps near the start of the file: they survive when the end (pages,
+    metadata, xref) is cut off."""
+    import zlib
+
+    found: list[str] = []
+    ours = False
+    examined = 0
+    for match in _STREAM_RE.finditer(data):
+        header = match.group(1)
+        if b"/FlateDecode" not in header or b"/ASCII85Decode" in header or b"/Subtype /Image" in header:
+            continue
+        length = re.search(rb"/Length (\d+)", header)
+        if length is None or int(length.group(1)) > 256 * 1024:
+            continue
+        examined += 1
+        if examined > 400:
+            break
+        body = data[match.end() : match.end() + int(length.group(1))]
+        try:
+            text = zlib.decompressobj().decompress(body, 1024 * 1024)
+        except zlib.error:
+            continue
+        if b"begincmap" not in text:
+            continue
+        ours = ours or any(font in text for font in _OUR_FONTS)
+        for _code, unicode in _BFCHAR_RE.findall(text):
+            try:
+                found.append(bytes.fromhex(unicode.decode()).decode("utf-16-be"))
+            except (ValueError, UnicodeDecodeError):
+                continue
+    return "".join(found), ours
+
+
+def _strings_in(value: object, out: set[str]) -> None:
+    """Every non-ASCII character of the strings in a stored snapshot (base64 images are ASCII)."""
+    if isinstance(value, str):
+        out.update(ch for ch in value if ord(ch) > 127)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _strings_in(item, out)
+    elif isinstance(value, list):
+        for item in value:
+            _strings_in(item, out)
+
+
+def _mostly_same_start(data: bytes, original: bytes) -> bool:
+    """Is ``data`` the start of ``original``, byte for byte in at least 9 blocks of 10?"""
+    if len(data) > len(original) or data[:1024] != original[:1024]:
+        return False
+    if original.startswith(data):
+        return True
+    block = 4096
+    total = (len(data) + block - 1) // block
+    same = sum(
+        1 for k in range(0, len(data), block) if data[k : k + block] == original[k : k + block]
+    )
+    return same * 10 >= total * 9
+
+
+def _damaged_copy_of(session: Session, data: bytes) -> Document | None:
+    """The issued document that a damaged or cut-off file is a copy of, if one can be proved: the
+    characters its fonts carry narrow the documents down (title, number, place, then the snapshot's
+    text), and the best few are drawn again and compared byte for byte."""
+    import time as clock
+
+    drawn = {ch for ch in _font_maps(data)[0] if ord(ch) > 127}
+    if len(drawn) < 10:
+        return None
+
+    def fits(text: str) -> bool:
+        return all(ch in drawn for ch in text if ord(ch) > 127)
+
+    rows = session.execute(
+        select(Document.id, Document.doc_type, Document.number, Place.name)
+        .join(Place, Place.id == Document.place_id)
+        .order_by(Document.issued_at.desc())
+    ).all()
+    titled = [
+        (doc_id, number, place)
+        for doc_id, doc_type, number, place in rows
+        if fits(DOC_TITLES[SNAPSHOT_TYPE[doc_type]])
+    ]
+    # Cut short, a file may keep only the title font's map: then the newest documents of its type.
+    ids = [doc_id for doc_id, number, place in titled if fits(number) and fits(place)]
+    ids = (ids or [doc_id for doc_id, _number, _place in titled])[:50]
+    scored: list[tuple[int, int, str]] = []
+    for rank, doc_id in enumerate(ids):
+        content = session.scalar(select(Document.content).where(Document.id == doc_id))
+        chars: set[str] = set()
+        _strings_in(content, chars)
+        scored.append((len(drawn - chars), rank, doc_id))
+    deadline = clock.monotonic() + _RENDER_SECONDS
+    for _missing, _rank, doc_id in sorted(scored)[:_RENDERED_CANDIDATES]:
+        document = session.get(Document, doc_id)
+        if document is None or clock.monotonic() > deadline:
+            continue
+        try:
+            original = render_document(snapshot_of(document))
+        except Exception:  # a snapshot that no longer renders cannot prove anything
+            log.warning("verify: document %s does not render", document.number, exc_info=True)
+            continue
+        if _mostly_same_start(data, original):
+            return document
+    return None
+
+
+def _verdict(session: Session, document: Document) -> VerifyResult:
+    """The answer for a file identical to the PDF issued as ``document``."""
+    title = DOC_TITLES[SNAPSHOT_TYPE[document.doc_type]]
+    base = dict(number=document.number, status=document.status, short_code=document.short_code)
+    if document.status == DocumentStatus.ISSUED.value:
+        return VerifyResult(True, "ok", f"核验通过：{title} {document.number}，本系统签发，内容未改动。", **base)
+    if document.status == DocumentStatus.SUPERSEDED.value:
+        newer = session.scalar(select(Document).where(Document.supersedes_id == document.id))
+        by = f"，已由 {newer.number} 取代" if newer is not None else ""
+        return VerifyResult(
+            False, "superseded", f"文书 {document.number} 是本系统签发的原件，但已更正{by}，不再有效。", **base
+        )
+    reason = session.scalar(select(IssuedNumber.void_reason).where(IssuedNumber.number == document.number))
+    why = f"（原因：{reason}）" if reason else ""
+    return VerifyResult(False, "void", f"文书 {document.number} 是本系统签发的原件，但已作废{why}，不再有效。", **base)
+
+
+def _by_codes(session: Session, codes: Sequence[str]) -> VerifyResult | None:
+    """A file whose bytes differ from every issued PDF but that carries short codes."""
+    known = list(session.scalars(select(Document.number).where(Document.short_code.in_(codes))))
     if len(known) > 1:
         return VerifyResult(
             False, "batch",
@@ -1051,14 +1205,109 @@ def verify_pdf(session: Session, pdf_bytes: bytes) -> VerifyResult:
                 f"文书 {document.number} 的内容被改动：该文件与本系统签发时的文件不一致（核验码 {code}）。",
                 number=document.number, status=document.status, short_code=code,
             )
-    return VerifyResult(False, "foreign", "不是本系统签发的文书：在本数据库中找不到与该文件对应的文书。")
+    return None
+
+
+_FOREIGN = "不是本系统签发的文书：在本数据库中找不到与该文件对应的文书。"
+
+
+def verify_pdf(session: Session, pdf_bytes: bytes) -> VerifyResult:
+    """Is this PDF a document issued from this database, unchanged?
+
+    A copy whose bytes differ is 被改动 when it still carries a document's short code (footer,
+    metadata) or, cut off or damaged, when its start proves it a copy of one (:func:`_damaged_copy_of`)."""
+    digest = hashlib.sha256(pdf_bytes).hexdigest()
+    document = session.scalar(select(Document).where(Document.pdf_sha256 == digest))
+    if document is not None:
+        return _verdict(session, document)
+    if b"%PDF-" not in pdf_bytes[:1024]:
+        return VerifyResult(False, "foreign", "不是本系统签发的文书：该文件不是 PDF 文件。")
+    marks = _pdf_marks(pdf_bytes)
+    by_code = _by_codes(session, marks.codes)
+    if by_code is not None:
+        return by_code
+    complete = marks.readable and b"%%EOF" in pdf_bytes[-2048:]
+    ours = _ours_by_look(pdf_bytes)
+    if ours and (not complete or not marks.codes):
+        copy = _damaged_copy_of(session, pdf_bytes)
+        if copy is not None:
+            how = "已加密另存" if marks.encrypted else ("不完整（被截断）或已损坏" if not complete else "与原件不一致")
+            return VerifyResult(
+                False, "tampered",
+                f"文书 {copy.number} 的内容被改动：该文件{how}，与本系统签发时的文件不一致（核验码 {copy.short_code}）。",
+                number=copy.number, status=copy.status, short_code=copy.short_code,
+            )
+    if marks.encrypted:
+        if ours:
+            return VerifyResult(
+                False, "encrypted",
+                "该文件是加密另存过的本系统格式文书，内容被改动、已无法核验：本系统签发的文书从不加密，"
+                "这不是签发原件。请向出具单位索取原件。",
+            )
+        return VerifyResult(
+            False, "encrypted", "该 PDF 已加密，无法核验：本系统签发的文书从不加密，这不是本系统签发的原件。"
+        )
+    if not complete and ours:
+        return VerifyResult(
+            False, "tampered",
+            "文件不完整或已损坏（内容被改动）：它带有本系统文书的特征，但已无法确认是哪一份文书。"
+            "被改动的文件不能作为有效文书，请向出具单位索取原件重新核验。",
+        )
+    if not complete:
+        return VerifyResult(False, "foreign", "不是本系统签发的文书：该 PDF 文件不完整或已损坏，在本数据库中找不到与之对应的文书。")
+    return VerifyResult(False, "foreign", _FOREIGN)
+
+
+def _verify_large(session: Session, fh: io.BufferedReader, size: int) -> VerifyResult:
+    """A file over ``MAX_VERIFY_BYTES``: hashed and searched for a short code in pieces."""
+    digest = hashlib.sha256()
+    codes: list[str] = []
+    tail = b""
+    for chunk in iter(lambda: fh.read(1024 * 1024), b""):
+        digest.update(chunk)
+        window = tail + chunk
+        codes += [code.decode() for code in _SUBJECT_RE.findall(window)]
+        tail = window[-64:]
+    document = session.scalar(select(Document).where(Document.pdf_sha256 == digest.hexdigest()))
+    if document is not None:
+        return _verdict(session, document)
+    by_code = _by_codes(session, list(dict.fromkeys(codes)))
+    if by_code is not None:
+        return by_code
+    return VerifyResult(
+        False, "foreign",
+        f"不是本系统签发的文书：文件有 {size // (1024 * 1024)} MB，远大于本系统的任何文书，"
+        "在本数据库中找不到与之对应的文书。",
+    )
 
 
 def verify_file(session: Session, path: Path) -> VerifyResult:
+    """:func:`verify_pdf` on a file. What is not a PDF (a photo, an empty file, a folder) raises a
+    :class:`~anquan_desk.core.errors.FileInputError` naming the file; memory stays bounded."""
+    import os
+
+    from anquan_desk.core.errors import FileInputError, Location
+
+    where = Location(file=str(path))
     try:
-        data = path.read_bytes()
+        if path.is_dir():
+            raise FileInputError("这是一个文件夹，不是 PDF 文件，无法核验。", where)
+        with path.open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            head = fh.read(1024)
+            if size == 0:
+                raise FileInputError("文件是空的（0 字节），不是 PDF 文件，无法核验。", where)
+            if b"%PDF-" not in head:
+                kind = att.describe_content(head)
+                what = f"，而是{kind}" if kind else ""
+                raise FileInputError(f"这不是 PDF 文件{what}，无法核验。请选择本系统签发的 PDF 文书。", where)
+            fh.seek(0)
+            if size > MAX_VERIFY_BYTES:
+                return _verify_large(session, fh, size)
+            data = fh.read()
     except OSError as exc:
-        raise UserInputError(f"无法读取文件“{path}”：{exc.strerror or exc}") from exc
+        reason = {FileNotFoundError: "文件不存在", PermissionError: "没有读取该文件的权限"}.get(type(exc))
+        raise UserInputError(f"无法读取文件“{path}”：{reason or exc.strerror or exc}") from exc
     return verify_pdf(session, data)
 
 
@@ -1176,6 +1425,7 @@ def obtain_document(
     (see "Issuing in three steps"). ``photos`` is the appendix of the 现场检查记录
     (``inspection_id``) or of the 整改复查意见书 (``reinspection_id``), which is issued first if
     needed."""
+    roles.require(desk, "documents.issue_order" if doc_type == "order" else "documents.issue")
     if doc_type == "photos":
         return _obtain_photos(desk, inspection_id, reinspection_id, issued_at, progress)
     with desk.query() as session:
@@ -1234,6 +1484,7 @@ def correct_issued(
 ) -> DocumentPdf:
     """更正: the document issued again from the current records with a new number (returned, with
     its PDF); the old one becomes 已更正."""
+    roles.require(desk, "documents.correct")
     ctx = _context(None, issued_at)
 
     def noted(session: Session, new: Document) -> None:
@@ -1245,6 +1496,7 @@ def correct_issued(
 def void_issued(desk: Desk, document_id: str, reason: str) -> DocumentInfo:
     """作废: the document becomes 已作废; its number stays recorded and is never given again."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "documents.void")
         return _info(void_document(session, document_id, reason))
 
 

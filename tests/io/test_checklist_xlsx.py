@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 from helpers import desk_for
+from helpers.corpus.xlsx import (
+    build_checklist,
+    build_encrypted,
+    build_million_rows,
+    build_shared_string_bomb,
+    build_xfd1048576,
+)
 from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import func, select
 
 from anquan_desk.core.checklists import ChecklistLibrary, load_library
@@ -301,3 +309,47 @@ def test_file_entry_points_show_progress_cancel_and_change_nothing_when_refused(
     assert (info.value.location.file, info.value.location.row, info.value.location.column) == (
         "lpg.xlsx", header_row + 2, "默认等级")
     assert _dump(synced) == before
+
+
+# --- hostile and odd files: refused within the limits, with the place named ---------------------
+
+
+def _refusal(path: Path) -> ChecklistImportError:
+    with pytest.raises(ChecklistImportError) as info:
+        read_checklist_xlsx(path)
+    return info.value
+
+
+def test_hostile_files_are_refused_before_the_work(tmp_path: Path) -> None:
+    bomb = _refusal(build_shared_string_bomb(tmp_path / "炸弹.xlsx"))
+    assert bomb.location.file == "炸弹.xlsx" and "压缩炸弹" in bomb.detail
+    assert "检查表的上限 128 MB" in bomb.detail
+    far = _refusal(build_xfd1048576(tmp_path / "远.xlsx"))
+    assert far.location.sheet == "Sheet1"
+    assert far.detail.startswith("工作表声明的数据范围是 XFD1048576（1,048,576 行 × 16,384 列），远远超过检查表的上限")
+    rows = _refusal(build_million_rows(tmp_path / "行.xlsx", dimension=False, rows=8192))
+    assert (rows.location.sheet, rows.location.row) == ("Sheet1", 5001)
+    assert rows.detail.startswith("数据超过 5,000 行（读到第 5,001 行时停止）。一张检查表只有几十到几百个条目")
+    locked = _refusal(build_encrypted(tmp_path / "密码.xlsx"))
+    assert locked.detail.startswith("文件设置了打开密码") and locked.location.file == "密码.xlsx"
+
+
+def test_cells_that_cannot_be_stored_name_row_and_column(tmp_path: Path) -> None:
+    def edit(ws: Worksheet) -> None:
+        ws["B5"] = "气瓶\u202e间"
+        ws["I6"] = "=3+4"
+        ws["D7"] = "第一行\r\n第二行"
+
+    err = _refusal(build_checklist(tmp_path / "坏.xlsx", cell=edit))
+    assert [(p.location.row, p.location.column, p.detail[:30]) for p in err.problems] == [
+        (5, "检查内容", "含有改变文字显示方向的隐藏字符（U+202E），显示出来的文"),
+        (6, "整改期限（天，0=立即）", "单元格是公式（=3+4），但文件中没有保存公式的计算结果（多"),
+    ]
+    # A Windows line break is a line break.
+    ok = read_checklist_xlsx(build_checklist(tmp_path / "好.xlsx", cell=lambda ws: ws.__setitem__("D7", "甲\r\n乙")))
+    assert ok.items[2].hazard_text == "甲\n乙"
+
+
+def test_a_header_without_items(tmp_path: Path) -> None:
+    err = _refusal(build_checklist(tmp_path / "空.xlsx", items=0))
+    assert str(err) == "文件“空.xlsx”，工作表“检查表”，第 4 行：表头下面没有任何检查条目（只有表头，没有数据行）"

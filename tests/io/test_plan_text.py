@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import docx
 import pytest
 from helpers import PLANS
+from helpers.corpus import files as corpus
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
@@ -14,6 +17,8 @@ from reportlab.pdfgen import canvas
 
 from anquan_desk.core.errors import FileInputError
 from anquan_desk.core.plans.parse import parse_plan
+from anquan_desk.core.progress import Progress
+from anquan_desk.io import plan_text
 from anquan_desk.io.plan_text import PlanReadError, decode_text, read_plan_text
 from anquan_desk.resources import resource_path
 
@@ -239,3 +244,146 @@ def test_empty_file(tmp_path: Path) -> None:
     path.write_text("  \n\n", encoding="utf-8")
     with pytest.raises(PlanReadError, match="没有文字"):
         read_plan_text(path)
+
+
+# ----------------------------------------------------------------------------- hostile and damaged files
+
+
+def _refused(path: Path) -> str:
+    with pytest.raises(PlanReadError) as info:
+        read_plan_text(path)
+    assert info.value.location.file == str(path)
+    assert str(path) in str(info.value)
+    return str(info.value)
+
+
+def test_encrypted_pdf_says_so_and_a_permissions_password_is_no_obstacle(tmp_path: Path) -> None:
+    assert "已加密，请先解除密码保护或另存为未加密的 PDF" in _refused(corpus.plan_encrypted_pdf(tmp_path))
+    text = read_plan_text(corpus.plan_owner_only_pdf(tmp_path))
+    assert parse_plan(text).title == "白沙镇2026年安全生产工作要点"
+
+
+def test_encryption_pypdf_cannot_undo_is_reported_as_encrypted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AES needs a crypto library pypdf may lack: its DependencyError becomes the same message."""
+    from pypdf import PdfReader
+    from pypdf.errors import DependencyError
+
+    def no_aes(self: PdfReader, password: str) -> int:
+        raise DependencyError("cryptography>=3.1 is required for AES algorithm")
+
+    monkeypatch.setattr(PdfReader, "decrypt", no_aes)
+    assert "已加密" in _refused(corpus.plan_encrypted_pdf(tmp_path))
+
+
+def test_too_many_pages_are_refused_before_any_page_is_read(tmp_path: Path) -> None:
+    seen: list[int] = []
+
+    class Watch(Progress):
+        def update(self, done: int, total: int | None = None, text: str | None = None) -> None:
+            seen.append(done)
+
+    path = corpus.plan_many_pages(tmp_path)
+    with pytest.raises(PlanReadError, match="PDF 共 2000 页，超过 300 页上限"):
+        read_plan_text(path, Watch())
+    assert seen == []
+
+
+def test_gathered_text_is_limited_and_the_page_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan_text, "MAX_TEXT_CHARS", 300)
+    path = tmp_path / "长.pdf"
+    path.write_bytes(corpus.pdf_of_lines([["燃气安全专项整治" * 10] * 2 for _ in range(4)]))
+    message = _refused(path)
+    assert "文字过多" in message and "第2页" in message
+
+
+def test_a_content_stream_that_inflates_without_end_is_refused_at_its_page(tmp_path: Path) -> None:
+    started = time.perf_counter()
+    message = _refused(corpus.plan_flate_bomb(tmp_path))
+    assert "第1页" in message and "提取文字失败" in message
+    assert time.perf_counter() - started < 30
+
+
+def test_truncated_pdf_is_damaged_not_a_traceback(tmp_path: Path) -> None:
+    assert "文件已损坏或不完整" in _refused(corpus.plan_truncated_pdf(tmp_path))
+
+
+def test_pypdf_says_nothing_on_the_console(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    logger = logging.getLogger("pypdf")
+    before = (logger.level, logger.propagate)
+    data = corpus.pdf_of_lines([PLAN_LINES])
+    path = tmp_path / "截断.pdf"
+    path.write_bytes(data[:-300])  # pypdf logs "EOF marker not found" and the like
+    with pytest.raises(PlanReadError):
+        read_plan_text(path)
+    captured = capfd.readouterr()
+    assert captured.out == "" and captured.err == ""
+    assert (logger.level, logger.propagate) == before
+
+
+@pytest.mark.parametrize(
+    ("builder", "expected"),
+    [
+        (corpus.plan_zip_bomb_docx, "解压后过大"),
+        (corpus.plan_lying_docx, "解压后的大小与压缩包记录的不符"),
+        (corpus.plan_entity_bomb_docx, "Word 文档"),
+        (corpus.plan_many_entries_docx, "部件过多（4017 个）"),
+        (corpus.plan_xlsx_named_docx, "而是 Excel 工作簿"),
+        (corpus.plan_pdf_named_docx, "而是PDF 文件"),
+        (corpus.plan_ole_named_docx, "旧版 Word 文档（.doc）"),
+        (corpus.plan_huge_txt, "文件过大（9.0 MB"),
+        (corpus.plan_png_named_txt, "而是PNG 图片"),
+        (corpus.plan_binary_txt, "不是文本文件"),
+        (corpus.plan_many_lines_txt, "行数过多"),
+        (corpus.plan_wps, "另存为 .docx"),
+    ],
+)
+def test_hostile_files_are_refused_with_a_reason(
+    tmp_path: Path, builder: Callable[[Path], Path], expected: str
+) -> None:
+    started = time.perf_counter()
+    assert expected in _refused(builder(tmp_path))
+    assert time.perf_counter() - started < 30
+
+
+def test_a_lying_package_is_caught_without_inflating_it(tmp_path: Path) -> None:
+    """zipfile would inflate the whole 200 MB stream at once; the check reads it in small steps."""
+    import tracemalloc
+
+    path = corpus.plan_lying_docx(tmp_path)
+    tracemalloc.start()
+    try:
+        with pytest.raises(PlanReadError):
+            read_plan_text(path)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 1024 * 1024
+
+
+def test_supported_encodings_of_the_corpus_still_read(tmp_path: Path) -> None:
+    for builder in (corpus.plan_gbk_txt, corpus.plan_utf16_txt):
+        assert "燃气" in read_plan_text(builder(tmp_path))
+    assert read_plan_text(corpus._write(tmp_path, "方案.docx", corpus.docx_bytes())).startswith("白沙镇2026年")
+
+
+def test_pypdf_runs_within_tighter_limits_only_while_reading() -> None:
+    from pypdf import get_configuration
+
+    default = get_configuration().zlib_maximum_output_length
+    with plan_text.quiet_pypdf():
+        assert get_configuration().zlib_maximum_output_length == 16 * 1024 * 1024
+        with plan_text.quiet_pypdf():  # nested (two screens reading at once) is fine
+            assert get_configuration().stream_parsing_work_maximum_count == 1_000_000
+    assert get_configuration().zlib_maximum_output_length == default
+
+
+def test_an_oversized_pdf_is_refused_before_reading(tmp_path: Path) -> None:
+    path = corpus._write(tmp_path, "扫描版方案.pdf", corpus.pdf_of_lines([PLAN_LINES]))
+    with path.open("r+b") as fh:
+        fh.truncate(plan_text.MAX_PDF_BYTES + 1)
+    message = _refused(path)
+    assert "文件过大" in message and "扫描件" in message

@@ -25,6 +25,9 @@ from anquan_desk.services import inspections as insp
 from anquan_desk.services.desk import collect_changes
 from anquan_desk.services.numbering import spend_number
 
+# Documents issued "now" for the 2026 check of doc_setup are numbered in 2026.
+pytestmark = pytest.mark.usefixtures("document_week")
+
 NOTICE_1 = "青安改〔2026〕第001号"
 NOTICE_2 = "青安改〔2026〕第002号"
 NOTICE_3 = "青安改〔2026〕第003号"

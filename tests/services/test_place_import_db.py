@@ -268,11 +268,15 @@ def test_cli_refuses_an_import_with_errors(
     report = tmp_path / "问题清单.xlsx"
     exit_code, out = _cli(capsys, str(file), "--db", str(demo_db_path), "--json", "--report", str(report))
     assert exit_code == 2
+    name = "红光镇场所.xlsx"
     assert json.loads(out) == {
+        "file": name,
         "imported": 0,
         "updated": 0,
         "skipped": 6,
-        "errors": [{"sheet": p[0], "row": p[1], "column": p[2], "message": p[4]} for p in EXPECTED_PROBLEMS],
+        "errors": [{"file": name, "sheet": p[0], "row": p[1], "column": p[2], "severity": "error", "message": p[4],
+                    "text": f"【错误】文件“{name}”工作表“{p[0]}”第{p[1]}行{p[2]}：{p[4]}"} for p in EXPECTED_PROBLEMS],
+        "warnings": [],
     }
     assert dump(demo_db_path) == before
     rows = list(load_workbook(report)["问题清单"].iter_rows(min_row=4, values_only=True))
@@ -285,7 +289,7 @@ def test_cli_skip_invalid_and_dry_run(demo_db_path: Path, tmp_path: Path, capsys
     exit_code, out = _cli(capsys, str(file), "--db", str(demo_db_path), "--skip-invalid", "--dry-run")
     assert exit_code == 0
     assert "（试运行，未写入）新增 2 个场所，更新 1 个，跳过 3 行。" in out
-    assert "【错误】工作表“场所清单”，第7行，C列（统一社会信用代码）：" in out
+    assert "【错误】文件“红光镇场所.xlsx”工作表“场所清单”第7行C列（统一社会信用代码）：" in out
     assert dump(demo_db_path) == before
 
     exit_code, out = _cli(capsys, str(file), "--db", str(demo_db_path), "--skip-invalid", "--json")
@@ -305,6 +309,55 @@ def test_cli_unreadable_file(demo_db_path: Path, tmp_path: Path, capsys: pytest.
     bad.write_bytes(b"not a workbook")
     assert cli_main(["import", "places", str(bad), "--db", str(demo_db_path)]) == 1
     assert "坏文件.xlsx" in capsys.readouterr().err
+
+
+def test_cli_header_only_is_refused_without_an_audit_entry(
+    demo_db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Used to "succeed" with 0 places and an audit entry."""
+    before = dump(demo_db_path)
+    file = tmp_path / "只有表头.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "场所清单"
+    ws.append(["序号", "单位名称", "地址"])
+    wb.save(file)
+    assert cli_main(["import", "places", str(file), "--db", str(demo_db_path), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == ("错误：文件“只有表头.xlsx”，工作表“场所清单”：只有表头（第1行），没有数据行，没有可导入的场所；"
+                            "请确认选对了文件，或把场所逐行填在表头下面后再导入\n")
+    assert dump(demo_db_path) == before
+
+
+def test_cli_reports_warnings_and_keeps_a_second_phone(
+    demo_db: Database, demo_db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "两个电话.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "场所清单"
+    ws.append(["单位名称", "地址", "所属村（社区）", "网格", "联系电话", "联系电话", "开业日期"])
+    ws.append(["双号小店", "东湖社区人民路1号", "东湖社区", "东湖社区第一网格", "13812345678", "0571-87654321", 45356])
+    wb.save(file)
+    assert cli_main(["import", "places", str(file), "--db", str(demo_db_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["file"], data["imported"], data["errors"]) == ("两个电话.xlsx", 1, [])
+    assert [(w["row"], w["column"], w["severity"]) for w in data["warnings"]] == [
+        (None, "F列（联系电话）", "warning"), (2, "G列（开业日期）", "warning"), (2, "F列（联系电话）", "warning")]
+    assert data["warnings"][1]["text"] == (
+        "【警告】文件“两个电话.xlsx”工作表“场所清单”第2行G列（开业日期）：数字“45356”按 Excel 日期序号理解为 2024-03-05"
+        "（单元格可能被设成了“常规”或“文本”格式），请核对")
+    shop = _place(demo_db, "双号小店")
+    assert (shop.phone, shop.notes) == ("13812345678", "联系电话（F列）：0571-87654321；成立日期：2024-03-05")
+
+    # The text output lists the warnings too.
+    assert cli_main(["import", "places", str(file), "--db", str(demo_db_path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "【警告】文件“两个电话.xlsx”工作表“场所清单”第2行F列（联系电话）：" in out
+    assert "另有 3 条警告：这些值已导入，但被转换过或原文记入了备注，请核对。" in out
 
 
 # --- entry points: a desk, progress and cancel ------------------------------------------------

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from helpers import desk_for
+from helpers.corpus.xlsx import build_shared_string_bomb
 from openpyxl import Workbook, load_workbook
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QFileDialog, QPushButton, QWizard
@@ -157,6 +158,47 @@ def test_wizard_reports_an_unreadable_file(qtbot: QtBot, demo_db: Database, tmp_
     _next(qtbot, wizard)
     assert wizard.currentPage() is wizard.file_page
     assert wizard.file_page.error_label.text().startswith("文件“坏文件.xlsx”")
+
+
+def test_wizard_refuses_a_zip_bomb_on_the_file_page(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    bomb = build_shared_string_bomb(tmp_path / "炸弹.xlsx")
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path_edit.setText(str(bomb))
+    _next(qtbot, wizard)
+    assert wizard.currentPage() is wizard.file_page
+    text = wizard.file_page.error_label.text()
+    assert text.startswith("文件“炸弹.xlsx”：文件解压后共有 1024 MB") and "压缩炸弹" in text
+
+
+def test_wizard_preview_shows_what_would_otherwise_be_lost(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    """A second 联系电话 column and a carriage return: named in the preview, not dropped silently."""
+    file = tmp_path / "两个电话.xlsx"
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "东湖社区"
+    ws.append(["单位名称", "地址", "联系电话", "联系电话"])
+    ws.append(["双号小店", "东湖社区人民路1号_x000D_", "13812345678", "0571-87654321"])
+    wb.save(file)
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path_edit.setText(str(file))
+    _next(qtbot, wizard)
+    assert wizard.currentPage() is wizard.mapping_page
+    _next(qtbot, wizard)
+    preview = wizard.preview_page
+    assert wizard.currentPage() is preview
+    assert preview.file_problems.isVisibleTo(wizard)
+    assert preview.file_problems.text() == (
+        "【警告】文件“两个电话.xlsx”工作表“东湖社区”D列（联系电话）：与C列同为“联系电话”，只按C列导入；"
+        "本列中与C列不同的值逐行列出")
+    problems = preview.cell(0, 3).split("\n")
+    assert "【警告】B列（地址）：含有回车符或制表符（文件中写作 _x000D_、_x0009_），已换成空格，请核对" in problems
+    assert ("【警告】D列（联系电话）：与C列（联系电话）同名的另一列，值“0571-87654321”与C列（联系电话）不同；"
+            "只按后者导入，本列的值已记入备注") in problems
 
 
 # --- the models, the operations (progress, cancel, the button while reading), the last folder ----

@@ -17,7 +17,7 @@ class ExportCancelled(OperationCancelled):
 
 
 class TemplateError(FileInputError):
-    """A district template cannot be understood; the message names file, sheet and row."""
+    """A district template cannot be understood; the message names file, sheet, row and column."""
 
-    def __init__(self, message: str, *, file: Path, sheet: str = "", row: int | None = None) -> None:
-        super().__init__(message, Location(file=file.name, sheet=sheet, row=row))
+    def __init__(self, message: str, *, file: Path, sheet: str = "", row: int | None = None, column: str = "") -> None:
+        super().__init__(message, Location(file=file.name, sheet=sheet, row=row, column=column))

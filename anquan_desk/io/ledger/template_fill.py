@@ -7,6 +7,11 @@ synonyms; the result is a :class:`TemplateMapping` the user can correct and the 
 with openpyxl, copying the style of their first data row, and keeps everything else: title, header,
 styles, widths, print setup, merged cells and any footer (签字/填报人 rows), which is moved below the
 data when the data needs more rows than the template leaves.
+
+A template is read in full by openpyxl to be filled, so it is first checked and streamed within
+``TEMPLATE_LIMITS`` (``read_template``): every sheet, every cell element — formatted empty ones too —
+inside 20,000 rows × 100 columns, 150,000 cells in all; a zip bomb, a cell at XFD1048576 or a sheet
+of a million formatted rows is refused within a second, naming file, sheet, row and column.
 """
 
 from __future__ import annotations
@@ -31,8 +36,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from anquan_desk.io.ledger._common import publish, remove_quietly, temp_path_for, to_date
 from anquan_desk.io.ledger.errors import ExportCancelled, TemplateError
 from anquan_desk.io.tabular import (
-    CellValue,
+    TEMPLATE_LIMITS,
     ImportFileError,
+    Sheet,
     cell_text,
     find_header,
     guess_mapping,
@@ -182,20 +188,36 @@ class FillResult:
     footer_row: int | None  # where the footer starts now, if the template has one
 
 
+def read_template(path: Path | str) -> tuple[list[Sheet], int]:
+    """Every sheet of a template, checked and streamed within ``TEMPLATE_LIMITS`` (see the module
+    notes), and the index of the sheet shown when it is opened. Raises ``TemplateError``."""
+    file = Path(path)
+    try:
+        with open_workbook(file, TEMPLATE_LIMITS) as book:
+            sheets: list[Sheet] = []
+            active = 0
+            for info in book.sheets:  # the limits on cells and rows hold for all sheets together
+                if info.index == book.active:
+                    active = len(sheets)
+                sheets.append(book.read_sheet(info))
+    except ImportFileError as err:
+        raise TemplateError(err.reason, file=file, sheet=err.sheet or "", row=err.row, column=err.column or "") \
+            from None
+    if not sheets:
+        raise TemplateError("模板中没有可以填写的工作表", file=file)
+    return sheets, active
+
+
 def detect_template(path: Path | str, *, sheet: str | None = None) -> TemplateMapping:
     """Find the header of a district template and guess which of its columns gets which field."""
     file = Path(path)
-    try:
-        workbook = open_workbook(file)
-    except ImportFileError as err:
-        raise TemplateError(err.reason, file=file, sheet=err.sheet or "", row=err.row) from err
+    sheets, active = read_template(file)
     if sheet is not None:
-        if sheet not in workbook.sheetnames:
+        candidates = [s for s in sheets if s.title == sheet]
+        if not candidates:
             raise TemplateError(f"模板中没有名为“{sheet}”的工作表", file=file)
-        candidates = [workbook[sheet]]
     else:
-        active = workbook.active
-        candidates = [active] + [ws for ws in workbook.worksheets if ws is not active]
+        candidates = [sheets[active]] + [s for i, s in enumerate(sheets) if i != active]
     for ws in candidates:
         match = find_header(ws, FIELD_SYNONYMS, min_fields=2, scan_rows=SCAN_ROWS)
         if match is None:
@@ -237,12 +259,18 @@ def fill_template(
     """
     template = Path(template_path)
     target = Path(out_path)
+    if not template.is_file():
+        raise TemplateError("模板文件不存在", file=template)
+    sheets, _active = read_template(template)  # within the limits before openpyxl opens it in full
+    values = next((s for s in sheets if s.title == mapping.sheet), None)
+    if values is None:
+        raise TemplateError(f"模板中没有名为“{mapping.sheet}”的工作表", file=template)
+    _check_header(values, template, mapping)
     ws = _open_sheet(template, mapping)
-    _check_header(ws, template, mapping)
     data = list(rows)
     width = max(ws.max_column, len(mapping.headers))
     first = mapping.data_first_row
-    footer = _footer_start(ws, first, width)
+    footer = _footer_start(ws, values, first, width)
     room = (footer if footer is not None else max(ws.max_row + 1, first)) - first
     styles, height = _row_style(ws, first, room > 0, mapping.header_last_row, width)
     # Merged cells inside the data area (a sample row's) would make the data cells read-only.
@@ -270,11 +298,13 @@ def fill_template(
             if key == "seq" and value in (None, ""):
                 value = n + 1
             _set_value(ws.cell(row=r, column=c), key, value)
-    # Rows the template left for data but we did not need: keep their look, drop sample values.
+    # Rows the template left for data but we did not need: keep their look, drop sample values
+    # (only cells that hold one: touching the others would create them).
     for r in range(first + len(data), first + room):
-        for c in range(1, width + 1):
+        sample = values.rows.get(r, ())
+        for c in range(1, min(width, len(sample)) + 1):
             cell = ws.cell(row=r, column=c)
-            if not isinstance(cell, MergedCell):
+            if sample[c - 1] is not None and not isinstance(cell, MergedCell):
                 cell.value = None
     _check_cancel(cancel, target, len(data))
     temp = temp_path_for(target)
@@ -301,8 +331,6 @@ def _check_cancel(cancel: Callable[[], bool] | None, target: Path, done: int) ->
 
 
 def _open_sheet(template: Path, mapping: TemplateMapping) -> Worksheet:
-    if not template.is_file():
-        raise TemplateError("模板文件不存在", file=template)
     try:
         workbook = load_workbook(template)  # normal mode, formulas kept
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as err:
@@ -315,7 +343,7 @@ def _open_sheet(template: Path, mapping: TemplateMapping) -> Worksheet:
     return ws
 
 
-def _check_header(ws: Worksheet, template: Path, mapping: TemplateMapping) -> None:
+def _check_header(ws: Sheet, template: Path, mapping: TemplateMapping) -> None:
     """The saved mapping must still fit this file's header (same header texts in the same rows)."""
     headers = header_texts(ws, mapping.header_first_row, mapping.header_last_row)
     if header_fingerprint(headers) != mapping.fingerprint:
@@ -327,37 +355,27 @@ def _check_header(ws: Worksheet, template: Path, mapping: TemplateMapping) -> No
         )
 
 
-def _is_title(rng: CellRange, width: int) -> bool:
-    return bool(rng.max_col - rng.min_col + 1 >= max(3, int(width * 0.8)))
-
-
-def _header_top(ws: Worksheet, first: int, last: int) -> int:
+def _header_top(ws: Sheet, first: int, last: int) -> int:
     """Move the header's first row up to where its vertically merged cells start (a merged cell
     over two header rows fills both, so the lower row alone may have been found)."""
     top = first
-    for rng in ws.merged_cells.ranges:
-        if rng.min_row < top and first <= rng.max_row <= last and not _is_title(rng, ws.max_column):
-            top = rng.min_row
+    width = ws.max_column
+    for min_row, min_col, max_row, max_col in ws.merged:
+        is_title = max_col - min_col + 1 >= max(3, int(width * 0.8))  # a title across the whole sheet
+        if min_row < top and first <= max_row <= last and not is_title:
+            top = min_row
     return top
 
 
-def header_texts(ws: Worksheet, first: int, last: int) -> tuple[str, ...]:
+def header_texts(ws: Sheet, first: int, last: int) -> tuple[str, ...]:
     """Header text of each column over rows ``first``..``last``: "上级/下级" for a two-row header,
-    a merged cell counting for every cell it covers."""
+    a merged cell counting for every cell it covers (``Sheet`` repeats its value there)."""
     width = ws.max_column
-    covered: dict[tuple[int, int], CellValue] = {}
-    for rng in ws.merged_cells.ranges:
-        if rng.max_row < first or rng.min_row > last:
-            continue
-        value = ws.cell(row=rng.min_row, column=rng.min_col).value
-        for r in range(max(rng.min_row, first), min(rng.max_row, last) + 1):
-            for c in range(rng.min_col, rng.max_col + 1):
-                covered[(r, c)] = value
     headers: list[str] = []
     for c in range(1, width + 1):
         parts: list[str] = []
         for r in range(first, last + 1):
-            value = covered.get((r, c), ws.cell(row=r, column=c).value)
+            value = ws.value(r, c)
             text = cell_text(value).replace("/", "／") if value is not None else ""
             if text and text not in parts:
                 parts.append(text)
@@ -367,18 +385,18 @@ def header_texts(ws: Worksheet, first: int, last: int) -> tuple[str, ...]:
     return tuple(headers)
 
 
-def _footer_start(ws: Worksheet, first: int, width: int) -> int | None:
-    """First row at or below ``first`` that belongs to a footer (签字/填报人/注 rows), if any."""
+def _footer_start(ws: Worksheet, values: Sheet, first: int, width: int) -> int | None:
+    """First row at or below ``first`` that belongs to a footer (签字/填报人/注 rows, or a row merged
+    across the table), if any: merges from the workbook, texts from its streamed values."""
     wide_merges = {
         rng.min_row
         for rng in ws.merged_cells.ranges
         if rng.min_row >= first and rng.max_col - rng.min_col + 1 >= max(2, width // 2)
     }
-    for r in range(first, ws.max_row + 1):
+    for r in range(first, max(ws.max_row, values.max_row) + 1):
         if r in wide_merges:
             return r
-        for c in range(1, width + 1):
-            value = ws.cell(row=r, column=c).value
+        for value in values.rows.get(r, ())[:width]:
             if isinstance(value, str) and _FOOTER_WORDS.search(value):
                 return r
     return None

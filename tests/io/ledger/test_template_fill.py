@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from helpers.corpus.xlsx import build_shared_string_bomb, build_template, build_xfd1048576, edit_sheet
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
@@ -246,3 +247,56 @@ def test_merged_cells_in_their_sample_row_do_not_block_the_data(tmp_path: Path) 
     assert ws["E5"].value == "设置独立气瓶间并安装报警装置"
     assert ws["F5"].value == dt.datetime(2026, 3, 10)
     assert "E5:F5" not in {str(r) for r in ws.merged_cells.ranges}
+
+
+# --- templates are read within limits before openpyxl opens them in full ----------------------------
+
+
+def test_hostile_templates_are_refused_naming_the_place(tmp_path: Path) -> None:
+    far = tmp_path / "远.xlsx"
+    build_xfd1048576(far)
+    with pytest.raises(TemplateError) as caught:
+        detect_template(far)
+    assert caught.value.location.sheet == "Sheet1" and "XFD1048576" in caught.value.detail
+
+    stray = edit_sheet(build_template, "</sheetData>", '<row r="60000"><c r="A60000" s="1"/></row></sheetData>')(
+        tmp_path / "散.xlsx")
+    with pytest.raises(TemplateError) as caught:
+        detect_template(stray)
+    where = caught.value.location
+    assert (where.file, where.sheet, where.row, where.column) == ("散.xlsx", "隐患台账", 60000, "A")
+    assert caught.value.detail.startswith("这个单元格（即使是只设置了格式的空单元格）超出了台账模板的范围（最多 20,000 行、100 列）")
+
+    block = "".join(f'<row r="{r}">' + "".join(f'<c r="{c}{r}" s="1"/>' for c in ("A", "B", "C", "D", "E")) + "</row>"
+                    for r in range(10, 9_000))
+    crowded = tmp_path / "满.xlsx"
+    edit_sheet(build_template, "</sheetData>", block + "</sheetData>")(crowded)
+    wb = load_workbook(crowded)
+    wb.copy_worksheet(wb.active)  # two sheets of 45,000 formatted cells each: 90,000 …
+    wb.copy_worksheet(wb.active)  # … and 135,000 …
+    wb.copy_worksheet(wb.active)  # … and 180,000 in all
+    wb.save(crowded)
+    with pytest.raises(TemplateError) as caught:
+        detect_template(crowded)
+    assert caught.value.detail.startswith("单元格过多（所有工作表合计超过 150,000 个，包括只设置了格式的空单元格）")
+    assert caught.value.location.sheet == "隐患台账 Copy2"
+
+
+def test_a_template_changed_into_a_bomb_after_detection_is_refused_when_filled(tmp_path: Path) -> None:
+    template = build_district_template(tmp_path / "t.xlsx")
+    mapping = detect_template(template)
+    build_shared_string_bomb(template)
+    with pytest.raises(TemplateError, match="压缩炸弹"):
+        fill_template(template, tmp_path / "out.xlsx", mapping, our_rows(1))
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_formatted_empty_rows_within_the_limits_are_fine(tmp_path: Path) -> None:
+    """500 formatted empty rows below the footer (as templates prepared for printing have)."""
+    rows = "".join(f'<row r="{r}"><c r="A{r}" s="1"/><c r="B{r}" s="1"/></row>' for r in range(10, 510))
+    template = edit_sheet(build_template, "</sheetData>", rows + "</sheetData>")(tmp_path / "格式.xlsx")
+    out = tmp_path / "out.xlsx"
+    result = fill_template(template, out, detect_template(template), our_rows(2))
+    assert (result.first_row, result.last_row, result.footer_row) == (3, 4, 6)
+    ws = load_workbook(out).active
+    assert (ws["B3"].value, ws["B4"].value, ws["A6"].value) == ("红星饭店0", "红星饭店1", "填报人：        审核人：")
