@@ -3,12 +3,18 @@
 Every verb lives in its own module under ``anquan_desk.cli`` and exposes
 ``register(subparsers)``; the verb's handler is stored as ``func`` on its parser and
 returns the process exit code. With no verb the GUI opens.
+
+Whatever the program creates is its user's only: :func:`main` (the entry point of the command line,
+the GUI and the frozen program) sets the process umask to ``077`` while it runs, so files are
+created 0600 and folders 0700 (the data folder, database and backups are also given those modes
+explicitly, whoever calls them).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -22,6 +28,9 @@ VERB_MODULES: tuple[str, ...] = (
     "anquan_desk.cli.imports",
     "anquan_desk.cli.documents",
     "anquan_desk.cli.export",
+    "anquan_desk.cli.setup",
+    "anquan_desk.cli.users",
+    "anquan_desk.cli.grids",
 )
 
 
@@ -41,14 +50,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.verb is None:
-        from anquan_desk.ui.app import run_gui
+#: Group and others get no access to what the program creates.
+PRIVATE_UMASK = 0o077
 
-        return run_gui(db=args.db)
-    return int(args.func(args))
+
+def main(argv: Sequence[str] | None = None) -> int:
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.verb is None:
+            from anquan_desk.ui.app import run_gui
+
+            return run_gui(db=args.db)
+        return int(args.func(args))
+    finally:
+        os.umask(previous)  # callers in the same process (tests) get theirs back
 
 
 if __name__ == "__main__":

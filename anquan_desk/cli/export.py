@@ -17,6 +17,7 @@ from anquan_desk.services.ledgers import (
     LedgerFilters,
     export_ledger,
 )
+from anquan_desk.services.ledgers.export import NO_PHOTOS_WHEN_DEIDENTIFIED
 
 #: Exit code for bad input (unknown option value, unreadable date or template, wrong output path).
 EXIT_BAD_INPUT = 2
@@ -40,7 +41,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.add_argument("--village", help="只导出某个村（社区）（ID）")
     v.add_argument("--sector", help="只导出某个行业领域，如 燃气")
     v.add_argument("--status", help="隐患状态：" + "、".join(STATUS_CHOICES) + "（场所台账：在营、停业、关闭）")
-    v.add_argument("--deidentified", action="store_true", help="脱敏版（不含姓名、电话，个体工商户信用代码打码）")
+    v.add_argument("--deidentified", action="store_true",
+                   help="脱敏版（不含姓名、电话、照片；文字中的身份证号、电话号码、已知姓名打码；个体工商户信用代码打码）")
     v.add_argument("--template", metavar="FILE.xlsx", help="填入区里下发的台账模板（按记住的或自动识别的列对应关系）")
     v.add_argument("--photos", choices=("none", "folder", "column"), default="none",
                    help="现场照片：folder=在台账旁建“照片”文件夹按隐患编号命名；column=表内缩略图")
@@ -75,6 +77,8 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
                 raise _BadInput(f"年份“{args.year}”不正确")
             if kind == "quarterly":
                 kind = "annual"
+        if args.deidentified and args.photos != "none":
+            raise _BadInput(NO_PHOTOS_WHEN_DEIDENTIFIED)
         if args.status and kind not in ("hazards", "major", "overdue", "places"):
             raise _BadInput("--status 只用于隐患类台账和场所台账")
         out = Path(args.out)

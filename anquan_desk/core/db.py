@@ -4,13 +4,28 @@ SQLite is the embedded default (WAL, foreign keys on, one writer); the same mode
 PostgreSQL when ``--db`` / ``ANQUAN_DB`` is a ``postgresql://`` URL. The schema is built and
 upgraded only by the Alembic migrations shipped in ``anquan_desk/migrations``; a SQLite file
 is copied aside before any migration touches it.
+
+Files of the data folder are private to the user: the folder is created 0700, the database file
+0600 before SQLite first opens it (SQLite gives its ``-wal``/``-shm`` the database file's mode) and
+a database found readable by others is tightened when it is opened; backups are 0600 too.
+
+A copy is first written under a partial name beside its target, ``.~<name>~<pid>-<host>-<rand>.part``
+(:func:`partial_path_for`), and renamed over the target once complete, so a killed process never
+leaves a half-written file under the real name; what such a process leaves behind is recognised by
+that name and removed at the next start (``anquan_desk/services/housekeeping.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
 import logging
 import os
+import secrets
+import socket
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -37,6 +52,11 @@ APP_NAME = "anquan-desk"
 DB_ENV = "ANQUAN_DB"
 DEFAULT_DB_NAME = "anquan.db"
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+#: Modes of what the program keeps for its user only (folders, files).
+PRIVATE_DIR = 0o700
+PRIVATE_FILE = 0o600
+#: Suffixes SQLite adds to a database file for its journal, WAL and shared memory.
+SQLITE_SIDECARS = ("-journal", "-wal", "-shm")
 
 
 def default_data_dir() -> Path:
@@ -89,8 +109,9 @@ class Database:
         self.url = url
         self.path = sqlite_path(url)
         if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.path.parent)
             self.data_dir = self.path.parent
+            _tighten_database_files(self.path)
         else:
             self.data_dir = default_data_dir()
         kwargs: dict[str, Any] = {"echo": echo}
@@ -98,6 +119,7 @@ class Database:
             kwargs["connect_args"] = {"check_same_thread": False}
         self.engine: Engine = create_engine(url, **kwargs)
         if self.path is not None:
+            event.listen(self.engine, "do_connect", _create_private_database)
             event.listen(self.engine, "connect", _sqlite_pragmas)
             # pysqlite's own implicit transactions are switched off so that every session,
             # reads included, runs in one real SQLite transaction (SQLAlchemy's recipe).
@@ -208,14 +230,28 @@ def check_sqlite_file(path: Path) -> None:
 
 
 def backup_sqlite(source: Path, target: Path) -> None:
-    """Consistent online copy with SQLite's backup API (safe while the program runs)."""
+    """Consistent online copy with SQLite's backup API (safe while the program runs).
+
+    Written under a partial name beside ``target`` (:func:`partial_path_for`), readable by the user
+    only, and renamed over ``target`` when complete; on any error the partial file is removed.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".part")
-    if tmp.exists():
-        tmp.unlink()
+    tmp = partial_path_for(target)
+    try:
+        copy_sqlite(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        remove_sqlite_files(tmp)
+        raise
+
+
+def copy_sqlite(source: Path, target: Path) -> None:
+    """Copy ``source`` into the new file ``target`` (created 0600; refused if it exists) with the
+    backup API, as a rollback-journal database (no ``-wal`` beside it)."""
+    create_private_file(target)
     src = sqlite3.connect(str(source))
     try:
-        dst = sqlite3.connect(str(tmp))
+        dst = sqlite3.connect(str(target))
         try:
             src.backup(dst)
             dst.execute("PRAGMA journal_mode=DELETE")
@@ -223,7 +259,81 @@ def backup_sqlite(source: Path, target: Path) -> None:
             dst.close()
     finally:
         src.close()
-    os.replace(tmp, target)
+
+
+def remove_sqlite_files(path: Path) -> None:
+    """Remove a database file and its journal/WAL/shared-memory files, whichever exist."""
+    for name in (path.name, *(path.name + s for s in SQLITE_SIDECARS)):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(name).unlink()
+
+
+# --- private files and partial names ------------------------------------------------------------
+
+
+@functools.cache
+def host_tag() -> str:
+    """Six hex digits naming this computer in partial-file names (a data folder may be shared)."""
+    return hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:6]
+
+
+def process_tag() -> str:
+    """``<pid>-<host>``: which process wrote a partial file (housekeeping checks it is gone)."""
+    return f"{os.getpid()}-{host_tag()}"
+
+
+def partial_path_for(target: Path) -> Path:
+    """A new partial name beside ``target``: ``.~<name>~<pid>-<host>-<rand>.part``.
+
+    Same folder, so the final :func:`os.replace` is atomic; the name part is cut to 60 characters
+    (a file name has at most 255 bytes).
+    """
+    return target.with_name(f".~{target.name[:60]}~{process_tag()}-{secrets.token_hex(3)}.part")
+
+
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` (and missing parents) if needed; a folder created here is 0700.
+
+    An existing folder keeps its mode: it may be one the user chose (``--db ~/文档/x.db``)."""
+    if not path.is_dir():
+        path.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+
+
+def create_private_file(path: Path) -> None:
+    """Create the empty file ``path`` readable and writable by its user only (fails if it exists)."""
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | getattr(os, "O_BINARY", 0)
+    os.close(os.open(path, flags, PRIVATE_FILE))
+
+
+def tighten(path: Path) -> None:
+    """Take group and others' access away from an existing file or folder (POSIX; quietly)."""
+    if os.name != "posix":
+        return
+    with contextlib.suppress(OSError):
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            os.chmod(path, mode & 0o700)
+
+
+def _tighten_database_files(path: Path) -> None:
+    """A database (and WAL) an older version left readable by every local user becomes private;
+    so does the program's own default data folder."""
+    for name in (path.name, path.name + "-wal", path.name + "-shm"):
+        candidate = path.with_name(name)
+        if candidate.exists():
+            tighten(candidate)
+    if path.parent == default_data_dir():
+        tighten(path.parent)
+
+
+def _create_private_database(_dialect: Any, _record: Any, cargs: Any, _cparams: Any) -> None:
+    """Before SQLite opens the file: create a missing database file 0600, so that the database
+    and the ``-wal``/``-shm`` SQLite derives from it are the user's only."""
+    target = str(cargs[0]) if cargs else ""
+    if not target or target == ":memory:" or target.startswith("file:"):
+        return
+    with contextlib.suppress(OSError):  # exists already, or SQLite reports the real problem
+        create_private_file(Path(target))
 
 
 def integrity_ok(path: Path) -> bool:

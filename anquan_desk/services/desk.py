@@ -14,6 +14,7 @@ screen, so no screen has to be told by another what to refresh.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -26,6 +27,9 @@ from sqlalchemy.orm import Session
 from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.changes import NO_CHANGES, Changes, session_changes
 from anquan_desk.core.db import Database, open_database
+from anquan_desk.services.housekeeping import clean_leftovers
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -121,5 +125,15 @@ class Desk:
 
 
 def open_desk(db: str | os.PathLike[str] | None, actor: Actor | None = None, *, migrate: bool = True) -> Desk:
-    """Open (create, upgrade) the database named by ``db`` (file, URL, ``$ANQUAN_DB`` or the default)."""
-    return Desk(open_database(db, migrate=migrate), actor or Actor.system())
+    """Open (create, upgrade) the database named by ``db`` (file, URL, ``$ANQUAN_DB`` or the default).
+
+    Then the start's housekeeping removes what a killed export, backup or restore left in the data
+    folder, its temp area and wherever such a process noted it was writing
+    (:func:`anquan_desk.services.housekeeping.clean_leftovers`); it never stops the opening.
+    """
+    desk = Desk(open_database(db, migrate=migrate), actor or Actor.system())
+    try:
+        clean_leftovers(desk.db.data_dir, attachments=desk.db.attachments_dir)
+    except Exception:  # housekeeping is best effort: the desk opens anyway
+        log.exception("start-up housekeeping failed")
+    return desk

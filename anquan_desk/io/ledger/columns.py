@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 ColumnKind = Literal["text", "date", "int", "float", "percent", "photo"]
 Align = Literal["left", "center", "right"]
@@ -50,8 +50,24 @@ class Column:
 # ---------------------------------------------------------------------------------------------
 # Masking (脱敏)
 
-_PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-_LANDLINE_IN_TEXT = re.compile(r"(?<!\d)(0\d{2,3})[-—]?(\d{3,4})(\d{4})(?!\d)")
+# Mobile numbers, optionally with +86/0086 and separators: 138 1234 5678, +86-138-1234-5678.
+_PHONE_IN_TEXT = re.compile(r"(?<!\d)((?:(?:\+|00)86[-\s]?)?1[3-9]\d)[-\s]?(\d{4})[-\s]?(\d{4})(?!\d)")
+# Landlines with their area code: 0571-87654321, (0571)8765 4321, 010 8765-4321.
+_LANDLINE_IN_TEXT = re.compile(
+    r"(?<!\d)[(（]?(0\d{2,3})[)）]?[-—－\s]?(\d{3,4})[-\s]?(\d{4})(?!\d)"
+)
+# A local number without area code only where the text says it is one: 电话：8765 4321.
+_LOCAL_AFTER_KEYWORD = re.compile(
+    r"((?:联系电话|电话号码|电话|手机号码|手机号|手机|座机|联系方式|tel|phone)\s*[:：]?\s*)"
+    r"(\d{3,4})[-\s]?(\d{4})(?!\d)",
+    re.IGNORECASE,
+)
+# 居民身份证号码: 18 characters (6-digit region, birth date, 3 digits, check digit or X) or the old
+# 15-digit form (2-digit year); single spaces or hyphens between the parts are accepted.
+_DATE8 = r"(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_DATE6 = r"\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"
+_ID18_IN_TEXT = re.compile(rf"(?<![0-9])([1-8]\d{{5}})[-\s]?({_DATE8})[-\s]?(\d{{3}}[0-9Xx])(?![0-9Xx])")
+_ID15_IN_TEXT = re.compile(rf"(?<![0-9])([1-8]\d{{5}})[-\s]?({_DATE6})[-\s]?(\d{{3}})(?![0-9])")
 
 
 def mask_phone(value: object) -> object:
@@ -66,7 +82,91 @@ def scrub_phone_numbers(text: object) -> object:
     if not isinstance(text, str):
         return text
     text = _PHONE_IN_TEXT.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
-    return _LANDLINE_IN_TEXT.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+    text = _LANDLINE_IN_TEXT.sub(lambda m: f"{m.group(1)}-****{m.group(3)}", text)
+    return _LOCAL_AFTER_KEYWORD.sub(lambda m: f"{m.group(1)}****{m.group(3)}", text)
+
+
+def _mask_id(match: re.Match[str]) -> str:
+    whole = "".join(match.groups())
+    return whole[:3] + "*" * (len(whole) - 5) + whole[-2:]
+
+
+def scrub_id_numbers(text: object) -> object:
+    """Mask every 居民身份证号码 (18-character or old 15-digit) inside free text:
+    ``11010519491231002X`` → ``110*************2X`` (the first 3 and last 2 characters stay)."""
+    if not isinstance(text, str):
+        return text
+    text = _ID18_IN_TEXT.sub(_mask_id, text)
+    return _ID15_IN_TEXT.sub(_mask_id, text)
+
+
+_FOUR_DIGITS = re.compile(r"\d{4}")
+
+
+def scrub_free_text(text: object) -> object:
+    """The 脱敏 of a free-text cell: ID-card numbers, then mobile and landline numbers masked.
+    (Known personal names are masked by the ledger builders, which know them: :class:`NameScrubber`.)"""
+    if not isinstance(text, str) or _FOUR_DIGITS.search(text) is None:
+        return text  # every number masked here has four digits in a row
+    return scrub_phone_numbers(scrub_id_numbers(text))
+
+
+_BRACKETED = re.compile(r"[(（][^)）]*[)）]")
+_NAME_SPLIT = re.compile(r"[、，,;；/\\|\s()（）\[\]【】:：]+")
+_NOT_A_NAME = re.compile(r"[0-9０-９@#]")
+
+
+def person_names(values: Iterable[object]) -> set[str]:
+    """The personal names inside name fields (``张三、李四``, ``王五（店长）``): parts of 2–8
+    characters without digits, bracketed remarks left out."""
+    names: set[str] = set()
+    for value in values:
+        if not isinstance(value, str) or not value:
+            continue
+        for part in _NAME_SPLIT.split(_BRACKETED.sub(" ", value)):
+            part = part.strip()
+            if 2 <= len(part) <= 8 and not _NOT_A_NAME.search(part):
+                names.add(part)
+    return names
+
+
+class NameScrubber:
+    """Masks every one of a (possibly large) set of known names wherever it occurs in free text.
+
+    The names are compiled into one regular expression shaped like a trie (``张(?:三|伟明)|李四``),
+    so a cell is scanned once however many names are known; longer names win over their prefixes.
+    """
+
+    def __init__(self, names: Iterable[str]) -> None:
+        wanted = sorted(person_names(names))
+        self.names = frozenset(wanted)
+        self.masked = {n: str(mask_person_name(n)) for n in wanted}
+        self.pattern = re.compile(_trie_pattern(wanted)) if wanted else None
+
+    def __call__(self, value: object) -> object:
+        if self.pattern is None or not isinstance(value, str) or not value:
+            return value
+        masked = self.masked
+        return self.pattern.sub(lambda m: masked[m.group(0)], value)
+
+
+def _trie_pattern(words: Sequence[str]) -> str:
+    trie: dict[str, dict[str, Any]] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict[str, Any]]) -> str:
+        branches = [re.escape(char) + build(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        # A name ends here too: the longer names are tried first (greedy), then this one.
+        return f"(?:{body})?" if "" in node else body
+
+    return build(trie)
 
 
 def mask_person_name(value: object) -> object:
@@ -100,8 +200,9 @@ def mask_credit_code(value: object) -> object:
 def deidentify(columns: Iterable[Column]) -> tuple[Column, ...]:
     """The 脱敏 variant of ``columns``.
 
-    Personal columns without a masker (names, phone numbers) are dropped; personal columns with a
-    masker are kept and masked; every other text column has phone numbers in its free text masked.
+    Personal columns without a masker (names, phone numbers, photos) are dropped; personal columns
+    with a masker are kept and masked; every other text column has ID-card, mobile and landline
+    numbers in its free text masked (:func:`scrub_free_text`).
     """
     out: list[Column] = []
     for column in columns:
@@ -110,7 +211,7 @@ def deidentify(columns: Iterable[Column]) -> tuple[Column, ...]:
                 out.append(column)
             continue
         if column.kind == "text":
-            out.append(replace(column, mask=scrub_phone_numbers))
+            out.append(replace(column, mask=scrub_free_text))
         else:
             out.append(column)
     return tuple(out)

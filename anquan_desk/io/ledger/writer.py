@@ -5,8 +5,13 @@ styles): XlsxWriter ``constant_memory`` took 126 s against 478 s for openpyxl's 
 (with lxml), both at about 37 MiB peak RSS, so streaming exports use XlsxWriter. Rows are written one
 at a time and flushed to disk; only the first rows are kept in memory (to fit the auto widths).
 
-Output goes to a temp file in the target folder and is renamed at the end, so the target path never
-holds a half-written ledger; a cancel removes the temp file and raises :class:`ExportCancelled`.
+Output goes to a partial file in the target folder (``.~<name>~<pid>-<host>-<rand>.part``) and is
+renamed at the end, so the target path never holds a half-written ledger; a cancel or an error
+removes the partial file and raises (:class:`ExportCancelled` for a cancel). XlsxWriter's row files
+and the photo thumbnails go to a private scratch folder: in ``scratch_dir`` (services give the data
+folder's own temp area) or else beside the target under a partial name — never the shared system
+temp folder. What a killed process leaves is recognised by those names and removed at the next
+start (``services/housekeeping.py``).
 """
 
 from __future__ import annotations
@@ -15,7 +20,6 @@ import datetime as dt
 import itertools
 import math
 import re
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -30,9 +34,12 @@ from xlsxwriter.worksheet import Worksheet
 from anquan_desk.io.ledger._common import (
     Row,
     RowGetter,
+    create_file,
     display_width,
+    make_scratch_dir,
     publish,
     remove_quietly,
+    remove_tree_quietly,
     temp_path_for,
     to_date,
     to_number,
@@ -94,6 +101,8 @@ def write_ledger(
     deidentified: bool = False,
     sheet_name: str | None = None,
     paper_size: int = PAPER_A4,
+    scratch_dir: Path | None = None,
+    private: bool = False,
 ) -> LedgerResult:
     """Write one ledger sheet to ``path`` and return what was written.
 
@@ -103,6 +112,8 @@ def write_ledger(
     ``progress`` gets the number of rows written so far; ``cancel`` returning True stops the export.
     Printing: landscape, one page wide, header rows repeated; ``paper_size`` is Excel's code
     (9 = A4, 8 = A3 — wide ledgers such as the 26-column hazard ledger read better on A3).
+    ``scratch_dir`` is where the private scratch folder is made (else beside ``path``); with
+    ``private`` the file is created readable by its user only (0600).
     """
     started = time.perf_counter()
     target = Path(path)
@@ -126,19 +137,20 @@ def write_ledger(
     widths = _fit_widths(out_columns, (getter(r) for r in head))
 
     temp = temp_path_for(target)
-    remove_quietly(temp)
-    with tempfile.TemporaryDirectory(prefix="anquan-ledger-", ignore_cleanup_errors=True) as scratch:
+    scratch = make_scratch_dir(scratch_dir, target)
+    try:
+        create_file(temp, private=private)
         workbook = xlsxwriter.Workbook(
             str(temp),
             {
                 "constant_memory": True,
-                "tmpdir": scratch,
+                "tmpdir": str(scratch),
                 "default_format_properties": {"font_name": BODY_FONT, "font_size": 11},
             },
         )
         try:
             sheet = workbook.add_worksheet(name)
-            layout = _Layout(workbook, sheet, out_columns, widths, Path(scratch))
+            layout = _Layout(workbook, sheet, out_columns, widths, scratch)
             header_last = layout.write_top(title, unit, made_by, made_on, paper_size)
             written = layout.write_rows(
                 itertools.chain(head, iterator), getter, header_last + 1, progress, cancel, target
@@ -148,9 +160,13 @@ def write_ledger(
             workbook.close()
         except BaseException:
             _discard(workbook)
-            remove_quietly(temp)
             raise
-    publish(temp, target)
+        publish(temp, target)
+    except BaseException:
+        remove_quietly(temp)
+        raise
+    finally:
+        remove_tree_quietly(scratch)
     if progress is not None:
         progress(written)
     return LedgerResult(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -14,12 +15,13 @@ from sqlalchemy.orm import Session
 
 from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.clock import local_to_utc, to_local, today
-from anquan_desk.core.errors import UserInputError
+from anquan_desk.core.errors import DatabaseError, UserInputError
 from anquan_desk.core.models import (
     Attachment,
     AttachmentLink,
     Document,
     Grid,
+    GridMember,
     Hazard,
     Inspection,
     InspectionParticipant,
@@ -27,6 +29,7 @@ from anquan_desk.core.models import (
     PlaceSector,
     Reinspection,
     ReinspectionResult,
+    User,
 )
 from anquan_desk.core.vocabulary import DocumentStatus, DocumentType, HazardStatus, InspectionStatus
 from anquan_desk.io.ledger import (
@@ -34,7 +37,10 @@ from anquan_desk.io.ledger import (
     Column,
     mask_person_name,
 )
+from anquan_desk.io.ledger.columns import NameScrubber, person_names
 from anquan_desk.services.ground import grid_label
+
+log = logging.getLogger(__name__)
 
 BATCH = 1000
 
@@ -98,6 +104,13 @@ class LedgerContext:
     photos: PhotoMode = "none"
     attachments: AttachmentStore | None = None
     photo_sink: Callable[[str, list[tuple[str, Path]]], None] | None = None
+    _names: NameScrubber | None = field(default=None, init=False, repr=False)
+
+    def known_names(self) -> NameScrubber:
+        """Masks, for the 脱敏 variant, every personal name the database knows (read once)."""
+        if self._names is None:
+            self._names = NameScrubber(_known_names(self.session))
+        return self._names
 
 
 # --- small helpers ------------------------------------------------------------------------------
@@ -226,8 +239,12 @@ def _latest_reviews(session: Session, hazard_ids: Sequence[str]) -> dict[str, _R
 def _photo_paths(
     session: Session, store: AttachmentStore, owner_ids: Sequence[str], owner_type: str = "hazard"
 ) -> dict[str, list[tuple[str, Path]]]:
-    """Stored photos per owner: (role, path) in the order they were added (photos before 整改后)."""
+    """Stored photos per owner: (role, path) in the order they were added (photos before 整改后).
+
+    A path that would lead out of the store (a damaged or hostile ``sha256`` value) is left out:
+    the export never reads outside the store."""
     photos: dict[str, list[tuple[str, Path]]] = defaultdict(list)
+    root = store.root.resolve()
     for chunk in _chunks(sorted(set(owner_ids))):
         for owner_id, role, sha, mime in session.execute(
             select(AttachmentLink.owner_id, AttachmentLink.role, Attachment.sha256, Attachment.mime)
@@ -239,7 +256,13 @@ def _photo_paths(
             )
             .order_by(AttachmentLink.owner_id, AttachmentLink.created_at, AttachmentLink.id)
         ):
-            photos[owner_id].append((role, store.path_for(sha, mime)))
+            try:
+                path = store.path_for(sha, mime)
+            except DatabaseError as err:  # the store refuses a damaged record
+                log.warning("photo of %s %s left out of the ledger: %s", owner_type, owner_id, err)
+                continue
+            if path.resolve().is_relative_to(root):
+                photos[owner_id].append((role, path))
     for items in photos.values():
         items.sort(key=lambda item: item[0] == "after")  # stable: 整改前 first
     return photos
@@ -263,12 +286,40 @@ def _masker(names: Iterable[str]) -> Callable[[object], object]:
     return mask
 
 
-def _scrub_names(row: Row, columns: Sequence[Column], names: Iterable[str]) -> Row:
-    """The 脱敏 pass over the free-text (non-personal) columns of one row."""
-    mask = _masker(names)
+def _known_names(session: Session) -> set[str]:
+    """Every personal name the database holds: place heads, grid members, users, inspectors,
+    rectifiers, signers, witnesses, accompanying persons, 复查 inspectors."""
+    values: set[str] = set()
+    for column in (
+        Place.responsible_person,
+        GridMember.name,
+        User.name,
+        InspectionParticipant.name,
+        Hazard.rectifier,
+        Inspection.signer_name,
+        Inspection.refusal_witness,
+        Inspection.accompanying_person,
+        Reinspection.signer_name,
+    ):
+        values.update(v for v in session.scalars(select(column).distinct()) if v)
+    for (inspectors,) in session.execute(select(Reinspection.inspectors)):
+        values.update(str(p.get("name")) for p in inspectors or [] if isinstance(p, dict) and p.get("name"))
+    return values
+
+
+def _scrub_names(ctx: LedgerContext, row: Row, columns: Sequence[Column], names: Iterable[str]) -> Row:
+    """The 脱敏 pass over the free-text (non-personal) columns of one row: the row's own people
+    (``names``) and every other person the database knows are masked wherever they occur. (ID-card
+    and phone numbers are masked by the writer's 脱敏 columns, :func:`deidentify`.)"""
+    known = ctx.known_names()
+    unknown = person_names(names) - known.names  # normally none: the row's people are in the database
+    mask = _masker(unknown) if unknown else None
     for column in columns:
         if column.kind == "text" and not column.personal:
-            row[column.key] = mask(row.get(column.key))
+            value = row.get(column.key)
+            if mask is not None:
+                value = mask(value)
+            row[column.key] = known(value)
     return row
 
 

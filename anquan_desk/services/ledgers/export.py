@@ -1,8 +1,21 @@
-"""The export: a ledger kind written to .xlsx (office layout or the district template), with photos."""
+"""The export: a ledger kind written to .xlsx (office layout or the district template), with photos.
+
+Nothing half-written is left by a killed export: each file is written under a partial name beside
+its target and renamed when complete, the photo folder is filled under a partial name and renamed
+at the end (replacing the folder of an earlier export), XlsxWriter's scratch files go to the data
+folder's own temp area, and a pending-writes note tells the next start where to look
+(``services/housekeeping.py``). File names built from data (hazard codes) are made safe and checked
+to stay inside their folder. A file written inside the data folder is readable by the user only.
+
+The 脱敏 variant exports no photos: a photo can show faces, licence plates or papers that no mask
+reaches, so asking for both is refused with a message saying why.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +36,10 @@ from anquan_desk.io.ledger import (
     fill_template,
     write_ledger,
 )
+from anquan_desk.io.ledger._common import path_inside, safe_file_name, temp_path_for
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township, ground_tree, known_sectors
+from anquan_desk.services.housekeeping import pending_writes, temp_area
 from anquan_desk.services.ledgers.common import (
     KIND_LABELS,
     KINDS,
@@ -98,30 +113,86 @@ def photo_folder_for(out: Path) -> Path:
     return out.with_name(f"{out.stem}-照片")
 
 
-class _PhotoCopier:
-    """Copies a hazard's stored photos as ``<隐患编号>-1.jpg`` …, ``<隐患编号>-整改后-1.jpg``."""
+#: Why the 脱敏 variant comes without photos (the export refuses the combination).
+NO_PHOTOS_WHEN_DEIDENTIFIED = (
+    "脱敏版台账不附现场照片：照片可能拍到人脸、车牌、证件，无法打码。"
+    "请选择“不导出照片”，或导出非脱敏版。"
+)
 
-    def __init__(self, folder: Path) -> None:
+
+class _PhotoCopier:
+    """Copies a hazard's stored photos as ``<隐患编号>-1.jpg`` …, ``<隐患编号>-整改后-1.jpg``.
+
+    The files go to a folder with a partial name beside ``folder``; :meth:`publish` renames it to
+    ``folder`` (an earlier export's folder is replaced) once the ledger is written, :meth:`discard`
+    removes it. The hazard code is made a safe file name (no separators, no ``..``) and every path
+    is checked to stay inside the folder.
+    """
+
+    def __init__(self, folder: Path, *, private: bool = False) -> None:
         self.folder = folder
+        self.private = private
+        self.partial = temp_path_for(folder)
         self.copied = 0
         self.created = False
+        self.used: set[str] = set()
 
     def __call__(self, code: str, photos: list[tuple[str, Path]]) -> None:
         if not self.created:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.partial.mkdir(mode=0o700 if self.private else 0o777)
             self.created = True
+        stem = safe_file_name(code, "未编号隐患")
         n_before = n_after = 0
         for role, source in photos:
             if not source.is_file():
                 continue
             if role == "after":
                 n_after += 1
-                name = f"{code}-整改后-{n_after}{source.suffix}"
+                name = f"{stem}-整改后-{n_after}{source.suffix}"
             else:
                 n_before += 1
-                name = f"{code}-{n_before}{source.suffix}"
-            shutil.copyfile(source, self.folder / name)
+                name = f"{stem}-{n_before}{source.suffix}"
+            name = self._unique(name)
+            try:
+                dest = path_inside(self.partial, name)
+            except ValueError as err:
+                raise UserInputError(f"隐患编号“{code}”不能用作照片文件名。") from err
+            shutil.copyfile(source, dest)
             self.copied += 1
+
+    def _unique(self, name: str) -> str:
+        """Two hazards with the same (or same-looking) code do not overwrite each other's photos."""
+        candidate, n = name, 1
+        stem, dot, suffix = name.rpartition(".")
+        while candidate.casefold() in self.used:
+            n += 1
+            candidate = f"{stem}({n}).{suffix}" if dot else f"{name}({n})"
+        self.used.add(candidate.casefold())
+        return candidate
+
+    def publish(self) -> None:
+        if not self.created:
+            return
+        aside = None
+        if self.folder.exists() or self.folder.is_symlink():
+            aside = temp_path_for(self.folder)
+            os.replace(self.folder, aside)
+        try:
+            os.replace(self.partial, self.folder)
+        except BaseException:
+            if aside is not None:
+                os.replace(aside, self.folder)  # the earlier export's folder comes back
+            raise
+        if aside is not None:
+            if aside.is_dir() and not aside.is_symlink():
+                shutil.rmtree(aside, ignore_errors=True)
+            else:
+                with contextlib.suppress(FileNotFoundError):
+                    aside.unlink()
+
+    def discard(self) -> None:
+        if self.created:
+            shutil.rmtree(self.partial, ignore_errors=True)
 
 
 def write_ledgers(
@@ -130,6 +201,7 @@ def write_ledgers(
     *,
     attachments: AttachmentStore | None = None,
     progress: Progress = NO_PROGRESS,
+    data_dir: Path | None = None,
 ) -> ExportResult:
     """Export one ledger kind to ``options.out``, reading through ``session``.
 
@@ -139,6 +211,10 @@ def write_ledgers(
     photos are (needed when ``options.photos`` is not "none"). ``progress`` gets the rows written of
     the rows expected; once it is cancelled the export stops with :class:`ExportCancelled` and
     nothing is left at the target paths (nor a photo folder it created).
+
+    ``data_dir`` is the data folder: XlsxWriter's scratch files go to its temp area (else beside
+    the target) and a file written inside it is created readable by the user only. The 脱敏
+    variant with photos is refused (:data:`NO_PHOTOS_WHEN_DEIDENTIFIED`).
     """
     out = Path(options.out)
     if out.suffix.lower() != ".xlsx":
@@ -147,8 +223,12 @@ def write_ledgers(
         raise UserInputError(f"输出文件夹“{out.parent}”不存在")
     if options.template is not None and not Path(options.template).is_file():
         raise UserInputError(f"模板文件“{options.template}”不存在")
+    if options.deidentified and options.photos != "none":
+        raise UserInputError(NO_PHOTOS_WHEN_DEIDENTIFIED)
     as_of = options.as_of or today()
-    copier = _PhotoCopier(photo_folder_for(out)) if options.photos == "folder" else None
+    scratch = temp_area(data_dir) if data_dir is not None else None
+    private = data_dir is not None and out.resolve().is_relative_to(data_dir.resolve())
+    copier = _PhotoCopier(photo_folder_for(out), private=private) if options.photos == "folder" else None
     written: list[Path] = []
     total_rows = 0
     titles: list[str] = []
@@ -187,6 +267,8 @@ def write_ledgers(
                 if options.deidentified:
                     rows = (deidentified_row(r, sheet.columns) for r in sheet.rows)
                 filled = fill_template(options.template or out, target, mapping, rows, report, cancelled)
+                if private:
+                    os.chmod(target, 0o600)
                 n = filled.rows_written
             else:
                 result = write_ledger(
@@ -202,16 +284,20 @@ def write_ledgers(
                     totals=sheet.totals,
                     deidentified=options.deidentified,
                     paper_size=sheet.paper_size,
+                    scratch_dir=scratch,
+                    private=private,
                 )
                 n = result.rows_written
             written.append(target)
             titles.append(sheet.title)
             total_rows += n
+        if copier is not None:
+            copier.publish()
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
-        if copier is not None and copier.created:
-            shutil.rmtree(copier.folder, ignore_errors=True)
+        if copier is not None:
+            copier.discard()
         raise
     return ExportResult(
         paths=tuple(written),
@@ -233,10 +319,16 @@ def export_ledger(desk: Desk, options: ExportOptions, *, progress: Progress = NO
     """Export one ledger kind to ``options.out`` (see :func:`write_ledgers`) in a read-only session.
 
     Cancelling ``progress`` stops it with :class:`ExportCancelled` (an ``OperationCancelled``);
-    nothing is left at the target paths then.
+    nothing is left at the target paths then. Scratch files go to the data folder's temp area; a
+    pending-writes note lets the next start remove what a killed export left beside the target.
     """
-    with desk.query() as session:
-        return write_ledgers(session, options, attachments=desk.attachments, progress=progress)
+    if options.deidentified and options.photos != "none":
+        raise UserInputError(NO_PHOTOS_WHEN_DEIDENTIFIED)
+    data_dir = desk.db.data_dir
+    with pending_writes(data_dir, [Path(options.out).parent]), desk.query() as session:
+        return write_ledgers(
+            session, options, attachments=desk.attachments, progress=progress, data_dir=data_dir
+        )
 
 
 @dataclass(frozen=True)
@@ -286,6 +378,7 @@ def save_template_mapping(desk: Desk, mapping: TemplateMapping) -> None:
 __all__ = [
     "KINDS",
     "KIND_LABELS",
+    "NO_PHOTOS_WHEN_DEIDENTIFIED",
     "STATUS_CHOICES",
     "ExportCancelled",
     "ExportChoices",

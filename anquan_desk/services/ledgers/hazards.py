@@ -180,7 +180,7 @@ def hazard_rows(ctx: LedgerContext, columns: Sequence[Column] = HAZARD_COLUMNS) 
                 names = [owner, rectifier, *batch.inspectors.get(iid, "").split("、")]
                 if review is not None:
                     names.extend(review.names)
-                _scrub_names(row, columns, names)
+                _scrub_names(ctx, row, columns, names)
             yield row
 
 
@@ -230,7 +230,7 @@ def major_rows(ctx: LedgerContext) -> Iterator[Row]:
                 names = [owner, rectifier, *batch.inspectors.get(iid, "").split("、")]
                 if review is not None:
                     names.extend(review.names)
-                _scrub_names(row, MAJOR_COLUMNS, names)
+                _scrub_names(ctx, row, MAJOR_COLUMNS, names)
             yield row
 
 
@@ -275,5 +275,5 @@ def overdue_rows(ctx: LedgerContext) -> Iterator[Row]:
                 names = [owner, rectifier, *batch.inspectors.get(iid, "").split("、")]
                 if review is not None:
                     names.extend(review.names)
-                _scrub_names(row, OVERDUE_COLUMNS, names)
+                _scrub_names(ctx, row, OVERDUE_COLUMNS, names)
             yield row

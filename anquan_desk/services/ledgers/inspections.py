@@ -148,5 +148,5 @@ def inspection_rows(ctx: LedgerContext) -> Iterator[Row]:
             }
             if ctx.deidentified:
                 names = [owner, signer, witness, accompanying, *inspectors.get(iid, "").split("、")]
-                _scrub_names(row, INSPECTION_COLUMNS, names)
+                _scrub_names(ctx, row, INSPECTION_COLUMNS, names)
             yield row

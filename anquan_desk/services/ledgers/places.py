@@ -148,5 +148,5 @@ def place_rows(ctx: LedgerContext) -> Iterator[Row]:
                 "remarks": "；".join(remarks),
             }
             if ctx.deidentified:
-                _scrub_names(row, PLACE_LEDGER_COLUMNS, [owner, *members.get(grid_id or "", [])])
+                _scrub_names(ctx, row, PLACE_LEDGER_COLUMNS, [owner, *members.get(grid_id or "", [])])
             yield row
