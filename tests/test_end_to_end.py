@@ -12,7 +12,7 @@ import json
 import re
 import subprocess
 import sys
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -72,7 +72,9 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
     report = json.loads(result.stdout)
     assert (report["imported"], report["updated"], report["errors"]) == (2, 0, [])
 
-    # 2. A check at the restaurant: one item fails, the responsible person signs.
+    # 2. A check at the restaurant, begun three quarters of an hour ago: one item fails, the
+    # responsible person signs. (The command line below issues the notice "now", in its own process.)
+    started = (datetime.now() - timedelta(minutes=45)).replace(second=0, microsecond=0)
     db = open_database(db_path)
     store = AttachmentStore(db.attachments_dir)
     with db.session("wang") as s:
@@ -81,7 +83,7 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
         assert {"NINE-COMMON", "NINE-FOOD"} <= {t.code for t in templates}
         inspection = svc.start_inspection(
             s, place_id=place.id, inspector_ids=list(ids), template_ids=[t.id for t in templates],
-            started_at=datetime(2026, 11, 20, 9, 30),
+            started_at=started,
         )
         inspection_id = inspection.id
         for n, entry in enumerate(svc.checklist_entries(s, inspection_id)):
@@ -94,14 +96,18 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
 
     # 3. The notice is printed: its text names the place, the hazard, the basis and the number.
     notice = tmp_path / "通知书.pdf"
+    before = date.today()
     result = cli("doc", "render", "--db", str(db_path), "--inspection", inspection_id, "--type", "notice",
                  "--out", str(notice))
     assert result.returncode == 0, result.stderr
+    # Numbered in the year it is issued (the year may turn while the process runs).
+    years = "|".join(str(y) for y in range(before.year, date.today().year + 1))
+    number = rf"红安改〔(?:{years})〕第\d{{3}}号"
     text = subprocess.run(["pdftotext", "-raw", str(notice), "-"], capture_output=True, text=True).stdout
     flat = re.sub(r"\s+", "", text)
     assert "安全隐患整改通知书" in flat and "XX饭店" in flat
     assert re.sub(r"\s+", "", hazard_text)[:12] in flat
-    assert re.search(r"红安改〔2026〕第\d{3}号", flat)
+    assert re.search(number, flat)
     assert "第一百零二条" in flat  # the legal consequence of 安全生产法
     assert re.sub(r"\s+", "", basis)[:10] in flat
     verify = cli("doc", "verify", str(notice), "--db", str(db_path))
@@ -128,8 +134,8 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
     assert row["检查方式"] == "四不两直"
     assert row["检查人员"] == "王芳、李华"
     assert row["隐患等级"] == "一般"
-    assert row["检查日期"] == datetime(2026, 11, 20)
-    assert re.fullmatch(r"红安改〔2026〕第\d{3}号", str(row["文书编号"]))
+    assert row["检查日期"] == datetime(started.year, started.month, started.day)
+    assert re.fullmatch(number, str(row["文书编号"]))
 
     # The de-identified variant for publication carries no name and no phone number.
     public = tmp_path / "台账-脱敏.xlsx"

@@ -4,7 +4,10 @@
 inspections and hazards in every state. ``large``: ~5,000 places, 50,000 inspections and
 200,000 hazards (five years of a township), written in bulk.
 
-Everything is drawn from a seeded random generator, so a demo is reproducible.
+Everything is drawn from a seeded random generator and laid out around the day the demo is made
+(``today``, the local date by default): the same seed and day give the same demo, and on any day it
+has overdue, due, awaiting-review and closed hazards, unfinished checks from the last days and
+finished checks spread over the past year (five years for ``large``), all before "now".
 Names come from ``resources/demo/words.toml``; the people and places are fictional.
 """
 
@@ -21,9 +24,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from anquan_desk.core import settings
+from anquan_desk.core import clock, settings
 from anquan_desk.core.audit import record_event
-from anquan_desk.core.clock import local_to_utc, utcnow
+from anquan_desk.core.clock import local_to_utc
 from anquan_desk.core.db import resolve_db_url, sqlite_path
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import (
@@ -151,11 +154,20 @@ def _kind_profile(gen: _Gen, kind: str | None) -> dict[str, Any]:
 
 
 def create_demo(
-    session: Session, *, scale: str = "small", seed: int = 20261123, progress: Progress | None = None
+    session: Session,
+    *,
+    scale: str = "small",
+    seed: int = 20261123,
+    progress: Progress | None = None,
+    today: date | None = None,
 ) -> dict[str, int]:
-    """Fill an empty database with a demo township. Returns row counts."""
+    """Fill an empty database with a demo township laid out around ``today`` (default: the local
+    date now). Returns row counts."""
     say = progress or (lambda _msg: None)
     size = SCALES[scale]
+    today = today or clock.today()
+    yesterday = today - timedelta(days=1)
+    span_days = 365 * 5 if scale == "large" else 330
     gen = _Gen(seed)
     rng = gen.rng
     words = gen.words
@@ -200,7 +212,8 @@ def create_demo(
     # --- places ---------------------------------------------------------------------------
     kinds = list(words["kinds"].keys())
     weights = [words["kinds"][k]["weight"] for k in kinds]
-    now = utcnow()
+    # The places were entered before the first check of the demo's history.
+    now = local_to_utc(datetime.combine(yesterday - timedelta(days=span_days), time(8, 0)))
     place_rows: list[dict[str, Any]] = []
     sector_rows: list[dict[str, Any]] = []
     for i in range(size.places):
@@ -261,8 +274,6 @@ def create_demo(
 
     # --- inspections, hazards, re-inspections ----------------------------------------------
     inspectors = [u for u in users if u.cert_no]
-    today = date.today()
-    span_days = 365 * 5 if scale == "large" else 330
     hazards_per_insp = size.hazards / size.inspections
     insp_rows: list[dict[str, Any]] = []
     part_rows: list[dict[str, Any]] = []
@@ -275,11 +286,16 @@ def create_demo(
     method_weights = [40, 12, 18, 20, 5, 5, 0, 0]
     for n in range(size.inspections):
         place = rng.choice(place_rows)
-        day = today - timedelta(days=int(rng.random() ** 1.3 * span_days))
-        start = local_to_utc(datetime.combine(day, time(rng.randint(8, 16), rng.choice([0, 10, 20, 30, 40, 50]))))
+        # Every check lies in the past days, so that none starts later than "now" at any hour of today.
+        day = yesterday - timedelta(days=int(rng.random() ** 1.3 * span_days))
         draft = scale == "small" and n < 3
+        if draft:  # interrupted in the last days
+            day = yesterday - timedelta(days=n)
+        start = local_to_utc(datetime.combine(day, time(rng.randint(8, 16), rng.choice([0, 10, 20, 30, 40, 50]))))
         iid = new_uuid()
         pair = rng.sample(inspectors, 2)
+        method = rng.choices(methods, method_weights)[0]
+        end = start if draft else start + timedelta(minutes=rng.randint(20, 90))
         insp_rows.append(
             {
                 "id": iid,
@@ -287,9 +303,9 @@ def create_demo(
                 "updated_at": start,
                 "author": pair[0].username,
                 "place_id": place["id"],
-                "method": rng.choices(methods, method_weights)[0],
+                "method": method,
                 "started_at": start,
-                "ended_at": None if draft else start + timedelta(minutes=rng.randint(20, 90)),
+                "ended_at": None if draft else end,
                 "status": InspectionStatus.DRAFT.value if draft else InspectionStatus.FINISHED.value,
                 "accompanying_person": place["responsible_person"],
                 "location": place["address"],
@@ -335,11 +351,12 @@ def create_demo(
             hid = new_uuid()
             closed_on = None
             if status == HazardStatus.CLOSED.value:
-                closed_on = min(today, deadline + timedelta(days=rng.randint(-2, 10)))
+                closed_on = min(yesterday, deadline + timedelta(days=rng.randint(-2, 10)))
                 closed_on = max(closed_on, day)
                 if scale == "small":
                     rid = new_uuid()
-                    at = local_to_utc(datetime.combine(closed_on, time(10, 0)))
+                    # The 复查 is in the morning, or after the check on the day of the check itself.
+                    at = max(local_to_utc(datetime.combine(closed_on, time(10, 0))), end + timedelta(minutes=30))
                     rein_rows.append(
                         {
                             "id": rid,

@@ -31,6 +31,7 @@ from anquan_desk.core.models import (
     User,
 )
 from anquan_desk.core.vocabulary import HazardGrade, HazardStatus, InspectionStatus, ReviewOutcome
+from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.inspections import PhotoView, PreparedPhoto, attach_photos
 from anquan_desk.services.users import inspectors as active_inspectors
@@ -298,6 +299,7 @@ class ReinspectionView:
     place_name: str
     inspectors: tuple[str, ...]
     items: tuple[ReviewItem, ...]
+    inspected_on: date  # local date of the 复查 (the day it began, also when resumed later): its documents' date
 
 
 @dataclass(frozen=True)
@@ -333,7 +335,9 @@ def _view(session: Session, reinspection: Reinspection) -> ReinspectionView:
     )
     place_name = results[0].hazard.place.name if results else ""
     who = tuple(str(p["name"]) for p in reinspection.inspectors)
-    return ReinspectionView(reinspection.id, reinspection.place_id, place_name, who, items)
+    return ReinspectionView(
+        reinspection.id, reinspection.place_id, place_name, who, items, to_local(reinspection.inspected_at).date()
+    )
 
 
 def _pair(actor_id: str | None, candidates: Iterable[str]) -> list[str]:
@@ -346,6 +350,7 @@ def open_reinspection(desk: Desk, place_id: str) -> ReinspectionView:
     """The place's unfinished 复查, or a new one over its open hazards by the acting user and one
     other inspector (see :func:`resume_or_start_reinspection`)."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "reinspections.record")
         pair = _pair(desk.actor.user_id, (u.id for u in active_inspectors(session)))
         reinspection = resume_or_start_reinspection(session, place_id=place_id, inspector_ids=pair)
         return _view(session, reinspection)
@@ -356,6 +361,7 @@ def attach_after_photos(
 ) -> tuple[PhotoView, ...]:
     """Store after-photos (made ready by ``inspections.prepare_photos``); returns the hazard's after-photos."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "reinspections.record")
         _result(session, _open(session, reinspection_id), hazard_id)
         attach_photos(session, desk.attachments, prepared, "hazard", hazard_id, "after")
         return _photos(session, hazard_id, "after")
@@ -371,6 +377,7 @@ def complete_reinspection(
 ) -> None:
     """Record every hazard's review and finish the 复查 in one transaction: 销号 or a new deadline."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "reinspections.record")
         for review in reviews:
             record_review(
                 session,

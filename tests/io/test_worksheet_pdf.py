@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +18,7 @@ from anquan_desk.core.plans.worksheet import find_grid, grid_worksheet
 from anquan_desk.io.pdf.worksheet import render_draw_record, render_worksheet
 from anquan_desk.services.plans import make_draw
 
-DAY = date(2026, 11, 24)
+DAY = date(2026, 11, 24)  # the day of a sheet that does not depend on the data
 
 
 def _text(path: Path) -> str:
@@ -46,10 +46,13 @@ def _busiest_grid(db: Database) -> str:
         return str(grid_id)
 
 
-def test_worksheet_lists_places_in_route_order_with_hazards(demo_db: Database, tmp_path: Path) -> None:
+def test_worksheet_lists_places_in_route_order_with_hazards(
+    demo_db: Database, tmp_path: Path, demo_today: date
+) -> None:
+    day = demo_today + timedelta(days=1)  # the sheet for tomorrow's round
     grid_id = _busiest_grid(demo_db)
     with demo_db.reader() as s:
-        sheet = grid_worksheet(s, grid_id, DAY)
+        sheet = grid_worksheet(s, grid_id, day)
         grid = s.get(Grid, grid_id)
         assert grid is not None
         places = s.scalars(
@@ -66,13 +69,13 @@ def test_worksheet_lists_places_in_route_order_with_hazards(demo_db: Database, t
     flat = _flat(_text(pdf))
 
     assert _flat(sheet.title) in flat
-    assert "2026年11月24日" in flat
+    assert f"{day.year}年{day.month}月{day.day}日" in flat
     positions = [flat.find(_flat(p.name)) for p in places]
     assert all(pos >= 0 for pos in positions), [p.name for p, pos in zip(places, positions, strict=True) if pos < 0]
     assert positions == sorted(positions), "places must follow the route order"
     for hazard in hazards:
         assert _flat(hazard.description) in flat
-    due = [h for h in hazards if h.deadline is None or h.deadline <= DAY]
+    due = [h for h in hazards if h.deadline is None or h.deadline <= day]
     assert len(due) >= 1 and flat.count("【到期复查") == len(due)
     for word in ("检查情况", "签字", "巡查人员（签字）", "上次检查"):
         assert word in flat

@@ -55,7 +55,8 @@ from anquan_desk.services.statistics import statistics_table
 
 # A mobile number standing alone (a company credit code may contain 11 such digits).
 PHONE = re.compile(r"(?<![0-9A-Z])1[3-9]\d{9}(?![0-9A-Z])")
-AS_OF = dt.date(2026, 11, 23)
+# The small town's "today" (tests on the demo use ``demo_today``, the day the demo is laid out around).
+TOWN_AS_OF = dt.date(2026, 11, 23)
 
 
 def _read(path: Path) -> list[tuple[Any, ...]]:
@@ -143,7 +144,9 @@ def _issue_notice(session: Session, inspection: Inspection, number: str, status:
     ))
 
 
-def test_hazard_ledger_matches_the_database_cell_by_cell(demo_db: Database, tmp_path: Path) -> None:
+def test_hazard_ledger_matches_the_database_cell_by_cell(
+    demo_db: Database, tmp_path: Path, demo_today: dt.date
+) -> None:
     with demo_db.session("t") as s:
         hazards = _finished_hazards(s)
         insp = hazards[5].inspection
@@ -154,16 +157,17 @@ def test_hazard_ledger_matches_the_database_cell_by_cell(demo_db: Database, tmp_
         numbered = insp.id
     out = tmp_path / "hazards.xlsx"
     result = export_ledger(
-        desk_for(demo_db), ExportOptions(kind="hazards", out=out, made_by="周建国", as_of=AS_OF, made_on=AS_OF)
+        desk_for(demo_db),
+        ExportOptions(kind="hazards", out=out, made_by="周建国", as_of=demo_today, made_on=demo_today),
     )
     rows = _read(out)
     assert rows[0][0] == "红光镇隐患排查治理台账"
     assert rows[1][0] == "填报单位：红光镇人民政府"
     assert "制表人：周建国" in rows[1]
-    assert "填报日期：2026年11月23日" in rows[1]
+    assert f"填报日期：{demo_today.year}年{demo_today.month}月{demo_today.day}日" in rows[1]
     assert rows[2][:3] == ("序号", "隐患编号", "村(社区)/网格")
     with demo_db.reader() as s:
-        expected = expected_hazard_rows(s, AS_OF)
+        expected = expected_hazard_rows(s, demo_today)
         assert len(expected) > 100
         assert result.rows == len(expected)
         assert rows[3:] == expected
@@ -176,32 +180,37 @@ def test_hazard_ledger_matches_the_database_cell_by_cell(demo_db: Database, tmp_
     assert any("已逾期" in str(r[20]) for r in rows[3:])
 
 
-def test_filters_by_date_grid_sector_and_status(demo_db: Database, tmp_path: Path) -> None:
+def test_filters_by_date_grid_sector_and_status(
+    demo_db: Database, tmp_path: Path, demo_today: dt.date
+) -> None:
     with demo_db.reader() as s:
         hazards = _finished_hazards(s)
         grid = hazards[0].place.grid
         assert grid is not None
         grid_id, label = grid.id, _grid_label(grid)
-        start, end = dt.date(2026, 4, 1), dt.date(2026, 9, 30)
+        start, end = demo_today - dt.timedelta(days=240), demo_today - dt.timedelta(days=60)
         want = {
             h.code for h in hazards
             if start <= to_local(h.inspection.started_at).date() <= end and h.place.grid_id == grid_id
         }
+        assert want
         want_sector = {h.code for h in hazards if h.sector == "消防" and h.status != "已销号"}
     out = tmp_path / "f.xlsx"
-    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, as_of=AS_OF,
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, as_of=demo_today,
                                          filters=LedgerFilters(start=start, end=end, grid_id=grid_id)))
     rows = _read(out)[3:]
     assert {r[1] for r in rows} == want
     assert all(r[2] == label for r in rows)
-    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, as_of=AS_OF,
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, as_of=demo_today,
                                          filters=LedgerFilters(sector="消防", status="未销号")))
     assert {r[1] for r in _read(out)[3:]} == want_sector
     with pytest.raises(UserInputError, match="未知的隐患状态"):
         export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, filters=LedgerFilters(status="完成")))
 
 
-def test_deidentified_ledgers_hold_no_phone_number_or_personal_name(demo_db: Database, tmp_path: Path) -> None:
+def test_deidentified_ledgers_hold_no_phone_number_or_personal_name(
+    demo_db: Database, tmp_path: Path, demo_today: dt.date
+) -> None:
     with demo_db.reader() as s:
         names = {p.responsible_person for p in s.scalars(select(Place))}
         names |= {p.name for p in s.scalars(select(InspectionParticipant))}
@@ -216,7 +225,7 @@ def test_deidentified_ledgers_hold_no_phone_number_or_personal_name(demo_db: Dat
     assert len(names) > 50 and individual_codes
     for kind in ("hazards", "inspections", "places", "major", "overdue"):
         out = tmp_path / f"{kind}.xlsx"
-        export_ledger(desk_for(demo_db), ExportOptions(kind=kind, out=out, deidentified=True, as_of=AS_OF))
+        export_ledger(desk_for(demo_db), ExportOptions(kind=kind, out=out, deidentified=True, as_of=demo_today))
         cells = [str(v) for row in _read(out) for v in row if v is not None]
         assert len(cells) > 50
         text = "\n".join(cells)
@@ -228,15 +237,17 @@ def test_deidentified_ledgers_hold_no_phone_number_or_personal_name(demo_db: Dat
             assert any(code in text for code in company_codes)  # companies' codes are public
     # The full ledger has them (the test would be empty otherwise).
     out = tmp_path / "full.xlsx"
-    export_ledger(desk_for(demo_db), ExportOptions(kind="places", out=out, as_of=AS_OF))
+    export_ledger(desk_for(demo_db), ExportOptions(kind="places", out=out, as_of=demo_today))
     text = "\n".join(str(v) for row in _read(out) for v in row if v is not None)
     assert PHONE.search(text) and any(code in text for code in individual_codes)
 
 
-def test_inspection_place_major_and_overdue_ledgers(demo_db: Database, tmp_path: Path) -> None:
+def test_inspection_place_major_and_overdue_ledgers(
+    demo_db: Database, tmp_path: Path, demo_today: dt.date
+) -> None:
     paths = {k: tmp_path / f"{k}.xlsx" for k in ("inspections", "places", "major", "overdue")}
     for kind, out in paths.items():
-        export_ledger(desk_for(demo_db), ExportOptions(kind=kind, out=out, as_of=AS_OF))
+        export_ledger(desk_for(demo_db), ExportOptions(kind=kind, out=out, as_of=demo_today))
     with demo_db.reader() as s:
         inspections = sorted((i for i in s.scalars(select(Inspection)) if i.status == "已完成"),
                              key=lambda i: (i.started_at, i.id))
@@ -274,10 +285,10 @@ def test_inspection_place_major_and_overdue_ledgers(demo_db: Database, tmp_path:
             assert row[18] == ("已摘牌销号" if h.status == "已销号" else "挂牌督办中") if h.supervised else "未挂牌"
 
         overdue = [h for h in _finished_hazards(s)
-                   if h.status != "已销号" and h.deadline is not None and h.deadline < AS_OF]
+                   if h.status != "已销号" and h.deadline is not None and h.deadline < demo_today]
         rows = _read(paths["overdue"])[3:]
         assert overdue and [r[1] for r in rows] == [h.code for h in overdue]
-        assert [r[11] for r in rows] == [(AS_OF - h.deadline).days for h in overdue if h.deadline]
+        assert [r[11] for r in rows] == [(demo_today - h.deadline).days for h in overdue if h.deadline]
 
 
 # --- statistics: a hand-counted township ----------------------------------------------------------
@@ -338,7 +349,7 @@ def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: 
     result = export_ledger(
         desk_for(small_town),
         ExportOptions(kind="quarterly", out=out, filters=LedgerFilters(start=dt.date(2026, 8, 15)),
-                      as_of=AS_OF, made_by="李华"),
+                      as_of=TOWN_AS_OF, made_by="李华"),
     )
     by_sector = tmp_path / "q-按行业领域.xlsx"
     assert result.paths == (out, by_sector)
@@ -348,7 +359,7 @@ def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: 
     with small_town.reader() as s:
         groups: tuple[tuple[Path, Literal["grid", "sector"]], ...] = ((out, "grid"), (by_sector, "sector"))
         for path, group in groups:
-            table = statistics_table(s, dt.date(2026, 7, 1), dt.date(2026, 9, 30), group, as_of=AS_OF)
+            table = statistics_table(s, dt.date(2026, 7, 1), dt.date(2026, 9, 30), group, as_of=TOWN_AS_OF)
             got = _read(path)[4:]
             want: list[tuple[Any, ...]] = [
                 (n, r.label, r.places_inspected, r.inspections, r.hazards_general, r.hazards_major, r.hazards,
@@ -366,13 +377,13 @@ def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: 
 
 def test_annual_and_default_quarter(small_town: Database, tmp_path: Path) -> None:
     out = tmp_path / "y.xlsx"
-    export_ledger(desk_for(small_town), ExportOptions(kind="annual", out=out, year=2026, as_of=AS_OF))
+    export_ledger(desk_for(small_town), ExportOptions(kind="annual", out=out, year=2026, as_of=TOWN_AS_OF))
     rows = _read(out)
     assert rows[0][0] == "青山镇2026年度隐患排查治理统计表（按村/网格）"
     # Nothing outside Q3, but overdue is counted at 2026-11-23 now: H3 (due 10-30) joins H2.
     assert rows[-1] == ("合计", None, 3, 4, 3, 1, 4, 2, 0.5, 2, 1, None)
     out = tmp_path / "q.xlsx"
-    export_ledger(desk_for(small_town), ExportOptions(kind="quarterly", out=out, as_of=AS_OF))  # last finished: Q3
+    export_ledger(desk_for(small_town), ExportOptions(kind="quarterly", out=out, as_of=TOWN_AS_OF))  # last finished: Q3
     assert _read(out)[0][0] == "青山镇2026年第3季度隐患排查治理统计表（按村/网格）"
 
 
@@ -414,10 +425,14 @@ def district_template(path: Path) -> Path:
     return path
 
 
-def test_template_keeps_their_header_and_styles_with_our_data(demo_db: Database, tmp_path: Path) -> None:
+def test_template_keeps_their_header_and_styles_with_our_data(
+    demo_db: Database, tmp_path: Path, demo_today: dt.date
+) -> None:
     template = district_template(tmp_path / "template.xlsx")
     out = tmp_path / "filled.xlsx"
-    result = export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, template=template, as_of=AS_OF))
+    result = export_ledger(
+        desk_for(demo_db), ExportOptions(kind="hazards", out=out, template=template, as_of=demo_today)
+    )
     wb = load_workbook(out)
     ws = wb["排查台账"]
     assert ws["A1"].value == "XX区安全隐患排查整治台账"
@@ -426,7 +441,7 @@ def test_template_keeps_their_header_and_styles_with_our_data(demo_db: Database,
         assert ws[ref].value == text
         assert ws[ref].fill.fgColor.rgb == FILL and ws[ref].font.bold
     with demo_db.reader() as s:
-        expected = expected_hazard_rows(s, AS_OF)
+        expected = expected_hazard_rows(s, demo_today)
     assert result.rows == len(expected)
     for n, want in enumerate(expected):
         r = 5 + n
@@ -438,7 +453,7 @@ def test_template_keeps_their_header_and_styles_with_our_data(demo_db: Database,
                for r in range(footer_row, footer_row + 3))
 
 
-def test_template_uses_the_remembered_mapping(demo_db: Database, tmp_path: Path) -> None:
+def test_template_uses_the_remembered_mapping(demo_db: Database, tmp_path: Path, demo_today: dt.date) -> None:
     template = district_template(tmp_path / "template.xlsx")
     with demo_db.session("t") as s:
         guessed = template_mapping_for(s, template)
@@ -452,7 +467,7 @@ def test_template_uses_the_remembered_mapping(demo_db: Database, tmp_path: Path)
         assert stored is not None and guessed.fingerprint in stored.value
         codes = [h.code for h in _finished_hazards(s)]
     out = tmp_path / "filled.xlsx"
-    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, template=template, as_of=AS_OF))
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, template=template, as_of=demo_today))
     ws = load_workbook(out)["排查台账"]
     assert [ws.cell(row=5 + i, column=9).value for i in range(len(codes))] == codes
 
@@ -588,15 +603,17 @@ def test_template_mapping_is_guessed_then_remembered(demo_db: Database, tmp_path
         template_mapping(desk, broken)
 
 
-def test_write_ledgers_reads_through_the_given_session(demo_db: Database, tmp_path: Path) -> None:
+def test_write_ledgers_reads_through_the_given_session(
+    demo_db: Database, tmp_path: Path, demo_today: dt.date
+) -> None:
     """The building block sees what its session sees (here: a change not yet committed)."""
     with demo_db.session("t") as s:
         first = _finished_hazards(s)[0]
         first.description = "未提交的描述"
         s.flush()
-        result = write_ledgers(s, ExportOptions(kind="hazards", out=tmp_path / "h.xlsx", as_of=AS_OF))
+        result = write_ledgers(s, ExportOptions(kind="hazards", out=tmp_path / "h.xlsx", as_of=demo_today))
         s.rollback()
     rows = _read(tmp_path / "h.xlsx")[3:]
     assert result.rows == len(rows) and rows[0][12] == "未提交的描述"
-    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=tmp_path / "c.xlsx", as_of=AS_OF))
+    export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=tmp_path / "c.xlsx", as_of=demo_today))
     assert _read(tmp_path / "c.xlsx")[3][12] != "未提交的描述"

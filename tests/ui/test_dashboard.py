@@ -56,6 +56,16 @@ def test_dashboard_numbers_and_drill_down(qtbot: QtBot, demo_db: Database) -> No
     uninspected = by_grid.rows[row].places_total - by_grid.rows[row].places_inspected
     assert window.place_model.total >= uninspected  # closed places are listed too, but never inspected ones missing
 
+    # 未完成的检查 → every unfinished check (not only the admin's), listed and not opened.
+    window.tabs.setCurrentWidget(dash)
+    assert dash.drafts_card.text().endswith(f"\n{expected.drafts}") and expected.drafts == 3
+    qtbot.mouseClick(dash.drafts_card, Qt.MouseButton.LeftButton)
+    follow = window.followup
+    assert window.tabs.currentWidget() is follow and follow.views.currentIndex() == follow.DRAFTS_VIEW
+    assert not follow.mine_check.isChecked()
+    assert follow.draft_model.rowCount() == expected.drafts
+    assert window.tabs.count() == 3  # no inspection tab
+
 
 def _due_today(db: Database) -> int:
     from anquan_desk.services.inspections import open_hazards_due

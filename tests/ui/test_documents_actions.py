@@ -16,7 +16,8 @@ from anquan_desk.core.models import Document, IssuedNumber
 from anquan_desk.services import documents as docs
 from anquan_desk.ui.documents import DocumentPreviewDialog, preview_for, verify_file_message
 
-pytestmark = pytest.mark.gui
+# The documents are issued "now" for the 2026 check of doc_setup: its numbers are of 2026.
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("document_week")]
 
 NOTICE_1 = "青安改〔2026〕第001号"
 NOTICE_2 = "青安改〔2026〕第002号"

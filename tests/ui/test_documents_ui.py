@@ -33,7 +33,8 @@ from anquan_desk.ui.documents import (
 )
 from anquan_desk.ui.inspection.screen import InspectionWidget
 
-pytestmark = pytest.mark.gui
+# The documents are issued "now" for the 2026 check of doc_setup: its numbers are of 2026.
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("document_week")]
 
 
 @pytest.fixture(autouse=True)

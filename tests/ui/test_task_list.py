@@ -153,9 +153,9 @@ def test_cancelled_start_creates_nothing(qtbot: QtBot, demo_db: Database) -> Non
     assert _drafts_at(demo_db, place_id) == before
 
 
-def test_task_model_with_the_demo_tasks(qtmodeltester: ModelTester, demo_db: Database) -> None:
+def test_task_model_with_the_demo_tasks(qtmodeltester: ModelTester, demo_db: Database, demo_today: date) -> None:
     desk = desk_as(demo_db, _admin(demo_db))
-    tasks = plans.tasks_for_month(desk, 2026, 12, today=date(2026, 12, 1))
+    tasks = plans.tasks_for_month(desk, demo_today.year, demo_today.month, today=demo_today)
     rows = [p for g in tasks.grids for p in g.places]
     model = TaskTableModel()
     model.set_tasks(rows)
