@@ -106,6 +106,14 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
             screen.add_photo_files([_photo(tmp_path / "before.jpg", (200, 40, 40))])
             assert screen.photo_list.count() == 1
     assert screen.progress_label.text().startswith(f"已检查 {total}/{total} 项，还剩 0 项，发现隐患 1 处")
+    # Until it is finished it is listed under 跟踪复查 › 未完成的检查, with its progress.
+    drafts = FollowUpWidget(desk_for(db, "wang"))
+    qtbot.addWidget(drafts)
+    drafts.show_drafts(mine_only=True)
+    listed = [drafts.draft_model.draft(r) for r in range(drafts.draft_model.rowCount())]
+    assert [(d.id, d.place_name, sorted(d.inspectors), d.answered, d.total, d.hazards, d.mine) for d in listed] == [
+        (iid, "张记小馆", ["李华", "王芳"], total, total, 1, True)
+    ]
 
     # --- finish with a drawn signature ----------------------------------------------------------
     finish = FinishDialog(desk_for(db, "wang"), iid, screen)
@@ -122,6 +130,8 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     assert finish.result() == FinishDialog.DialogCode.Accepted
     screen.reload()
     assert screen.read_only and not screen.finish_button.isVisible()
+    drafts.show()  # hidden while the check was finished: it catches up when shown
+    assert drafts.draft_model.rowCount() == 0
 
     with db.reader() as s:
         inspection = s.get(Inspection, iid)

@@ -1,8 +1,10 @@
-"""Follow-up: hazards due this week and overdue (逾期 in red), and the 复查 of a place's hazards.
+"""Follow-up: hazards due this week and overdue (逾期 in red), the 复查 of a place's hazards, and
+the unfinished checks (草稿) waiting to be resumed.
 
-The list is a query operation's rows in a table model; it refreshes itself when an operation
-changes hazards, inspections or re-inspections — at once when it is showing, else when it is next
-shown. The 复查 dialog reads and writes through operations too.
+Each list is a query operation's rows in a table model; it refreshes itself when an operation
+changes what it shows — at once when it is showing, else when it is next shown. The 复查 dialog
+reads and writes through operations too. A draft is opened by the main window: the widget only
+asks for it (:attr:`FollowUpWidget.open_inspection`).
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt
-from PySide6.QtGui import QBrush, QColor, QHideEvent, QShowEvent
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -35,6 +38,7 @@ from PySide6.QtWidgets import (
     QScrollArea,
     QSpinBox,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -46,7 +50,7 @@ from anquan_desk.core.vocabulary import HazardGrade, ReviewOutcome
 from anquan_desk.services import inspections as svc
 from anquan_desk.services import reinspections as rein
 from anquan_desk.services.desk import Desk
-from anquan_desk.services.inspections import DueHazard, PhotoView, PreparedPhoto
+from anquan_desk.services.inspections import DraftRow, DueHazard, PhotoView, PreparedPhoto
 from anquan_desk.services.reinspections import HazardEvent, ReinspectionView, ReviewInput, ReviewItem
 from anquan_desk.ui import state
 from anquan_desk.ui.inspection.screen import PHOTO_FILTER, pydate, qdate, thumbnail_icon
@@ -56,6 +60,9 @@ Index = QModelIndex | QPersistentModelIndex
 
 #: What the list shows: a change to any of these may change its rows.
 FOLLOWED_TABLES = ("hazards", "inspections", "reinspections", "reinspection_results", "places")
+#: What the list of unfinished checks shows: answers, inspectors, checklists, hazards, the place.
+DRAFT_TABLES = ("inspections", "item_results", "inspection_participants", "inspection_templates", "hazards",
+                "places")
 
 
 def history_text(events: Sequence[HazardEvent]) -> str:
@@ -145,13 +152,82 @@ class DueHazardModel(QAbstractTableModel):
         return None
 
 
+class DraftModel(QAbstractTableModel):
+    """The unfinished checks, newest first; the user's own in bold. ``draft(row)`` gives the row's
+    record, ``INSPECTION_ID_ROLE`` its inspection's id."""
+
+    COLUMNS = ("场所", "地址", "检查方式", "开始时间", "检查人员", "已填/总项", "隐患")
+    COL_PLACE, COL_ADDRESS, COL_METHOD, COL_STARTED, COL_INSPECTORS, COL_PROGRESS, COL_HAZARDS = range(7)
+    INSPECTION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._rows: tuple[DraftRow, ...] = ()
+
+    def set_rows(self, rows: Sequence[DraftRow]) -> None:
+        self.beginResetModel()
+        self._rows = tuple(rows)
+        self.endResetModel()
+
+    def draft(self, row: int) -> DraftRow:
+        return self._rows[row]
+
+    def row_of(self, inspection_id: str) -> int | None:
+        return next((r for r, d in enumerate(self._rows) if d.id == inspection_id), None)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return self.COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        d = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                d.place_name,
+                d.place_address,
+                d.method,
+                f"{d.started_at:%Y-%m-%d %H:%M}",
+                "、".join(d.inspectors),
+                f"{d.answered}/{d.total}",
+                str(d.hazards) if d.hazards else "",
+            )[index.column()]
+        if role == Qt.ItemDataRole.FontRole and d.mine:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (self.COL_PROGRESS, self.COL_HAZARDS):
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{d.place_name}　{d.place_address}\n还剩 {d.total - d.answered} 项未填写" + (
+                "\n（我参加的检查）" if d.mine else "")
+        if role == self.INSPECTION_ID_ROLE:
+            return d.id
+        return None
+
+
 class FollowUpWidget(QWidget):
-    """The list of hazards to follow up; 复查 and 隐患履历 of the selected one."""
+    """Two views: the hazards to follow up (复查 and 隐患履历 of the selected one) and the unfinished
+    checks. ``open_inspection(str)`` asks for a draft to be opened (the main window opens it in
+    its tab)."""
+
+    open_inspection = Signal(str)
+
+    HAZARDS_VIEW, DRAFTS_VIEW = range(2)
 
     def __init__(self, desk: Desk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.desk = desk
         self._stale = True
+        self._drafts_stale = True
         self.history_box: QMessageBox | None = None
         self.review_dialog: ReinspectionDialog | None = None
         self.days_spin = QSpinBox()
@@ -191,12 +267,54 @@ class FollowUpWidget(QWidget):
         top.addWidget(self.summary)
         top.addWidget(self.history_button)
         top.addWidget(self.review_button)
+        hazards_page = QWidget()
+        hazards_layout = QVBoxLayout(hazards_page)
+        hazards_layout.setContentsMargins(0, 4, 0, 0)
+        hazards_layout.addLayout(top)
+        hazards_layout.addWidget(self.table)
+
+        # --- the unfinished checks ------------------------------------------------------------------
+        self.mine_check = QCheckBox("只显示我参加的")
+        self.mine_check.toggled.connect(self.refresh_drafts)
+        self.drafts_summary = QLabel()
+        self.open_draft_button = QPushButton("继续检查")
+        self.open_draft_button.clicked.connect(self.open_selected_draft)
+        self.draft_model = DraftModel(self)
+        self.draft_table = QTableView()
+        self.draft_table.setModel(self.draft_model)
+        self.draft_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.draft_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.draft_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.draft_table.setWordWrap(False)
+        self.draft_table.verticalHeader().setVisible(False)
+        self.draft_table.verticalHeader().setDefaultSectionSize(24)
+        for column, width in enumerate((180, 240, 80, 130, 160, 80, 50)):
+            self.draft_table.setColumnWidth(column, width)
+        self.draft_table.horizontalHeader().setSectionResizeMode(
+            DraftModel.COL_ADDRESS, QHeaderView.ResizeMode.Stretch
+        )
+        self.draft_table.doubleClicked.connect(lambda _i: self.open_selected_draft())
+        drafts_top = QHBoxLayout()
+        drafts_top.addWidget(QLabel("检查中断（程序关闭、断电）后，从这里继续；双击打开。"))
+        drafts_top.addWidget(self.mine_check)
+        drafts_top.addStretch(1)
+        drafts_top.addWidget(self.drafts_summary)
+        drafts_top.addWidget(self.open_draft_button)
+        drafts_page = QWidget()
+        drafts_layout = QVBoxLayout(drafts_page)
+        drafts_layout.setContentsMargins(0, 4, 0, 0)
+        drafts_layout.addLayout(drafts_top)
+        drafts_layout.addWidget(self.draft_table)
+
+        self.views = QTabWidget()
+        self.views.setDocumentMode(True)
+        self.views.addTab(hazards_page, "待整改、待复查的隐患")
+        self.views.addTab(drafts_page, "未完成的检查")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(self.table)
+        layout.addWidget(self.views)
         change_hub.subscribe(self, self._changed)
-        # Filled by refresh() when first shown (or when its filter is set).
+        # Filled by refresh() / refresh_drafts() when first shown (or when a view is chosen).
 
     # --- the list ------------------------------------------------------------------------------
 
@@ -229,13 +347,20 @@ class FollowUpWidget(QWidget):
     def _changed(self, changes: Changes, _initiator: object) -> None:
         if changes.touches(*FOLLOWED_TABLES):
             self._stale = True
-            if self.isVisible():
-                self.refresh()
+        if changes.touches(*DRAFT_TABLES):
+            self._drafts_stale = True
+        if self.isVisible():
+            self._refresh_stale()
+
+    def _refresh_stale(self) -> None:
+        if self._stale:
+            self.refresh()
+        if self._drafts_stale:
+            self.refresh_drafts()
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._stale:
-            self.refresh()
+        self._refresh_stale()
 
     def hideEvent(self, event: QHideEvent) -> None:
         state.remember_header(self.table.horizontalHeader(), state.FOLLOWUP_COLUMNS)
@@ -243,6 +368,7 @@ class FollowUpWidget(QWidget):
 
     def set_view(self, kind: str) -> None:
         """overdue / week / major / supervised — the dashboard's numbers."""
+        self.views.setCurrentIndex(self.HAZARDS_VIEW)
         for widget in (self.only_combo, self.days_spin):
             widget.blockSignals(True)
         self.only_combo.setCurrentIndex(max(0, self.only_combo.findData(kind)))
@@ -254,6 +380,46 @@ class FollowUpWidget(QWidget):
     def _selected(self) -> DueHazard | None:
         index = self.table.currentIndex()
         return self.model.hazard(index.row()) if index.isValid() else None
+
+    # --- the unfinished checks -------------------------------------------------------------------
+
+    def show_drafts(self, *, mine_only: bool) -> None:
+        """Show the unfinished checks (only the user's own with ``mine_only``)."""
+        self.views.setCurrentIndex(self.DRAFTS_VIEW)
+        self.mine_check.blockSignals(True)
+        self.mine_check.setChecked(mine_only)
+        self.mine_check.blockSignals(False)
+        self.refresh_drafts()
+
+    def refresh_drafts(self) -> None:
+        self._drafts_stale = False
+        mine_only = self.mine_check.isChecked()
+        QueryOp(self, lambda _p: svc.draft_rows(self.desk, mine_only=mine_only), success=self._show_drafts,
+                title="未完成的检查").run()
+
+    def _show_drafts(self, rows: tuple[DraftRow, ...]) -> None:
+        selected = self.selected_draft()
+        self.draft_model.set_rows(rows)
+        row = self.draft_model.row_of(selected.id) if selected is not None else None
+        if row is None and rows:
+            row = 0
+        if row is not None:
+            self.draft_table.selectRow(row)
+        self.open_draft_button.setEnabled(bool(rows))
+        mine = "（我参加的）" if self.mine_check.isChecked() else ""
+        self.drafts_summary.setText(f"共 {len(rows)} 个未完成的检查{mine}")
+        self.views.setTabText(self.DRAFTS_VIEW, f"未完成的检查（{len(rows)}）" if rows else "未完成的检查")
+
+    def selected_draft(self) -> DraftRow | None:
+        index = self.draft_table.currentIndex()
+        return self.draft_model.draft(index.row()) if index.isValid() else None
+
+    def open_selected_draft(self) -> None:
+        draft = self.selected_draft()
+        if draft is None:
+            QMessageBox.information(self, "继续检查", "请先选择一个未完成的检查。")
+            return
+        self.open_inspection.emit(draft.id)
 
     # --- history and 复查 ------------------------------------------------------------------------
 
