@@ -11,11 +11,19 @@ from anquan_desk.core.errors import AnquanError
 from anquan_desk.services import audit
 from anquan_desk.services import backup as backup_service
 from anquan_desk.services.demo import DEMO_PASSWORD, SCALES, create_demo_database
+from anquan_desk.services.township import demo_path
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("demo", help="创建演示数据库（虚构的乡镇、网格、场所、检查与隐患）")
-    add_db_argument(p)
+    p = sub.add_parser(
+        "demo",
+        help="创建演示数据库（虚构的乡镇、网格、场所、检查与隐患）；不指定 --db 时放在数据库旁的 anquan-demo.db，"
+        "从不写入本乡镇的数据库",
+    )
+    p.add_argument(
+        "--db", default=argparse.SUPPRESS, help="演示数据库文件（须是新文件；默认：用户数据目录下的 anquan-demo.db）"
+    )
+    p.add_argument("--open", action="store_true", help="创建后（或已存在时）打开程序窗口进入演示数据库")
     p.add_argument("--scale", choices=sorted(SCALES), default="small", help="small：约300个场所；large：约5000个场所、20万条隐患")
     p.add_argument("--seed", type=int, default=20261123, help="随机种子（相同种子得到相同数据）")
     p.set_defaults(func=cmd_demo)
@@ -39,8 +47,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     started = time.perf_counter()
+    given = getattr(args, "db", None)
+    target = given if given is not None else str(demo_path(None))
+    if given is None and Path(target).exists() and Path(target).stat().st_size > 0:
+        print(f"演示数据库已存在：{target}（登录：用户名 admin，密码 {DEMO_PASSWORD}）")
+        return _open(target) if args.open else 0
     try:
-        where, counts = create_demo_database(args.db, scale=args.scale, seed=args.seed, progress=print)
+        where, counts = create_demo_database(target, scale=args.scale, seed=args.seed, progress=print)
     except AnquanError as exc:
         return fail(str(exc))
     took = time.perf_counter() - started
@@ -49,7 +62,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"{counts['hazards']} 条隐患，用时 {took:.1f} 秒）"
     )
     print(f"登录：用户名 admin，密码 {DEMO_PASSWORD}")
-    return 0
+    return _open(target) if args.open else 0
+
+
+def _open(target: str) -> int:
+    from anquan_desk.ui.app import run_gui  # Qt only when a window is asked for
+
+    return run_gui(db=target)
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:

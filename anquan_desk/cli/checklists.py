@@ -84,7 +84,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     with desk_for(args) as desk:
-        checklists.install_builtin_library(desk)
         try:
             t = checklists.import_checklist_file(desk, Path(args.file))
         except UserInputError as exc:

@@ -29,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -61,9 +62,11 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-def _in(column: str, values: type[StrEnum]) -> str:
-    quoted = ", ".join(f"'{v.value}'" for v in values)
+def _in(column: str, values: type[StrEnum] | tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
     return f"{column} IN ({quoted})"
+
+
 
 
 class Base(DeclarativeBase):
@@ -125,6 +128,9 @@ class Grid(Record, Base):
     village_id: Mapped[str] = mapped_column(ForeignKey("villages.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    # A retired grid (merged into another, or no longer used) keeps its row and its history; no
+    # new place is put into it.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     village: Mapped[Village] = relationship(back_populates="grids")
     members: Mapped[list[GridMember]] = relationship(back_populates="grid")
@@ -218,7 +224,8 @@ class PlaceSector(Base):
 
 
 class User(Record, Base):
-    """A person who logs in; inspectors carry a 执法证号."""
+    """A person who logs in; inspectors carry a 执法证号, grid workers a 工作证号. A user is never
+    deleted (their records keep their name): ``active`` False stops the login."""
 
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(_in("role", UserRole), name="role"),)
@@ -226,6 +233,7 @@ class User(Record, Base):
     username: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(40))
     cert_no: Mapped[str] = mapped_column(String(40), default="")  # 执法证号
+    work_no: Mapped[str] = mapped_column(String(40), default="", server_default="")  # 工作证号
     role: Mapped[str] = mapped_column(String(10), default=UserRole.INSPECTOR.value)
     phone: Mapped[str] = mapped_column(String(30), default="")
     password_hash: Mapped[str] = mapped_column(String(300))

@@ -100,6 +100,19 @@ NUMBER_BLOCK_SIZE: TownshipOption[int] = TownshipOption(
 DEVICE_SLOTS: TownshipOption[dict[str, int]] = TownshipOption(
     "device_slots", dict, dict, "已分配编号段的电脑：设备编号 → 编号段"
 )
+TOWNSHIP_KIND: TownshipOption[str] = TownshipOption("kind", str, lambda: "乡镇", "乡镇还是街道（“乡镇”或“街道”）")
+COUNTY_GOVERNMENT: TownshipOption[str] = TownshipOption(
+    "county_government", str, str, "所属县（区）人民政府的全称；为空时按所属县（区）名称加“人民政府”"
+)
+AUTHORISATION_KIND: TownshipOption[str] = TownshipOption(
+    "authorisation_kind", str, str, "执法授权方式：“委托”或“赋权”；未受委托或赋权时为空"
+)
+AUTHORISATION_DOCUMENT: TownshipOption[str] = TownshipOption(
+    "authorisation_document", str, str, "委托或赋权文件的文号"
+)
+AUTHORISATION_DATE: TownshipOption[str] = TownshipOption(
+    "authorisation_date", str, str, "委托或赋权文件的日期（YYYY-MM-DD）"
+)
 
 TOWNSHIP_OPTIONS: tuple[TownshipOption[Any], ...] = (
     DEMO,
@@ -109,6 +122,11 @@ TOWNSHIP_OPTIONS: tuple[TownshipOption[Any], ...] = (
     NUMBER_SLOTS,
     NUMBER_BLOCK_SIZE,
     DEVICE_SLOTS,
+    TOWNSHIP_KIND,
+    COUNTY_GOVERNMENT,
+    AUTHORISATION_KIND,
+    AUTHORISATION_DOCUMENT,
+    AUTHORISATION_DATE,
 )
 
 DECLARED_KEYS = frozenset(o.key for o in OPTIONS)

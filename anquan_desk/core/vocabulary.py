@@ -34,6 +34,7 @@ class PlaceStatus(StrEnum):
 class UserRole(StrEnum):
     ADMIN = "管理员"
     INSPECTOR = "检查员"
+    GRID_WORKER = "网格员"  # records checks and hazards; issues no order, voids nothing (services/roles.py)
     VIEWER = "只读"
 
 

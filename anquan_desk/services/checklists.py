@@ -66,6 +66,7 @@ from anquan_desk.io.checklist_xlsx import (
     export_checklist_xlsx,
     read_checklist_xlsx,
 )
+from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 
 # ------------------------------------------------------------------------------------ versions
@@ -609,6 +610,7 @@ def _versioned(desk: Desk, template_code: str,
 def edit_checklist_item(desk: Desk, template_code: str, item_code: str, fields: Mapping[str, str | int], *,
                         library: ChecklistLibrary | None = None) -> TemplateChange:
     """:func:`edit_item` in its own unit of work."""
+    roles.require(desk, "checklists.edit")
     return _versioned(desk, template_code,
                       lambda s: edit_item(s, template_code, item_code, library=library, **fields))
 
@@ -617,6 +619,7 @@ def add_checklist_item(desk: Desk, template_code: str, item: ItemFields, *,
                        library: ChecklistLibrary | None = None) -> TemplateChange:
     """:func:`add_item` in its own unit of work; ``item_code`` of the result is the new item's code."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "checklists.edit")
         row = add_item(session, template_code, item, library=library)
         return _change(row, changed=True, item_code=row.items[-1].code)
 
@@ -624,12 +627,14 @@ def add_checklist_item(desk: Desk, template_code: str, item: ItemFields, *,
 def remove_checklist_item(desk: Desk, template_code: str, item_code: str, *,
                           library: ChecklistLibrary | None = None) -> TemplateChange:
     """:func:`remove_item` in its own unit of work."""
+    roles.require(desk, "checklists.edit")
     return _versioned(desk, template_code, lambda s: remove_item(s, template_code, item_code, library=library))
 
 
 def reset_checklist_item(desk: Desk, template_code: str, item_code: str, *,
                          library: ChecklistLibrary | None = None) -> TemplateChange:
     """:func:`reset_item_to_builtin` in its own unit of work."""
+    roles.require(desk, "checklists.edit")
     return _versioned(desk, template_code,
                       lambda s: reset_item_to_builtin(s, template_code, item_code, library=library))
 
@@ -637,6 +642,7 @@ def reset_checklist_item(desk: Desk, template_code: str, item_code: str, *,
 def enable_checklist(desk: Desk, template_code: str, enabled: bool) -> TemplateChange:
     """:func:`set_enabled` in its own unit of work (``changed``: the switch moved)."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "checklists.edit")
         was = current_template(session, template_code).enabled
         row = set_enabled(session, template_code, enabled)
         return _change(row, changed=row.enabled != was)
@@ -646,6 +652,7 @@ def create_checklist(desk: Desk, *, name: str, sector: str, nine_small_kind: str
                      library: ChecklistLibrary | None = None) -> TemplateChange:
     """:func:`add_template` (a township template without items yet) in its own unit of work."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "checklists.edit")
         row = add_template(session, name=name, sector=sector, nine_small_kind=nine_small_kind, library=library)
         return _change(row, changed=True, created=True)
 
@@ -663,6 +670,8 @@ def import_checklist_file(desk: Desk, path: str | Path, *, library: ChecklistLib
     progress.check()
     progress.update(1, 2, "正在保存检查表…")
     with desk.unit() as session:
+        roles.check(session, desk.actor, "checklists.edit")
+        ensure_builtin_library(session, library)  # with the import: a refused file changes nothing
         result = import_parsed_checklist(session, parsed, library)
         change = _change(result.template, changed=result.changed, created=result.created)
     progress.update(2, 2)
@@ -693,5 +702,6 @@ def save_parameter_values(desk: Desk, overrides: Mapping[str, ParamValue], *,
                           library: ChecklistLibrary | None = None) -> tuple[TemplateChange, ...]:
     """:func:`set_parameter_overrides` in its own unit of work: the templates re-rendered as new versions."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "checklists.edit")
         rows = set_parameter_overrides(session, overrides, library=library)
         return tuple(_change(row, changed=True) for row in rows)

@@ -61,6 +61,7 @@ from anquan_desk.core.documents.numbering import (
 from anquan_desk.core.documents.snapshot import DocType
 from anquan_desk.core.errors import AnquanError, UserInputError
 from anquan_desk.core.models import IssuedNumber, NumberBlock, Township
+from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township
 
@@ -297,4 +298,5 @@ def number_slots(desk: Desk) -> SlotOverview:
 def assign_slot(desk: Desk, device_id: str, slot: int | None = None) -> int:
     """Give a laptop its slot (the next free one unless ``slot`` is given); returns the slot."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "numbers.assign_slot")
         return assign_device_slot(session, device_id, slot)

@@ -30,7 +30,10 @@ Decisions:
   successful import in the ``import.mappings`` setting, keyed by the header fingerprint, and
   ``preview_places`` applies it to the next file with the same headers.
 * One audit event (``import``/``places``) summarises the import; every row change is audited by
-  the session's flush hook anyway.
+  the session's flush hook anyway. A file that cannot be read, or whose tables have no data rows,
+  is refused by ``preview_places`` (``ImportFileError``) before any unit of work: no audit entry.
+* ``ImportResult`` carries the errors (rows not imported) and the warnings (values imported but
+  converted or kept in the notes): the command line prints both, also with ``--json``.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ from anquan_desk.io.place_import import (
     parse_places,
 )
 from anquan_desk.io.tabular import ColumnMapping
+from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township
 
@@ -98,6 +102,7 @@ class ImportResult:
     updated: int = 0  # places already in the database
     skipped: int = 0  # invalid rows left out (only with skip_invalid)
     errors: list[Problem] = field(default_factory=list)  # why rows were skipped
+    warnings: list[Problem] = field(default_factory=list)  # what was imported but changed or kept in the notes
     created_villages: list[str] = field(default_factory=list)
     created_grids: list[str] = field(default_factory=list)  # "village/grid"
     place_ids: list[str] = field(default_factory=list)  # written places, in file order
@@ -108,15 +113,21 @@ class ImportResult:
             "updated": self.updated,
             "skipped": self.skipped,
             "errors": [problem_json(p) for p in self.errors],
+            "warnings": [problem_json(p) for p in self.warnings],
         }
 
 
 def problem_json(problem: Problem) -> dict[str, Any]:
+    """A problem for ``--json``: where (file, sheet, Excel row, column), how bad, what, and the whole
+    sentence as the screens show it."""
     return {
+        "file": problem.file,
         "sheet": problem.sheet,
         "row": problem.row,
         "column": problem.column_label or None,
+        "severity": problem.severity,
         "message": problem.message,
+        "text": str(problem),
     }
 
 
@@ -124,9 +135,12 @@ def problem_json(problem: Problem) -> dict[str, Any]:
 
 
 def known_villages(session: Session) -> dict[str, set[str]]:
-    """Village name → names of its grids."""
+    """Village name → names of its grids in use (a retired grid takes no more places)."""
     known: dict[str, set[str]] = {name: set() for name in session.scalars(select(Village.name))}
-    for village, grid in session.execute(select(Village.name, Grid.name).join(Grid, Grid.village_id == Village.id)):
+    rows = session.execute(
+        select(Village.name, Grid.name).join(Grid, Grid.village_id == Village.id).where(Grid.active.is_(True))
+    )
+    for village, grid in rows:
         known[village].add(grid)
     return known
 
@@ -175,7 +189,8 @@ def preview_places(
 
     Without ``mapping``, a mapping remembered for the file's headers is applied. With
     ``create_missing`` unknown villages/grids are not errors (they are created on import).
-    Raises ``ImportFileError`` when the file cannot be read, ``OperationCancelled`` when
+    Raises ``ImportFileError`` when the file cannot be read within ``PLACE_LIMITS`` or has no data
+    rows, ``OperationCancelled`` when
     ``progress`` was cancelled.
     """
     known = None if create_missing else known_villages(session)
@@ -266,11 +281,13 @@ def _locate(ground: _Ground, row: PreviewRow, file: str) -> tuple[str | None, Pr
     if village is None:
         return None, _row_problem(row, file, "village", f"村（社区）“{place.village}”不在本乡镇的村（社区）名单中")
     if not place.grid:
-        grids = [g for (vid, _), g in ground.grids.items() if vid == village.id]
+        grids = [g for (vid, _), g in ground.grids.items() if vid == village.id and g.active]
         return (grids[0].id if len(grids) == 1 else None), None
     grid = ground.grid(village, place.grid)
     if grid is None:
         return None, _row_problem(row, file, "grid", f"网格“{place.grid}”不在“{village.name}”的网格名单中")
+    if not grid.active:
+        return None, _row_problem(row, file, "grid", f"网格“{grid.name}”已撤销，不能再把场所划入；请改填在用的网格")
     return grid.id, None
 
 
@@ -323,7 +340,7 @@ def import_places(
     problems = [p for p in preview.problems if p.severity == "error"]
     if problems and not skip_invalid:
         raise ImportBlockedError(problems)
-    result = ImportResult(errors=list(problems))
+    result = ImportResult(errors=list(problems), warnings=[p for p in preview.problems if p.severity == "warning"])
     ground = _Ground(session, create_missing)
     located: list[tuple[PreviewRow, str | None]] = []
     for row in preview.rows:
@@ -448,6 +465,7 @@ def import_place_list(
     """
     try:
         with _garbage_collected_by_batch(), desk.unit() as session:
+            roles.check(session, desk.actor, "places.import")
             result = import_places(
                 session, preview, skip_invalid=skip_invalid, create_missing=create_missing, progress=progress
             )

@@ -40,6 +40,7 @@ from anquan_desk.core.validators import (
     normalize_text,
 )
 from anquan_desk.core.vocabulary import HazardStatus, InspectionStatus, PlaceStatus, RiskColor, Sector
+from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 
 
@@ -385,8 +386,13 @@ def validate_place_fields(session: Session | None, place_id: str | None, fields:
         clean["sectors"] = sorted(sectors)
     if "grid_id" in clean:
         clean["grid_id"] = clean["grid_id"] or None
-        if clean["grid_id"] is not None and session is not None and session.get(Grid, clean["grid_id"]) is None:
+        grid = session.get(Grid, clean["grid_id"]) if clean["grid_id"] is not None and session is not None else None
+        if clean["grid_id"] is not None and session is not None and grid is None:
             errors["grid_id"] = "所选网格不存在（可能已被删除），请重新选择"
+        elif grid is not None and not grid.active:
+            current = session.get(Place, place_id) if session is not None and place_id else None
+            if current is None or current.grid_id != grid.id:
+                errors["grid_id"] = f"网格“{grid.name}”已撤销，不能再把场所划入；请选择在用的网格"
     if errors:
         raise PlaceEditError(errors)
     return clean
@@ -535,14 +541,17 @@ def place_details(session: Session, place_id: str, *, today: date | None = None,
     )
 
 
-def grid_choices(session: Session) -> list[tuple[str, str]]:
-    """(grid id, "村（社区） / 网格") of every grid, in the ground tree's order."""
+def grid_choices(session: Session, keep: str | None = None) -> list[tuple[str, str]]:
+    """(grid id, "村（社区） / 网格") of every grid a place can be put in, in the ground tree's order:
+    the active grids, and a retired one only when it is ``keep`` (the place's own grid, marked).
+    """
     rows = session.execute(
-        select(Grid.id, Village.name, Grid.name)
+        select(Grid.id, Village.name, Grid.name, Grid.active)
         .join(Village, Village.id == Grid.village_id)
+        .where(or_(Grid.active.is_(True), Grid.id == (keep or "")))
         .order_by(Village.sort_order, Village.name, Grid.sort_order, Grid.name)
     ).all()
-    return [(gid, f"{village} / {grid}") for gid, village, grid in rows]
+    return [(gid, f"{village} / {grid}" + ("" if active else "（已撤销）")) for gid, village, grid, active in rows]
 
 
 # --- entry points (take a desk, return plain data) -----------------------------------------------
@@ -598,7 +607,9 @@ def place_editor(desk: Desk, place_id: str) -> PlaceEditor:
     """The place page's data (see :func:`place_details`, :func:`grid_choices`). ``NotFoundError``
     when the place does not exist."""
     with desk.query() as session:
-        return PlaceEditor(place_details(session, place_id), tuple(grid_choices(session)))
+        details = place_details(session, place_id)
+        place = session.get(Place, place_id)
+        return PlaceEditor(details, tuple(grid_choices(session, keep=place.grid_id if place else None)))
 
 
 def edit_place(desk: Desk, place_id: str, values: Mapping[str, Any]) -> PlaceDetails:
@@ -606,6 +617,9 @@ def edit_place(desk: Desk, place_id: str, values: Mapping[str, Any]) -> PlaceDet
     the place as now stored (cleaned values, history). ``PlaceEditError`` names every bad field;
     nothing is changed then."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "places.edit")
+        if values.get("status") == PlaceStatus.CLOSED.value:
+            roles.check(session, desk.actor, "places.close")
         update_place(session, place_id, **values)
     with desk.query() as session:
         return place_details(session, place_id)

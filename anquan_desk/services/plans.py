@@ -36,6 +36,7 @@ from anquan_desk.core.plans.worksheet import Worksheet, find_grid, grid_workshee
 from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.io.pdf.worksheet import render_draw_record, render_worksheet
 from anquan_desk.io.plan_text import read_plan_text
+from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township, grid_choices, known_sectors
 
@@ -144,6 +145,7 @@ def current_programme(desk: Desk) -> Programme | None:
 def accept_programme(desk: Desk, programme: Programme) -> Programme:
     """Store ``programme`` as the township's current one; returns it."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "plans.manage")
         save_programme(session, programme)
     return programme
 
@@ -157,6 +159,7 @@ def frequency(desk: Desk) -> dict[str, int]:
 def change_frequency(desk: Desk, months: Mapping[str, int]) -> dict[str, int]:
     """Store the routine-visit frequency (colour → months, 1–12); returns what is now in force."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "plans.manage")
         return set_frequency(session, months)
 
 
@@ -256,6 +259,7 @@ def draw_lots(
 ) -> StoredDraw:
     """Make a 双随机 draw and store its record, drawn by the desk's actor (see :func:`make_draw`)."""
     with desk.unit() as session:
+        roles.check(session, desk.actor, "plans.manage")
         return make_draw(
             session,
             scope=scope,

@@ -1,4 +1,9 @@
-"""Starting the GUI: Qt application, fonts, database (demo on first start), login, main window."""
+"""Starting the GUI: Qt application (Chinese translations and fonts), the database, the first-run setup
+or the login, the main window.
+
+A new, empty database opens the setup wizard, never the demo; the demo (a file of its own beside
+the real database) opens only from the wizard's 打开演示数据库.
+"""
 
 from __future__ import annotations
 
@@ -6,22 +11,55 @@ import logging
 import os
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.services.demo import DEMO_PASSWORD, open_for_window
-from anquan_desk.services.ground import township_info
-from anquan_desk.services.users import any_users
+from anquan_desk.services import roles, township
+from anquan_desk.services.demo import DEMO_PASSWORD
+from anquan_desk.services.desk import Actor, Desk
+from anquan_desk.services.township import StartState
 from anquan_desk.ui.login import FirstAdminDialog, LoginDialog
 from anquan_desk.ui.main_window import MainWindow
 from anquan_desk.ui.operations import OperationRunner
+from anquan_desk.ui.setup_wizard import SetupWizard
 
 log = logging.getLogger(__name__)
 
 # fontconfig picks the Japanese cut of Noto CJK for Chinese text unless asked for SC by name.
 UI_FONT_FAMILIES = ["Microsoft YaHei UI", "Microsoft YaHei", "Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Micro Hei"]
+#: Qt's own translations of its standard dialogs and widgets (file dialogs, message box buttons,
+#: context menus, the calendar popup …), shipped with PySide6.
+QT_TRANSLATIONS = ("qtbase_zh_CN",)
+CHINA = QLocale(QLocale.Language.Chinese, QLocale.Script.SimplifiedChineseScript, QLocale.Country.China)
+#: Texts of Qt's standard dialogs that its zh_CN catalogue leaves in English (Qt 6.11), found by asking
+#: the catalogue for every text the file, print and message dialogs, input and progress dialogs, the
+#: calendar and the context menus look up: (context, source, disambiguation) → Chinese.
+QT_GAPS: dict[tuple[str, str, str | None], str] = {
+    ("QFileDialog", "&Look in:", None): "查找范围(&L)：",
+    ("QFileDialog", "Files of &type:", None): "文件类型(&T)：",
+    ("QPrintSettingsOutput", "Page &Set:", None): "打印页面(&S)：",
+    ("QAbstractFileIconProvider", "Drive", None): "驱动器",
+    ("QAbstractFileIconProvider", "Folder", "All other platforms"): "文件夹",
+    ("QAbstractFileIconProvider", "File Folder", "Match Windows Explorer"): "文件夹",
+    ("QAbstractFileIconProvider", "File", "All other platforms"): "文件",
+    ("QAbstractFileIconProvider", "%1 File", None): "%1 文件",
+}
+GAPS_NAME = "anquan_qt_gaps"
+
+
+class _QtGaps(QTranslator):
+    """Fills :data:`QT_GAPS` (installed after Qt's catalogue, so it is asked first; anything else it
+    leaves to the catalogue by answering None)."""
+
+    def translate(
+        self, context: str, source: str, disambiguation: str | None = None, n: int = -1
+    ) -> str | None:
+        return QT_GAPS.get((context, source, disambiguation or None))
+
+    def isEmpty(self) -> bool:
+        return False
 
 
 def make_application(argv: list[str] | None = None) -> QApplication:
@@ -30,8 +68,34 @@ def make_application(argv: list[str] | None = None) -> QApplication:
         app = QApplication(argv or sys.argv[:1])
     app.setApplicationName("anquan-desk")
     app.setApplicationDisplayName("安全检查工作台")
+    install_chinese_translations(app)
     apply_chinese_font(app)
     return app
+
+
+def install_chinese_translations(app: QApplication) -> list[str]:
+    """Load Qt's zh_CN catalogues once (kept alive as children of ``app``) and make Chinese (China) the
+    default locale, so standard dialogs, buttons, context menus and dates are Chinese whatever the
+    computer's language. Returns the catalogues loaded."""
+    QLocale.setDefault(CHINA)
+    installed = {t.objectName() for t in app.findChildren(QTranslator)}
+    loaded = [name for name in QT_TRANSLATIONS if name in installed]
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in QT_TRANSLATIONS:
+        if name in loaded:
+            continue
+        translator = QTranslator(app)
+        translator.setObjectName(name)
+        if translator.load(name, folder) and app.installTranslator(translator):
+            loaded.append(name)
+        else:
+            log.warning("Qt translation %s not found in %s: standard dialogs stay in English", name, folder)
+            translator.deleteLater()
+    if GAPS_NAME not in installed:
+        gaps = _QtGaps(app)
+        gaps.setObjectName(GAPS_NAME)
+        app.installTranslator(gaps)  # the last installed is asked first
+    return loaded
 
 
 def apply_chinese_font(app: QApplication) -> None:
@@ -47,33 +111,56 @@ def apply_chinese_font(app: QApplication) -> None:
 def run_gui(db: str | None = None) -> int:
     app = make_application()
     try:
-        desk = open_for_window(db)
+        desk = township.open_workplace(db)
     except AnquanError as exc:
         QMessageBox.critical(None, "无法打开数据库", str(exc))
         return 1
-    township = township_info(desk)
-    demo = township is not None and township.demo
-    if not any_users(desk):
-        first = FirstAdminDialog(desk)
-        if first.exec() != FirstAdminDialog.DialogCode.Accepted or first.user is None:
+    state = township.start_state(desk)
+    user: Actor | None = None
+    if state.needs_setup:
+        wizard = SetupWizard(desk)
+        code = wizard.exec()
+        if code == SetupWizard.DEMO and wizard.demo_desk is not None:
+            desk.close()
+            desk = wizard.demo_desk
+        elif code != SetupWizard.DialogCode.Accepted or wizard.admin is None:
+            desk.close()
             return 0
-        user = first.user
-    else:
-        hint = f"演示数据库：用户名 admin，密码 {DEMO_PASSWORD}" if demo else ""
-        login = LoginDialog(desk, township=township.name if township else "", hint=hint)
-        if demo:
-            login.set_username("admin")
-        if os.environ.get("ANQUAN_DEMO_AUTOLOGIN") == "1" and demo:
-            # Screenshots and start-up measurements of the demo database skip typing: the dialog
-            # logs in as soon as its event loop runs (the login is an operation like any other).
-            login.ui.passwordEdit.setText(DEMO_PASSWORD)
-            QTimer.singleShot(0, login, login.ui.buttonBox.accepted.emit)
-        if login.exec() != LoginDialog.DialogCode.Accepted or login.user is None:
+        else:
+            user = wizard.admin
+        state = township.start_state(desk)
+    if user is None:
+        user = _log_in(desk, state)
+        if user is None:
+            desk.close()
             return 0
-        user = login.user
-    window = MainWindow(desk.as_actor(user), demo=demo)
+        if state.township is None and roles.allows(user.role, "township.edit"):
+            # Users but no township (an older database): the administrator sets it up now.
+            SetupWizard(desk.as_actor(user), with_admin=False).exec()
+            state = township.start_state(desk)
+    window = MainWindow(desk.as_actor(user), demo=state.demo)
     window.show()
     code = app.exec()
     OperationRunner.instance().drain()  # answers still being saved are written before the file closes
     desk.close()
     return int(code)
+
+
+def _log_in(desk: Desk, state: StartState) -> Actor | None:
+    if not state.has_users:
+        first = FirstAdminDialog(desk)
+        if first.exec() != FirstAdminDialog.DialogCode.Accepted:
+            return None
+        return first.user
+    hint = f"演示数据库：用户名 admin，密码 {DEMO_PASSWORD}" if state.demo else ""
+    login = LoginDialog(desk, township=state.township or "", hint=hint)
+    if state.demo:
+        login.set_username("admin")
+    if os.environ.get("ANQUAN_DEMO_AUTOLOGIN") == "1" and state.demo:
+        # Screenshots and start-up measurements of the demo database skip typing: the dialog
+        # logs in as soon as its event loop runs (the login is an operation like any other).
+        login.ui.passwordEdit.setText(DEMO_PASSWORD)
+        QTimer.singleShot(0, login, login.ui.buttonBox.accepted.emit)
+    if login.exec() != LoginDialog.DialogCode.Accepted:
+        return None
+    return login.user

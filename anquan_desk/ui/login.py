@@ -73,7 +73,7 @@ class FirstAdminDialog(QDialog):
         self.user: Actor | None = None
         self.setWindowTitle("首次使用 — 创建管理员")
         layout = QVBoxLayout(self)
-        intro = QLabel("这是一个新的数据库。请先创建管理员账号，之后可在“设置”中添加检查人员。")
+        intro = QLabel("数据库中还没有用户。请先创建管理员账号，之后可在“管理 → 用户”中添加检查人员。")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         form = QFormLayout()

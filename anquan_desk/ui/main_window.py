@@ -4,16 +4,22 @@ Other screens are tabs (工作台, 跟踪复查, open inspections) and dialogs b
 screen refreshes itself from the change announcements of the operation layer
 (:data:`anquan_desk.ui.operations.change_hub`); the window wires none of that by hand. Its own
 grid tree refreshes when villages, grids or places change.
+
+After login the window opens on the place list, where the day's checks start (search, Ctrl+N).
+It opens no inspection by itself: the unfinished checks are listed under 跟踪复查 › 未完成的检查,
+and the status bar says how many of them are the user's own and how many hazards are overdue,
+each a click away from its list.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QStandardItemModel
+from PySide6.QtGui import QAction, QCloseEvent, QCursor, QKeySequence, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,14 +43,16 @@ from PySide6.QtWidgets import (
 
 from anquan_desk import __version__
 from anquan_desk.core.changes import Changes
-from anquan_desk.core.vocabulary import PlaceStatus, RiskColor, Sector, UserRole
-from anquan_desk.services import backup, ground, inspections, places
+from anquan_desk.core.vocabulary import PlaceStatus, RiskColor, Sector
+from anquan_desk.services import backup, ground, inspections, places, roles
 from anquan_desk.services.backup import BackupResult
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import GroundTree
+from anquan_desk.services.inspections import StartNotice
 from anquan_desk.services.places import NINE_SMALL_KIND_NAMES
 from anquan_desk.services.statistics import quarter_bounds, quarter_of
 from anquan_desk.ui import state
+from anquan_desk.ui.admin.menu import add_admin_menu
 from anquan_desk.ui.dashboard import DashboardWidget
 from anquan_desk.ui.ground_tree import NODE_ID_ROLE, NODE_KIND_ROLE, build_ground_model
 from anquan_desk.ui.inspection.followup import FollowUpWidget
@@ -60,6 +68,8 @@ class MainWindow(QMainWindow):
 
     #: Changes to these tables change the grid tree (names, counts).
     GROUND_TABLES = ("villages", "grids", "places", "townships")
+    #: Changes to these tables change the status bar's notice (drafts, overdue hazards).
+    NOTICE_TABLES = ("inspections", "inspection_participants", "hazards", "reinspection_results")
 
     def __init__(self, desk: Desk, *, demo: bool = False) -> None:
         super().__init__()
@@ -138,7 +148,8 @@ class MainWindow(QMainWindow):
             self.tabs.tabBar().setTabButton(fixed, QTabBar.ButtonPosition.RightSide, None)
         self.dashboard.show_hazards.connect(self.show_hazard_list)
         self.dashboard.show_grid.connect(self.show_uninspected_in_grid)
-        self.dashboard.show_drafts.connect(lambda: self.open_drafts(mine_only=False))
+        self.dashboard.show_drafts.connect(lambda: self.show_drafts(mine_only=False))
+        self.followup.open_inspection.connect(self.open_inspection)
 
         self.splitter = splitter = QSplitter()
         splitter.addWidget(self.ground_view)
@@ -152,6 +163,13 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel(f"当前用户：{self.user.display_name}（{self.user.role}）")
         self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.db_label)
+        # The start-up notice: the user's unfinished checks and the overdue hazards, each a link to its list.
+        self.drafts_notice = self._notice_button(lambda: self.show_drafts(mine_only=True))
+        self.overdue_notice = self._notice_button(lambda: self.show_hazard_list("overdue"))
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.setInterval(500)  # a burst of saved answers makes one query
+        self._notice_timer.timeout.connect(self.refresh_notice)
 
         # Typing filters immediately; a zero-delay timer folds a burst of keystrokes into one query.
         self._search_timer = QTimer(self)
@@ -171,7 +189,8 @@ class MainWindow(QMainWindow):
         self.search_edit.setFocus()
         change_hub.subscribe(self, self._changed)
         self._restore_state()
-        self.open_drafts()
+        self.tabs.setCurrentWidget(self.places_page)
+        self.refresh_notice()
         # Load the search copy once the window is up, so the first keystroke does not wait for it.
         QTimer.singleShot(300, self, lambda: QueryOp(self, lambda _p: places.prepare_search(desk)).run())
 
@@ -180,6 +199,8 @@ class MainWindow(QMainWindow):
             self.refresh_ground()
         if changes.touches("places", "hazards", "inspections"):
             self._update_count()
+        if changes.touches(*self.NOTICE_TABLES):
+            self._notice_timer.start()
 
     # --- window state (per user, QSettings) ---------------------------------------------------
 
@@ -210,7 +231,7 @@ class MainWindow(QMainWindow):
         self.import_action.triggered.connect(self.import_places_wizard)
         file_menu.addAction(self.import_action)
         self.number_slot_action = QAction("本机文书编号段…", self)
-        self.number_slot_action.setEnabled(self.user.role == UserRole.ADMIN.value)
+        self.number_slot_action.setEnabled(roles.allows(self.user.role, "numbers.assign_slot"))
         self.number_slot_action.triggered.connect(self.number_slot_dialog)
         file_menu.addAction(self.number_slot_action)
         file_menu.addSeparator()
@@ -223,8 +244,8 @@ class MainWindow(QMainWindow):
         self.start_action.setShortcut(QKeySequence("Ctrl+N"))
         self.start_action.triggered.connect(self.start_inspection_for_selected)
         inspect_menu.addAction(self.start_action)
-        resume = QAction("打开未完成的检查", self)
-        resume.triggered.connect(self.open_drafts)
+        resume = QAction("未完成的检查", self)
+        resume.triggered.connect(lambda: self.show_drafts(mine_only=False))
         inspect_menu.addAction(resume)
         follow = QAction("跟踪复查", self)
         follow.triggered.connect(lambda: self.tabs.setCurrentWidget(self.followup))
@@ -245,14 +266,41 @@ class MainWindow(QMainWindow):
         self.ledger_action = QAction("导出台账…", self)
         self.ledger_action.triggered.connect(self.export_ledger_dialog)
         ledger_menu.addAction(self.ledger_action)
+        self.admin_menu = add_admin_menu(self, self.desk)
         help_menu = self.menuBar().addMenu("帮助(&H)")
+        self.guide_action = QAction("使用指南", self)
+        self.guide_action.setShortcut(QKeySequence.StandardKey.HelpContents)
+        self.guide_action.triggered.connect(self.show_guide)
+        help_menu.addAction(self.guide_action)
+        self.shortcuts_action = QAction("快捷键", self)
+        self.shortcuts_action.triggered.connect(self.show_shortcuts)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addSeparator()
         about = QAction("关于", self)
         about.triggered.connect(self._about)
         help_menu.addAction(about)
-        find = QAction("查找场所", self)
+        self.find_action = find = QAction("查找场所", self)
         find.setShortcut(QKeySequence.StandardKey.Find)
-        find.triggered.connect(self.search_edit.setFocus)
+        find.triggered.connect(self.find_place)
         self.addAction(find)
+
+    def find_place(self) -> None:
+        """Ctrl+F: the search box of the place list (from any tab)."""
+        self.tabs.setCurrentWidget(self.places_page)
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    def show_guide(self) -> QWidget:
+        """帮助 › 使用指南 (F1): the user guide, shipped with the program (offline)."""
+        from anquan_desk.ui.help import show_guide
+
+        return show_guide(self)
+
+    def show_shortcuts(self) -> QWidget:
+        """帮助 › 快捷键: listed from this window's actions and the inspection screen's keys."""
+        from anquan_desk.ui.help import show_shortcuts
+
+        return show_shortcuts(self)
 
     def batch_print_dialog(self) -> None:
         from anquan_desk.ui.documents import BatchPrintDialog
@@ -383,16 +431,33 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.tabs.setTabText(index, title)
 
-    def open_drafts(self, mine_only: bool = True) -> None:
-        """Reopen the unfinished checks, so work interrupted by a crash continues where it stopped."""
-        QueryOp(self, lambda _p: inspections.draft_ids(self.desk, mine_only=mine_only),
-                success=self._open_drafts).run()
+    def show_drafts(self, *, mine_only: bool) -> None:
+        """The list of unfinished checks (跟踪复查 › 未完成的检查); opening one opens its tab."""
+        self.tabs.setCurrentWidget(self.followup)
+        self.followup.show_drafts(mine_only=mine_only)
 
-    def _open_drafts(self, ids: list[str]) -> None:
-        for inspection_id in reversed(ids):
-            self.open_inspection(inspection_id)
-        if ids:
-            self.statusBar().showMessage(f"已打开 {len(ids)} 个未完成的检查", 8000)
+    # --- status bar notice ---------------------------------------------------------------------
+
+    def _notice_button(self, clicked: Callable[[], None]) -> QPushButton:
+        button = QPushButton()
+        button.setFlat(True)
+        button.setCursor(QCursor(Qt.CursorShape.PointingHandCursor))
+        button.setStyleSheet(
+            "QPushButton { border: none; padding: 0 6px; color: #1f5fa8; text-decoration: underline; }"
+        )
+        button.clicked.connect(clicked)
+        self.statusBar().addWidget(button)
+        button.setVisible(False)
+        return button
+
+    def refresh_notice(self) -> None:
+        QueryOp(self, lambda _p: inspections.start_notice(self.desk), success=self._show_notice).run()
+
+    def _show_notice(self, notice: StartNotice) -> None:
+        self.drafts_notice.setText(f"有 {notice.my_drafts} 个未完成的检查（跟踪复查 › 未完成的检查）")
+        self.drafts_notice.setVisible(notice.my_drafts > 0)
+        self.overdue_notice.setText(f"逾期未整改隐患 {notice.overdue} 条（跟踪复查）")
+        self.overdue_notice.setVisible(notice.overdue > 0)
 
     def _close_tab(self, index: int) -> None:
         if self.tabs.widget(index) not in self._fixed_tabs:

@@ -51,3 +51,15 @@ def test_demo_covers_every_kind_and_hazard_state(tmp_path: Path) -> None:
     assert states == {"待整改", "整改中", "待复查", "已销号"}
     assert overdue > 0
     assert counts == {"v": 6, "g": 20}
+
+
+def test_demo_without_db_never_touches_the_township_s_database(tmp_path: Path) -> None:
+    """``anquan-desk demo`` puts the demo beside the default database (anquan-demo.db), never into it."""
+    import os
+
+    data = Path(os.environ["XDG_DATA_HOME"]) / "anquan-desk"
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    assert (data / "anquan-demo.db").is_file() and not (data / "anquan.db").exists()
+    again = run("demo")
+    assert again.returncode == 0 and "演示数据库已存在" in again.stdout

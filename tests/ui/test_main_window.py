@@ -212,3 +212,71 @@ def test_a_dropped_place_model_stops_listening(demo_db: Database) -> None:
     del model
     gc.collect()
     assert len(change_hub) == before
+
+
+def test_after_login_the_window_opens_on_the_place_list_and_opens_no_draft(qtbot: QtBot, demo_db: Database) -> None:
+    from anquan_desk.core.models import Inspection, InspectionParticipant
+    from anquan_desk.services.users import log_in
+    from anquan_desk.ui.inspection.screen import InspectionWidget
+
+    admin = _admin(demo_db)
+    with demo_db.reader() as s:
+        drafts = s.scalars(select(Inspection.id).where(Inspection.status == "草稿")).all()
+        mine = s.scalar(
+            select(func.count()).select_from(InspectionParticipant)
+            .join(Inspection, Inspection.id == InspectionParticipant.inspection_id)
+            .where(Inspection.status == "草稿", InspectionParticipant.user_id == admin.id)
+        )
+    assert len(drafts) == 3 and mine == 1  # the demo's unfinished checks, one of them the admin's
+    desk = desk_for(demo_db)
+    window = MainWindow(desk.as_actor(log_in(desk, "admin", DEMO_PASSWORD)), demo=True)  # as the program does
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.tabs.currentWidget() is window.places_page
+    assert window.tabs.count() == 3 and not window.findChildren(InspectionWidget)
+    assert window.ground_view.isVisible()
+    # The status bar says how many are the user's own; a click lists them, none is opened.
+    assert window.drafts_notice.isVisible()
+    assert window.drafts_notice.text() == "有 1 个未完成的检查（跟踪复查 › 未完成的检查）"
+    qtbot.mouseClick(window.drafts_notice, Qt.MouseButton.LeftButton)
+    assert window.tabs.currentWidget() is window.followup
+    followup = window.followup
+    assert followup.views.currentIndex() == followup.DRAFTS_VIEW and followup.mine_check.isChecked()
+    assert [followup.draft_model.draft(r).mine for r in range(followup.draft_model.rowCount())] == [True]
+    assert window.tabs.count() == 3 and not window.findChildren(InspectionWidget)
+
+
+def test_the_overdue_notice_and_ctrl_f(qtbot: QtBot, demo_db: Database) -> None:
+    from anquan_desk.core.clock import today
+    from anquan_desk.services.statistics import dashboard_numbers
+
+    with demo_db.reader() as s:
+        overdue = dashboard_numbers(s, today()).overdue
+    assert overdue > 0
+    window = MainWindow(desk_as(demo_db, _admin(demo_db)))
+    qtbot.addWidget(window)
+    window.show()
+    assert window.overdue_notice.isVisible()
+    assert window.overdue_notice.text() == f"逾期未整改隐患 {overdue} 条（跟踪复查）"
+    qtbot.mouseClick(window.overdue_notice, Qt.MouseButton.LeftButton)
+    assert window.tabs.currentWidget() is window.followup
+    assert window.followup.views.currentIndex() == window.followup.HAZARDS_VIEW
+    late = [window.followup.model.hazard(r) for r in range(window.followup.model.rowCount())]
+    assert sum(1 for h in late if h.days_overdue(today())) == overdue
+    # Ctrl+F finds a place from any tab: back to the list, in its search box.
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert window.tabs.currentWidget() is window.places_page
+    assert window.search_edit.hasFocus()
+
+
+def test_a_user_without_drafts_sees_no_draft_notice(qtbot: QtBot, demo_db: Database) -> None:
+    with demo_db.reader() as s:
+        zhang = s.scalars(select(User).where(User.username == "zhangkun")).one()
+    window = MainWindow(desk_as(demo_db, zhang))
+    qtbot.addWidget(window)
+    window.show()
+    assert not window.drafts_notice.isVisible() and window.overdue_notice.isVisible()
+    assert window.tabs.currentWidget() is window.places_page
