@@ -287,7 +287,7 @@ def _locate(ground: _Ground, row: PreviewRow, file: str) -> tuple[str | None, Pr
     if grid is None:
         return None, _row_problem(row, file, "grid", f"网格“{place.grid}”不在“{village.name}”的网格名单中")
     if not grid.active:
-        return None, _row_problem(row, file, "grid", f"网格“{grid.name}”已撤销，不能再把场所划入；请改填在用的网格")
+        return None, _row_problem(row, file, "grid", f"网格“{grid.name}”已停用，不能再把场所划入；请改填在用的网格")
     return grid.id, None
 
 

@@ -392,7 +392,7 @@ def validate_place_fields(session: Session | None, place_id: str | None, fields:
         elif grid is not None and not grid.active:
             current = session.get(Place, place_id) if session is not None and place_id else None
             if current is None or current.grid_id != grid.id:
-                errors["grid_id"] = f"网格“{grid.name}”已撤销，不能再把场所划入；请选择在用的网格"
+                errors["grid_id"] = f"网格“{grid.name}”已停用，不能再把场所划入；请选择在用的网格"
     if errors:
         raise PlaceEditError(errors)
     return clean
@@ -551,7 +551,7 @@ def grid_choices(session: Session, keep: str | None = None) -> list[tuple[str, s
         .where(or_(Grid.active.is_(True), Grid.id == (keep or "")))
         .order_by(Village.sort_order, Village.name, Grid.sort_order, Grid.name)
     ).all()
-    return [(gid, f"{village} / {grid}" + ("" if active else "（已撤销）")) for gid, village, grid, active in rows]
+    return [(gid, f"{village} / {grid}" + ("" if active else "（已停用）")) for gid, village, grid, active in rows]
 
 
 # --- entry points (take a desk, return plain data) -----------------------------------------------

@@ -50,7 +50,7 @@ def test_a_retired_grid_takes_no_imported_places(db: Database, tmp_path: Path) -
         place_import.import_place_list(admin, preview)
     # With "create missing" the preview does not check the grid names; the write refuses it whole.
     preview = place_import.preview_place_list(admin, _list(tmp_path, "红光二网格"), create_missing=True)
-    with pytest.raises(place_import.ImportBlockedError, match="已撤销"):
+    with pytest.raises(place_import.ImportBlockedError, match="已停用"):
         place_import.import_place_list(admin, preview, create_missing=True)
     with db.reader() as s:
         assert s.scalars(select(Place)).all() == []
@@ -67,12 +67,12 @@ def test_the_place_page_offers_active_grids_and_the_place_s_own(db: Database, tm
     places.edit_place(admin, place_id, {"status": "关闭"})  # a grid with open places cannot be retired
     ground.retire_grid(admin, grids["红光二网格"])
     choices = dict(places.place_editor(admin, place_id).grids)
-    assert choices[grids["红光二网格"]] == "红光村 / 红光二网格（已撤销）"
+    assert choices[grids["红光二网格"]] == "红光村 / 红光二网格（已停用）"
     assert grids["红光一网格"] in choices and grids["城东网格"] in choices
     # The place may stay where it is (other fields edited), or move to a grid in use …
     places.edit_place(admin, place_id, {"phone": "13905710001", "grid_id": grids["红光二网格"]})
     places.edit_place(admin, place_id, {"grid_id": grids["红光一网格"]})
     # … but not back into the retired grid, which it is no longer offered either.
-    with pytest.raises(places.PlaceEditError, match="已撤销"):
+    with pytest.raises(places.PlaceEditError, match="已停用"):
         places.edit_place(admin, place_id, {"grid_id": grids["红光二网格"]})
     assert grids["红光二网格"] not in dict(places.place_editor(admin, place_id).grids)
