@@ -30,6 +30,15 @@ GRADE_GENERAL = "一般"
 GRADE_MAJOR = "重大"
 GRADES: tuple[str, ...] = (GRADE_GENERAL, GRADE_MAJOR)
 
+# What kind of rule an item's requirement rests on (``basis_kind``). Only BASIS_LAW items may be
+# cited as the legal basis of an order; the others are printed as 参照 / 建议.
+BASIS_LAW = "法律法规"  # laws, administrative regulations, rules (规章): ``basis`` cites them to the article
+BASIS_STANDARD = "标准"  # a national or trade standard that no cited statute spells out
+BASIS_LOCAL = "地方规定"  # a local rule (地方性法规、地方政府规章或地方规范性文件)
+BASIS_POLICY = "政策文件"  # a policy notice (国办发明电〔2022〕10号 …): never the basis of an order
+BASIS_ADVICE = "建议"  # good practice, not a duty of this kind of place
+BASIS_KINDS: tuple[str, ...] = (BASIS_LAW, BASIS_STANDARD, BASIS_LOCAL, BASIS_POLICY, BASIS_ADVICE)
+
 # A placeholder is ``{name}`` with a lower-case identifier; other braces are left alone.
 PLACEHOLDER_RE = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 _ITEM_CODE_RE = re.compile(r"^(?P<template>[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)*)-(?P<seq>\d{2,3})$")
@@ -138,6 +147,26 @@ class ItemDef:
     # Codes of items in other templates that cover the same point; when any of them is chosen
     # too, this item is left out (see selection.selected_items).
     superseded_by: tuple[str, ...] = ()
+    # The legal consequence of not correcting the hazard: the penalty article(s), cited to 条/款/项
+    # ("" when the item rests on no statute, see ``basis_kind``).
+    consequence: str = ""
+    # The department competent for the matter when it lies outside the township's own power
+    # (消防救援机构、住建、燃气管理部门、市场监管 …); "" when the township handles it itself.
+    handover_to: str = ""
+    # What the requirement rests on: one of BASIS_KINDS.
+    basis_kind: str = BASIS_LAW
+    # Standards, policy notices and local rules the item follows (参照); never a legal basis.
+    references: str = ""
+
+    @property
+    def outside_township(self) -> bool:
+        """The matter belongs to another department (documents hand it over)."""
+        return bool(self.handover_to)
+
+    @property
+    def is_legal_duty(self) -> bool:
+        """The requirement is a duty a statute or rule imposes (its basis may found an order)."""
+        return self.basis_kind == BASIS_LAW
 
     @property
     def deadline_text(self) -> str:
@@ -189,6 +218,8 @@ class ChecklistLibrary:
     kinds: tuple[NineSmallKind, ...]
     templates: tuple[TemplateDef, ...]  # sorted by (order, code)
     directory: Path = field(default=Path("."))
+    # Departments an item may be handed over to (library.toml ``departments``).
+    departments: tuple[str, ...] = ()
 
     def template(self, code: str) -> TemplateDef:
         for t in self.templates:
@@ -273,7 +304,8 @@ def render_text(text: str, params: Mapping[str, ParameterDef | ParamValue]) -> s
     return PLACEHOLDER_RE.sub(sub, text)
 
 
-_RENDERED_ITEM_FIELDS = ("content", "method", "hazard_text", "basis", "major_conditions", "requirement")
+_RENDERED_ITEM_FIELDS = ("content", "method", "hazard_text", "basis", "major_conditions", "requirement",
+                         "consequence", "references")
 
 
 def render_item(item: ItemDef, params: Mapping[str, ParameterDef | ParamValue]) -> ItemDef:
@@ -286,6 +318,8 @@ def render_item(item: ItemDef, params: Mapping[str, ParameterDef | ParamValue]) 
         basis=render_text(item.basis, params),
         major_conditions=render_text(item.major_conditions, params),
         requirement=render_text(item.requirement, params),
+        consequence=render_text(item.consequence, params),
+        references=render_text(item.references, params),
     )
 
 
@@ -383,7 +417,8 @@ HOUSE_USES: tuple[str, ...] = ("经营性", "居住")
 _TEMPLATE_KEYS = ("code", "version", "name", "sector", "description", "order", "applies", "superseded_by",
                   "assessment_classes", "items")
 _ITEM_KEYS = ("code", "content", "method", "hazard_text", "basis", "default_grade", "major_conditions",
-              "requirement", "deadline_days", "superseded_by")
+              "requirement", "deadline_days", "superseded_by", "consequence", "handover_to", "basis_kind",
+              "references")
 
 
 def _parse_parameters(data: Mapping[str, Any], ctx: _Ctx) -> dict[str, ParameterDef]:
@@ -480,7 +515,7 @@ def _parse_applies(raw: Mapping[str, Any], lib_sectors: tuple[str, ...], kind_na
 
 
 def _parse_item(row: Any, index: int, template_code: str, params: Mapping[str, ParameterDef],
-                ctx: _Ctx) -> ItemDef:
+                ctx: _Ctx, departments: tuple[str, ...] = ()) -> ItemDef:
     if not isinstance(row, dict):
         raise ctx.error(f"第{index}个条目应为表", "items")
     code = row.get("code") if isinstance(row.get("code"), str) else f"第{index}条"
@@ -496,28 +531,51 @@ def _parse_item(row: Any, index: int, template_code: str, params: Mapping[str, P
     deadline = _get(row, "deadline_days", int, ictx)
     if deadline < 0:
         raise ictx.error(f"整改期限不能为负数（{deadline}）；0 表示立即整改", "deadline_days")
+    basis_kind = _get(row, "basis_kind", str, ictx, required=False, default=BASIS_LAW)
+    if basis_kind not in BASIS_KINDS:
+        raise ictx.error(f"依据类别“{basis_kind}”无效，可选：{'、'.join(BASIS_KINDS)}", "basis_kind")
     item = ItemDef(
         code=code,
         seq=index,
         content=_get(row, "content", str, ictx),
         method=_get(row, "method", str, ictx),
         hazard_text=_get(row, "hazard_text", str, ictx),
-        basis=_get(row, "basis", str, ictx),
+        basis=_get(row, "basis", str, ictx, required=basis_kind == BASIS_LAW, default="").strip(),
         default_grade=grade,
         major_conditions=_get(row, "major_conditions", str, ictx, required=False, default="").strip(),
         requirement=_get(row, "requirement", str, ictx),
         deadline_days=deadline,
         superseded_by=_str_list(row, "superseded_by", ictx),
+        consequence=_get(row, "consequence", str, ictx, required=False, default="").strip(),
+        handover_to=_get(row, "handover_to", str, ictx, required=False, default="").strip(),
+        basis_kind=basis_kind,
+        references=_get(row, "references", str, ictx, required=False, default="").strip(),
     )
-    if "《" not in item.basis:
-        raise ictx.error("依据须写明法律、法规、规章或标准名称（用书名号《》）", "basis")
+    _check_citations(item, departments, ictx)
     for f in _RENDERED_ITEM_FIELDS:
         _check_placeholders(getattr(item, f), params, ictx, f)
     return item
 
 
+def _check_citations(item: ItemDef, departments: tuple[str, ...], ctx: _Ctx) -> None:
+    """依据/法律后果/参照/移交部门 are consistent with the item's ``basis_kind``."""
+    if item.basis and "《" not in item.basis:
+        raise ctx.error("依据须写明法律、法规、规章或标准名称（用书名号《》）", "basis")
+    if item.consequence and "《" not in item.consequence:
+        raise ctx.error("法律后果须写明法律、法规名称和条款（用书名号《》）", "consequence")
+    if item.basis_kind != BASIS_LAW:
+        if not item.references:
+            raise ctx.error(f"依据类别为“{item.basis_kind}”的条目须在 references 中写明所参照的标准、"
+                            "文件或地方规定", "references")
+        if item.consequence:
+            raise ctx.error(f"依据类别为“{item.basis_kind}”的条目没有法律后果，consequence 应留空",
+                            "consequence")
+    if item.handover_to and item.handover_to not in departments:
+        raise ctx.error(f"移交部门“{item.handover_to}”未在 library.toml 的 departments 中声明", "handover_to")
+
+
 def _parse_template(data: Mapping[str, Any], rel: str, lib_sectors: tuple[str, ...], kind_names: set[str],
-                    params: Mapping[str, ParameterDef]) -> TemplateDef:
+                    params: Mapping[str, ParameterDef], departments: tuple[str, ...] = ()) -> TemplateDef:
     ctx = _Ctx(rel)
     code = data.get("code") if isinstance(data.get("code"), str) else ""
     ctx = ctx.at(template=str(code))
@@ -550,7 +608,7 @@ def _parse_template(data: Mapping[str, Any], rel: str, lib_sectors: tuple[str, .
     rows = _get(data, "items", list, ctx)
     if not rows:
         raise ctx.error("模板至少应有一个检查条目", "items")
-    items = tuple(_parse_item(row, i, code, params, ctx) for i, row in enumerate(rows, 1))
+    items = tuple(_parse_item(row, i, code, params, ctx, departments) for i, row in enumerate(rows, 1))
     seen: set[str] = set()
     for it in items:
         if it.code in seen:
@@ -565,7 +623,7 @@ def _parse_template(data: Mapping[str, Any], rel: str, lib_sectors: tuple[str, .
 
 
 def _parse_library_meta(data: Mapping[str, Any], ctx: _Ctx) -> tuple[int, tuple[str, ...], SelectionDefaults]:
-    _no_unknown_keys(data, ("version", "sectors", "defaults"), ctx)
+    _no_unknown_keys(data, ("version", "sectors", "defaults", "departments"), ctx)
     version = _get(data, "version", int, ctx)
     sectors = _str_list(data, "sectors", ctx, required=True)
     if not sectors or len(set(sectors)) != len(sectors):
@@ -631,8 +689,11 @@ def load_library(directory: Path | None = None) -> ChecklistLibrary:
         raise ChecklistFormatError("检查表库目录不存在", file=str(root))
 
     meta_ctx = _Ctx("library.toml")
-    version, sectors, defaults = _parse_library_meta(_read_toml(root / "library.toml", "library.toml"),
-                                                     meta_ctx)
+    meta = _read_toml(root / "library.toml", "library.toml")
+    version, sectors, defaults = _parse_library_meta(meta, meta_ctx)
+    departments = _str_list(meta, "departments", meta_ctx)
+    if len(set(departments)) != len(departments):
+        raise meta_ctx.error("移交部门列表不能重复", "departments")
     params = _parse_parameters(_read_toml(root / "parameters.toml", "parameters.toml"),
                                _Ctx("parameters.toml"))
     kinds = _parse_kinds(_read_toml(root / "kinds.toml", "kinds.toml"), sectors, _Ctx("kinds.toml"))
@@ -645,9 +706,9 @@ def load_library(directory: Path | None = None) -> ChecklistLibrary:
     templates: list[TemplateDef] = []
     for path in files:
         rel = f"templates/{path.name}"
-        templates.append(_parse_template(_read_toml(path, rel), rel, sectors, kind_names, params))
+        templates.append(_parse_template(_read_toml(path, rel), rel, sectors, kind_names, params, departments))
     _cross_check(templates, kinds)
     templates.sort(key=lambda t: (t.order, t.code))
     return ChecklistLibrary(version=version, sectors=sectors, defaults=defaults,
                             parameters=MappingProxyType(params),
-                            kinds=kinds, templates=tuple(templates), directory=root)
+                            kinds=kinds, templates=tuple(templates), directory=root, departments=departments)

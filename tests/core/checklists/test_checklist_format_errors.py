@@ -95,14 +95,71 @@ def test_item_code_must_carry_template_prefix(lib_dir: Path) -> None:
 
 
 def test_basis_without_statute_title(lib_dir: Path) -> None:
-    edit(lib_dir / "templates" / "nine-spa.toml", 'basis = "《中华人民共和国消防法》第二十三条"',
+    edit(lib_dir / "templates" / "nine-spa.toml", 'basis = "《中华人民共和国消防法》第二十三条第一款"',
          'basis = "消防法"')
     err = load_error(lib_dir)
     assert (err.item, err.field) == ("NINE-SPA-03", "basis")
 
 
+def test_consequence_without_statute_title(lib_dir: Path) -> None:
+    edit(lib_dir / "templates" / "nine-spa.toml", 'consequence = "《中华人民共和国消防法》第六十二条第（一）项"',
+         'consequence = "消防法第六十二条"')
+    err = load_error(lib_dir)
+    assert (err.item, err.field) == ("NINE-SPA-03", "consequence") and "法律后果" in str(err)
+
+
+def test_law_item_needs_a_basis(lib_dir: Path) -> None:
+    edit(lib_dir / "templates" / "nine-spa.toml", 'basis = "《中华人民共和国消防法》第二十三条第一款"\n', "")
+    err = load_error(lib_dir)
+    assert (err.item, err.field) == ("NINE-SPA-03", "basis") and "缺少必填字段" in str(err)
+
+
+def test_unknown_basis_kind(lib_dir: Path) -> None:
+    edit(lib_dir / "templates" / "gas-lpg.toml", 'basis_kind = "地方规定"', 'basis_kind = "惯例"')
+    err = load_error(lib_dir)
+    assert (err.item, err.field) == ("GAS-LPG-02", "basis_kind") and "政策文件" in str(err)
+
+
+def test_non_law_item_needs_references_and_has_no_consequence(lib_dir: Path) -> None:
+    path = lib_dir / "templates" / "gas-lpg.toml"
+    text = path.read_text(encoding="utf-8")
+    start = text.index('code = "GAS-LPG-02"')
+    end = text.index("[[items]]", start)
+    block = text[start:end]
+    no_refs = "\n".join(line for line in block.split("\n") if not line.startswith("references = "))
+    path.write_text(text[:start] + no_refs + text[end:], encoding="utf-8")
+    err = load_error(lib_dir)
+    assert (err.item, err.field) == ("GAS-LPG-02", "references")
+    with_consequence = block.replace('basis_kind = "地方规定"\n',
+                                     'basis_kind = "地方规定"\nconsequence = "《城镇燃气管理条例》第四十九条"\n')
+    path.write_text(text[:start] + with_consequence + text[end:], encoding="utf-8")
+    err = load_error(lib_dir)
+    assert (err.item, err.field) == ("GAS-LPG-02", "consequence") and "没有法律后果" in str(err)
+
+
+def test_handover_department_must_be_declared(lib_dir: Path) -> None:
+    edit(lib_dir / "templates" / "nine-spa.toml", 'handover_to = "消防救援机构"', 'handover_to = "消防队"')
+    err = load_error(lib_dir)
+    assert (err.template, err.item, err.field) == ("NINE-SPA", "NINE-SPA-01", "handover_to")
+    assert "departments" in str(err)
+
+
+def test_library_without_departments_still_loads_items_without_handover(lib_dir: Path) -> None:
+    """Older data (no ``departments``, no consequence/handover fields) still loads."""
+    meta = lib_dir / "library.toml"
+    text = meta.read_text(encoding="utf-8")
+    start = text.index("departments = [")
+    meta.write_text(text[:start] + text[text.index("]", start) + 1:], encoding="utf-8")
+    for path in (lib_dir / "templates").glob("*.toml"):
+        lines = path.read_text(encoding="utf-8").split("\n")
+        path.write_text("\n".join(line for line in lines if not line.startswith("handover_to = ")),
+                        encoding="utf-8")
+    lib = load_library(lib_dir)
+    assert lib.departments == () and not any(it.outside_township for it in lib.items)
+
+
 def test_toml_syntax_error_names_line(lib_dir: Path) -> None:
-    edit(lib_dir / "templates" / "fire-crowd.toml", 'version = 1', 'version = = 1')
+    edit(lib_dir / "templates" / "fire-crowd.toml", 'version = 2', 'version = = 2')
     err = load_error(lib_dir)
     assert err.file == "templates/fire-crowd.toml"
     assert "TOML 格式错误" in str(err) and "行" in str(err)
@@ -159,6 +216,6 @@ def test_unknown_sector(lib_dir: Path) -> None:
 
 
 def test_wrong_type_of_version(lib_dir: Path) -> None:
-    edit(lib_dir / "templates" / "gas-pipe.toml", "version = 1", 'version = "1"')
+    edit(lib_dir / "templates" / "gas-pipe.toml", "version = 2", 'version = "2"')
     err = load_error(lib_dir)
     assert (err.template, err.field) == ("GAS-PIPE", "version") and "整数" in str(err)

@@ -28,7 +28,7 @@ def test_restaurant_in_self_built_house_with_bottled_gas(library: ChecklistLibra
     assert "NINE-COMMON-13" in item_codes and "HOUSE-BIZ-12" not in item_codes
     assert len(items) == sum(len(t.items) for t in chosen) - 1
     # Items come template by template in selection order, then in their own order.
-    assert item_codes[0] == "NINE-COMMON-01" and item_codes[-1] == "HOUSE-BIZ-11"
+    assert item_codes[0] == "NINE-COMMON-01" and item_codes[-1] == "HOUSE-BIZ-16"
 
 
 def test_adding_fire_sector_to_a_nine_small_place_adds_no_general_fire_template(
