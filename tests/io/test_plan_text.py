@@ -116,7 +116,8 @@ def test_docx_paragraphs_and_tables_in_document_order(tmp_path: Path) -> None:
     summary = parse_plan(text)
     assert summary.title == "某镇2026年燃气安全专项整治方案"
     assert summary.year == 2026
-    assert summary.sector_names == ("燃气", "自建房", "九小场所", "电动自行车")
+    assert summary.sector_names == ("燃气", "自建房", "九小场所")
+    assert summary.focus_names == ("电动自行车",)  # a campaign, not a sector
     assert summary.periods == ("春节", "国庆")
 
 

@@ -61,7 +61,7 @@ def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Da
     assert dialog.title_label.text() == "西溪南镇安全生产“三个狠抓”专项行动实施方案"
     assert dialog.issuer_label.text() == "徽州区西溪南镇人民政府"
     assert dialog.year_spin.value() == 2023
-    assert dialog.sector_tree.topLevelItemCount() == 17
+    assert dialog.sector_tree.topLevelItemCount() == 14
     gas = dialog.sector_item("燃气")
     assert gas.childCount() == 3  # evidence sentences
     assert any("燃气门站" in _top(gas.child(i)).text(0) for i in range(gas.childCount()))
@@ -73,7 +73,7 @@ def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Da
     assert "燃气" in tops
     dialog.sector_item("燃气").setCheckState(0, Qt.CheckState.Unchecked)
     tops = [_top(tree.topLevelItem(i)).text(0) for i in range(tree.topLevelItemCount())]
-    assert "燃气" not in tops and len(tops) == 16
+    assert "燃气" not in tops and len(tops) == 13
     assert "需乡镇自行添加" in dialog.checklist_note.text()
     # Calendar tab: the plan's dated periods for 2023.
     names = {_cell(dialog.calendar_table.item(r, 0)).text() for r in range(dialog.calendar_table.rowCount())}
@@ -94,7 +94,7 @@ def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Da
     assert programme is not None and dialog.programme == programme
     assert programme.year == 2026
     assert "燃气" not in programme.sector_names
-    assert len(programme.sector_names) == 16 and "消防" in programme.sector_names
+    assert len(programme.sector_names) == 13 and "消防" in programme.sector_names
     assert programme.summary.title == "西溪南镇安全生产“三个狠抓”专项行动实施方案"
 
 
@@ -116,7 +116,7 @@ def test_typed_path_and_the_remembered_folder(qtbot: QtBot, demo_db: Database, m
     QTest.keyClicks(dialog.path_edit, str(PLAN))
     QTest.keyClick(dialog.path_edit, Qt.Key.Key_Return)
     # Enter reads the typed file; it does not press the dialog's accept button.
-    assert dialog.summary is not None and dialog.sector_tree.topLevelItemCount() == 17
+    assert dialog.summary is not None and dialog.sector_tree.topLevelItemCount() == 14
     assert dialog.isVisible() and dialog.result() != QDialog.DialogCode.Accepted and dialog.programme is None
     assert state.load(state.LAST_FOLDER_PLANS) == str(PLAN.parent)
 

@@ -121,6 +121,9 @@ class Programme:
                 ),
                 periods=tuple(str(p) for p in raw["periods"]),
                 duties=tuple(Duty(str(d["frequency"]), str(d["text"])) for d in raw["duties"]),
+                focus=tuple(
+                    SectorFinding(str(f["focus"]), tuple(str(e) for e in f["evidence"])) for f in raw.get("focus", ())
+                ),
             )
             year = int(data["year"])
             sectors = tuple(

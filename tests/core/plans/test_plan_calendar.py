@@ -122,8 +122,9 @@ def test_windows_are_sorted_and_cover_the_parser_vocabulary() -> None:
     windows = key_periods(2026)
     assert [w.start for w in windows] == sorted(w.start for w in windows)
     assert all(w.start <= w.end for w in windows)
-    # Every period the plan parser can report has a window, except 重大活动 (no fixed date).
-    assert {w.name for w in windows} == set(PERIOD_ORDER) - {"重大活动"}
+    # Every period the plan parser can report has a window, except 重大活动 (no fixed date) and the
+    # weather periods 高温, 台风, 雨雪冰冻 (regional; undated unless the township adds a span).
+    assert {w.name for w in windows} == set(PERIOD_ORDER) - {"重大活动", "高温", "台风", "雨雪冰冻"}
     for w in windows:
         if w.anchor is not None:
             assert w.contains(w.anchor)

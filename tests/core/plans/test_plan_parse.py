@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from helpers import PLANS
 
-from anquan_desk.core.plans.parse import PERIOD_ORDER, SECTORS, parse_plan, sectors_in
+from anquan_desk.core.plans.parse import FOCUS, PERIOD_ORDER, SECTORS, focus_in, parse_plan, sectors_in
 
 DATA: Path = PLANS
 
@@ -21,34 +21,39 @@ def _read(name: str) -> str:
 
 
 # 恩阳区 2023 工作要点 (巴中市恩阳区应急管理局).
-# 7: 非煤矿山、危化品、道路交通、水上交通、烟花爆竹、建筑施工、工贸、消防、特种设备 … 人员密集场所;
+# 7: 非煤矿山、危化品、道路交通、水上交通、烟花爆竹、建筑施工、工贸、消防、特种设备;
 # 10: 道路交通, 船只/渡运 → 水上交通; 11: 危险化学品, 油气长输管道, 烟花爆竹, 民爆; 12: 消防,
-# 经营性自建房, “九小场所”, “三合一”, 电动自行车; 13: 自建房, 施工; 14: 燃气; 15: 工贸, 特种设备,
-# 民用爆炸物品, 公众聚集场所; 16: 电动自行车, 旅游景区 → 文化旅游.
+# 经营性自建房, “九小场所”, “三合一” (消防); 13: 自建房, 施工; 14: 燃气; 15: 工贸, 特种设备,
+# 民用爆炸物品; 16: 旅游景区 → 文化旅游. 人员密集场所 (7, 15 公众聚集场所) and 电动自行车 (12, 16)
+# are place types / campaigns, reported as focus, not sectors.
 # Not: 自然灾害 (only in "结合…自然灾害防治工作实际" framing an emergency-plan task), 煤矿 (never named;
 # "矿山" alone in 22 is ambiguous and only names rescue teams).
 ENYANG_SECTORS = {
     "消防", "燃气", "自建房", "九小场所", "危险化学品", "道路交通", "建筑施工", "特种设备", "非煤矿山",
-    "烟花爆竹", "工贸", "水上交通", "人员密集场所", "电动自行车", "民爆物品", "油气管道", "文化旅游",
+    "烟花爆竹", "工贸", "水上交通", "民爆物品", "油气管道", "文化旅游",
 }
 # 8: 元旦、春节、清明、五一、端午、中秋、国庆 and 全国“两会”; 12: 冬春 (消防专项整治).
 ENYANG_PERIODS = ("元旦", "春节", "清明", "五一", "端午", "中秋", "国庆", "全国两会", "冬春")
 
 # 西溪南镇 “三个狠抓” 专项行动实施方案 (2023-01-19, 徽州区西溪南镇人民政府).
 # 总体要求: 消防、道路交通、建筑施工、危化品、特种设备、城镇燃气、自建房、森林防火、自备船;
-# 4(3) 宾馆、商场、旅游景区等人员密集场所; 7(2) 厂房、场所“三合一” → 九小场所; 8(3) 自然灾害检查;
-# 13(1) 消防 + 电动自行车; 13(4) 建筑施工, 特种设备, 金属冶炼; 13(8) 森林防灭火;
-# 13(10) 油气管线、民爆物品、水上交通、旅游、工商贸. Not: 非煤矿山, 煤矿, 烟花爆竹 (never named).
+# 4(3) 宾馆、商场、旅游景区等人员密集场所 (focus); 7(2) 厂房、场所“三合一” → 消防 (not 九小场所, which the
+# plan never names); 8(3) 自然灾害检查; 13(1) 消防 + 电动自行车 (focus); 13(4) 建筑施工, 特种设备, 金属冶炼;
+# 13(8) 森林防灭火; 13(10) 油气管线、民爆物品、水上交通、旅游、工商贸.
+# Not: 非煤矿山, 煤矿, 烟花爆竹 (never named).
 XIXINAN_SECTORS = {
-    "消防", "燃气", "自建房", "九小场所", "危险化学品", "道路交通", "建筑施工", "特种设备", "工贸",
-    "森林防火", "水上交通", "人员密集场所", "电动自行车", "民爆物品", "油气管道", "文化旅游", "自然灾害",
+    "消防", "燃气", "自建房", "危险化学品", "道路交通", "建筑施工", "特种设备", "工贸",
+    "森林防火", "水上交通", "民爆物品", "油气管道", "文化旅游", "自然灾害",
 }
-# 8(2) 春节、元旦、清明、五一、十一、党的重要会议; 8(3) 汛期; 13(8) 秋冬季 …专项检查, 元旦、春节.
-XIXINAN_PERIODS = ("元旦", "春节", "清明", "五一", "国庆", "汛期", "秋冬", "重大活动")
+# 8(2) 春节、元旦、清明、五一、十一、党的重要会议; 8(3) 在雨雪冰冻、汛期、高温、台风等自然灾害来临时 …检查;
+# 13(8) 秋冬季 …专项检查, 元旦、春节. (13(4) 高温熔融金属作业 is a process, not a period.)
+XIXINAN_PERIODS = (
+    "元旦", "春节", "清明", "五一", "国庆", "汛期", "高温", "台风", "秋冬", "雨雪冰冻", "重大活动",
+)
 
 # 岳阳楼区 2021 工作要点 (no issuer stated). 6: 危险化学品、非煤矿山、粉尘涉爆、涉氨制冷、建筑施工、
-# 民爆物品; 14: 危险化学品, 长输油气管线; 15: 三超一疲劳, 校车, 电动自行车头盔; 16: 人员密集场所,
-# 农村房屋/自建房; 17: 消防, “多合一”“九小场所”; 18: 工贸, 烟花爆竹, 瓶装液化石油气, 电梯/起重机械/
+# 民爆物品; 14: 危险化学品, 长输油气管线; 15: 三超一疲劳, 校车, 电动自行车头盔 (focus); 16: 人员密集场所
+# (focus), 农村房屋/自建房; 17: 消防, “多合一” (消防), “九小场所”; 18: 工贸, 烟花爆竹, 瓶装液化石油气, 电梯/起重机械/
 # 压力容器, 旅游景区; 19: 自然灾害, 森林火险; 20: 道路及水上交通, 特种设备, 农村房屋. Not: 煤矿.
 YUEYANGLOU_SECTORS = set(SECTORS) - {"煤矿"}
 # 12: “五一”、中秋、国庆、全国“两会”、建党100周年等重大活动、岁末年初.
@@ -67,6 +72,10 @@ def test_real_plans_sectors_and_periods_exactly(name: str, sectors: set[str], pe
     summary = parse_plan(_read(name))
     assert set(summary.sector_names) == sectors
     assert summary.periods == periods
+    # All three single out 人员密集场所 and 电动自行车 — as focus, never as sectors.
+    assert summary.focus_names == FOCUS
+    for focus in summary.focus:
+        assert all(focus.sector in focus_in(sentence) for sentence in focus.evidence)
     # Reported in canonical order, each with at least one sentence that names it.
     assert list(summary.sector_names) == [s for s in SECTORS if s in sectors]
     for finding in summary.sectors:
@@ -99,9 +108,9 @@ def test_real_plan_evidence_is_task_text_not_preamble() -> None:
     xixinan = parse_plan(_read("xixinan_2023_sange_henzhua.txt"))
     # The cover letter (关于印发…的通知, 根据市安委会《…》) is preamble.
     assert not any("关于印发" in s or "黄安〔2022〕" in s for f in xixinan.sectors for s in f.evidence)
-    assert xixinan.evidence_for("九小场所") == tuple(
-        s for s in xixinan.evidence_for("九小场所") if "“三合一”" in s
-    )
+    # “三合一” is a fire-safety matter: evidence for 消防, and no 九小场所 sector from it.
+    assert any("“三合一”" in s for s in xixinan.evidence_for("消防"))
+    assert "九小场所" not in xixinan.sector_names
     yueyanglou = parse_plan(_read("yueyanglou_2021_gongzuo_yaodian.txt"))
     # 消防救援站/队伍 are organisations, not fire-safety tasks.
     assert not any("消防救援站" in s for s in yueyanglou.evidence_for("消防"))
@@ -133,7 +142,8 @@ def test_real_plan_duties() -> None:
 
 def test_to_dict_has_the_cli_json_shape() -> None:
     data = parse_plan(_read("xixinan_2023_sange_henzhua.txt")).to_dict()
-    assert list(data) == ["title", "year", "issuer", "sectors", "periods", "duties"]
+    assert list(data) == ["title", "year", "issuer", "sectors", "periods", "duties", "focus"]
+    assert [f["focus"] for f in data["focus"]] == ["人员密集场所", "电动自行车"]
     assert data["sectors"][0] == {
         "sector": "消防",
         "evidence": list(parse_plan(_read("xixinan_2023_sange_henzhua.txt")).evidence_for("消防")),
@@ -156,8 +166,8 @@ def test_to_dict_has_the_cli_json_shape() -> None:
         ("加快实施经营性自建房安全隐患整改", {"自建房"}),
         ("完成农村房屋安全隐患排查", {"自建房"}),
         ("整治“九小场所”消防隐患", {"九小场所", "消防"}),
-        ("排查“三合一”场所", {"九小场所", "消防"}),
-        ("治理“多合一”隐患集中区域", {"九小场所", "消防"}),
+        ("排查“三合一”场所", {"消防"}),
+        ("治理“多合一”隐患集中区域", {"消防"}),
         ("深入开展非煤矿山治理", {"非煤矿山"}),
         ("开展煤矿安全专项监察", {"煤矿"}),
         ("打击森林火灾违法行为", {"森林防火"}),
@@ -167,10 +177,10 @@ def test_to_dict_has_the_cli_json_shape() -> None:
         ("加强大型游乐设施、气瓶等特种设备安全监管", {"特种设备"}),
         ("强化民用爆炸物品安全监管", {"民爆物品"}),
         ("对长输油气管线高后果区开展排查", {"油气管道"}),
-        ("整治电动自行车违规停放充电", {"电动自行车"}),
+        ("整治电动自行车违规停放充电", set()),
         ("强化旅游景区设备设施安全隐患排查", {"文化旅游"}),
         ("全力防范自然灾害引发安全事故", {"自然灾害"}),
-        ("加强商场等人员密集场所检查", {"人员密集场所"}),
+        ("加强商场等人员密集场所检查", set()),
         ("推进烟花爆竹安全隐患排查整治", {"烟花爆竹"}),
         ("开展危大工程建筑施工安全专项治理", {"建筑施工"}),
         ("对矿山开展检查", set()),
@@ -180,6 +190,23 @@ def test_to_dict_has_the_cli_json_shape() -> None:
 def test_wording_maps_to_canonical_sectors(text: str, expected: set[str]) -> None:
     assert sectors_in(text) == expected
     assert set(parse_plan(f"某镇工作方案\n一、重点任务\n1.{text}。").sector_names) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("整治电动自行车违规停放充电", {"电动自行车"}),
+        ("严禁电动车进楼入户充电", {"电动自行车"}),
+        ("加强商场等人员密集场所检查", {"人员密集场所"}),
+        ("排查公众聚集场所消防安全", {"人员密集场所"}),
+        ("排查“三合一”场所", set()),
+    ],
+)
+def test_place_types_and_campaigns_are_focus_not_sectors(text: str, expected: set[str]) -> None:
+    assert focus_in(text) == expected
+    summary = parse_plan(f"某镇工作方案\n一、重点任务\n1.{text}。")
+    assert set(summary.focus_names) == expected
+    assert not set(summary.sector_names) & set(FOCUS)
 
 
 CRAFTED = """某镇2025年安全生产工作方案
