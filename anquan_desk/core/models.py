@@ -403,6 +403,16 @@ class Hazard(Record, Base):
     supervised: Mapped[bool] = mapped_column(Boolean, default=False)  # 挂牌督办
     closed_on: Mapped[date | None] = mapped_column(Date)  # 销号日期
     notes: Mapped[str] = mapped_column(Text, default="")
+    # 挂牌督办 of a major hazard (services/hazards.py): when, by whom, under which 督办文号.
+    listed_on: Mapped[date | None] = mapped_column(Date)  # 挂牌日期
+    supervision_no: Mapped[str] = mapped_column(String(80), default="", server_default="")  # 督办文号
+    supervising_unit: Mapped[str] = mapped_column(String(100), default="", server_default="")  # 督办单位
+    # 治理方案 (16号令 第十五条第二款: 目标任务、方法措施、经费物资、机构人员、时限要求、安全措施和应急预案).
+    treatment_plan: Mapped[str] = mapped_column(Text, default="", server_default="")
+    funds_yuan: Mapped[int | None] = mapped_column(Integer)  # 整改资金, in 元 (exact; ledgers show 万元)
+    # 治理结束后的验收 (评估/现场审查) before 核销 and 摘牌.
+    accepted_on: Mapped[date | None] = mapped_column(Date)  # 验收日期
+    acceptance: Mapped[str] = mapped_column(Text, default="", server_default="")  # 验收意见 (who, what)
 
     inspection: Mapped[Inspection] = relationship(back_populates="hazards")
     place: Mapped[Place] = relationship()
@@ -445,6 +455,22 @@ class ReinspectionResult(Record, Base):
 
     reinspection: Mapped[Reinspection] = relationship(back_populates="results")
     hazard: Mapped[Hazard] = relationship()
+
+
+class HouseAssessment(Record, Base):
+    """自建房 安全状况: a 初判 made at an inspection (the checklist's 初判类别) and/or the result of a
+    professional 安全鉴定 (鉴定等级 A–D, with the date and the agency)."""
+
+    __tablename__ = "house_assessments"
+    __table_args__ = (CheckConstraint(_in("appraisal_grade", ("", "A", "B", "C", "D")), name="appraisal_grade"),)
+
+    place_id: Mapped[str] = mapped_column(ForeignKey("places.id"), index=True)
+    inspection_id: Mapped[str | None] = mapped_column(ForeignKey("inspections.id"), index=True)
+    assessed_on: Mapped[date] = mapped_column(Date)  # 初判 or 鉴定 date
+    preliminary_class: Mapped[str] = mapped_column(String(40), default="")  # 初判类别
+    appraisal_grade: Mapped[str] = mapped_column(String(2), default="")  # 鉴定等级
+    appraisal_agency: Mapped[str] = mapped_column(String(100), default="")  # 鉴定机构
+    notes: Mapped[str] = mapped_column(Text, default="")
 
 
 # --- documents and attachments --------------------------------------------------------------

@@ -282,6 +282,7 @@ def create_demo(
     rein_result_rows: list[dict[str, Any]] = []
     hazard_texts = words["hazards"]
     serial_by_year: dict[int, int] = {}
+    listed_by_year: dict[int, int] = {}
     methods = [m.value for m in InspectionMethod]
     method_weights = [40, 12, 18, 20, 5, 5, 0, 0]
     for n in range(size.inspections):
@@ -385,6 +386,9 @@ def create_demo(
                             "closed": True,
                         }
                     )
+            # Drawn in the order the row used to draw them (the demo stays the same data).
+            funds_wan = rng.randint(1, 20) if major else 0
+            supervised = major and rng.random() < 0.6
             hazard_rows.append(
                 {
                     "id": hid,
@@ -407,12 +411,13 @@ def create_demo(
                     "rectifier": place["responsible_person"],
                     "fl_responsibility": f"{place['responsible_person']}（主要负责人）" if major else "",
                     "fl_measures": "制定专项治理方案，整改期间停止使用相关部位" if major else "",
-                    "fl_funds": f"{rng.randint(1, 20)}万元，由单位自筹" if major else "",
+                    "fl_funds": f"{funds_wan}万元，由单位自筹" if major else "",
                     "fl_deadline": deadline if major else None,
                     "fl_plan": "已制定应急处置预案并组织演练" if major else "",
-                    "supervised": major and rng.random() < 0.6,
+                    "supervised": supervised,
                     "closed_on": closed_on,
                     "notes": "",
+                    **_supervision(supervised, day, closed_on, yesterday, listed_by_year, funds_wan, words),
                 }
             )
         if len(hazard_rows) >= 20000:
@@ -452,6 +457,31 @@ def _prepare_drafts(session: Session) -> None:
         session.flush()
         for entry in checklist_entries(session, inspection.id)[:4]:
             record_answer(session, inspection.id, entry.item.id, ItemOutcome.PASS.value)
+
+
+def _supervision(
+    supervised: bool, found: date, closed_on: date | None, yesterday: date, listed: dict[int, int], funds_wan: int,
+    words: dict[str, Any],
+) -> dict[str, Any]:
+    """挂牌督办 of a demo major hazard: listed two days after it was found (督办文号 numbered per
+    year), a 治理方案, the 整改资金, and the 验收 on the day it was closed."""
+    if not supervised:
+        return {"listed_on": None, "supervision_no": "", "supervising_unit": "", "treatment_plan": "",
+                "funds_yuan": None, "accepted_on": None, "acceptance": ""}
+    listed_on = min(found + timedelta(days=2), closed_on or yesterday, yesterday)
+    listed_on = max(listed_on, found)
+    listed[listed_on.year] = listed.get(listed_on.year, 0) + 1
+    return {
+        "listed_on": listed_on,
+        "supervision_no": f"{str(words['township'])[:1]}安委办督〔{listed_on.year}〕{listed[listed_on.year]}号",
+        "supervising_unit": f"{words['township']}安全生产委员会办公室",
+        "treatment_plan": "一、目标：消除隐患、恢复安全使用；二、措施：停用隐患部位，委托专业单位整改；"
+        f"三、经费：{funds_wan}万元，单位自筹；四、责任：主要负责人牵头，专人落实；"
+        "五、时限：按督办期限完成；六、安全措施：设置警戒，制定应急预案。",
+        "funds_yuan": funds_wan * 10000,
+        "accepted_on": closed_on,
+        "acceptance": "经安委办组织现场验收，隐患已消除，同意核销、摘牌。" if closed_on else "",
+    }
 
 
 def _flush_rows(session: Session, *batches: list[dict[str, Any]]) -> None:

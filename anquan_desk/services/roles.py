@@ -53,6 +53,7 @@ ACTIONS: Mapping[str, str] = {
     "documents.issue_order": "签发责令限期整改指令书",
     "documents.void": "作废文书",
     "documents.correct": "更正文书",
+    "hazards.supervise": "挂牌督办重大隐患、登记治理方案和验收",
     "ledgers.export": "导出台账和统计",
 }
 
@@ -73,6 +74,7 @@ PERMISSIONS: Mapping[str, frozenset[str]] = {
         "documents.issue_order",
         "documents.void",
         "documents.correct",
+        "hazards.supervise",
     },
     GRID_WORKER: _FIELD_WORK,
     VIEWER: frozenset({"ledgers.export"}),

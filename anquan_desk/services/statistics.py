@@ -7,17 +7,23 @@ Definitions, for a period [start, end] (local dates):
 - 已整改: of those, closed (已销号) on or before the period's end;
 - 整改率: 已整改 / 隐患总数;
 - 逾期未改: of those, still open at the period's end (or today, if earlier) and past their deadline;
-- 重大隐患未销号: every 重大 hazard found up to the period's end that is still open at that time.
+- 重大隐患未销号: every 重大 hazard found up to the period's end that is still open at that time;
+- 挂牌督办数: hazards listed for supervision (挂牌督办) in the period — by their 挂牌日期, or, for a
+  hazard marked 挂牌督办 without a recorded date, by the day it was found;
+- 未摘牌: hazards listed up to the period's end and still open at that time;
+- 整改资金: the recorded 整改资金 of the hazards found in the period, in 万元.
 
 Grouping is by village/grid or by sector (行业领域: a hazard's own sector; a place counts under
-each of its sectors). The totals row counts distinct places, so it is not the sum of the sector
-rows where places belong to several sectors.
+each of its sectors). Sectors are those of the checklist library (燃气、自建房、消防、九小场所 as
+shipped); a sector the library does not know (a place typed in as 工贸) counts as 其他. The totals
+row counts distinct places, so it is not the sum of the sector rows where places belong to several
+sectors.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -25,8 +31,8 @@ from typing import Literal
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from anquan_desk.core.clock import local_to_utc, today
-from anquan_desk.core.models import Hazard, Inspection, Place, PlaceSector
+from anquan_desk.core.clock import local_to_utc, to_local, today
+from anquan_desk.core.models import ChecklistTemplate, Hazard, Inspection, Place, PlaceSector
 from anquan_desk.core.vocabulary import HazardGrade, HazardStatus, InspectionStatus
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import grid_choices
@@ -49,8 +55,16 @@ class StatRow:
     rectified: int = 0
     overdue: int = 0
     major_open: int = 0
+    supervised: int = 0
+    supervised_open: int = 0
+    funds_yuan: int = 0
     places_total: int = 0
     _places: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def funds_wan(self) -> float:
+        """整改资金 in 万元."""
+        return self.funds_yuan / 10000
 
     @property
     def hazards(self) -> int:
@@ -91,6 +105,23 @@ def _utc_range(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
+def library_sectors(session: Session) -> frozenset[str]:
+    """The 行业领域 of the checklist library (its enabled templates); empty without a library."""
+    return frozenset(
+        session.scalars(select(ChecklistTemplate.sector).where(ChecklistTemplate.enabled.is_(True)).distinct())
+    )
+
+
+def sector_filter(session: Session) -> Callable[[Iterable[str]], list[str]]:
+    """Keeps the sectors the library knows (every sector when there is no library), in order."""
+    known = library_sectors(session)
+
+    def keep(sectors: Iterable[str]) -> list[str]:
+        return [s for s in sectors if not known or s in known]
+
+    return keep
+
+
 def _grid_labels(session: Session) -> dict[str | None, str]:
     labels: dict[str | None, str] = {None: UNASSIGNED}
     labels.update(grid_choices(session))
@@ -123,6 +154,10 @@ def statistics_table(
         return rows[key]
 
     labels = _grid_labels(session) if group_by == "grid" else {}
+    keep = sector_filter(session)
+
+    def sector_key(sector: str | None) -> str:
+        return sector if sector and keep([sector]) else NO_SECTOR
 
     # Places in scope (the denominator of coverage): open places per group.
     if group_by == "grid":
@@ -137,7 +172,8 @@ def statistics_table(
             .where(Place.status != "关闭")
             .group_by(PlaceSector.sector)
         ):
-            row(sector, sector).places_total = int(count)
+            if keep([sector]):
+                row(sector, sector).places_total = int(count)
     totals.places_total = int(
         session.scalar(select(func.count()).select_from(Place).where(Place.status != "关闭")) or 0
     )
@@ -162,7 +198,7 @@ def statistics_table(
         if group_by == "grid":
             keys = [(grid_id, labels.get(grid_id, UNASSIGNED))]
         else:
-            keys = [(s, s) for s in place_sectors.get(place_id, [])] or [(NO_SECTOR, NO_SECTOR)]
+            keys = [(s, s) for s in keep(place_sectors.get(place_id, []))] or [(NO_SECTOR, NO_SECTOR)]
         for key, label in keys:
             r = row(key, label)
             r.inspections += 1
@@ -178,6 +214,7 @@ def statistics_table(
             func.sum(case((Hazard.grade == HazardGrade.MAJOR.value, 1), else_=0)),
             func.sum(case((closed_by_end, 1), else_=0)),
             func.sum(case((and_(~closed_by_end, Hazard.deadline < cutoff), 1), else_=0)),
+            func.sum(func.coalesce(Hazard.funds_yuan, 0)),
         )
         .select_from(Hazard)
         .join(Inspection, Inspection.id == Hazard.inspection_id)
@@ -185,15 +222,16 @@ def statistics_table(
         .where(in_period)
         .group_by(group_col)
     )
-    for key, general, major, rectified, overdue in found:
+    for key, general, major, rectified, overdue, funds in found:
         if group_by == "grid":
             r = row(key, labels.get(key, UNASSIGNED))
         else:
-            r = row(key or NO_SECTOR, key or NO_SECTOR)
+            r = row(sector_key(key), sector_key(key))
         r.hazards_general += int(general or 0)
         r.hazards_major += int(major or 0)
         r.rectified += int(rectified or 0)
         r.overdue += int(overdue or 0)
+        r.funds_yuan += int(funds or 0)
 
     # Major hazards open at the period's end (found at any time up to then).
     _lo, end_utc = _utc_range(end, end)
@@ -211,8 +249,30 @@ def statistics_table(
         .group_by(group_col)
     )
     for key, count in major_open:
-        label = labels.get(key, UNASSIGNED) if group_by == "grid" else (key or NO_SECTOR)
-        row(key if group_by == "grid" else (key or NO_SECTOR), label).major_open += int(count)
+        label = labels.get(key, UNASSIGNED) if group_by == "grid" else sector_key(key)
+        row(key if group_by == "grid" else sector_key(key), label).major_open += int(count)
+
+    # 挂牌督办: listed in the period, and listed up to its end but not yet 摘牌 (销号) then.
+    supervised = session.execute(
+        select(group_col, Hazard.listed_on, Inspection.started_at, Hazard.status, Hazard.closed_on)
+        .select_from(Hazard)
+        .join(Inspection, Inspection.id == Hazard.inspection_id)
+        .join(Place, Place.id == Hazard.place_id)
+        .where(
+            Inspection.status == InspectionStatus.FINISHED.value,
+            Inspection.started_at < end_utc,
+            Hazard.supervised.is_(True),
+        )
+    )
+    for key, listed_on, started_at, status, closed_on in supervised:
+        listed = listed_on or to_local(started_at).date()
+        if listed > end:
+            continue
+        r = row(key, labels.get(key, UNASSIGNED)) if group_by == "grid" else row(sector_key(key), sector_key(key))
+        if listed >= start:
+            r.supervised += 1
+        if status != HazardStatus.CLOSED.value or (closed_on is not None and closed_on > end):
+            r.supervised_open += 1
 
     for r in rows.values():
         r.places_inspected = len(r._places)
@@ -221,6 +281,9 @@ def statistics_table(
         totals.rectified += r.rectified
         totals.overdue += r.overdue
         totals.major_open += r.major_open
+        totals.supervised += r.supervised
+        totals.supervised_open += r.supervised_open
+        totals.funds_yuan += r.funds_yuan
     totals.places_inspected = len(totals._places)
 
     if group_by == "grid":

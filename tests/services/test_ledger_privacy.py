@@ -82,8 +82,8 @@ def test_deidentified_ledgers_mask_ids_phones_and_known_names_in_free_text(demo_
     description, remarks = row[header["隐患描述"]], row[header["备注"]]
     assert description == (f"业主{owner[0]}{'*' * (len(owner) - 1)}（身份证110*************2X，手机138****5678）"
                            "在消防通道堆放杂物")
-    assert remarks == (f"隐患部位：后厨，联系电话0571-****4321；网格员{member[0]}{'*' * (len(member) - 1)}已告知；"
-                       "旧证号110**********02")
+    assert row[header["隐患部位"]] == "后厨，联系电话0571-****4321"
+    assert remarks == f"网格员{member[0]}{'*' * (len(member) - 1)}已告知；旧证号110**********02"
     text = "\n".join(str(v) for r in rows for v in r if v is not None)
     assert not [s for s in secrets if s in text]
     assert "整改情况" in header and "负责人" not in header and "联系电话" not in header
@@ -101,7 +101,7 @@ def test_deidentified_ledgers_mask_ids_phones_and_known_names_in_free_text(demo_
     export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=full))
     header, rows = _sheet(full)
     [row] = [r for r in rows if r[header["隐患编号"]] == code]
-    assert ID18 in row[header["隐患描述"]] and LANDLINE in row[header["备注"]] and member in row[header["备注"]]
+    assert ID18 in row[header["隐患描述"]] and LANDLINE in row[header["隐患部位"]] and member in row[header["备注"]]
 
 
 def test_deidentified_export_with_photos_is_refused(

@@ -21,6 +21,7 @@ from anquan_desk.core.clock import local_to_utc, to_local
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import (
+    ChecklistTemplate,
     Document,
     Grid,
     GridMember,
@@ -104,12 +105,39 @@ def _notice_number(session: Session, inspection: Inspection) -> str | None:
     return max(docs, key=lambda d: d.issued_at).number if docs else None
 
 
+def _library_sectors(session: Session) -> set[str]:
+    return {t.sector for t in session.scalars(select(ChecklistTemplate)) if t.enabled}
+
+
+def _what_was_done(session: Session, hazard: Hazard) -> str | None:
+    """整改情况 by hand: each finished 复查's note (or its opinion when it covered this hazard alone)."""
+    parts = []
+    results = [r for r in session.scalars(select(ReinspectionResult).where(ReinspectionResult.hazard_id == hazard.id))
+               if r.reinspection.finished]
+    for r in sorted(results, key=lambda r: r.reinspection.inspected_at):
+        alone = len(r.reinspection.results) == 1
+        text = r.note.strip() or (r.reinspection.opinion.strip() if alone else "")
+        if text:
+            parts.append(f"{to_local(r.reinspection.inspected_at).date().isoformat()}复查：{text}")
+    return "；".join(parts) or None
+
+
+def _state(h: Hazard, as_of: dt.date) -> str:
+    if h.status == "已销号":
+        late = h.deadline is not None and h.closed_on is not None and h.closed_on > h.deadline
+        return "已销号（逾期整改）" if late else "已销号"
+    if h.deadline is not None and h.deadline < as_of:
+        return f"{h.status}（已逾期{(as_of - h.deadline).days}天）"
+    return h.status
+
+
 def expected_hazard_rows(session: Session, as_of: dt.date) -> list[tuple[Any, ...]]:
     """The hazard ledger built independently with plain ORM navigation."""
     rows = []
+    library = _library_sectors(session)
     for n, h in enumerate(_finished_hazards(session), start=1):
         place, insp = h.place, h.inspection
-        sectors = [s.sector for s in place.sector_rows]
+        sectors = [s.sector for s in place.sector_rows if s.sector in library] or ["其他"]
         if place.nine_small_kind:
             place_type = place.nine_small_kind
         else:
@@ -117,20 +145,22 @@ def expected_hazard_rows(session: Session, as_of: dt.date) -> list[tuple[Any, ..
                                   for s in sectors)
         names = "、".join(p.name for p in sorted(insp.participants, key=lambda p: p.seq))
         review = _latest_review(session, h)
-        status = h.status
-        if h.status != "已销号" and h.deadline is not None and h.deadline < as_of:
-            status = f"{h.status}（已逾期{(as_of - h.deadline).days}天）"
-        remarks = "；".join(x for x in ("挂牌督办" if h.supervised else "",
-                                        f"隐患部位：{h.location}" if h.location else "", h.notes) if x)
+        supervision = ""
+        if h.supervised:
+            details = "，".join(x for x in (f"{h.listed_on.isoformat()}挂牌" if h.listed_on else "",
+                                            h.supervision_no) if x)
+            supervision = f"挂牌督办（{details}）" if details else "挂牌督办"
+        remarks = "；".join(x for x in (supervision, h.notes) if x)
         rows.append((
             n, h.code, _grid_label(place.grid), _text(h.sector), _text(place_type), place.name,
             _text(place.address), _text(place.responsible_person), _text(place.phone),
-            _day(to_local(insp.started_at).date()), insp.method, _text(names), h.description, _text(h.sector),
-            h.grade, _text(h.basis), _text(h.requirement), _day(h.deadline) if h.deadline else "立即整改",
-            _text(h.rectifier), _notice_number(session, insp), status,
+            _day(to_local(insp.started_at).date()), insp.method, _text(names), h.description, _text(h.location),
+            _text(h.sector), h.grade, _text(h.basis), _text(h.requirement),
+            _day(h.deadline) if h.deadline else "立即整改", _text(h.rectifier), _notice_number(session, insp),
+            _what_was_done(session, h),
             _day(to_local(review[0].inspected_at).date()) if review else None,
             _text("、".join(p["name"] for p in review[0].inspectors)) if review else None,
-            review[1].outcome if review else None, _day(h.closed_on), _text(remarks),
+            review[1].outcome if review else None, _state(h, as_of), _day(h.closed_on), _text(remarks),
         ))
     return rows
 
@@ -174,10 +204,12 @@ def test_hazard_ledger_matches_the_database_cell_by_cell(
         # The notice number reached the rows of its inspection (the corrected one did not).
         codes = {h.code for h in s.scalars(select(Hazard).where(Hazard.inspection_id == numbered))}
     numbered_rows = [r for r in rows[3:] if r[1] in codes]
-    assert numbered_rows and all(r[19] == "红光安改〔2026〕2号" for r in numbered_rows)
-    # Something of every kind is there: reviews, closures, overdue marks.
-    assert any(r[23] == "已整改" for r in rows[3:])
-    assert any("已逾期" in str(r[20]) for r in rows[3:])
+    assert numbered_rows and all(r[20] == "红光安改〔2026〕2号" for r in numbered_rows)
+    # Something of every kind is there: reviews, closures, overdue marks, what was done.
+    assert any(r[24] == "已整改" for r in rows[3:])
+    assert any("已逾期" in str(r[25]) for r in rows[3:])
+    assert any(r[25] == "已销号（逾期整改）" for r in rows[3:])
+    assert any(str(r[21]).startswith("20") and "复查：" in str(r[21]) for r in rows[3:])
 
 
 def test_filters_by_date_grid_sector_and_status(
@@ -253,7 +285,13 @@ def test_inspection_place_major_and_overdue_ledgers(
                              key=lambda i: (i.started_at, i.id))
         rows = _read(paths["inspections"])[3:]
         assert len(rows) == len(inspections)
+        library = _library_sectors(s)
         for row, insp in zip(rows, inspections, strict=True):
+            sectors = [x.sector for x in insp.place.sector_rows if x.sector in library] or ["其他"]
+            assert row[4] == "、".join(sectors) and "工贸" not in str(row[4])
+            assert row[12] and str(row[12]).startswith("、".join(t.template.name for t in insp.templates)
+                                                     or f"{'、'.join(sectors)}安全检查")
+            assert (row[15], row[16]) == (("未记录", "未鉴定") if "自建房" in sectors else (None, None))
             assert row[2] == _day(to_local(insp.started_at).date())
             assert row[6] == insp.place.name
             assert row[11] == _text("、".join(p.name for p in sorted(insp.participants, key=lambda p: p.seq)))
@@ -276,13 +314,14 @@ def test_inspection_place_major_and_overdue_ledgers(
             assert want in [(r[11], r[12], r[13]) for r in by_name[place.name]], place.name
             assert _grid_label(place.grid) in [r[1] for r in by_name[place.name]]
 
-        majors = [h for h in _finished_hazards(s) if h.grade == "重大"]
-        rows = _read(paths["major"])[4:]  # two header rows (五落实)
-        assert [r[1] for r in rows] == [h.code for h in majors]
+        majors = [h for h in _finished_hazards(s) if h.grade == "重大" and h.supervised]
+        rows = _read(paths["major"])[4:]  # two header rows (五落实, 验收)
+        assert majors and [r[1] for r in rows] == [h.code for h in majors]
         for row, h in zip(rows, majors, strict=True):
-            assert row[11:17] == (h.place.name, h.fl_responsibility, h.fl_measures, h.fl_funds,
+            assert row[14:20] == (h.place.name, h.fl_responsibility, h.fl_measures,
+                                  h.funds_yuan / 10000 if h.funds_yuan is not None else h.fl_funds,
                                   _day(h.fl_deadline), h.fl_plan)
-            assert row[18] == ("已摘牌销号" if h.status == "已销号" else "挂牌督办中") if h.supervised else "未挂牌"
+            assert row[23] == ("已摘牌销号" if h.status == "已销号" else "挂牌督办中")
 
         overdue = [h for h in _finished_hazards(s)
                    if h.status != "已销号" and h.deadline is not None and h.deadline < demo_today]
@@ -326,7 +365,8 @@ def small_town(db: Database) -> Database:
         s.add_all([
             hz("H1", i1, "燃气", deadline=dt.date(2026, 7, 12), status="已销号", closed_on=dt.date(2026, 7, 10)),
             hz("H2", i1, "燃气", deadline=dt.date(2026, 7, 20), status="整改中"),
-            hz("H3", i2, "九小场所", "重大", deadline=dt.date(2026, 10, 30), status="待整改"),
+            hz("H3", i2, "九小场所", "重大", deadline=dt.date(2026, 10, 30), status="待整改", supervised=True,
+               listed_on=dt.date(2026, 8, 10), supervision_no="青安办督〔2026〕3号", funds_yuan=35000),
             hz("H4", i3, "自建房", deadline=dt.date(2026, 10, 15), status="已销号", closed_on=dt.date(2026, 9, 30)),
             hz("H5", i_draft, "九小场所", deadline=dt.date(2026, 8, 2)),
         ])
@@ -337,11 +377,28 @@ def small_town(db: Database) -> Database:
 #   第一网格: places 甲,乙 = 2; inspections i1,i2,i4 = 3; 一般 H1,H2 = 2; 重大 H3 = 1; 合计 3;
 #             已整改 H1 = 1; 超期 H2 (deadline 7-20 < 9-30) = 1; 重大未销号 H3 = 1.
 #   第二网格: places 丙 = 1; inspections 1; 一般 H4 = 1; 重大 0; 合计 1; 已整改 1; 超期 0; 重大未销号 0.
+#   挂牌督办: H3 listed 8-10 = 1, still open at 9-30 = 1; 整改资金: H3 35,000 元 = 3.5 万元.
 HAND_BY_GRID = [
-    (1, "河西村 第一网格", 2, 3, 2, 1, 3, 1, 1 / 3, 1, 1, None),
-    (2, "河西村 第二网格", 1, 1, 1, 0, 1, 1, 1, 0, 0, None),
+    (1, "河西村 第一网格", 2, 3, 2, 1, 3, 1, 1 / 3, 1, 1, 1, 1, 3.5, None),
+    (2, "河西村 第二网格", 1, 1, 1, 0, 1, 1, 1, 0, 0, 0, 0, 0, None),
 ]
-HAND_TOTAL = ("合计", None, 3, 4, 3, 1, 4, 2, 0.5, 1, 1, None)
+HAND_TOTAL = ("合计", None, 3, 4, 3, 1, 4, 2, 0.5, 1, 1, 1, 1, 3.5, None)
+SIGNATURES = ("单位负责人（签字）：", "审核人（签字）：", "制表人（签字）：")
+
+
+def _table(path: Path) -> tuple[list[tuple[Any, ...]], tuple[Any, ...], list[tuple[Any, ...]]]:
+    """A statistics sheet read back: the data rows, the 合计 row and the rows under it."""
+    rows = _read(path)
+    end = next(i for i, r in enumerate(rows) if r[0] == "合计")
+    return rows[4:end], rows[end], rows[end + 1 :]
+
+
+def _signed(tail: list[tuple[Any, ...]]) -> None:
+    """16号令 第十四条: the three signatures and the seal's place under the table."""
+    texts = [[str(v) for v in r if v is not None] for r in tail]
+    texts = [t for t in texts if t]
+    assert texts[0] == list(SIGNATURES)
+    assert texts[1][0].startswith("（单位盖章）") and "年    月    日" in texts[1][0]
 
 
 def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: Database, tmp_path: Path) -> None:
@@ -355,24 +412,32 @@ def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: 
     assert result.paths == (out, by_sector)
     rows = _read(out)
     assert rows[0][0] == "青山镇2026年第3季度隐患排查治理统计表（按村/网格）"
-    assert rows[4:] == [*HAND_BY_GRID, HAND_TOTAL]
+    assert rows[3][11:14] == ("挂牌督办数", "未摘牌", None) and rows[2][13] == "整改资金(万元)"
+    data, total, tail = _table(out)
+    assert [*data, total] == [*HAND_BY_GRID, HAND_TOTAL]
+    _signed(tail)
     with small_town.reader() as s:
         groups: tuple[tuple[Path, Literal["grid", "sector"]], ...] = ((out, "grid"), (by_sector, "sector"))
         for path, group in groups:
             table = statistics_table(s, dt.date(2026, 7, 1), dt.date(2026, 9, 30), group, as_of=TOWN_AS_OF)
-            got = _read(path)[4:]
+            data, total, tail = _table(path)
             want: list[tuple[Any, ...]] = [
                 (n, r.label, r.places_inspected, r.inspections, r.hazards_general, r.hazards_major, r.hazards,
-                 r.rectified, r.rectification_rate, r.overdue, r.major_open, None)
+                 r.rectified, r.rectification_rate, r.overdue, r.major_open, r.supervised, r.supervised_open,
+                 r.funds_wan, None)
                 for n, r in enumerate(table.rows, start=1)
             ]
             t = table.totals
             want.append(("合计", None, t.places_inspected, t.inspections, t.hazards_general, t.hazards_major,
-                         t.hazards, t.rectified, t.rectification_rate, t.overdue, t.major_open, None))
-            assert got == want
-    sector_rows = {r[1]: r for r in _read(by_sector)[4:-1]}
+                         t.hazards, t.rectified, t.rectification_rate, t.overdue, t.major_open, t.supervised,
+                         t.supervised_open, t.funds_wan, None))
+            assert [*data, total] == want
+            _signed(tail)
+    data, _total, _tail = _table(by_sector)
+    sector_rows = {r[1]: r for r in data}
     assert sector_rows["燃气"][2:11] == (1, 2, 2, 0, 2, 1, 0.5, 1, 0)
     assert sector_rows["自建房"][2:11] == (1, 1, 1, 0, 1, 1, 1, 0, 0)
+    assert sector_rows["九小场所"][11:14] == (1, 1, 3.5)
 
 
 def test_annual_and_default_quarter(small_town: Database, tmp_path: Path) -> None:
@@ -381,7 +446,9 @@ def test_annual_and_default_quarter(small_town: Database, tmp_path: Path) -> Non
     rows = _read(out)
     assert rows[0][0] == "青山镇2026年度隐患排查治理统计表（按村/网格）"
     # Nothing outside Q3, but overdue is counted at 2026-11-23 now: H3 (due 10-30) joins H2.
-    assert rows[-1] == ("合计", None, 3, 4, 3, 1, 4, 2, 0.5, 2, 1, None)
+    _data, total, tail = _table(out)
+    assert total == ("合计", None, 3, 4, 3, 1, 4, 2, 0.5, 2, 1, 1, 1, 3.5, None)
+    _signed(tail)
     out = tmp_path / "q.xlsx"
     export_ledger(desk_for(small_town), ExportOptions(kind="quarterly", out=out, as_of=TOWN_AS_OF))  # last finished: Q3
     assert _read(out)[0][0] == "青山镇2026年第3季度隐患排查治理统计表（按村/网格）"
@@ -446,7 +513,7 @@ def test_template_keeps_their_header_and_styles_with_our_data(
     for n, want in enumerate(expected):
         r = 5 + n
         got = [ws.cell(row=r, column=c).value for c in range(1, 10)]
-        assert got == [n + 1, want[5], want[12], want[14], want[17], want[21], want[22], want[9], want[25]]
+        assert got == [n + 1, want[5], want[12], want[15], want[18], want[22], want[23], want[9], want[27]]
         assert ws.cell(row=r, column=2).font.name == "仿宋" and ws.cell(row=r, column=2).border.left.style == "thin"
     footer_row = 5 + len(expected)
     assert any(str(ws.cell(row=r, column=1).value or "").startswith("填报人")
@@ -514,7 +581,7 @@ def test_photo_folder_named_by_hazard_number(demo_db: Database, tmp_path: Path) 
     export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out2, photos="column"))
     ws = load_workbook(out2).active
     assert ws is not None
-    assert ws.cell(row=3, column=27).value == "现场照片" and len(ws._images) == 1
+    assert ws.cell(row=3, column=29).value == "现场照片" and len(ws._images) == 1
 
 
 class _CancelOnFirstRows(Progress):

@@ -253,6 +253,7 @@ HAZARD_COLUMNS: tuple[Column, ...] = (
     METHOD,
     INSPECTORS,
     DESCRIPTION,
+    Column("location", "隐患部位", width=7, wrap=True),
     Column("category", "隐患类别", width=5, wrap=True),
     Column("level", "隐患等级", width=4),
     Column("basis", "判定依据", width=12, wrap=True),
@@ -260,14 +261,17 @@ HAZARD_COLUMNS: tuple[Column, ...] = (
     Column("deadline", "整改期限", "date", 6),
     Column("rectify_person", "整改责任人", width=5, personal=True),
     NOTICE_NO,
-    Column("rectification", "整改情况", width=8, wrap=True),
+    # What was done (the 复查 notes), not the status: the status is 整改状态.
+    Column("rectification", "整改情况", width=12, wrap=True),
     Column("reviewed_on", "复查日期", "date", 6),
     Column("reviewer", "复查人", width=4, personal=True),
     Column("review_result", "复查结论", width=5, wrap=True),
+    Column("state", "整改状态", width=7, wrap=True),
     Column("closed_on", "销号日期", "date", 6),
     REMARKS,
 )
-"""隐患排查治理台账: one row per hazard."""
+"""隐患排查治理台账: one row per hazard. 整改状态 marks 逾期整改 (closed after the deadline) and
+逾期未改 (open past it)."""
 
 INSPECTION_COLUMNS: tuple[Column, ...] = (
     SEQ,
@@ -282,9 +286,12 @@ INSPECTION_COLUMNS: tuple[Column, ...] = (
     PHONE,
     METHOD,
     INSPECTORS,
-    Column("content", "检查内容", width=14, wrap=True),
+    Column("content", "检查内容", width=16, wrap=True),
     Column("hazards_found", "发现隐患数", "int", 4),
     Column("major_found", "其中重大隐患", "int", 4, wrap=True),
+    # 自建房 only: the checklist's 初判 and the 安全鉴定 grade (A–D) known for the house.
+    Column("house_class", "自建房初判类别", width=7, wrap=True),
+    Column("house_grade", "鉴定等级", width=6, wrap=True),
     NOTICE_NO,
     # 安全生产法 第六十八条: the head of the unit signs; a refusal is recorded.
     Column("signed_by", "被检查单位签字人", width=5, wrap=True, personal=True),
@@ -323,9 +330,13 @@ MAJOR_COLUMNS: tuple[Column, ...] = (
     ADDRESS,
     Column("description", "重大隐患描述", width=14, wrap=True),
     Column("basis", "判定依据", width=12, wrap=True),
+    Column("location", "隐患部位", width=7, wrap=True),
     Column("found_on", "发现日期", "date", 6),
     Column("listed_on", "挂牌日期", "date", 6),
+    Column("supervision_no", "督办文号", width=9, wrap=True),
     Column("supervising_unit", "督办单位", width=7, wrap=True),
+    # 16号令 第十五条第二款
+    Column("treatment_plan", "治理方案", width=14, wrap=True),
     # 五落实: 责任、措施、资金、时限、预案 (DOMAIN.md §4.3)
     Column("responsible_unit", "责任单位", width=7, wrap=True, group="五落实"),
     Column("responsible_person", "责任人", width=4, personal=True, group="五落实"),
@@ -334,11 +345,13 @@ MAJOR_COLUMNS: tuple[Column, ...] = (
     Column("deadline", "整改时限", "date", 6, group="五落实"),
     Column("contingency_plan", "应急预案", width=7, wrap=True, group="五落实"),
     Column("progress", "整改进展", width=9, wrap=True),
+    Column("accepted_on", "验收日期", "date", 6, group="验收"),
+    Column("acceptance", "验收意见", width=10, wrap=True, group="验收"),
     Column("supervision_status", "挂牌督办状态", width=5, wrap=True),
     Column("delisted_on", "摘牌销号日期", "date", 6, wrap=True),
     REMARKS,
 )
-"""重大隐患挂牌督办台账."""
+"""重大隐患挂牌督办台账: only hazards listed for supervision (挂牌督办)."""
 
 OVERDUE_COLUMNS: tuple[Column, ...] = (
     SEQ,
@@ -370,6 +383,9 @@ _STATS_FIGURES: tuple[Column, ...] = (
     Column("rectification_rate", "整改率", "percent", 5),
     Column("overdue", "超期未整改", "int", 5),
     Column("major_open", "重大隐患未销号", "int", 5, wrap=True),
+    Column("supervised", "挂牌督办数", "int", 5, wrap=True, group="挂牌督办"),
+    Column("supervised_open", "未摘牌", "int", 4, group="挂牌督办"),
+    Column("funds", "整改资金(万元)", "float", 6, wrap=True),
 )
 
 STATS_BY_GRID_COLUMNS: tuple[Column, ...] = (
@@ -397,13 +413,16 @@ _STATS_SUMMED = (
     "rectified",
     "overdue",
     "major_open",
+    "supervised",
+    "supervised_open",
 )
 
 
 def statistics_totals(rows: Iterable[Mapping[str, object]]) -> dict[str, object]:
     """The 合计 row of a quarterly statistics sheet; the rate is recomputed, not summed."""
     sums = dict.fromkeys(_STATS_SUMMED, 0)
-    for row in rows:
+    rows_list = list(rows)
+    for row in rows_list:
         for key in _STATS_SUMMED:
             value = row.get(key)
             if isinstance(value, int | float):
@@ -412,6 +431,8 @@ def statistics_totals(rows: Iterable[Mapping[str, object]]) -> dict[str, object]
     totals["rectification_rate"] = (
         sums["rectified"] / sums["hazards_total"] if sums["hazards_total"] else None
     )
+    funds = [v for row in rows_list if isinstance(v := row.get("funds"), int | float)]
+    totals["funds"] = round(sum(funds), 4) if funds else None
     return totals
 
 

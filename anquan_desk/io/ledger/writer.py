@@ -60,6 +60,8 @@ MAX_AUTO_WIDTH = 24.0  # Chinese-character units
 LINE_HEIGHT = 14.25  # points per text line in 宋体 11
 MAX_LINES = 15
 PHOTO_ROW_HEIGHT = 72.0  # points: a 96-pixel-high thumbnail
+SIGN_ROW_HEIGHT = 36.0  # points: room for a handwritten signature
+SEAL_ROW_HEIGHT = 96.0  # points (34 mm): room for a 42 mm round seal half over the text
 
 TITLE_ROW = 0
 INFO_ROW = 1
@@ -103,6 +105,8 @@ def write_ledger(
     paper_size: int = PAPER_A4,
     scratch_dir: Path | None = None,
     private: bool = False,
+    signatures: Sequence[str] = (),
+    seal: str = "",
 ) -> LedgerResult:
     """Write one ledger sheet to ``path`` and return what was written.
 
@@ -114,6 +118,9 @@ def write_ledger(
     (9 = A4, 8 = A3 — wide ledgers such as the 26-column hazard ledger read better on A3).
     ``scratch_dir`` is where the private scratch folder is made (else beside ``path``); with
     ``private`` the file is created readable by its user only (0600).
+    ``signatures`` (e.g. ``单位负责人（签字）：``, ``审核人：``, ``制表人：``) are written below the
+    table, spread over the width with room to sign; ``seal`` (e.g. ``（单位盖章）``) goes under them
+    on the right in a row tall enough for the stamp — what 16号令 第十四条 asks of the statistics.
     """
     started = time.perf_counter()
     target = Path(path)
@@ -155,8 +162,12 @@ def write_ledger(
             written = layout.write_rows(
                 itertools.chain(head, iterator), getter, header_last + 1, progress, cancel, target
             )
+            last_row = header_last + written
             if totals is not None:
-                layout.write_totals(header_last + 1 + written, totals)
+                last_row += 1
+                layout.write_totals(last_row, totals)
+            if signatures or seal:
+                layout.write_signatures(last_row + 2, signatures, seal)
             workbook.close()
         except BaseException:
             _discard(workbook)
@@ -234,6 +245,7 @@ class _Layout:
         self.info_fmts = {
             align: workbook.add_format({**base, "align": align}) for align in ("left", "center", "right")
         }
+        self.seal_fmt = workbook.add_format({**base, "align": "center", "valign": "vcenter", "text_wrap": True})
         self.header_fmt = workbook.add_format(
             {**base, "bold": True, "align": "center", "text_wrap": True, "border": 1, "bg_color": HEADER_FILL}
         )
@@ -301,6 +313,35 @@ class _Layout:
                 sheet.merge_range(INFO_ROW, first, INFO_ROW, stop - 1, text, self.info_fmts[align])
             else:
                 sheet.write_string(INFO_ROW, first, text, self.info_fmts[align])
+
+    def _blocks(self, r: int, texts: Sequence[str], fmt: dict[str, Format]) -> None:
+        """``texts`` side by side in equal blocks across the sheet (left, centre …, right)."""
+        sheet, last = self.sheet, self.last_col
+        n = len(texts)
+        if last + 1 < n:
+            sheet.write_string(r, 0, "    ".join(texts), fmt["left"])
+            return
+        cuts = [i * (last + 1) // n for i in range(n + 1)]
+        aligns = ["left"] + ["center"] * (n - 2) + ["right"] if n > 1 else ["left"]
+        for (first, stop), text, align in zip(itertools.pairwise(cuts), texts, aligns, strict=True):
+            if stop - 1 > first:
+                sheet.merge_range(r, first, r, stop - 1, text, fmt[align])
+            else:
+                sheet.write_string(r, first, text, fmt[align])
+
+    def write_signatures(self, r: int, signatures: Sequence[str], seal: str) -> None:
+        """The signature row (room to sign by hand) and the seal's place under it on the right."""
+        if signatures:
+            self.sheet.set_row(r, SIGN_ROW_HEIGHT)
+            self._blocks(r, signatures, self.info_fmts)
+            r += 1
+        if seal:
+            self.sheet.set_row(r, SEAL_ROW_HEIGHT)
+            third = max(0, self.last_col + 1 - max(1, (self.last_col + 1) // 3))
+            if self.last_col > third:
+                self.sheet.merge_range(r, third, r, self.last_col, seal, self.seal_fmt)
+            else:
+                self.sheet.write_string(r, self.last_col, seal, self.seal_fmt)
 
     def _write_header(self) -> int:
         sheet, columns = self.sheet, self.columns

@@ -39,6 +39,7 @@ from anquan_desk.io.ledger import (
 )
 from anquan_desk.io.ledger.columns import NameScrubber, person_names
 from anquan_desk.services.ground import grid_label
+from anquan_desk.services.statistics import NO_SECTOR, sector_filter
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ class LedgerSheet:
     totals: Mapping[str, object] | None = None
     paper_size: int = PAPER_A4
     deidentified: bool = False
+    signatures: tuple[str, ...] = ()  # signature lines under the table (statistics: 16号令 第十四条)
+    seal: str = ""  # the place for the unit's seal
 
 
 @dataclass
@@ -138,6 +141,7 @@ class _Labels:
         self.session = session
         self.grids: dict[tuple[str | None, str | None], str] = {}
         self.place_sectors: dict[str, list[str]] = {}
+        self.keep = sector_filter(session)
 
     def grid(self, grid: str | None, village: str | None) -> str:
         key = (grid, village)
@@ -148,16 +152,20 @@ class _Labels:
         return label
 
     def load_sectors(self, place_ids: Iterable[str]) -> None:
+        """The places' 行业领域 as the checklist library names them; a sector the library does not
+        know (工贸 typed in by hand) is left out, a place with none left is 其他."""
         missing = sorted({p for p in place_ids if p not in self.place_sectors})
         for chunk in _chunks(missing):
-            for pid in chunk:
-                self.place_sectors[pid] = []
+            raw: dict[str, list[str]] = {pid: [] for pid in chunk}
             for pid, sector in self.session.execute(
                 select(PlaceSector.place_id, PlaceSector.sector)
                 .where(PlaceSector.place_id.in_(chunk))
                 .order_by(PlaceSector.place_id, PlaceSector.sector)
             ):
-                self.place_sectors[pid].append(sector)
+                raw[pid].append(sector)
+            for pid, sectors in raw.items():
+                kept = self.keep(sectors)
+                self.place_sectors[pid] = kept or ([NO_SECTOR] if sectors else [])
 
     def place_type(self, place_id: str, nine_small_kind: str | None, house_use: str | None) -> str:
         """场所类别: the 九小 kind, else the place's sectors (自建房 with its use)."""

@@ -286,6 +286,8 @@ def write_ledgers(
                     paper_size=sheet.paper_size,
                     scratch_dir=scratch,
                     private=private,
+                    signatures=sheet.signatures,
+                    seal=sheet.seal,
                 )
                 n = result.rows_written
             written.append(target)

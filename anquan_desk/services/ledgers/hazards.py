@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
-from anquan_desk.core.models import Grid, Hazard, Inspection, Place, Village
+from anquan_desk.core.models import Grid, Hazard, Inspection, Place, Reinspection, ReinspectionResult, Village
 from anquan_desk.core.vocabulary import HazardGrade, HazardStatus
 from anquan_desk.io.ledger import (
     HAZARD_COLUMNS,
@@ -23,6 +26,7 @@ from anquan_desk.services.ledgers.common import (
     NOTICE_TYPES,
     LedgerContext,
     Row,
+    _chunks,
     _document_numbers,
     _hazard_filters,
     _Labels,
@@ -74,7 +78,19 @@ _HAZARD_SELECT = (
     Inspection.started_at,
     Inspection.method,
     *_PLACE_SELECT,
+    # 挂牌督办, 治理方案, 整改资金, 验收 (after the place part: the indexes above stay)
+    Hazard.listed_on,
+    Hazard.supervision_no,
+    Hazard.supervising_unit,
+    Hazard.treatment_plan,
+    Hazard.funds_yuan,
+    Hazard.accepted_on,
+    Hazard.acceptance,
 )
+
+#: The 重大隐患挂牌督办台账 holds the major hazards listed for supervision, and only those.
+LISTED_MAJOR = (Hazard.grade == HazardGrade.MAJOR.value, Hazard.supervised.is_(True))
+NOT_RECORDED = "未登记"
 
 
 def _hazard_stmt(ctx: LedgerContext, *extra: Any) -> Select[Any]:
@@ -96,6 +112,49 @@ class _HazardBatch:
     notices: dict[str, str]
     reviews: dict[str, _Review]
     photos: dict[str, list[tuple[str, Path]]]
+    done: dict[str, str]
+
+
+def _what_was_done(session: Session, hazard_ids: Sequence[str]) -> dict[str, str]:
+    """整改情况 per hazard: what each finished 复查 found done, in order (``2026-07-10复查：…``).
+
+    The hazard's own 复查 note; where there is none and the 复查 covered this hazard alone, its
+    复查意见. A 复查 without either adds nothing (the outcome is in 复查结论, the status in 整改状态)."""
+    parts: dict[str, list[str]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(hazard_ids))):
+        sole = (
+            select(ReinspectionResult.reinspection_id)
+            .group_by(ReinspectionResult.reinspection_id)
+            .having(func.count() == 1)
+        )
+        for hid, at, note, opinion, alone in session.execute(
+            select(
+                ReinspectionResult.hazard_id,
+                Reinspection.inspected_at,
+                ReinspectionResult.note,
+                Reinspection.opinion,
+                Reinspection.id.in_(sole),
+            )
+            .join(Reinspection, Reinspection.id == ReinspectionResult.reinspection_id)
+            .where(ReinspectionResult.hazard_id.in_(chunk), Reinspection.finished.is_(True))
+            .order_by(ReinspectionResult.hazard_id, Reinspection.inspected_at)
+        ):
+            text = (note or "").strip() or ((opinion or "").strip() if alone else "")
+            if text:
+                day = _local_day(at)
+                parts[hid].append(f"{day.isoformat() if day else ''}复查：{text}")
+    return {hid: "；".join(texts) for hid, texts in parts.items()}
+
+
+def _state_text(status: str, deadline: dt.date | None, closed_on: dt.date | None, as_of: dt.date) -> str:
+    """整改状态: the status; 逾期整改 where a hazard was closed after its deadline, the days overdue
+    where an open one is past it. (立即整改 hazards have no deadline date: a 复查 days later says
+    nothing about when they were put right.)"""
+    if status == HazardStatus.CLOSED.value:
+        if deadline is not None and closed_on is not None and closed_on > deadline:
+            return f"{status}（逾期整改）"
+        return status
+    return _status_text(status, deadline, as_of)
 
 
 def _hazard_batches(ctx: LedgerContext, stmt: Select[Any]) -> Iterator[tuple[Sequence[Any], _HazardBatch]]:
@@ -114,6 +173,7 @@ def _hazard_batches(ctx: LedgerContext, stmt: Select[Any]) -> Iterator[tuple[Seq
             notices=_document_numbers(session, inspection_ids, NOTICE_TYPES),
             reviews=_latest_reviews(session, hazard_ids),
             photos=photos,
+            done=_what_was_done(session, hazard_ids),
         )
         yield [(r, labels) for r in part], batch
 
@@ -126,21 +186,25 @@ def _photos_for_row(ctx: LedgerContext, code: str, photos: list[tuple[str, Path]
     return None
 
 
+def _supervision_note(supervised: bool, listed_on: dt.date | None, number: str) -> str:
+    if not supervised:
+        return ""
+    details = "，".join(p for p in (f"{listed_on.isoformat()}挂牌" if listed_on else "", number) if p)
+    return f"挂牌督办（{details}）" if details else "挂牌督办"
+
+
 def hazard_rows(ctx: LedgerContext, columns: Sequence[Column] = HAZARD_COLUMNS) -> Iterator[Row]:
     """隐患排查治理台账 rows, one per hazard of a finished inspection, in check-date order."""
     seq = 0
     for part, batch in _hazard_batches(ctx, _hazard_stmt(ctx)):
         for r, labels in part:
             (hid, code, sector, description, location, grade, basis, requirement, deadline, status,
-             rectifier, supervised, closed_on, notes, *_fl, iid, started_at, method, pid, place_name,
-             address, owner, phone, nine_small, house_use, grid, village) = r
+             rectifier, supervised, closed_on, notes, _fr, _fm, _ff, _fd, _fp, iid, started_at, method, pid, place_name,
+             address, owner, phone, nine_small, house_use, grid, village, listed_on, supervision_no,
+             *_rest) = r
             seq += 1
             review = batch.reviews.get(hid)
-            remarks = [part_ for part_ in (
-                "挂牌督办" if supervised else "",
-                f"隐患部位：{location}" if location else "",
-                notes,
-            ) if part_]
+            remarks = [part_ for part_ in (_supervision_note(supervised, listed_on, supervision_no), notes) if part_]
             rectified_on = None
             if review is not None and review.outcome == "已整改":
                 rectified_on = review.on
@@ -158,6 +222,7 @@ def hazard_rows(ctx: LedgerContext, columns: Sequence[Column] = HAZARD_COLUMNS) 
                 "method": method,
                 "inspectors": batch.inspectors.get(iid, ""),
                 "description": description,
+                "location": location,
                 "category": sector,
                 "level": grade,
                 "basis": basis,
@@ -165,11 +230,12 @@ def hazard_rows(ctx: LedgerContext, columns: Sequence[Column] = HAZARD_COLUMNS) 
                 "deadline": deadline if deadline is not None else IMMEDIATE,
                 "rectify_person": rectifier,
                 "notice_no": batch.notices.get(iid, ""),
-                "rectification": _status_text(status, deadline, ctx.as_of),
+                "rectification": batch.done.get(hid, ""),
                 "rectified_on": rectified_on or closed_on,
                 "reviewed_on": review.on if review else None,
                 "reviewer": review.reviewers if review else "",
                 "review_result": review.outcome if review else "",
+                "state": _state_text(status, deadline, closed_on, ctx.as_of),
                 "closed_on": closed_on,
                 "remarks": "；".join(remarks),
             }
@@ -185,23 +251,26 @@ def hazard_rows(ctx: LedgerContext, columns: Sequence[Column] = HAZARD_COLUMNS) 
 
 
 def major_rows(ctx: LedgerContext) -> Iterator[Row]:
-    """重大隐患挂牌督办台账 rows with 五落实 (责任、措施、资金、时限、预案)."""
-    stmt = _hazard_stmt(ctx, Hazard.grade == HazardGrade.MAJOR.value)
+    """重大隐患挂牌督办台账 rows: the 挂牌督办 major hazards with 挂牌日期、督办文号、治理方案、
+    五落实 (责任、措施、资金、时限、预案) and the 验收."""
+    stmt = _hazard_stmt(ctx, *LISTED_MAJOR)
     seq = 0
     for part, batch in _hazard_batches(ctx, stmt):
         for r, labels in part:
             (hid, code, sector, description, location, _grade, basis, requirement, deadline, status,
-             rectifier, supervised, closed_on, notes, fl_resp, fl_measures, fl_funds, fl_deadline, fl_plan,
+             rectifier, _supervised, closed_on, notes, fl_resp, fl_measures, fl_funds, fl_deadline, fl_plan,
              iid, started_at, _method, _pid, place_name, address, owner, _phone, _nine, _house, grid,
-             village) = r
+             village, listed_on, supervision_no, supervising_unit, treatment_plan, funds_yuan, accepted_on,
+             acceptance) = r
             seq += 1
             review = batch.reviews.get(hid)
             closed = status == HazardStatus.CLOSED.value
-            supervision = ("已摘牌销号" if closed else "挂牌督办中") if supervised else "未挂牌"
-            progress = _status_text(status, fl_deadline or deadline, ctx.as_of)
-            if review is not None:
+            progress = _state_text(status, fl_deadline or deadline, closed_on, ctx.as_of)
+            done = batch.done.get(hid)
+            if done:  # what each 复查 found done
+                progress += f"；{done}"
+            elif review is not None:
                 progress += f"；{review.on.isoformat() if review.on else ''}复查：{review.outcome}"
-            remarks = [p for p in (f"隐患部位：{location}" if location else "", notes) if p]
             row: Row = {
                 "seq": seq,
                 "hazard_no": code,
@@ -211,19 +280,24 @@ def major_rows(ctx: LedgerContext) -> Iterator[Row]:
                 "address": address,
                 "description": description,
                 "basis": basis,
+                "location": location,
                 "found_on": _local_day(started_at),
-                "listed_on": None,  # the 挂牌 date is not recorded
-                "supervising_unit": ctx.issuer if supervised else "",
+                "listed_on": listed_on or NOT_RECORDED,
+                "supervision_no": supervision_no or NOT_RECORDED,
+                "supervising_unit": supervising_unit or ctx.issuer,
+                "treatment_plan": treatment_plan,
                 "responsible_unit": place_name,
                 "responsible_person": fl_resp or rectifier,
                 "measures": fl_measures or requirement,
-                "funds": fl_funds,
+                "funds": round(funds_yuan / 10000, 4) if funds_yuan is not None else fl_funds,
                 "deadline": fl_deadline or deadline or IMMEDIATE,
                 "contingency_plan": fl_plan,
                 "progress": progress,
-                "supervision_status": supervision,
+                "accepted_on": accepted_on,
+                "acceptance": acceptance,
+                "supervision_status": "已摘牌销号" if closed else "挂牌督办中",
                 "delisted_on": closed_on if closed else None,
-                "remarks": "；".join(remarks),
+                "remarks": notes,
             }
             _photos_for_row(ctx, code, batch.photos.get(hid, []))
             if ctx.deidentified:
@@ -246,10 +320,10 @@ def overdue_rows(ctx: LedgerContext) -> Iterator[Row]:
     for part, batch in _hazard_batches(ctx, stmt):
         for r, labels in part:
             (hid, code, sector, description, location, grade, _basis, _req, deadline, status, rectifier,
-             supervised, _closed, notes, *_fl, iid, _started, _method, _pid, place_name, address, owner,
-             phone, _nine, _house, grid, village) = r
+             supervised, _closed, notes, _fr, _fm, _ff, _fd, _fp, iid, _started, _method, _pid, place_name, address, owner,
+             phone, _nine, _house, grid, village, listed_on, supervision_no, *_rest) = r
             seq += 1
-            remarks = [p for p in ("挂牌督办" if supervised else "",
+            remarks = [p for p in (_supervision_note(supervised, listed_on, supervision_no),
                                    f"隐患部位：{location}" if location else "", notes) if p]
             row: Row = {
                 "seq": seq,

@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy.orm import Session
 
 from anquan_desk.core.models import (
     ChecklistTemplate,
     Grid,
     Hazard,
+    HouseAssessment,
     Inspection,
     InspectionTemplate,
+    ItemResult,
     Place,
     PlaceSector,
     Village,
 )
-from anquan_desk.core.vocabulary import DocumentType, HazardGrade, InspectionStatus
+from anquan_desk.core.vocabulary import DocumentType, HazardGrade, InspectionStatus, ItemOutcome
 from anquan_desk.io.ledger import (
     INSPECTION_COLUMNS,
 )
@@ -83,6 +86,70 @@ def _inspection_stmt(ctx: LedgerContext) -> Select[Any]:
     )
 
 
+HOUSE_SECTOR = "自建房"
+NOT_RECORDED = "未记录"
+NOT_APPRAISED = "未鉴定"
+
+
+def _items_checked(session: Session, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Per inspection: how many checklist items were answered, by outcome (合格/不合格/不涉及)."""
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for chunk in _chunks(sorted(set(ids))):
+        for iid, outcome, count in session.execute(
+            select(ItemResult.inspection_id, ItemResult.outcome, func.count())
+            .where(ItemResult.inspection_id.in_(chunk))
+            .group_by(ItemResult.inspection_id, ItemResult.outcome)
+        ):
+            counts[iid][outcome] = int(count)
+    return counts
+
+
+def _content(templates: Sequence[str], checked: dict[str, int] | None, sectors: Sequence[str], findings: str) -> str:
+    """检查内容: the checklists used and the items checked, then the written 检查情况. An inspection
+    recorded without a checklist says which 行业领域 it covered."""
+    scope = f"{'、'.join(sectors)}安全检查" if sectors else "安全检查"
+    text = "、".join(templates) if templates else scope
+    if checked:
+        total = sum(checked.values())
+        parts = "、".join(f"{o.value}{checked[o.value]}项" for o in ItemOutcome if checked.get(o.value))
+        text += f"（检查{total}项：{parts}）"
+    findings = findings.strip()
+    return f"{text}；{findings}" if findings else text
+
+
+def _house_assessments(ctx: LedgerContext, part: Sequence[Any]) -> dict[str, tuple[str, str]]:
+    """Per inspection of a 自建房: its 初判类别 and the house's latest 鉴定等级 up to ``as_of``."""
+    session = ctx.session
+    by_place: dict[str, list[str]] = defaultdict(list)
+    for r in part:
+        by_place[r[9]].append(r[0])
+    classes: dict[str, str] = {}
+    grades: dict[str, str] = {}
+    for chunk in _chunks(sorted(by_place)):
+        for iid, preliminary in session.execute(
+            select(HouseAssessment.inspection_id, HouseAssessment.preliminary_class)
+            .where(HouseAssessment.place_id.in_(chunk), HouseAssessment.preliminary_class != "")
+            .order_by(HouseAssessment.assessed_on, HouseAssessment.updated_at)
+        ):
+            if iid is not None:
+                classes[iid] = preliminary  # the latest entry wins
+        for pid, grade, on in session.execute(
+            select(HouseAssessment.place_id, HouseAssessment.appraisal_grade, HouseAssessment.assessed_on)
+            .where(
+                HouseAssessment.place_id.in_(chunk),
+                HouseAssessment.appraisal_grade != "",
+                HouseAssessment.assessed_on <= ctx.as_of,
+            )
+            .order_by(HouseAssessment.assessed_on, HouseAssessment.updated_at)
+        ):
+            grades[pid] = f"{grade}级（{on.isoformat()}鉴定）"
+    return {
+        iid: (classes.get(iid, NOT_RECORDED), grades.get(pid, NOT_APPRAISED))
+        for pid, iids in by_place.items()
+        for iid in iids
+    }
+
+
 def inspection_rows(ctx: LedgerContext) -> Iterator[Row]:
     """检查记录台账 rows, one per finished inspection."""
     session = ctx.session
@@ -97,6 +164,8 @@ def inspection_rows(ctx: LedgerContext) -> Iterator[Row]:
         notices = _document_numbers(session, ids, NOTICE_TYPES)
         counts: dict[str, tuple[int, int]] = {}
         templates: dict[str, list[str]] = defaultdict(list)
+        checked = _items_checked(session, ids)
+        houses = _house_assessments(ctx, part)
         for chunk in _chunks(sorted(set(ids))):
             for iid, total, major in session.execute(
                 select(
@@ -118,9 +187,9 @@ def inspection_rows(ctx: LedgerContext) -> Iterator[Row]:
         for (iid, started_at, method, findings, signer, refused, reason, witness, accompanying, pid,
              place_name, address, owner, phone, nine_small, house_use, grid, village) in part:
             seq += 1
-            content = "、".join(templates.get(iid, []))
-            if findings:
-                content = f"{content}；{findings}" if content else findings
+            sectors = labels.place_sectors.get(pid, [])
+            content = _content(templates.get(iid, []), checked.get(iid), sectors, findings)
+            house_class, house_grade = houses.get(iid, ("", "")) if HOUSE_SECTOR in sectors else ("", "")
             refusal = ""
             if refused:
                 refusal = "拒绝签字" + (f"：{reason}" if reason else "") + (f"（见证人：{witness}）" if witness else "")
@@ -130,7 +199,7 @@ def inspection_rows(ctx: LedgerContext) -> Iterator[Row]:
                 "inspection_no": records.get(iid, ""),
                 "inspected_on": _local_day(started_at),
                 "grid": labels.grid(grid, village),
-                "sector": "、".join(labels.place_sectors.get(pid, [])),
+                "sector": "、".join(sectors),
                 "place_type": labels.place_type(pid, nine_small, house_use),
                 "place_name": place_name,
                 "address": address,
@@ -141,6 +210,8 @@ def inspection_rows(ctx: LedgerContext) -> Iterator[Row]:
                 "content": content,
                 "hazards_found": total,
                 "major_found": major,
+                "house_class": house_class,
+                "house_grade": house_grade,
                 "notice_no": notices.get(iid, ""),
                 "signed_by": "" if refused else signer,
                 "refused_sign": refusal,

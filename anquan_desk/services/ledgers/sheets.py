@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import Hazard
-from anquan_desk.core.vocabulary import HazardGrade, HazardStatus
+from anquan_desk.core.vocabulary import HazardStatus
 from anquan_desk.io.ledger import (
     HAZARD_COLUMNS,
     INSPECTION_COLUMNS,
@@ -14,7 +14,13 @@ from anquan_desk.io.ledger import (
     PHOTO_COLUMN,
 )
 from anquan_desk.services.ledgers.common import KIND_LABELS, KINDS, LedgerContext, LedgerSheet, _count
-from anquan_desk.services.ledgers.hazards import _hazard_stmt, hazard_rows, major_rows, overdue_rows
+from anquan_desk.services.ledgers.hazards import (
+    LISTED_MAJOR,
+    _hazard_stmt,
+    hazard_rows,
+    major_rows,
+    overdue_rows,
+)
 from anquan_desk.services.ledgers.inspections import _inspection_stmt, inspection_rows
 from anquan_desk.services.ledgers.places import PLACE_LEDGER_COLUMNS, _places_stmt, place_rows
 from anquan_desk.services.ledgers.statistics import statistics_sheets
@@ -40,7 +46,7 @@ def ledger_sheets(ctx: LedgerContext, kind: str, *, year: int | None = None) -> 
         sheet = LedgerSheet(kind, _titled(ctx, kind), tuple(columns), hazard_rows(ctx, columns),
                             _count(session, stmt), paper_size=PAPER_A3)
     elif kind == "major":
-        stmt = _hazard_stmt(ctx, Hazard.grade == HazardGrade.MAJOR.value)
+        stmt = _hazard_stmt(ctx, *LISTED_MAJOR)
         sheet = LedgerSheet(kind, _titled(ctx, kind), MAJOR_COLUMNS, major_rows(ctx), _count(session, stmt),
                             paper_size=PAPER_A3)
     elif kind == "overdue":

@@ -56,8 +56,17 @@ def _stat_row(row: StatRow, label_key: str, seq: int | None) -> Row:
         "rectification_rate": row.rectification_rate,
         "overdue": row.overdue,
         "major_open": row.major_open,
+        "supervised": row.supervised,
+        "supervised_open": row.supervised_open,
+        "funds": round(row.funds_wan, 4),
         "remarks": "",
     }
+
+
+#: 16号令 第十四条: the statistics go to the 安办 signed by the 主要负责人 — with the reviewer's and
+#: the maker's signatures and the unit's seal.
+SIGNATURES = ("单位负责人（签字）：", "审核人（签字）：", "制表人（签字）：")
+SEAL = "（单位盖章）\n\n年    月    日"
 
 
 def statistics_sheets(
@@ -83,6 +92,8 @@ def statistics_sheets(
                 rows=rows,
                 count=len(rows),
                 totals=totals,
+                signatures=SIGNATURES,
+                seal=SEAL,
             )
         )
     return sheets
