@@ -174,6 +174,27 @@ def _windows_pid_running(pid: int) -> bool:  # pragma: no cover - Windows only
         kernel32.CloseHandle(handle)
 
 
+def filesystem_now(folder: Path) -> float:
+    """The time by the clock that stamps the files in ``folder``: the modification time of a file
+    written there now (removed at once; a partial name, so a kill in between is cleaned up too).
+
+    Ages are measured against this, not the computer's clock: a folder on a server (or a laptop whose
+    clock was set back or forward) stamps files by its own clock, and a fresh file must never look a
+    day old. Falls back to the computer's clock when the folder cannot be written.
+    """
+    probe = partial_path_for(folder / "clock")
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return time.time()
+    try:
+        return os.fstat(fd).st_mtime
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            probe.unlink()
+
+
 def _age(path: Path, now: float) -> float:
     try:
         return now - path.lstat().st_mtime
@@ -335,19 +356,19 @@ def clean_leftovers(
     Never raises for a file it cannot remove (it is logged and reported in ``failed``).
     """
     report = CleanupReport()
-    now = time.time()
     if not data_dir.is_dir():
         return report
+    now = filesystem_now(data_dir)
     area = data_dir / TEMP_AREA
     if area.is_dir():
         _clean_area(area, report, now)
     _clean_partials(data_dir, report, now)
     for folder in extra_folders:
-        _clean_partials(folder, report, now)
+        _clean_partials(folder, report, filesystem_now(folder) if folder.is_dir() else now)
     if attachments is not None and attachments.is_dir() and _store_check_due(data_dir, now):
         _clean_store(attachments, report, now)
     if system_temp:
-        _clean_system_temp(report, now)
+        _clean_system_temp(report, filesystem_now(Path(tempfile.gettempdir())))
     if report.removed:
         log.info("removed %d left-over file(s) of interrupted work: %s", len(report.removed), report.removed[:5])
     return report

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from anquan_desk.services.housekeeping import (
     STALE_SECONDS,
     TEMP_AREA,
     clean_leftovers,
+    filesystem_now,
     pending_writes,
     pid_running,
     temp_area,
@@ -40,7 +40,9 @@ def _tag(pid: int, host: str | None = None) -> str:
 
 
 def _age(path: Path, seconds: float) -> None:
-    then = time.time() - seconds
+    # By the clock that stamps files there (the program measures ages by it), not the computer's:
+    # the two differ under libfaketime and on a folder of a server.
+    then = filesystem_now(path.parent) - seconds
     os.utime(path, (then, then), follow_symlinks=False)
 
 
