@@ -159,6 +159,8 @@ def bench_issue(n: int, bare_one: float, bare_batch: float, bare_files: float) -
     from datetime import date, datetime
 
     from anquan_desk.core.attachments import AttachmentStore
+    from anquan_desk.core.clock import to_local
+    from anquan_desk.core.models import Inspection
     from anquan_desk.services import documents as docs
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -170,7 +172,10 @@ def bench_issue(n: int, bare_one: float, bare_batch: float, bare_files: float) -
 
         def issue(iid: str) -> int:
             with db.session("bench") as s:  # type: ignore[attr-defined]
-                _doc, pdf = docs.issue_notice(s, store, iid, issued_at=day)
+                # the checks are of earlier days: each notice bears its check's day as service date
+                checked = s.get(Inspection, iid)
+                served = to_local(checked.started_at).date()
+                _doc, pdf = docs.issue_notice(s, store, iid, issued_at=day, served_on=served)
             return len(pdf)
 
         issue(ids[0])  # warm

@@ -179,7 +179,7 @@ def issue_notice(work: Path) -> Driver:
     from PIL import Image
 
     from anquan_desk.services import documents, inspections
-    from anquan_desk.ui.documents import DocumentPreviewDialog, documents_menu
+    from anquan_desk.ui.documents import DocumentPreviewDialog, ServiceDateDialog, open_document
     from anquan_desk.ui.inspection.screen import InspectionWidget
 
     def finished(folder: Path) -> tuple[Desk, str]:
@@ -202,9 +202,11 @@ def issue_notice(work: Path) -> Driver:
     widget = InspectionWidget(desk, inspection_id)
     widget.show()
 
+    # The scenario's check is of 2026-11-20: its service date is that day; no draft step (issue at once).
+    ServiceDateDialog.ask = classmethod(lambda _cls, act_day, _parent=None: act_day)  # type: ignore[method-assign, assignment]
+
     def start() -> None:
-        menu = documents_menu(desk, inspection_id, widget)
-        next(a for a in menu.actions() if a.data() == "notice").trigger()
+        open_document(desk, "notice", inspection_id, widget, confirm=False)
 
     def done() -> bool:
         shown = [w for w in QApplication.topLevelWidgets() if isinstance(w, DocumentPreviewDialog) and w.isVisible()]
@@ -213,7 +215,7 @@ def issue_notice(work: Path) -> Driver:
         return bool(shown)
 
     def bare() -> object:
-        return documents.obtain_document(bare_desk, "notice", bare_id)
+        return documents.obtain_document(bare_desk, "notice", bare_id, served_on=doc_setup.CHECK_DAY)
 
     return widget, start, done, bare
 

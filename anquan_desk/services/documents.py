@@ -8,6 +8,17 @@ records; the old one becomes 已更正) or ``void_document`` (已作废; its num
 
 ``verify_pdf`` tells whether a PDF file is a document issued from this database and unchanged.
 
+Posture and dates
+-----------------
+Every snapshot records the township's posture (``DocumentHeader.posture``: its own work documents,
+or the 2017 执法文书式样 where it is authorised to enforce) and the date the document bears
+(``DocumentHeader.dated``), fixed on issue and kept on every reprint. A 现场检查记录 bears the day
+of the check; any other document the day it is served: today for an act of today, else the
+``served_on`` date the caller must give (:class:`ServiceDateNeeded` otherwise), between the act
+and today. No deadline may precede that date (refused, naming the hazards) and a 复查意见 never
+cites a document dated after it. :func:`preview_document` draws the draft of a document not issued
+yet (watermark 草稿, no number) without writing anything.
+
 Issuing in three steps
 ----------------------
 Issuing is split so that the slow part — reducing the photos and drawing the PDF with reportlab —
@@ -32,6 +43,7 @@ together with its snapshot and the sha256 of its PDF, so no issued document lack
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import logging
@@ -57,6 +69,7 @@ from anquan_desk.core.device import this_device
 from anquan_desk.core.documents import texts
 from anquan_desk.core.documents.snapshot import (
     DOC_TITLES,
+    DRAFT_NUMBER,
     AppealInfo,
     ChecklistSummary,
     DocType,
@@ -70,6 +83,7 @@ from anquan_desk.core.documents.snapshot import (
     PhotoImage,
     PhotoPair,
     PlaceInfo,
+    Posture,
     Refusal,
     ReviewContent,
     ReviewOutcome,
@@ -90,10 +104,11 @@ from anquan_desk.core.models import (
     Reinspection,
     ReinspectionResult,
     Township,
+    User,
 )
 from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.core.vocabulary import DocumentStatus, DocumentType, InspectionStatus, ItemOutcome
-from anquan_desk.io.pdf.render import render_document, render_documents
+from anquan_desk.io.pdf.render import cn_date, render_document, render_documents, render_draft
 from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.numbering import allocate_number, spend_number, township_or_fail, void_number
@@ -121,19 +136,61 @@ class DocumentIntegrityError(AnquanError):
     """A stored document no longer renders to the PDF that was issued."""
 
 
+class ServiceDateNeeded(UserInputError):
+    """The act (检查 / 复查) was done before today: the document's date — the day it is served
+    (送达日期) — must be given. Screens ask for it; the command line wants ``--served-on``."""
+
+    def __init__(self, act: str, act_day: date, today: date) -> None:
+        self.act_day = act_day
+        self.today = today
+        super().__init__(
+            f"该{act}是{cn_date(act_day)}进行的，今天出具的文书须写明送达日期（文书的落款日期）："
+            f"请填写送达被检查单位的日期，不早于{cn_date(act_day)}、不晚于今天（{cn_date(today)}）。"
+        )
+
+
 @dataclass(frozen=True)
 class IssueContext:
-    """Who issues where and when (defaults: this laptop, now)."""
+    """Who issues where and when (defaults: this laptop, now), and the day the document is served."""
 
     device_id: str
     issued_at: datetime  # local time, no zone, whole seconds
+    served_on: date | None = None  # 送达日期: the date the document bears; None = the day of issue
 
 
-def _context(device_id: str | None, issued_at: datetime | None) -> IssueContext:
+def _context(device_id: str | None, issued_at: datetime | None, served_on: date | None = None) -> IssueContext:
     moment = issued_at if issued_at is not None else datetime.now()
     if moment.tzinfo is not None:
         moment = to_local(moment).replace(tzinfo=None)
-    return IssueContext(device_id or this_device().id, moment.replace(microsecond=0))
+    return IssueContext(device_id or this_device().id, moment.replace(microsecond=0), served_on)
+
+
+def posture_of(township: Township) -> Posture:
+    """How the township's documents present it: authorised to enforce (2017 式样) or not."""
+    return "authorised" if township.enforcement_authorised else "township"
+
+
+def document_date(doc_type: DocType, act: str, act_day: date, ctx: IssueContext) -> date:
+    """The date a document about an act of ``act_day`` bears, fixed now and kept on every reprint.
+
+    A 现场检查记录 is the record made on site: it bears the day of the check. Any other document
+    bears the day it is served: today for an act of today; for an older act the service date must
+    be given (:class:`ServiceDateNeeded`), between the act and today."""
+    today = ctx.issued_at.date()
+    if doc_type == "record":
+        return act_day
+    served = ctx.served_on
+    if served is None:
+        if act_day < today:
+            raise ServiceDateNeeded(act, act_day, today)
+        return max(today, act_day)
+    if served < act_day:
+        raise UserInputError(
+            f"送达日期{cn_date(served)}早于{act}日期{cn_date(act_day)}：文书不能早于它所依据的{act}。"
+        )
+    if served > today:
+        raise UserInputError(f"送达日期{cn_date(served)}晚于今天（{cn_date(today)}）：文书不能预先注明日期。")
+    return served
 
 
 def _local(moment: datetime) -> datetime:
@@ -238,7 +295,15 @@ def _place_info(place: Place) -> PlaceInfo:
     )
 
 
-def _inspectors(inspection: Inspection) -> tuple[InspectorInfo, ...]:
+def _work_no(session: Session, user_id: object) -> str:
+    user = session.get(User, user_id) if isinstance(user_id, str) else None
+    return user.work_no if user is not None else ""
+
+
+def _inspectors(session: Session, inspection: Inspection, posture: Posture) -> tuple[InspectorInfo, ...]:
+    """The inspectors with their 执法证号 (authorised) or 工作证号 (a township's staff)."""
+    if posture == "township":
+        return tuple(InspectorInfo(p.name, _work_no(session, p.user_id)) for p in inspection.participants)
     return tuple(InspectorInfo(p.name, p.cert_no) for p in inspection.participants)
 
 
@@ -344,14 +409,16 @@ def current_document(
 # --- snapshot builders ------------------------------------------------------------------------------
 
 
-def _header(township: Township, doc_type: DocType, number: str, short_code: str, issued_at: datetime) -> DocumentHeader:
+def _header(township: Township, plan: IssuePlan) -> DocumentHeader:
     return DocumentHeader(
-        doc_type=doc_type,
-        number=number,
+        doc_type=plan.doc_type,
+        number=plan.number,
         issuer=township.issuer or f"{township.name}人民政府",
         township=township.name,
-        issued_at=issued_at,
-        short_code=short_code,
+        issued_at=plan.issued_at,
+        short_code=plan.short_code,
+        posture=posture_of(township),
+        dated=plan.dated if plan.dated is not None else plan.issued_at.date(),
     )
 
 
@@ -380,7 +447,7 @@ def build_record(
         place=_place_info(inspection.place),
         started_at=_local(inspection.started_at),
         ended_at=max(_local(inspection.ended_at), _local(inspection.started_at)),
-        inspectors=_inspectors(inspection),
+        inspectors=_inspectors(session, inspection, header.posture),
         check_site=inspection.location,
         accompanying_person=inspection.accompanying_person,
         method=inspection.method,
@@ -405,13 +472,29 @@ def build_notice(
         header=header,
         place=_place_info(inspection.place),
         inspected_at=_local(inspection.started_at),
-        inspectors=_inspectors(inspection),
+        inspectors=_inspectors(session, inspection, header.posture),
         hazards=hazards,
         legal_consequence=texts.ORDER_LEGAL_CONSEQUENCE if is_order else texts.NOTICE_LEGAL_CONSEQUENCE,
         record_number=record.number if record is not None else "",
         appeal=appeal_info(township) if is_order else None,
         signature=signature,
         refusal=refusal,
+    )
+
+
+def _dated(document: Document) -> date:
+    """The date an issued document bears (its snapshot's 落款 date; the issue day for old ones)."""
+    header = document.content.get("content", {}).get("header", {})
+    dated = header.get("dated") if isinstance(header, dict) else None
+    if isinstance(dated, str):
+        return date.fromisoformat(dated)
+    return _local(document.issued_at).date()
+
+
+def _original_of(session: Session, inspection: Inspection) -> Document | None:
+    """The valid 指令书 or 通知书 that demanded the rectification a 复查 checks."""
+    return current_document(session, "order", inspection_id=inspection.id) or current_document(
+        session, "notice", inspection_id=inspection.id
     )
 
 
@@ -423,16 +506,14 @@ def _review_hazards(reinspection: Reinspection) -> list[tuple[Hazard, str, str, 
 def build_review(session: Session, reinspection: Reinspection, header: DocumentHeader) -> ReviewContent:
     rows = _review_hazards(reinspection)
     first_inspection = rows[0][0].inspection
-    original = current_document(session, "order", inspection_id=first_inspection.id) or current_document(
-        session, "notice", inspection_id=first_inspection.id
-    )
+    original = _original_of(session, first_inspection)
     if original is not None:
-        title, number, when = DOC_TITLES[SNAPSHOT_TYPE[original.doc_type]], original.number, _local(original.issued_at)
+        title, number, when = DOC_TITLES[SNAPSHOT_TYPE[original.doc_type]], original.number, _dated(original)
     else:
         # The rectification was demanded on paper or before this program: no number to cite.
         title = DOC_TITLES[notice_type(township_or_fail(session))]
-        number = "无文号"
-        when = _local(first_inspection.started_at)
+        number = texts.NO_NUMBER
+        when = _local(first_inspection.started_at).date()
     outcomes = tuple(
         ReviewOutcome(
             seq=n,
@@ -443,8 +524,12 @@ def build_review(session: Session, reinspection: Reinspection, header: DocumentH
         )
         for n, (h, outcome, note, new_deadline) in enumerate(rows, start=1)
     )
+    township = header.posture == "township"
     inspectors = tuple(
-        InspectorInfo(str(i.get("name", "")), str(i.get("cert_no", "")))
+        InspectorInfo(
+            str(i.get("name", "")),
+            _work_no(session, i.get("user_id")) if township else str(i.get("cert_no", "")),
+        )
         for i in reinspection.inspectors
         if isinstance(i, dict)
     )
@@ -455,7 +540,7 @@ def build_review(session: Session, reinspection: Reinspection, header: DocumentH
         place=_place_info(place),
         original_title=title,
         original_number=number,
-        original_date=when.date(),
+        original_date=when,
         reviewed_at=_local(reinspection.inspected_at),
         inspectors=inspectors,
         outcomes=outcomes,
@@ -543,6 +628,7 @@ class IssuePlan:
     reinspection_id: str | None = None
     parent_id: str | None = None  # photo appendix: the document it is attached to
     supersedes_id: str | None = None
+    dated: date | None = None  # the date the document bears (落款); None: the day of issue
 
 
 def _short_code(session: Session) -> str:
@@ -573,12 +659,46 @@ def _numbered_plan(
 ) -> IssuePlan:
     """``draft`` (checked) with its number taken and its short code drawn."""
     _ensure_not_issued(session, draft)
-    allocated = allocate_number(session, township_or_fail(session), draft.doc_type, ctx.issued_at.year, ctx.device_id)
+    year = (draft.dated or ctx.issued_at.date()).year  # the number's year is the document's
+    allocated = allocate_number(session, township_or_fail(session), draft.doc_type, year, ctx.device_id)
+    return dataclasses.replace(
+        draft, number=allocated.number, number_id=allocated.row.id, short_code=_short_code(session)
+    )
+
+
+def _late_deadlines(what: str, dated: date, late: Sequence[tuple[int, str, date]], fix: str) -> UserInputError:
+    items = "；".join(f"第{seq}项“{text}”（{what}{cn_date(deadline)}）" for seq, text, deadline in late)
+    return UserInputError(
+        f"文书日期为{cn_date(dated)}，以下隐患的{what}早于该日期，不能出具：{items}。"
+        f"请先{fix}，或选择更早的送达日期。"
+    )
+
+
+def _check_deadlines(inspection: Inspection, dated: date) -> None:
+    """No deadline of a notice / order may precede the date it bears (refused, naming the hazards)."""
+    late = [
+        (h.seq, h.description, h.deadline)
+        for h in _hazard_entries(inspection)
+        if h.deadline is not None and h.deadline < dated
+    ]
+    if late:
+        raise _late_deadlines("整改期限", dated, late, "在检查记录中延长这些隐患的整改期限（或改为立即整改）")
+
+
+def _inspection_draft(
+    session: Session, inspection: Inspection, doc_type: DocType, ctx: IssueContext, supersedes: Document | None
+) -> IssuePlan:
+    """A checked plan without a number: the document's date fixed, every deadline checked against it."""
+    township_or_fail(session)
+    if doc_type != "record" and not inspection.hazards:
+        raise UserInputError(NO_HAZARDS)
+    dated = document_date(doc_type, "检查", _local(inspection.started_at).date(), ctx)
+    if doc_type in ("notice", "order"):
+        _check_deadlines(inspection, dated)
     return IssuePlan(
-        doc_type=draft.doc_type, number=allocated.number, number_id=allocated.row.id,
-        short_code=_short_code(session), issued_at=ctx.issued_at, place_id=draft.place_id,
-        inspection_id=draft.inspection_id, reinspection_id=draft.reinspection_id,
-        supersedes_id=draft.supersedes_id,
+        doc_type=doc_type, number="", number_id=None, short_code="", issued_at=ctx.issued_at,
+        place_id=inspection.place_id, inspection_id=inspection.id,
+        supersedes_id=supersedes.id if supersedes is not None else None, dated=dated,
     )
 
 
@@ -590,29 +710,42 @@ def plan_inspection_document(
     supersedes: Document | None = None,
 ) -> IssuePlan:
     """现场检查记录 / 整改通知书 / 指令书 of a finished inspection: checked, number taken."""
+    return _numbered_plan(session, _inspection_draft(session, inspection, doc_type, ctx, supersedes), ctx)
+
+
+def _review_draft(
+    session: Session, reinspection: Reinspection, ctx: IssueContext, supersedes: Document | None
+) -> IssuePlan:
+    """A checked review plan without a number: dated, new deadlines and the original checked."""
     township_or_fail(session)
-    if doc_type != "record" and not inspection.hazards:
-        raise UserInputError(NO_HAZARDS)
-    draft = IssuePlan(
-        doc_type=doc_type, number="", number_id=None, short_code="", issued_at=ctx.issued_at,
-        place_id=inspection.place_id, inspection_id=inspection.id,
-        supersedes_id=supersedes.id if supersedes is not None else None,
+    rows = _review_hazards(reinspection)
+    first = rows[0][0]
+    dated = document_date("review", "复查", _local(reinspection.inspected_at).date(), ctx)
+    late = [
+        (n, h.description, new_deadline)
+        for n, (h, outcome, _note, new_deadline) in enumerate(rows, start=1)
+        if outcome != "已整改" and new_deadline is not None and new_deadline < dated
+    ]
+    if late:
+        raise _late_deadlines("新整改期限", dated, late, "在复查记录中延长这些隐患的新整改期限")
+    original = _original_of(session, first.inspection)
+    if original is not None and _dated(original) > dated:
+        raise UserInputError(
+            f"原文书 {original.number} 的日期为{cn_date(_dated(original))}，晚于本文书日期{cn_date(dated)}："
+            "复查意见不能引用日期在其之后的文书，请选择不早于原文书日期的送达日期。"
+        )
+    return IssuePlan(
+        doc_type="review", number="", number_id=None, short_code="", issued_at=ctx.issued_at,
+        place_id=reinspection.place_id, inspection_id=first.inspection_id, reinspection_id=reinspection.id,
+        supersedes_id=supersedes.id if supersedes is not None else None, dated=dated,
     )
-    return _numbered_plan(session, draft, ctx)
 
 
 def plan_review(
     session: Session, reinspection: Reinspection, ctx: IssueContext, supersedes: Document | None = None
 ) -> IssuePlan:
     """整改复查意见书 of a finished re-inspection: checked, number taken."""
-    township_or_fail(session)
-    first = _review_hazards(reinspection)[0][0]
-    draft = IssuePlan(
-        doc_type="review", number="", number_id=None, short_code="", issued_at=ctx.issued_at,
-        place_id=reinspection.place_id, inspection_id=first.inspection_id, reinspection_id=reinspection.id,
-        supersedes_id=supersedes.id if supersedes is not None else None,
-    )
-    return _numbered_plan(session, draft, ctx)
+    return _numbered_plan(session, _review_draft(session, reinspection, ctx, supersedes), ctx)
 
 
 def _photo_number(session: Session, parent: Document) -> str:
@@ -637,7 +770,7 @@ def plan_photos(
         doc_type="photos", number=_photo_number(session, parent), number_id=None,
         short_code=_short_code(session), issued_at=ctx.issued_at, place_id=parent.place_id,
         inspection_id=parent.inspection_id, reinspection_id=parent.reinspection_id, parent_id=parent.id,
-        supersedes_id=supersedes.id if supersedes is not None else None,
+        supersedes_id=supersedes.id if supersedes is not None else None, dated=_dated(parent),
     )
     _ensure_not_issued(session, plan)
     return plan
@@ -646,7 +779,7 @@ def plan_photos(
 def build_snapshot(session: Session, store: att.AttachmentStore, plan: IssuePlan) -> DocumentSnapshot:
     """The frozen content of a planned document, from the current records (reads only)."""
     township = township_or_fail(session)
-    header = _header(township, plan.doc_type, plan.number, plan.short_code, plan.issued_at)
+    header = _header(township, plan)
     if plan.doc_type == "photos":
         assert plan.parent_id is not None
         return build_photos(session, store, _document(session, plan.parent_id), header)
@@ -722,10 +855,11 @@ def issue_record(
     *,
     device_id: str | None = None,
     issued_at: datetime | None = None,
+    served_on: date | None = None,
 ) -> tuple[Document, bytes]:
-    """现场检查记录 of a finished inspection."""
+    """现场检查记录 of a finished inspection (it bears the day of the check)."""
     inspection = _finished_inspection(session, inspection_id)
-    plan = plan_inspection_document(session, inspection, "record", _context(device_id, issued_at))
+    plan = plan_inspection_document(session, inspection, "record", _context(device_id, issued_at, served_on))
     return _issue_in_session(session, store, plan)
 
 
@@ -736,11 +870,13 @@ def issue_notice(
     *,
     device_id: str | None = None,
     issued_at: datetime | None = None,
+    served_on: date | None = None,
 ) -> tuple[Document, bytes]:
-    """安全隐患整改通知书, or 责令限期整改指令书 where the township is authorised to enforce."""
+    """安全隐患整改通知书, or 责令限期整改指令书 where the township is authorised to enforce. For a
+    check before the day of issue give ``served_on`` (:class:`ServiceDateNeeded` otherwise)."""
     inspection = _finished_inspection(session, inspection_id)
     doc_type = notice_type(township_or_fail(session))
-    plan = plan_inspection_document(session, inspection, doc_type, _context(device_id, issued_at))
+    plan = plan_inspection_document(session, inspection, doc_type, _context(device_id, issued_at, served_on))
     return _issue_in_session(session, store, plan)
 
 
@@ -751,10 +887,11 @@ def issue_review(
     *,
     device_id: str | None = None,
     issued_at: datetime | None = None,
+    served_on: date | None = None,
 ) -> tuple[Document, bytes]:
-    """整改复查意见书 of a finished re-inspection."""
+    """整改复查意见书 of a finished re-inspection (``served_on`` for a 复查 before today)."""
     reinspection = _finished_reinspection(session, reinspection_id)
-    plan = plan_review(session, reinspection, _context(device_id, issued_at))
+    plan = plan_review(session, reinspection, _context(device_id, issued_at, served_on))
     return _issue_in_session(session, store, plan)
 
 
@@ -804,6 +941,7 @@ def issue_or_reprint(
     *,
     inspection_id: str | None = None,
     reinspection_id: str | None = None,
+    served_on: date | None = None,
 ) -> tuple[Document, bytes, bool]:
     """The valid document of this kind: reprinted if already issued, else issued now.
     Returns (document, pdf, newly issued?). ``photos`` is the appendix of the 现场检查记录
@@ -811,7 +949,7 @@ def issue_or_reprint(
     if doc_type == "photos":
         parent, _pdf, _new = issue_or_reprint(
             session, store, _parent_type(reinspection_id), inspection_id=inspection_id,
-            reinspection_id=reinspection_id,
+            reinspection_id=reinspection_id, served_on=served_on,
         )
         existing = current_document(session, "photos", attached_to=parent.number)
         if existing is not None:
@@ -823,11 +961,11 @@ def issue_or_reprint(
         return existing, reprint(session, existing.id), False
     if doc_type == "review":
         assert reinspection_id is not None
-        document, pdf = issue_review(session, store, reinspection_id)
+        document, pdf = issue_review(session, store, reinspection_id, served_on=served_on)
     else:
         assert inspection_id is not None
         issue = issue_record if doc_type == "record" else issue_notice
-        document, pdf = issue(session, store, inspection_id)
+        document, pdf = issue(session, store, inspection_id, served_on=served_on)
     return document, pdf, True
 
 
@@ -922,10 +1060,11 @@ def correct_document(
     store: att.AttachmentStore | None = None,
     device_id: str | None = None,
     issued_at: datetime | None = None,
+    served_on: date | None = None,
 ) -> tuple[Document, bytes]:
     """Issue the document again from the current records, with a new number; the old one
     becomes 已更正 and the new one points to it (``supersedes_id``)."""
-    plan = plan_correction(session, document_id, reason, _context(device_id, issued_at))
+    plan = plan_correction(session, document_id, reason, _context(device_id, issued_at, served_on))
     new, pdf = _issue_in_session(session, store or _store_for(session), plan)
     _note_correction(session, document_id, reason, new.number)
     return new, pdf
@@ -1354,6 +1493,103 @@ def document_choices(desk: Desk, inspection_id: str) -> tuple[DocumentChoice, ..
         )
 
 
+def is_issued(desk: Desk, doc_type: DocType, inspection_id: str | None, reinspection_id: str | None = None) -> bool:
+    """Is the valid document of this kind issued already (choosing it reprints)?"""
+    with desk.query() as session:
+        if doc_type != "photos":
+            return _existing(session, doc_type, inspection_id, reinspection_id) is not None
+        parent = _existing(session, _parent_type(reinspection_id), inspection_id, reinspection_id)
+        return parent is not None and current_document(session, "photos", attached_to=parent.number) is not None
+
+
+def service_date_needed(
+    desk: Desk,
+    doc_type: DocType,
+    inspection_id: str | None = None,
+    reinspection_id: str | None = None,
+    *,
+    issued_at: datetime | None = None,
+) -> date | None:
+    """The day of the act when issuing ``doc_type`` now must ask for the service date (送达日期):
+    the document is not issued yet and its act (检查 / 复查) was before today; else None."""
+    ctx = _context("preview", issued_at)
+    kind: DocType = _parent_type(reinspection_id) if doc_type == "photos" else doc_type
+    if kind == "record":
+        return None
+    with desk.query() as session:
+        if _existing(session, kind, inspection_id, reinspection_id) is not None:
+            return None
+        if kind == "review":
+            assert reinspection_id is not None
+            act = _local(_finished_reinspection(session, reinspection_id).inspected_at).date()
+        else:
+            assert inspection_id is not None
+            act = _local(_finished_inspection(session, inspection_id).started_at).date()
+    return act if act < ctx.issued_at.date() else None
+
+
+def correction_date_needed(desk: Desk, document_id: str, *, issued_at: datetime | None = None) -> date | None:
+    """The day of the act when correcting this document now must ask for the new document's
+    service date (a notice, order or review of an act before today); else None."""
+    ctx = _context("preview", issued_at)
+    with desk.query() as session:
+        document = _document(session, document_id)
+        kind = SNAPSHOT_TYPE[document.doc_type]
+        if kind in ("record", "photos"):
+            return None
+        if kind == "review":
+            assert document.reinspection_id is not None
+            act = _local(_finished_reinspection(session, document.reinspection_id).inspected_at).date()
+        else:
+            assert document.inspection_id is not None
+            act = _local(_finished_inspection(session, document.inspection_id).started_at).date()
+    return act if act < ctx.issued_at.date() else None
+
+
+def _draft_plan(
+    session: Session, doc_type: DocType, inspection_id: str | None, reinspection_id: str | None, ctx: IssueContext
+) -> IssuePlan:
+    """The plan a document would be issued with, checked, with no number taken (for a preview)."""
+    if doc_type == "photos":
+        parent = _existing(session, _parent_type(reinspection_id), inspection_id, reinspection_id)
+        if parent is None:
+            title = DOC_TITLES[_parent_type(reinspection_id)]
+            raise UserInputError(f"请先签发{title}，再出具它的照片附页。")
+        if not _photo_slots(session, inspection_id, reinspection_id):
+            raise UserInputError(NO_PHOTOS)
+        plan = plan_photos(session, parent, ctx)
+        return dataclasses.replace(plan, short_code="")
+    if _existing(session, doc_type, inspection_id, reinspection_id) is not None:
+        raise UserInputError(f"{DOC_TITLES[doc_type]}已签发，请直接重印。")
+    if doc_type == "review":
+        assert reinspection_id is not None
+        plan = _review_draft(session, _finished_reinspection(session, reinspection_id), ctx, None)
+    else:
+        assert inspection_id is not None
+        plan = _inspection_draft(session, _finished_inspection(session, inspection_id), doc_type, ctx, None)
+    return dataclasses.replace(plan, number=DRAFT_NUMBER)
+
+
+def preview_document(
+    desk: Desk,
+    doc_type: DocType,
+    inspection_id: str | None = None,
+    reinspection_id: str | None = None,
+    *,
+    served_on: date | None = None,
+    issued_at: datetime | None = None,
+) -> bytes:
+    """A draft of the document that issuing would produce now: the same content and date, watermark
+    草稿, no number (``DRAFT_NUMBER``), no verification code. Writes nothing and takes no number;
+    refused as issuing would be (:class:`ServiceDateNeeded`, a deadline before the document date …)."""
+    roles.require(desk, "documents.issue_order" if doc_type == "order" else "documents.issue")
+    ctx = _context("preview", issued_at, served_on)
+    with desk.query() as session:
+        plan = _draft_plan(session, doc_type, inspection_id, reinspection_id, ctx)
+        snapshot = build_snapshot(session, desk.attachments, plan)
+    return render_draft(snapshot)
+
+
 def _reprinted(desk: Desk, document_id: str, progress: Progress) -> DocumentPdf:
     """Render an issued document again (no transaction open), then note the reprint."""
     with desk.query() as session:
@@ -1419,21 +1655,23 @@ def obtain_document(
     reinspection_id: str | None = None,
     *,
     issued_at: datetime | None = None,
+    served_on: date | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> DocumentPdf:
-    """The valid document of this kind with its PDF: reprinted if already issued, else issued now
-    (see "Issuing in three steps"). ``photos`` is the appendix of the 现场检查记录
-    (``inspection_id``) or of the 整改复查意见书 (``reinspection_id``), which is issued first if
-    needed."""
+    """The valid document of this kind with its PDF: reprinted if already issued (its date as
+    issued), else issued now (see "Issuing in three steps"). ``photos`` is the appendix of the
+    现场检查记录 (``inspection_id``) or of the 整改复查意见书 (``reinspection_id``), which is issued
+    first if needed. A notice, order or review of an act before today needs ``served_on`` (the
+    date the document bears); without it :class:`ServiceDateNeeded` is raised and nothing is taken."""
     roles.require(desk, "documents.issue_order" if doc_type == "order" else "documents.issue")
     if doc_type == "photos":
-        return _obtain_photos(desk, inspection_id, reinspection_id, issued_at, progress)
+        return _obtain_photos(desk, inspection_id, reinspection_id, issued_at, served_on, progress)
     with desk.query() as session:
         existing = _existing(session, doc_type, inspection_id, reinspection_id)
         existing_id = existing.id if existing is not None else None
     if existing_id is not None:
         return _reprinted(desk, existing_id, progress)
-    ctx = _context(None, issued_at)
+    ctx = _context(None, issued_at, served_on)
 
     def plan_in(session: Session) -> IssuePlan:
         if doc_type == "review":
@@ -1446,7 +1684,12 @@ def obtain_document(
 
 
 def _obtain_photos(
-    desk: Desk, inspection_id: str | None, reinspection_id: str | None, issued_at: datetime | None, progress: Progress
+    desk: Desk,
+    inspection_id: str | None,
+    reinspection_id: str | None,
+    issued_at: datetime | None,
+    served_on: date | None,
+    progress: Progress,
 ) -> DocumentPdf:
     parent_type = _parent_type(reinspection_id)
     with desk.query() as session:
@@ -1467,7 +1710,8 @@ def _obtain_photos(
         return _reprinted(desk, photos_id, progress)
     if parent_id is None:
         parent_id = obtain_document(
-            desk, parent_type, inspection_id, reinspection_id, issued_at=issued_at, progress=progress
+            desk, parent_type, inspection_id, reinspection_id, issued_at=issued_at, served_on=served_on,
+            progress=progress,
         ).document.id
     ctx = _context("", issued_at)
     attach_to = parent_id
@@ -1480,12 +1724,14 @@ def correct_issued(
     reason: str,
     *,
     issued_at: datetime | None = None,
+    served_on: date | None = None,
     progress: Progress = NO_PROGRESS,
 ) -> DocumentPdf:
     """更正: the document issued again from the current records with a new number (returned, with
-    its PDF); the old one becomes 已更正."""
+    its PDF); the old one becomes 已更正. A notice/order/review of an act before today needs
+    ``served_on`` (the date of the new document), as on first issue."""
     roles.require(desk, "documents.correct")
-    ctx = _context(None, issued_at)
+    ctx = _context(None, issued_at, served_on)
 
     def noted(session: Session, new: Document) -> None:
         _note_correction(session, document_id, reason, new.number)

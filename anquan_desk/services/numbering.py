@@ -5,7 +5,8 @@ Series and formats
 Each numbered document type has one yearly series, named by its prefix: 检记 (现场检查记录),
 安改 (安全隐患整改通知书), 责改 (责令限期整改指令书), 复查 (整改复查意见书). The format comes from
 ``Township.number_formats[doc_type]`` (``{"template": …, "prefix": …, "serial_width": …}``, any
-key may be left out) with the defaults in ``DEFAULT_FORMATS``; ``{region}`` is
+key may be left out) with the defaults of the township's mode (``default_formats``: no 应急 in a
+township's own numbers, the 2017 式样 with 应急 where it is authorised to enforce); ``{region}`` is
 ``Township.region_short``. Photo appendices carry no number of their own.
 
 Blocks without collisions, offline (design)
@@ -65,12 +66,32 @@ from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township
 
-DEFAULT_FORMATS: dict[str, dict[str, Any]] = {
-    "record": {"template": "（{region}）应急{prefix}〔{year}〕{serial}号", "prefix": "检记", "serial_width": 3},
-    "notice": {"template": "{region}{prefix}〔{year}〕第{serial:03d}号", "prefix": "安改", "serial_width": 3},
-    "order": {"template": "（{region}）应急{prefix}〔{year}〕{serial}号", "prefix": "责改", "serial_width": 3},
-    "review": {"template": "（{region}）应急{prefix}〔{year}〕{serial}号", "prefix": "复查", "serial_width": 3},
+_OWN = "{region}{prefix}〔{year}〕第{serial_padded}号"
+_2017 = "（{region}）应急{prefix}〔{year}〕{serial}号"
+
+#: A township that is not authorised issues its own work documents in its own name: no 应急 (the
+#: 应急管理部门's code) in any number, e.g. 青检记〔2026〕第001号 (as the setup wizard proposes).
+TOWNSHIP_FORMATS: dict[str, dict[str, Any]] = {
+    "record": {"template": _OWN, "prefix": "检记", "serial_width": 3},
+    "notice": {"template": _OWN, "prefix": "安改", "serial_width": 3},
+    "order": {"template": _OWN, "prefix": "责改", "serial_width": 3},
+    "review": {"template": _OWN, "prefix": "复查", "serial_width": 3},
 }
+#: A township authorised to enforce follows the 2017 式样 as local systems write it since 2018,
+#: e.g. （青）应急责改〔2026〕15号; its own notice keeps the township's numbering.
+AUTHORISED_FORMATS: dict[str, dict[str, Any]] = {
+    "record": {"template": _2017, "prefix": "检记", "serial_width": 3},
+    "notice": TOWNSHIP_FORMATS["notice"],
+    "order": {"template": _2017, "prefix": "责改", "serial_width": 3},
+    "review": {"template": _2017, "prefix": "复查", "serial_width": 3},
+}
+
+
+def default_formats(authorised: bool) -> dict[str, dict[str, Any]]:
+    """The default number formats of a township in this mode (its own settings win)."""
+    return AUTHORISED_FORMATS if authorised else TOWNSHIP_FORMATS
+
+
 NUMBERED_TYPES: tuple[DocType, ...] = ("record", "notice", "order", "review")
 
 DEFAULT_SLOTS = settings.NUMBER_SLOTS.default()
@@ -86,9 +107,10 @@ def township_or_fail(session: Session) -> Township:
 
 def number_format(township: Township, doc_type: DocType) -> NumberFormat:
     """The township's format for ``doc_type`` (its own settings over the defaults)."""
-    if doc_type not in DEFAULT_FORMATS:
+    defaults = default_formats(bool(township.enforcement_authorised))
+    if doc_type not in defaults:
         raise NumberFormatError(f"“{doc_type}”类文书没有编号")
-    spec = dict(DEFAULT_FORMATS[doc_type])
+    spec = dict(defaults[doc_type])
     custom = (township.number_formats or {}).get(doc_type)
     if isinstance(custom, dict):
         spec.update({k: v for k, v in custom.items() if k in ("template", "prefix", "serial_width")})

@@ -297,11 +297,18 @@ class DocumentPreviewDialog(QDialog):
         if reason is not None:
             self.correct(reason)
 
-    def correct(self, reason: str) -> None:
-        """Issue the corrected document (new number) and show it; the old one becomes 已更正."""
+    def correct(self, reason: str, served_on: date | None = None) -> None:
+        """Issue the corrected document (new number) and show it; the old one becomes 已更正. For a
+        notice/order/review of an act before today the new document's 送达日期 is asked unless given."""
         desk, old = self.desk, self.document
         if desk is None or old is None:
             return
+        if served_on is None:
+            act_day = docs.correction_date_needed(desk, old.id)  # a small read
+            if act_day is not None:
+                served_on = ServiceDateDialog.ask(act_day, self)
+                if served_on is None:
+                    return
 
         def corrected(result: DocumentPdf) -> None:
             self._show(
@@ -310,7 +317,8 @@ class DocumentPreviewDialog(QDialog):
             )
 
         WriteOp(
-            self, lambda p: docs.correct_issued(desk, old.id, reason, progress=p), success=corrected, title=TITLE
+            self, lambda p: docs.correct_issued(desk, old.id, reason, served_on=served_on, progress=p),
+            success=corrected, title=TITLE,
         ).with_progress("正在出具更正后的文书…").run()
 
     def ask_void(self) -> None:
@@ -407,21 +415,72 @@ def open_document(
     *,
     confirm: bool = True,
     issued: bool | None = None,
+    reinspection_id: str | None = None,
 ) -> None:
-    """Issue (after confirmation) or reprint, as an operation with progress; then show the preview.
-    ``issued`` says whether the document exists already (looked up when not given)."""
-    if confirm:
-        if issued is None:
-            issued = any(c.issued for c in docs.document_choices(desk, inspection_id) if c.doc_type == doc_type)
-        if not issued:
-            answer = QMessageBox.question(
-                parent,
-                "签发文书",
-                f"将签发{DOC_TITLES[doc_type] if doc_type != 'photos' else '照片附页'}并占用一个文书编号。"
-                "签发后内容即固定，如有错误只能更正或作废。继续吗？",
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                return
+    """Reprint an issued document, or issue a new one after a draft preview; then show the document.
+
+    A new document is first drawn as a draft (watermark 草稿, no number) in :class:`DraftDialog`;
+    only 签发 there takes the number. For a check or 复查 before today the service date (送达日期,
+    the date the document will bear) is asked first (:class:`ServiceDateDialog`). ``confirm=False``
+    issues without the draft (the service date, where needed, is still asked). ``issued`` says
+    whether the document exists already (looked up when not given)."""
+    if issued is None:
+        issued = _is_issued(desk, doc_type, inspection_id, reinspection_id)
+    if issued:
+        _obtain(desk, doc_type, inspection_id, reinspection_id, None, parent)
+        return
+    act_day = docs.service_date_needed(desk, doc_type, inspection_id, reinspection_id)  # a small read
+    served_on: date | None = None
+    if act_day is not None:
+        served_on = ServiceDateDialog.ask(act_day, parent)
+        if served_on is None:
+            return
+    if not confirm:
+        _obtain(desk, doc_type, inspection_id, reinspection_id, served_on, parent)
+        return
+    drafted = doc_type
+    if doc_type == "photos":
+        # The appendix takes no number of its own, but the document it is attached to is issued first:
+        # that one is shown as the draft.
+        parent_type: DocType = "review" if reinspection_id is not None else "record"
+        if not docs.is_issued(desk, parent_type, inspection_id, reinspection_id):
+            drafted = parent_type
+
+    def show_draft(pdf: bytes) -> None:
+        dialog = DraftDialog(
+            pdf, _kind_title(drafted), parent,
+            on_issue=lambda: _obtain(desk, doc_type, inspection_id, reinspection_id, served_on, parent),
+        )
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    QueryOp(
+        parent,
+        lambda _p: docs.preview_document(desk, drafted, inspection_id, reinspection_id, served_on=served_on),
+        success=show_draft,
+        title=TITLE,
+    ).with_progress("正在生成文书草稿…").run()
+
+
+def _kind_title(doc_type: DocType) -> str:
+    return DOC_TITLES[doc_type] if doc_type != "photos" else "照片附页"
+
+
+def _is_issued(desk: Desk, doc_type: DocType, inspection_id: str, reinspection_id: str | None) -> bool:
+    if reinspection_id is not None:
+        return docs.is_issued(desk, doc_type, inspection_id, reinspection_id)
+    return any(c.issued for c in docs.document_choices(desk, inspection_id) if c.doc_type == doc_type)
+
+
+def _obtain(
+    desk: Desk,
+    doc_type: DocType,
+    inspection_id: str,
+    reinspection_id: str | None,
+    served_on: date | None,
+    parent: QWidget | None,
+) -> None:
+    """Issue (number taken now) or reprint, as an operation with progress; then show the document."""
 
     def show(result: DocumentPdf) -> None:
         dialog = preview_for(result.document, result.pdf, parent, desk=desk)
@@ -429,8 +488,103 @@ def open_document(
         dialog.show()
 
     WriteOp(
-        parent, lambda p: docs.obtain_document(desk, doc_type, inspection_id, progress=p), success=show, title=TITLE
-    ).with_progress("正在生成文书…").run()
+        parent,
+        lambda p: docs.obtain_document(
+            desk, doc_type, inspection_id, reinspection_id, served_on=served_on, progress=p
+        ),
+        success=show,
+        title=TITLE,
+    ).with_progress("正在签发文书…").run()
+
+
+class ServiceDateDialog(QDialog):
+    """Asks the 送达日期 of a document about a check / 复查 done before today: the date the document
+    will bear, between the day of the act and today."""
+
+    def __init__(self, act_day: date, parent: QWidget | None = None, today: date | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("送达日期")
+        last = today or date.today()
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy年M月d日")
+        self.date_edit.setDateRange(QDate(act_day.year, act_day.month, act_day.day), QDate(last.year, last.month, last.day))
+        self.date_edit.setDate(QDate(last.year, last.month, last.day))
+        text = QLabel(
+            f"该检查（复查）是{act_day.year}年{act_day.month}月{act_day.day}日进行的。"
+            "请填写文书送达被检查单位的日期：文书以此为落款日期，重印时不变；"
+            "各项整改期限不能早于这一天。"
+        )
+        text.setWordWrap(True)
+        ok = QPushButton("确定")
+        ok.setDefault(True)
+        ok.clicked.connect(self.accept)
+        cancel = QPushButton("取消")
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(ok)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+        layout.addWidget(self.date_edit)
+        layout.addLayout(buttons)
+
+    def chosen(self) -> date:
+        d = self.date_edit.date()
+        return date(d.year(), d.month(), d.day())
+
+    @classmethod
+    def ask(cls, act_day: date, parent: QWidget | None = None) -> date | None:
+        dialog = cls(act_day, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.chosen()
+
+
+class DraftDialog(QDialog):
+    """The draft of a document not issued yet (watermark 草稿, no number) with 签发 / 取消: the
+    number is taken only when 签发 is chosen (then ``on_issue`` runs)."""
+
+    def __init__(
+        self, pdf: bytes, kind: str, parent: QWidget | None = None, *, on_issue: Callable[[], None] | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.on_issue = on_issue
+        self.setWindowTitle(f"{kind}（草稿预览）")
+        if not state.restore_geometry(self, state.PREVIEW_GEOMETRY):
+            self.resize(860, 960)
+        self.pdf = LoadedPdf(pdf, self)
+        self.view = QPdfView(self)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.view.setDocument(self.pdf.document)
+        self.info = QLabel(
+            f"这是{kind}的草稿，尚未签发、未占用编号。核对无误后点“签发”：签发时占用文书编号，"
+            "内容即固定，如有错误只能更正或作废。"
+        )
+        self.info.setWordWrap(True)
+        self.issue_button = QPushButton("签发")
+        self.issue_button.setDefault(True)
+        self.issue_button.clicked.connect(self.issue)
+        self.cancel_button = QPushButton("取消")
+        self.cancel_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.info, 1)
+        buttons.addWidget(self.issue_button)
+        buttons.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(buttons)
+
+    def issue(self) -> None:
+        self.accept()
+        if self.on_issue is not None:
+            self.on_issue()
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        state.remember_geometry(self, state.PREVIEW_GEOMETRY)
+        super().hideEvent(event)
 
 
 # --- batch of a day ---------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def _prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from anquan_desk.services import documents
     from anquan_desk.services.desk import Actor, Desk
 
-    documents.obtain_document(Desk(db, Actor.system("zhang")), "notice", ids["inspection"])
+    documents.obtain_document(Desk(db, Actor.system("zhang")), "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     db.dispose()
     return folder / "anquan.db"
 

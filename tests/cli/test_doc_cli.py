@@ -38,6 +38,21 @@ def test_render_issue_then_reprint_verify_and_batch(
     db.dispose()
     first, second = tmp_path / "out" / "notice.pdf", tmp_path / "out" / "notice-again.pdf"
     args = ["doc", "render", "--db", db_path, "--inspection", ids["inspection"], "--type", "notice"]
+    # the check was ten days ago: no new numbered document without its service date
+    assert main([*args, "--out", str(first)]) == 1
+    err = capsys.readouterr().err
+    assert "送达日期" in err and "--served-on" in err and "未占用编号" in err and not first.exists()
+    # a service date after a deadline is refused, naming the hazard
+    assert main([*args, "--served-on", "2026-11-25", "--out", str(first)]) == 1
+    err = capsys.readouterr().err
+    assert doc_setup.HAZARD_EXIT in err and "延长" in err and not first.exists()
+    # a draft writes a PDF but issues nothing
+    draft = tmp_path / "draft.pdf"
+    assert main(["doc", "preview", "--db", db_path, "--inspection", ids["inspection"], "--type", "notice",
+                 "--served-on", "2026-11-20", "--out", str(draft)]) == 0
+    assert "草稿" in capsys.readouterr().out
+    assert "（草稿，签发时编号）" in _text(draft) and "青安改" not in _text(draft)
+    args += ["--served-on", "2026-11-20"]
     assert main([*args, "--out", str(first)]) == 0
     assert "已签发安全隐患整改通知书 青安改〔2026〕第001号" in capsys.readouterr().out
     assert main([*args, "--out", str(second)]) == 0
@@ -55,11 +70,14 @@ def test_render_issue_then_reprint_verify_and_batch(
     photos = tmp_path / "photos.pdf"
     base = ["doc", "render", "--db", db_path, "--inspection", ids["inspection"]]
     assert main([*base, "--type", "record", "--out", str(record)]) == 0
-    assert main([*base, "--type", "review", "--out", str(review)]) == 0  # latest 复查 of its hazards
+    assert main([*base, "--type", "review", "--out", str(review)]) == 1  # the 复查 was three days ago
+    assert "--served-on" in capsys.readouterr().err
+    assert main([*base, "--type", "review", "--served-on", "2026-11-27", "--out", str(review)]) == 0
     assert main([*base, "--type", "photos", "--out", str(photos)]) == 0
     capsys.readouterr()
-    assert "整改复查意见书" in _text(review) and "（青）应急复查〔2026〕1号" in _text(review)
-    assert "隐患整改照片对照表" in _text(photos) and "（青）应急检记〔2026〕1号" in _text(photos)
+    assert "整改复查意见" in _text(review) and "青复查〔2026〕第001号" in _text(review)
+    assert "2026年11月27日" in _text(review) and "决定" not in _text(review)
+    assert "隐患整改照片对照表" in _text(photos) and "青检记〔2026〕第001号" in _text(photos)
 
     assert main(["doc", "verify", str(first), "--db", db_path]) == 0
     assert "核验通过" in capsys.readouterr().out
@@ -90,7 +108,7 @@ def test_render_issue_then_reprint_verify_and_batch(
     assert main(["doc", "batch", "--db", db_path, "--date", day.isoformat(), "--out", str(batch)]) == 0
     assert "4 份文书已合并写入" in capsys.readouterr().out
     text = _text(batch)
-    for title in ("现场检查记录", "安全隐患整改通知书", "整改复查意见书", "隐患整改照片对照表"):
+    for title in ("现场检查记录", "安全隐患整改通知书", "整改复查意见", "隐患整改照片对照表"):
         assert title in text
     other_day = date(2020, 1, 1).isoformat()
     assert main(["doc", "batch", "--db", db_path, "--date", other_day, "--out", str(batch)]) == 1

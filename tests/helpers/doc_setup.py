@@ -24,6 +24,12 @@ HAZARD_EXIT = "大堂安全出口处堆放桌椅杂物"
 BASIS_GAS = "《中华人民共和国安全生产法》第三十六条第四款"
 BASIS_CYLINDER = "《城镇燃气管理条例》第二十八条第（五）项"
 BASIS_EXIT = "《中华人民共和国消防法》第二十八条"
+WORK_NO_ZHANG = "BS-2023-015"  # 工作证号 (a township's staff); the 执法证号 are 33010020230015 / …027
+WORK_NO_LI = "BS-2023-027"
+#: The day of the scenario's check: the service date (送达日期) of its notice when issued later.
+CHECK_DAY = date(2026, 11, 20)
+#: The day of the scenario's 复查.
+REVIEW_DAY = date(2026, 11, 27)
 
 
 def photo(path: Path, colour: tuple[int, int, int], label: str = "") -> Path:
@@ -66,8 +72,10 @@ def finished_check(
         township(db, enforcement=enforcement)
     store = AttachmentStore(db.attachments_dir)
     with db.session("setup") as s:
-        a = create_user(s, username="zhang", name="张堃", password="123456", cert_no="33010020230015")
-        b = create_user(s, username="li", name="李喆", password="123456", cert_no="33010020230027")
+        a = create_user(s, username="zhang", name="张堃", password="123456", cert_no="33010020230015",
+                        work_no=WORK_NO_ZHANG)
+        b = create_user(s, username="li", name="李喆", password="123456", cert_no="33010020230027",
+                        work_no=WORK_NO_LI)
         place = Place(
             name=PLACE_NAME,
             address=PLACE_ADDRESS,

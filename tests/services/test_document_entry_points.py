@@ -89,7 +89,7 @@ def test_issue_renders_outside_any_write_transaction(db: Database, tmp_path: Pat
     seen.clear()
     progress = Progress()
     with collect_changes() as log:
-        issued = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"], progress=progress)
+        issued = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"], progress=progress, served_on=doc_setup.CHECK_DAY)
     assert seen == [True]  # the entry point renders with no write transaction open
     assert issued.new and issued.document.number == NOTICE_1 and issued.document.status == "已签发"
     assert issued.document.place_name == doc_setup.PLACE_NAME and issued.document.doc_type == "安全隐患整改通知书"
@@ -106,7 +106,7 @@ def test_issue_renders_outside_any_write_transaction(db: Database, tmp_path: Pat
         assert not spend_number(s, number_id, "x")
     # asked again: the same bytes, reprinted (rendered with no transaction open), no new number
     seen.clear()
-    again = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
+    again = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     assert (again.new, again.document.id, again.pdf) == (False, issued.document.id, issued.pdf)
     assert seen == [True]
     assert set(_numbers(db)) == {record_number, NOTICE_1}
@@ -124,14 +124,14 @@ def test_failed_rendering_spends_the_number(db: Database, tmp_path: Path, monkey
 
     monkeypatch.setattr(docs, "render_document", broken)
     with pytest.raises(RuntimeError, match="out of paper"):
-        docs.obtain_document(desk, "notice", ids["inspection"])
+        docs.obtain_document(desk, "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     # no document; the number taken stays recorded, voided with the reason
     assert _documents(db) == {}
     voided, reason, document_id = _numbers(db)[NOTICE_1]
     assert voided and document_id is None and reason.startswith("签发未完成") and "out of paper" in reason
     monkeypatch.undo()
     monkeypatch.setenv("ANQUAN_DEVICE_FILE", str(tmp_path / "device.json"))
-    issued = docs.obtain_document(desk, "notice", ids["inspection"])
+    issued = docs.obtain_document(desk, "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     assert issued.document.number == NOTICE_2  # 001 is never given again
     assert _documents(db) == {NOTICE_2: "已签发"}
 
@@ -152,12 +152,12 @@ def test_a_crash_after_taking_the_number_never_reuses_it(
     monkeypatch.setattr(docs, "render_document", crash)
     monkeypatch.setattr(docs, "_spend", lambda *_a: None)  # a dead process cleans nothing up
     with pytest.raises(Crash):
-        docs.obtain_document(desk, "notice", ids["inspection"])
+        docs.obtain_document(desk, "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     assert _documents(db) == {}
     assert _numbers(db) == {NOTICE_1: (False, "", None)}  # taken, without a document
     monkeypatch.undo()
     monkeypatch.setenv("ANQUAN_DEVICE_FILE", str(tmp_path / "device.json"))
-    assert docs.obtain_document(desk, "notice", ids["inspection"]).document.number == NOTICE_2
+    assert docs.obtain_document(desk, "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY).document.number == NOTICE_2
     numbers = _numbers(db)
     assert numbers[NOTICE_1] == (False, "", None) and numbers[NOTICE_2][2] is not None
 
@@ -174,7 +174,7 @@ def test_failed_store_rolls_back_and_spends_the_number(
 
     monkeypatch.setattr(docs, "store_issued", half_stored)
     with pytest.raises(OSError, match="disk full"):
-        docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
+        docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     assert _documents(db) == {}  # the document written in the failed unit was rolled back
     voided, reason, document_id = _numbers(db)[NOTICE_1]
     assert voided and document_id is None and "disk full" in reason
@@ -194,12 +194,12 @@ def test_refused_requests_take_no_number(db: Database, tmp_path: Path) -> None:
     with db.session("zhang") as s:
         insp.finish_inspection(s, store, clean, signature_png=doc_setup.signature_png())
     with pytest.raises(UserInputError, match="未发现隐患"):
-        docs.obtain_document(desk, "notice", clean)
+        docs.obtain_document(desk, "notice", clean, served_on=doc_setup.CHECK_DAY)
     # no photos to attach: refused before the 现场检查记录 it would be attached to takes a number
     with pytest.raises(UserInputError, match="没有可附的照片"):
-        docs.obtain_document(desk, "photos", clean)
+        docs.obtain_document(desk, "photos", clean, served_on=doc_setup.CHECK_DAY)
     with pytest.raises(UserInputError, match="出具的是安全隐患整改通知书"):
-        docs.obtain_document(desk, "order", ids["inspection"])
+        docs.obtain_document(desk, "order", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     assert _numbers(db) == {} and _documents(db) == {}
     assert [c.state for c in docs.document_choices(desk, clean)] == ["未签发", "无隐患", "未签发"]
 
@@ -207,16 +207,16 @@ def test_refused_requests_take_no_number(db: Database, tmp_path: Path) -> None:
 def test_correct_and_void_through_entry_points(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
     desk = desk_for(db, "zhang")
-    first = docs.obtain_document(desk, "notice", ids["inspection"]).document
+    first = docs.obtain_document(desk, "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY).document
     seen = _watch_rendering(monkeypatch, db)
-    corrected = docs.correct_issued(desk, first.id, "隐患位置写错")
+    corrected = docs.correct_issued(desk, first.id, "隐患位置写错", served_on=doc_setup.CHECK_DAY)
     assert seen == [True]
     assert corrected.new and corrected.document.number == NOTICE_2 and corrected.document.supersedes_id == first.id
     assert docs.document_info(desk, first.id).status == "已更正"
     # a correction whose PDF cannot be drawn changes nothing but the number it took
     monkeypatch.setattr(docs, "render_document", lambda _s: (_ for _ in ()).throw(RuntimeError("no fonts")))
     with pytest.raises(RuntimeError):
-        docs.correct_issued(desk, corrected.document.id, "再次更正")
+        docs.correct_issued(desk, corrected.document.id, "再次更正", served_on=doc_setup.CHECK_DAY)
     assert _documents(db) == {NOTICE_1: "已更正", NOTICE_2: "已签发"}
     assert _numbers(db)[NOTICE_3][0] is True
     with db.reader() as s:
@@ -232,17 +232,17 @@ def test_correct_and_void_through_entry_points(db: Database, tmp_path: Path, mon
 def test_photos_issue_the_record_first_then_reprint(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
     desk = desk_for(db, "zhang")
-    photos = docs.obtain_document(desk, "photos", ids["inspection"])
-    assert photos.new and photos.document.number == "（青）应急检记〔2026〕1号照片附页"
-    assert _documents(db) == {"（青）应急检记〔2026〕1号": "已签发", photos.document.number: "已签发"}
-    again = docs.obtain_document(desk, "photos", ids["inspection"])
+    photos = docs.obtain_document(desk, "photos", ids["inspection"], served_on=doc_setup.CHECK_DAY)
+    assert photos.new and photos.document.number == "青检记〔2026〕第001号照片附页"
+    assert _documents(db) == {"青检记〔2026〕第001号": "已签发", photos.document.number: "已签发"}
+    again = docs.obtain_document(desk, "photos", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     assert (again.new, again.pdf) == (False, photos.pdf)
     choices = docs.document_choices(desk, ids["inspection"])
     assert [(c.doc_type, c.issued) for c in choices] == [("record", True), ("notice", False), ("photos", True)]
     rid = doc_setup.finished_review(db, tmp_path, ids)
     assert docs.latest_reinspection(desk, ids["inspection"]) == rid
-    review_photos = docs.obtain_document(desk, "photos", ids["inspection"], rid)
-    assert review_photos.document.number == "（青）应急复查〔2026〕1号照片附页"
+    review_photos = docs.obtain_document(desk, "photos", ids["inspection"], rid, served_on=doc_setup.REVIEW_DAY)
+    assert review_photos.document.number == "青复查〔2026〕第001号照片附页"
 
 
 class _Recorded(Progress):
@@ -259,12 +259,12 @@ def test_day_list_batch_progress_and_cancel(db: Database, tmp_path: Path) -> Non
     ids = doc_setup.finished_check(db, tmp_path)
     desk = desk_for(db, "zhang")
     docs.obtain_document(desk, "record", ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 0))
-    notice = docs.obtain_document(desk, "notice", ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 5))
+    notice = docs.obtain_document(desk, "notice", ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 5), served_on=doc_setup.CHECK_DAY)
     docs.void_issued(desk, notice.document.id, "写错")
-    third = docs.obtain_document(desk, "notice", ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 9))
+    third = docs.obtain_document(desk, "notice", ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 9), served_on=doc_setup.CHECK_DAY)
     day = docs.documents_of_day(desk, date(2026, 11, 23))
     assert [(d.number, d.issued_at.strftime("%H:%M"), d.place_name) for d in day] == [
-        ("（青）应急检记〔2026〕1号", "10:00", doc_setup.PLACE_NAME),
+        ("青检记〔2026〕第001号", "10:00", doc_setup.PLACE_NAME),
         (NOTICE_2, "10:09", doc_setup.PLACE_NAME),
     ]
     assert docs.documents_of_day(desk, date(2026, 11, 22)) == ()

@@ -26,7 +26,7 @@ def issued(db: Database, tmp_path: Path) -> dict[str, docs.DocumentPdf]:
     ids = doc_setup.finished_check(db, tmp_path)
     desk = desk_for(db, "zhang")
     return {
-        "notice": docs.obtain_document(desk, "notice", ids["inspection"]),
+        "notice": docs.obtain_document(desk, "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY),
         "record": docs.obtain_document(desk, "record", ids["inspection"]),
     }
 

@@ -60,7 +60,7 @@ def test_record_and_notice_content(db: Database, tmp_path: Path) -> None:
         assert notice.content["content"]["record_number"] == record_no
         # the signature image is embedded in the snapshot: the document never needs the files
         assert notice.content["content"]["signature"]["png_base64"]
-    assert record_no == "（青）应急检记〔2026〕1号"
+    assert record_no == "青检记〔2026〕第001号"  # a township's own number: no 应急
     assert notice_no == "青安改〔2026〕第001号"
     for data, number in ((record_pdf, record_no), (notice_pdf, notice_no)):
         text = pdf_text(data, tmp_path)
@@ -82,7 +82,10 @@ def test_record_and_notice_content(db: Database, tmp_path: Path) -> None:
     assert "行政复议" not in text  # appeal rights only on the order
     assert "安全隐患整改通知书" in text and record_no in text
     record_text = pdf_text(record_pdf, tmp_path)
-    assert "现场检查记录" in record_text and "张堃" in record_text and "33010020230027" in record_text
+    assert "现场检查记录" in record_text and "张堃" in record_text
+    # a township's staff show their 工作证号, never a 执法证号 or 行政执法人员 wording
+    assert doc_setup.WORK_NO_LI in record_text and "33010020230027" not in record_text
+    assert "行政执法人员" not in record_text and "检查人员" in record_text
 
 
 def test_order_with_appeal_rights(db: Database, tmp_path: Path) -> None:
@@ -133,10 +136,12 @@ def test_review_and_photo_appendices(db: Database, tmp_path: Path) -> None:
         review_photos, review_photos_pdf = docs.issue_photos(s, store, review.id, issued_at=datetime(2026, 11, 27, 11, 1))
         pairs = review_photos.content["content"]["pairs"]
         assert [(p["before"] is not None, p["after"] is not None) for p in pairs] == [(True, True), (True, False)]
-    assert review_no == "（青）应急复查〔2026〕1号"
+    assert review_no == "青复查〔2026〕第001号"
     text = pdf_text(review_pdf, tmp_path)
-    assert "整改复查意见书" in text and review_no in text and doc_setup.PLACE_NAME in text
-    assert f"安全隐患整改通知书的决定[{notice_no}]" in text
+    assert "整改复查意见" in text and review_no in text and doc_setup.PLACE_NAME in text
+    # a township's notice is a 通知书, never a 决定
+    assert f"2026年11月20日向你单位（场所）送达了《安全隐患整改通知书》（{notice_no}）" in text
+    assert "决定" not in text and "本机关" not in text
     assert doc_setup.HAZARD_GAS in text and doc_setup.HAZARD_CYLINDER in text
     assert doc_setup.HAZARD_EXIT not in text  # not part of this 复查
     assert "已整改" in text and "部分整改" in text and "2026年12月5日前" in text
@@ -199,7 +204,9 @@ def test_correction_supersedes_and_void_keeps_number(db: Database, tmp_path: Pat
     with db.session("zhang") as s:  # the inspection is amended, then the notice corrected
         insp.amend_inspection(s, ids["inspection"], reason="隐患部位写错", hazards={ids["exit"]: {"location": "大堂北侧"}})
     with db.session("zhang") as s:
-        new, new_pdf = docs.correct_document(s, old_id, "隐患部位写错", store=store, issued_at=datetime(2026, 11, 21, 9, 0))
+        new, new_pdf = docs.correct_document(
+            s, old_id, "隐患部位写错", store=store, issued_at=datetime(2026, 11, 21, 9, 0), served_on=date(2026, 11, 21)
+        )
         new_id, new_no = new.id, new.number
         assert new.supersedes_id == old_id
     with db.reader() as s:
@@ -219,7 +226,9 @@ def test_correction_supersedes_and_void_keeps_number(db: Database, tmp_path: Pat
         voided = s.scalar(select(IssuedNumber).where(IssuedNumber.number == new_no))
         assert voided is not None and voided.voided and voided.void_reason == "送达前发现单位名称有误"
     with db.session("zhang") as s:  # a new notice after the void never reuses 002
-        third, _ = docs.issue_notice(s, store, ids["inspection"], issued_at=datetime(2026, 11, 21, 10, 0))
+        third, _ = docs.issue_notice(
+            s, store, ids["inspection"], issued_at=datetime(2026, 11, 21, 10, 0), served_on=date(2026, 11, 21)
+        )
         assert third.number == "青安改〔2026〕第003号"
 
 
@@ -291,7 +300,7 @@ def test_no_hazards_no_notice(db: Database, tmp_path: Path) -> None:
         docs.issue_notice(s, store, iid)
     with db.session("zhang") as s:
         record, pdf = docs.issue_record(s, store, iid, issued_at=datetime(2026, 11, 22, 10, 0))
-        assert record.number == "（青）应急检记〔2026〕1号"
+        assert record.number == "青检记〔2026〕第001号"
     assert "未发现安全隐患" in pdf_text(pdf, tmp_path)
 
 
@@ -302,7 +311,9 @@ def test_review_without_issued_notice_cites_no_number(db: Database, tmp_path: Pa
         review, pdf = docs.issue_review(s, AttachmentStore(db.attachments_dir), rid, issued_at=datetime(2026, 11, 27, 11, 0))
         assert review.content["content"]["original_number"] == "无文号"
         assert docs.latest_reinspection_of(s, ids["inspection"]) == rid
-    assert "2026年11月20日作出了安全隐患整改通知书的决定[无文号]" in pdf_text(pdf, tmp_path)
+    text = pdf_text(pdf, tmp_path)
+    assert "青溪县白沙镇人民政府于2026年11月20日检查时对你单位（场所）存在的安全隐患提出了整改要求" in text
+    assert "决定" not in text
 
 
 def test_verify_a_batch_file_says_so(db: Database, tmp_path: Path) -> None:

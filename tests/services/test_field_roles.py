@@ -114,7 +114,8 @@ CALLS: dict[str, tuple[str, Call]] = {
     "obtain_document (照片附页)": (
         "documents.issue", lambda d, i, _f: documents.obtain_document(d, "photos", i["inspection"])),
     "obtain_document (责令限期整改指令书)": (
-        "documents.issue_order", lambda d, i, _f: documents.obtain_document(d, "order", i["inspection"])),
+        "documents.issue_order", lambda d, i, _f: documents.obtain_document(
+            d, "order", i["inspection"], served_on=doc_setup.CHECK_DAY)),
     "void_issued": ("documents.void", lambda d, i, _f: documents.void_issued(d, i["document"], "填写错误")),
     "correct_issued": ("documents.correct", lambda d, i, _f: documents.correct_issued(d, i["document"], "地址有误")),
     "edit_place": ("places.edit", lambda d, i, _f: places.edit_place(d, i["place"], {"phone": "13905710009"})),

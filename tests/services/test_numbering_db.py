@@ -34,10 +34,18 @@ def test_formats_defaults_and_township_override(db: Database) -> None:
     doc_setup.township(db)
     with db.session() as s:
         t = _township(s)
+        # a township that is not authorised numbers in its own name: no 应急 anywhere
         assert num.number_format(t, "notice").format(2026, 15) == "青安改〔2026〕第015号"
+        assert num.number_format(t, "record").format(2026, 7) == "青检记〔2026〕第007号"
+        assert num.number_format(t, "review").format(2026, 7) == "青复查〔2026〕第007号"
+        assert num.number_format(t, "order").format(2026, 15) == "青责改〔2026〕第015号"
+        # authorised to enforce: the 2017 式样 as written since 2018 (its own notice unchanged)
+        t.enforcement_authorised = True
         assert num.number_format(t, "order").format(2026, 15) == "（青）应急责改〔2026〕15号"
         assert num.number_format(t, "record").format(2026, 7) == "（青）应急检记〔2026〕7号"
         assert num.number_format(t, "review").format(2026, 7) == "（青）应急复查〔2026〕7号"
+        assert num.number_format(t, "notice").format(2026, 15) == "青安改〔2026〕第015号"
+        t.enforcement_authorised = False
         assert num.number_format(t, "notice").parse("青安改〔2026〕第015号") == (2026, 15)
         t.number_formats = {"notice": {"template": "白{prefix}字〔{year}〕{serial_padded}号", "prefix": "隐改",
                                        "serial_width": 4}}
@@ -106,7 +114,8 @@ def test_two_laptops_offline_then_merge(db: Database, tmp_path: Path, monkeypatc
             for _ in range(99):
                 num.allocate_number(s, t, "notice", 2026, device_id)
             notice, _pdf = docs.issue_notice(
-                s, AttachmentStore(laptop.attachments_dir), ids["inspection"], issued_at=datetime(2026, 11, 23, 9, 0)
+                s, AttachmentStore(laptop.attachments_dir), ids["inspection"], issued_at=datetime(2026, 11, 23, 9, 0),
+                served_on=doc_setup.CHECK_DAY,
             )
             assert notice.number.startswith("青安改〔2026〕第")
         with laptop.reader() as s:

@@ -14,7 +14,12 @@ from sqlalchemy import select
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Document, IssuedNumber
 from anquan_desk.services import documents as docs
-from anquan_desk.ui.documents import DocumentPreviewDialog, preview_for, verify_file_message
+from anquan_desk.ui.documents import (
+    DocumentPreviewDialog,
+    ServiceDateDialog,
+    preview_for,
+    verify_file_message,
+)
 
 # The documents are issued "now" for the 2026 check of doc_setup: its numbers are of 2026.
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("document_week")]
@@ -30,7 +35,7 @@ def _device(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _issued_notice(qtbot: QtBot, db: Database, tmp_path: Path) -> DocumentPreviewDialog:
     ids = doc_setup.finished_check(db, tmp_path)
-    issued = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
+    issued = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     assert issued.new and issued.document.number == NOTICE_1
     dialog = preview_for(issued.document, issued.pdf, desk=desk_for(db, "zhang"))
     qtbot.addWidget(dialog)
@@ -75,8 +80,13 @@ def test_correct_from_dialog_issues_a_new_number(
     old_id = dialog.document_id
     old_pdf = dialog.pdf.data
     asked = _answer_text(monkeypatch, "  隐患位置写错  ", True)
+    # the check was ten days ago: the corrected notice's service date is asked (between the check and today)
+    dates: list[object] = []
+    monkeypatch.setattr(
+        ServiceDateDialog, "ask", classmethod(lambda _cls, act_day, _parent=None: dates.append(act_day) or act_day)
+    )
     qtbot.mouseClick(dialog.correct_button, Qt.MouseButton.LeftButton)
-    assert asked == ["更正文书"]
+    assert asked == ["更正文书"] and dates == [doc_setup.CHECK_DAY]
     found = _documents(db)
     assert found[NOTICE_1][0] == "已更正"
     assert found[NOTICE_2] == ("已签发", old_id, dialog.document_id)

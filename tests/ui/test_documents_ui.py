@@ -26,6 +26,8 @@ from anquan_desk.ui.documents import (
     BatchPrintDialog,
     DocumentListModel,
     DocumentPreviewDialog,
+    DraftDialog,
+    ServiceDateDialog,
     a4_printer,
     documents_menu,
     preview_for,
@@ -48,7 +50,7 @@ def _text(path: Path) -> str:
 
 def test_preview_print_and_save(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    issued = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
+    issued = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     document, pdf = issued.document, issued.pdf
     assert issued.new and document.number == "青安改〔2026〕第001号"
     dialog = preview_for(document, pdf)
@@ -71,7 +73,7 @@ def test_preview_print_and_save(qtbot: QtBot, db: Database, tmp_path: Path) -> N
     with db.reader() as s:
         assert docs.verify_pdf(s, saved.read_bytes()).ok
     # a second request reprints the same document (no new number)
-    again = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
+    again = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     assert (again.document.id, again.pdf, again.new) == (document.id, pdf, False)
     with db.reader() as s:
         assert len(s.scalars(select(IssuedNumber)).all()) == 1
@@ -89,10 +91,10 @@ def test_inspection_screen_documents_menu(qtbot: QtBot, db: Database, tmp_path: 
     texts = [a.text() for a in menu.actions()]
     assert texts == ["现场检查记录（未签发）…", "安全隐患整改通知书（未签发）…", "照片附页（未签发）…"]
     # 照片附页 issues the record first, then the appendix
-    document = docs.obtain_document(desk_for(db, "zhang"), "photos", ids["inspection"]).document
-    assert document.number == "（青）应急检记〔2026〕1号照片附页"
+    document = docs.obtain_document(desk_for(db, "zhang"), "photos", ids["inspection"], served_on=doc_setup.CHECK_DAY).document
+    assert document.number == "青检记〔2026〕第001号照片附页"
     menu = documents_menu(desk_for(db, "zhang"), ids["inspection"], widget)
-    assert menu.actions()[0].text() == "现场检查记录（（青）应急检记〔2026〕1号）…"
+    assert menu.actions()[0].text() == "现场检查记录（青检记〔2026〕第001号）…"
 
 
 def test_draft_has_no_documents_button(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
@@ -115,9 +117,9 @@ def test_batch_dialog_exports_the_day(qtbot: QtBot, db: Database, tmp_path: Path
     store = AttachmentStore(db.attachments_dir)
     with db.session("zhang") as s:
         docs.issue_record(s, store, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 0))
-        notice, _ = docs.issue_notice(s, store, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 5))
+        notice, _ = docs.issue_notice(s, store, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 5), served_on=doc_setup.CHECK_DAY)
         docs.void_document(s, notice.id, "送达前发现错误")
-        docs.issue_notice(s, store, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 9))
+        docs.issue_notice(s, store, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 9), served_on=doc_setup.CHECK_DAY)
     dialog = BatchPrintDialog(desk_for(db), day=datetime(2026, 11, 22).date())
     qtbot.addWidget(dialog)
     dialog.show()
@@ -127,12 +129,12 @@ def test_batch_dialog_exports_the_day(qtbot: QtBot, db: Database, tmp_path: Path
     dialog.date_edit.setDate(QDate(2026, 11, 23))
     assert model.rowCount() == 2  # the voided notice is left out
     numbers = [model.index(r, DocumentListModel.COL_NUMBER).data() for r in range(2)]
-    assert numbers == ["（青）应急检记〔2026〕1号", "青安改〔2026〕第002号"]
+    assert numbers == ["青检记〔2026〕第001号", "青安改〔2026〕第002号"]
     assert model.index(0, DocumentListModel.COL_PLACE).data() == doc_setup.PLACE_NAME
     out = tmp_path / "day.pdf"
     dialog.export_to(out)
     text = _text(out)
-    assert "（青）应急检记〔2026〕1号" in text and "青安改〔2026〕第002号" in text and "第001号" not in text
+    assert "青检记〔2026〕第001号" in text and "青安改〔2026〕第002号" in text and "青安改〔2026〕第001号" not in text
     dialog.preview()
     preview = dialog.preview_dialog
     assert isinstance(preview, DocumentPreviewDialog)
@@ -146,7 +148,7 @@ def test_document_list_model(qtbot: QtBot, qtmodeltester: Any, db: Database, tmp
     ids = doc_setup.finished_check(db, tmp_path)
     desk = desk_for(db, "zhang")
     for minute, kind in enumerate(("record", "notice", "photos")):
-        docs.obtain_document(desk, kind, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, minute))  # type: ignore[arg-type]
+        docs.obtain_document(desk, kind, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, minute), served_on=doc_setup.CHECK_DAY)  # type: ignore[arg-type]
     rows = docs.documents_of_day(desk, datetime(2026, 11, 23).date())
     model = DocumentListModel()
     model.set_rows(rows)
@@ -176,17 +178,32 @@ def test_menu_issues_in_an_operation_and_the_day_list_follows(
     qtbot.addWidget(day)
     day.show()
     assert day.model.rowCount() == 0
-    asked: list[str] = []
-
-    def yes(_parent: object, title: str, text: str, *args: object, **kwargs: object) -> QMessageBox.StandardButton:
-        asked.append(text)
-        return QMessageBox.StandardButton.Yes
-
-    monkeypatch.setattr(QMessageBox, "question", staticmethod(yes))
+    asked: list[object] = []
+    monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: pytest.fail("no 是/否 any more")))
+    monkeypatch.setattr(
+        ServiceDateDialog, "ask", classmethod(lambda _cls, act_day, _parent=None: asked.append(act_day) or act_day)
+    )
     menu = documents_menu(desk, ids["inspection"], screen)
     notice = next(a for a in menu.actions() if a.data() == "notice")
+    # first a draft: the check was ten days ago, so its service date is asked; no number is taken
     notice.trigger()
-    assert len(asked) == 1 and "占用一个文书编号" in asked[0]
+    assert asked == [doc_setup.CHECK_DAY]
+    (draft,) = screen.findChildren(DraftDialog)
+    assert draft.isVisible() and "草稿" in draft.windowTitle() and draft.issue_button.text() == "签发"
+    draft_file = tmp_path / "draft.pdf"
+    draft_file.write_bytes(draft.pdf.data)
+    assert "（草稿，签发时编号）" in _text(draft_file) and "青安改" not in _text(draft_file)
+    with db.reader() as s:
+        assert s.scalars(select(IssuedNumber)).all() == [] and s.scalars(select(Document)).all() == []
+    assert not screen.findChildren(DocumentPreviewDialog)
+    # 取消 leaves everything as it was
+    qtbot.mouseClick(draft.cancel_button, Qt.MouseButton.LeftButton)
+    with db.reader() as s:
+        assert s.scalars(select(IssuedNumber)).all() == []
+    # again, and 签发: the number is taken now
+    notice.trigger()
+    draft = next(d for d in screen.findChildren(DraftDialog) if d.isVisible())
+    qtbot.mouseClick(draft.issue_button, Qt.MouseButton.LeftButton)
     (preview,) = screen.findChildren(DocumentPreviewDialog)
     assert preview.isVisible() and "青安改〔2026〕第001号" in preview.windowTitle()
     assert preview.document is not None and preview.status == "已签发" and preview.correct_button.isEnabled()
@@ -199,7 +216,7 @@ def test_menu_issues_in_an_operation_and_the_day_list_follows(
     menu = documents_menu(desk, ids["inspection"], screen)
     assert [a.text() for a in menu.actions()][1] == "安全隐患整改通知书（青安改〔2026〕第001号）…"
     next(a for a in menu.actions() if a.data() == "notice").trigger()
-    assert len(asked) == 1
+    assert len(asked) == 2  # a reprint asks nothing
     second = [d for d in screen.findChildren(DocumentPreviewDialog) if d is not preview]
     assert len(second) == 1 and second[0].pdf.data == preview.pdf.data
     # voided in one preview, the other shows it too
@@ -215,7 +232,7 @@ def test_batch_print_runs_as_an_operation(
     ids = doc_setup.finished_check(db, tmp_path)
     desk = desk_for(db, "zhang")
     for kind in ("record", "notice"):
-        docs.obtain_document(desk, kind, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 0))
+        docs.obtain_document(desk, kind, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 0), served_on=doc_setup.CHECK_DAY)
     dialog = BatchPrintDialog(desk, day=datetime(2026, 11, 23).date())
     qtbot.addWidget(dialog)
     out = tmp_path / "printed-day.pdf"
@@ -235,7 +252,7 @@ def test_batch_print_runs_as_an_operation(
 
 def test_verify_pdf_dialog(qtbot: QtBot, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    issued = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"])
+    issued = docs.obtain_document(desk_for(db, "zhang"), "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
     good, foreign = tmp_path / "good.pdf", tmp_path / "foreign.pdf"
     good.write_bytes(issued.pdf)
     foreign.write_bytes(b"%PDF-1.4\n%%EOF\n")

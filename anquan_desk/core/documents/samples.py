@@ -21,6 +21,7 @@ from anquan_desk.core.documents.snapshot import (
     PhotoImage,
     PhotoPair,
     PlaceInfo,
+    Posture,
     Refusal,
     ReviewContent,
     ReviewOutcome,
@@ -44,6 +45,15 @@ INSPECTORS = (
     InspectorInfo(name="张堃", cert_no="33010020230015"),
     InspectorInfo(name="李喆", cert_no="33010020230027"),
 )
+#: The same inspectors as a township's staff, with their 工作证号.
+TOWNSHIP_INSPECTORS = (
+    InspectorInfo(name="张堃", cert_no="BS-2023-015"),
+    InspectorInfo(name="李喆", cert_no="BS-2023-027"),
+)
+
+
+def inspectors_for(posture: Posture) -> tuple[InspectorInfo, ...]:
+    return TOWNSHIP_INSPECTORS if posture == "township" else INSPECTORS
 
 HAZARDS = (
     HazardEntry(
@@ -79,24 +89,30 @@ HAZARDS = (
 )
 
 
-def header(doc_type: DocType, number: str, short_code: str, issued_at: datetime | None = None) -> DocumentHeader:
+def header(
+    doc_type: DocType, number: str, short_code: str, issued_at: datetime | None = None, posture: Posture = "township"
+) -> DocumentHeader:
+    moment = issued_at or datetime(2026, 3, 10, 11, 20)
     return DocumentHeader(
         doc_type=doc_type,
         number=number,
         issuer=ISSUER,
         township=TOWNSHIP,
-        issued_at=issued_at or datetime(2026, 3, 10, 11, 20),
+        issued_at=moment,
         short_code=short_code,
+        posture=posture,
+        dated=moment.date(),
     )
 
 
-def sample_record(signature_png: bytes | None = None) -> InspectionRecordContent:
+def sample_record(signature_png: bytes | None = None, posture: Posture = "township") -> InspectionRecordContent:
+    number = "白沙检记〔2026〕第031号" if posture == "township" else "（青）应急检记〔2026〕15号"
     return InspectionRecordContent(
-        header=header("record", "白沙安检记〔2026〕第031号", "R7KQ2M9X"),
+        header=header("record", number, "R7KQ2M9X", posture=posture),
         place=PLACE,
         started_at=datetime(2026, 3, 10, 9, 30),
         ended_at=datetime(2026, 3, 10, 10, 45),
-        inspectors=INSPECTORS,
+        inspectors=inspectors_for(posture),
         check_site="后厨、大堂、储藏间",
         accompanying_person="周赟（经营者）",
         method="四不两直",
@@ -115,17 +131,17 @@ def sample_notice(signature_png: bytes | None = None, serial: int = 15) -> Notic
         header=header("notice", f"白沙安改〔2026〕第{serial:03d}号", f"N{serial:05d}QX"),
         place=PLACE,
         inspected_at=datetime(2026, 3, 10, 9, 30),
-        inspectors=INSPECTORS,
+        inspectors=TOWNSHIP_INSPECTORS,
         hazards=HAZARDS,
         legal_consequence=texts.NOTICE_LEGAL_CONSEQUENCE,
-        record_number="白沙安检记〔2026〕第031号",
+        record_number="白沙检记〔2026〕第031号",
         signature=Signature(signer="周赟", png_base64=encode_image(signature_png) if signature_png else None),
     )
 
 
 def sample_order() -> NoticeContent:
     return NoticeContent(
-        header=header("order", "（青）应急责改〔2026〕15号", "D4HT8W2P"),
+        header=header("order", "（青）应急责改〔2026〕15号", "D4HT8W2P", posture="authorised"),
         place=PLACE,
         inspected_at=datetime(2026, 3, 10, 9, 30),
         inspectors=INSPECTORS,
@@ -137,15 +153,18 @@ def sample_order() -> NoticeContent:
     )
 
 
-def sample_review() -> ReviewContent:
+def sample_review(posture: Posture = "authorised") -> ReviewContent:
+    """The 复查 of the sample order (authorised) or of the sample notice (a township)."""
+    township = posture == "township"
+    number = "白沙复查〔2026〕第015号" if township else "（青）应急复查〔2026〕15号"
     return ReviewContent(
-        header=header("review", "（青）应急复查〔2026〕15号", "V9MC3R6T", datetime(2026, 3, 21, 15, 0)),
+        header=header("review", number, "V9MC3R6T", datetime(2026, 3, 21, 15, 0), posture),
         place=PLACE,
-        original_title="责令限期整改指令书",
-        original_number="（青）应急责改〔2026〕15号",
+        original_title="安全隐患整改通知书" if township else "责令限期整改指令书",
+        original_number="白沙安改〔2026〕第015号" if township else "（青）应急责改〔2026〕15号",
         original_date=date(2026, 3, 10),
         reviewed_at=datetime(2026, 3, 21, 14, 30),
-        inspectors=INSPECTORS,
+        inspectors=inspectors_for(posture),
         outcomes=(
             ReviewOutcome(1, HAZARDS[0].description, "已整改", "钢瓶已移位并加装固定链条"),
             ReviewOutcome(2, HAZARDS[1].description, "部分整改", "报警器已安装，切断阀未联动", date(2026, 3, 31)),

@@ -37,6 +37,12 @@ DOC_TITLES: dict[DocType, str] = {
     "review": "整改复查意见书",
     "photos": "隐患整改照片对照表",
 }
+#: How a document presents its issuer: "township" — a township's own work document (检查人员, 工作证号,
+#: no 执法文书 heading); "authorised" — the 2017 安全生产执法文书式样 of a township authorised to enforce;
+#: "legacy" — a snapshot stored before the posture was recorded (rendered exactly as it was issued).
+Posture = Literal["legacy", "township", "authorised"]
+#: The number line of a draft preview (no number is taken before the document is issued).
+DRAFT_NUMBER = "（草稿，签发时编号）"
 HazardGrade = Literal["一般", "重大"]
 ReviewResult = Literal["已整改", "部分整改", "未整改"]
 REVIEW_RESULTS: tuple[ReviewResult, ...] = ("已整改", "部分整改", "未整改")
@@ -77,6 +83,13 @@ class DocumentHeader(_Plain):
     township: str
     issued_at: datetime  # also the PDF creation date: fixed, so re-rendering is byte-identical
     short_code: str  # printed in the footer and encoded in the QR code as ``anquan:<short_code>``
+    posture: Posture = "legacy"
+    dated: date | None = None  # the document's date (落款), fixed on issue; None: ``issued_at``'s day
+
+    @property
+    def document_date(self) -> date:
+        """The date the document bears (落款): the service date given on issue, kept on every reprint."""
+        return self.dated if self.dated is not None else self.issued_at.date()
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,7 @@ class PlaceInfo(_Plain):
 @dataclass(frozen=True)
 class InspectorInfo(_Plain):
     name: str
-    cert_no: str = ""  # 执法证号
+    cert_no: str = ""  # 执法证号 (authorised posture) or 工作证号 (township posture)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ issued, so a later change of wording here never alters a document already issued
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+
+from anquan_desk.core.documents.snapshot import DOC_TITLES, DocumentHeader, InspectorInfo, Posture
 
 # 安全生产法 (2021) 第一百零二条; 消防法 (2021) 第六十条. A township notifies; the fine is imposed by
 # the competent department, hence "移交有关部门依法查处".
@@ -40,3 +43,90 @@ def appeal_sentence(reconsideration_bodies: Sequence[str], court: str) -> str:
 
 def refusal_sentence(reason: str, witness: str) -> str:
     return f"被检查单位负责人拒绝签字，原因：{reason}，见证人：{witness}{REFUSAL_BASIS}"
+
+
+# --- wording by posture (who the issuer is) ------------------------------------------------------------
+
+#: First line of every 2017 式样 document; only a township authorised to enforce prints it.
+ENFORCEMENT_BANNER = "安全生产行政执法文书"
+#: A township's own record of a 复查 (DOMAIN §5.0: not the 复查意见书 of an enforcement body).
+TOWNSHIP_REVIEW_TITLE = "整改复查意见"
+#: 安全生产法 (2021) 第九条第二款: the township's own duty to inspect.
+TOWNSHIP_INSPECTION_BASIS = "《中华人民共和国安全生产法》第九条"
+
+
+def _cn_date(d: date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def printed_title(header: DocumentHeader) -> str:
+    """The title line: the 2017 式样 names, except a township's 复查 (整改复查意见)."""
+    if header.posture == "township" and header.doc_type == "review":
+        return TOWNSHIP_REVIEW_TITLE
+    return DOC_TITLES[header.doc_type]
+
+
+def banner(header: DocumentHeader) -> str:
+    """The line above the title: 安全生产行政执法文书 for an authorised issuer's documents (and for
+    orders/reviews issued before the posture was recorded), else the issuing body."""
+    if header.doc_type == "order":  # only ever issued under an authorisation
+        return ENFORCEMENT_BANNER
+    if header.posture == "authorised" and header.doc_type in ("record", "review"):
+        return ENFORCEMENT_BANNER
+    if header.posture == "legacy" and header.doc_type == "review":
+        return ENFORCEMENT_BANNER
+    return header.issuer
+
+
+def cert_label(posture: Posture) -> str:
+    """What the inspectors' numbers are: a township's staff show their 工作证号."""
+    return "工作证号" if posture == "township" else "执法证号"
+
+
+def inspector_signature_label(header: DocumentHeader) -> str:
+    """The inspectors' signature column of a record / notice / review."""
+    if header.posture == "authorised" and header.doc_type == "review":
+        return "安全生产监管行政执法人员（签名）"
+    return "检查人员（签名）"
+
+
+def record_identification(header: DocumentHeader, inspectors: Sequence[InspectorInfo]) -> str:
+    """The sentence the inspectors say on arrival (2017 式样 for an authorised issuer)."""
+    names = "、".join(i.name for i in inspectors)
+    if header.posture == "township":
+        shown = "、".join(f"{i.name}（工作证号：{i.cert_no}）" if i.cert_no else i.name for i in inspectors)
+        return (
+            f"我们是{header.issuer}检查人员{shown}，这是我们的工作证件（出示证件）。"
+            f"现依照{TOWNSHIP_INSPECTION_BASIS}的规定对你单位进行安全检查，请予以配合。"
+        )
+    certs = "、".join(i.cert_no for i in inspectors)
+    return (
+        f"我们是{header.issuer}行政执法人员{names}，证件号码为{certs}，这是我们的证件（出示证件）。"
+        "现依法对你单位进行现场检查，请予以配合。"
+    )
+
+
+def review_opening(
+    header: DocumentHeader, original_title: str, original_number: str, original_date: date, reviewed: str
+) -> str:
+    """The opening sentence of the review. Only a 责令限期整改指令书 is a 决定 (2017 式样); a township's
+    notice is a 通知书 and is named as such."""
+    if header.posture == "legacy":
+        return (
+            f"本机关于{_cn_date(original_date)}作出了{original_title}的决定[{original_number}]，"
+            f"经于{reviewed}对你单位整改情况进行复查，提出如下意见："
+        )
+    if original_title == DOC_TITLES["order"]:
+        return (
+            f"本机关于{_cn_date(original_date)}作出了责令限期整改的决定[{original_number}]，"
+            f"经于{reviewed}对你单位整改情况进行复查，提出如下意见："
+        )
+    if original_number == NO_NUMBER:
+        sent = f"于{_cn_date(original_date)}检查时对你单位（场所）存在的安全隐患提出了整改要求"
+    else:
+        sent = f"于{_cn_date(original_date)}向你单位（场所）送达了《{original_title}》（{original_number}）"
+    return f"{header.issuer}{sent}，并于{reviewed}对你单位整改情况进行了复查，复查意见如下："
+
+
+#: What a review cites when the rectification was demanded on paper or before this program.
+NO_NUMBER = "无文号"

@@ -66,6 +66,7 @@ from anquan_desk.core.documents.snapshot import (
 )
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.io.pdf.fonts import BODY_CHAIN, HEI, SONG, TITLE_CHAIN, markup, register_fonts, split_runs
+from anquan_desk.io.pdf.kinsoku import StrictParagraph
 
 PAGE_W, PAGE_H = A4
 MARGIN_X = 25 * mm
@@ -76,6 +77,8 @@ QR_SIZE = 14 * mm
 RULE = 0.5  # thin table rules, pt
 
 QR_PREFIX = "anquan:"
+DRAFT_MARK = "草稿"
+DRAFT_FOOTER = "草稿：未签发，无编号，不得送达"
 
 
 def qr_payload(short_code: str) -> str:
@@ -104,19 +107,27 @@ def _style(name: str, font: str = SONG, size: float = 12, leading: float | None 
     )
 
 
+#: Marks the styles of a document laid out with the current rules (Chinese line breaking, rows that
+#: may split across pages, legible signatures); snapshots stored before those rules (posture
+#: "legacy") keep the layout they were issued with, so their reprints stay byte-identical.
+_STRICT = "+gb"
+
+
 class _Styles:
-    def __init__(self) -> None:
-        self.banner = _style("banner", HEI, 15, 22, alignment=TA_CENTER)
-        self.title = _style("title", HEI, 22, 30, alignment=TA_CENTER, spaceAfter=4)
-        self.number = _style("number", SONG, 12, 18, alignment=TA_CENTER, spaceAfter=10)
-        self.body = _style("body", SONG, 12, 19.5, alignment=TA_JUSTIFY, firstLineIndent=24)
-        self.plain = _style("plain", SONG, 12, 19.5, alignment=TA_LEFT)
-        self.heading = _style("heading", HEI, 12, 21, alignment=TA_LEFT, spaceBefore=4)
-        self.cell = _style("cell", SONG, 10.5, 15, alignment=TA_LEFT)
-        self.cell_c = _style("cell_c", SONG, 10.5, 15, alignment=TA_CENTER)
-        self.cell_head = _style("cell_head", HEI, 10.5, 15, alignment=TA_CENTER)
-        self.right = _style("right", SONG, 12, 19.5, alignment=TA_RIGHT)
-        self.note = _style("note", SONG, 10.5, 16, alignment=TA_LEFT)
+    def __init__(self, strict: bool = False) -> None:
+        self.strict = strict
+        x = _STRICT if strict else ""
+        self.banner = _style("banner" + x, HEI, 15, 22, alignment=TA_CENTER)
+        self.title = _style("title" + x, HEI, 22, 30, alignment=TA_CENTER, spaceAfter=4)
+        self.number = _style("number" + x, SONG, 12, 18, alignment=TA_CENTER, spaceAfter=10)
+        self.body = _style("body" + x, SONG, 12, 19.5, alignment=TA_JUSTIFY, firstLineIndent=24)
+        self.plain = _style("plain" + x, SONG, 12, 19.5, alignment=TA_LEFT)
+        self.heading = _style("heading" + x, HEI, 12, 21, alignment=TA_LEFT, spaceBefore=4)
+        self.cell = _style("cell" + x, SONG, 10.5, 15, alignment=TA_LEFT)
+        self.cell_c = _style("cell_c" + x, SONG, 10.5, 15, alignment=TA_CENTER)
+        self.cell_head = _style("cell_head" + x, HEI, 10.5, 15, alignment=TA_CENTER)
+        self.right = _style("right" + x, SONG, 12, 19.5, alignment=TA_RIGHT)
+        self.note = _style("note" + x, SONG, 10.5, 16, alignment=TA_LEFT)
 
 
 def _basis_part(basis: str) -> str:
@@ -126,11 +137,20 @@ def _basis_part(basis: str) -> str:
 
 def _p(text: str, style: ParagraphStyle) -> Paragraph:
     chain = TITLE_CHAIN if style.fontName == HEI else BODY_CHAIN
-    return Paragraph(markup(text, chain), style)
+    kind = StrictParagraph if style.name.endswith(_STRICT) else Paragraph
+    return kind(markup(text, chain), style)
 
 
-def _grid(data: list[list[Any]], widths: Sequence[float], header: bool = False, extra: Sequence[Any] = ()) -> Table:
-    table = Table(data, colWidths=list(widths), repeatRows=1 if header else 0)
+def _grid(
+    data: list[list[Any]],
+    widths: Sequence[float],
+    header: bool = False,
+    extra: Sequence[Any] = (),
+    split_rows: bool = False,
+) -> Table:
+    """A ruled table; ``split_rows`` lets a long row continue on the next page."""
+    kwargs: dict[str, Any] = {"splitInRow": 1} if split_rows else {}
+    table = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, **kwargs)
     commands: list[Any] = [
         ("FONTNAME", (0, 0), (-1, -1), SONG),
         ("GRID", (0, 0), (-1, -1), RULE, colors.black),
@@ -166,10 +186,11 @@ class _DocStart(Flowable):  # type: ignore[misc]
 class _NumberedCanvas(Canvas):  # type: ignore[misc]
     """Holds pages back until the end so each can say "共 X 页 第 Y 页" for its own document."""
 
-    def __init__(self, *args: Any, issued_at: datetime, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, issued_at: datetime, draft: bool = False, **kwargs: Any) -> None:
         kwargs["initialFontName"] = SONG
         kwargs["invariant"] = 1
         super().__init__(*args, **kwargs)
+        self._draft = draft
         self._held: list[dict[str, Any]] = []
         self.anquan_doc: tuple[int, str] = (0, "")
         stamp = f"D:{issued_at:%Y%m%d%H%M%S}+08'00'"
@@ -186,9 +207,36 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
             self.__dict__.update(state)
             index, short_code = state["anquan_doc"]
             seen[index] += 1
-            self._footer(short_code, seen[index], totals[index])
+            if self._draft:
+                self._watermark()
+                self._draft_footer(seen[index], totals[index])
+            else:
+                self._footer(short_code, seen[index], totals[index])
             Canvas.showPage(self)
         Canvas.save(self)
+
+    def _watermark(self) -> None:
+        """A large grey 草稿 across the page: a preview is never mistaken for an issued document."""
+        self.saveState()
+        self.setFillColor(colors.Color(0.55, 0.55, 0.55, alpha=0.28))
+        self.translate(PAGE_W / 2, PAGE_H / 2)
+        self.rotate(40)
+        runs = split_runs(DRAFT_MARK, TITLE_CHAIN)
+        size = 150
+        width = sum(stringWidth(r, f, size) for f, r in runs)
+        x = -width / 2
+        for font, run in runs:
+            self.setFont(font, size)
+            self.drawString(x, -size / 3, run)
+            x += stringWidth(run, font, size)
+        self.restoreState()
+
+    def _draft_footer(self, page: int, total: int) -> None:
+        y = 10 * mm
+        self.setLineWidth(RULE)
+        self.line(MARGIN_X, y + QR_SIZE + 2 * mm, PAGE_W - MARGIN_X, y + QR_SIZE + 2 * mm)
+        _draw_text(self, PAGE_W / 2, y + 5 * mm, f"共 {total} 页 第 {page} 页", 10.5, center=True)
+        _draw_text(self, MARGIN_X, y + 5 * mm, DRAFT_FOOTER, 9)
 
     def _footer(self, short_code: str, page: int, total: int) -> None:
         y = 10 * mm
@@ -239,11 +287,11 @@ def _draw_text(canvas: Canvas, x: float, y: float, text: str, size: float, cente
 # --- shared blocks -----------------------------------------------------------------------------------
 
 
-def _title_block(s: _Styles, header: DocumentHeader, banner: str) -> list[Flowable]:
+def _title_block(s: _Styles, header: DocumentHeader) -> list[Flowable]:
     return [
-        _p(banner, s.banner),
+        _p(texts.banner(header), s.banner),
         Spacer(1, 2 * mm),
-        _p(DOC_TITLES[header.doc_type], s.title),
+        _p(texts.printed_title(header), s.title),
         _p(header.number, s.number),
     ]
 
@@ -264,12 +312,8 @@ def _place_table(s: _Styles, place: PlaceInfo, extra_rows: Sequence[tuple[str, s
     return _grid(rows, w, extra=spans)
 
 
-def _inspector_names(inspectors: Sequence[InspectorInfo]) -> str:
-    return "、".join(i.name for i in inspectors)
-
-
-def _inspector_line(inspectors: Sequence[InspectorInfo]) -> str:
-    return "、".join(f"{i.name}（执法证号：{i.cert_no}）" if i.cert_no else i.name for i in inspectors)
+def _inspector_line(inspectors: Sequence[InspectorInfo], label: str) -> str:
+    return "、".join(f"{i.name}（{label}：{i.cert_no}）" if i.cert_no else i.name for i in inspectors)
 
 
 def _signature_cell(s: _Styles, signature: Signature | None, refusal: Refusal | None) -> list[Flowable]:
@@ -280,8 +324,8 @@ def _signature_cell(s: _Styles, signature: Signature | None, refusal: Refusal | 
         if png:
             reader = ImageReader(io.BytesIO(png))
             iw, ih = reader.getSize()
-            height = 12 * mm
-            width = min(height * iw / ih, 55 * mm)
+            height = (20 if s.strict else 12) * mm
+            width = min(height * iw / ih, (70 if s.strict else 55) * mm)
             return [
                 Image(io.BytesIO(png), width=width, height=width * ih / iw, hAlign="LEFT"),
                 _p(f"（{signature.signer}）", s.cell),
@@ -291,16 +335,18 @@ def _signature_cell(s: _Styles, signature: Signature | None, refusal: Refusal | 
 
 def _signature_table(
     s: _Styles,
+    header: DocumentHeader,
     inspectors: Sequence[InspectorInfo],
     unit_label: str,
     signature: Signature | None,
     refusal: Refusal | None,
     when: date,
 ) -> Table:
-    left = [_p(f"{i.name}　　证号：{i.cert_no}", s.cell) for i in inspectors]
+    cert = "工作证号" if header.posture == "township" else "证号"
+    left = [_p(f"{i.name}　　{cert}：{i.cert_no}", s.cell) for i in inspectors]
     right = _signature_cell(s, signature, refusal)
     rows = [
-        [_p("检查人员（签名）", s.cell_head), _p(unit_label, s.cell_head)],
+        [_p(texts.inspector_signature_label(header), s.cell_head), _p(unit_label, s.cell_head)],
         [left, [*right, _p(f"日期：{cn_date(when)}", s.cell)]],
     ]
     return _grid(rows, [CONTENT_W / 2, CONTENT_W / 2], extra=[("VALIGN", (0, 1), (-1, 1), "TOP")])
@@ -310,7 +356,7 @@ def _seal_block(s: _Styles, header: DocumentHeader) -> list[Flowable]:
     return [
         Spacer(1, 8 * mm),
         _p(f"{header.issuer}（印章）", s.right),
-        _p(cn_date(header.issued_at.date()), s.right),
+        _p(cn_date(header.document_date), s.right),
         Spacer(1, 4 * mm),
     ]
 
@@ -341,7 +387,7 @@ def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry]) -> Table:
                 _p(deadline_text(h.deadline), s.cell_c),
             ]
         )
-    return _grid(rows, w, header=True, extra=[("VALIGN", (0, 1), (-1, -1), "TOP")])
+    return _grid(rows, w, header=True, extra=[("VALIGN", (0, 1), (-1, -1), "TOP")], split_rows=s.strict)
 
 
 # --- the document types -----------------------------------------------------------------------------
@@ -350,7 +396,7 @@ def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry]) -> Table:
 def _record(s: _Styles, doc: InspectionRecordContent) -> list[Flowable]:
     h = doc.header
     span = f"{cn_datetime(doc.started_at)}至{doc.ended_at.month}月{doc.ended_at.day}日{doc.ended_at.hour}时{doc.ended_at.minute:02d}分"
-    story: list[Flowable] = _title_block(s, h, h.issuer)
+    story: list[Flowable] = _title_block(s, h)
     story.append(
         _place_table(
             s,
@@ -364,15 +410,7 @@ def _record(s: _Styles, doc: InspectionRecordContent) -> list[Flowable]:
         )
     )
     story.append(Spacer(1, 4 * mm))
-    names = _inspector_names(doc.inspectors)
-    certs = "、".join(i.cert_no for i in doc.inspectors)
-    story.append(
-        _p(
-            f"我们是{h.issuer}行政执法人员{names}，证件号码为{certs}，这是我们的证件（出示证件）。"
-            "现依法对你单位进行现场检查，请予以配合。",
-            s.body,
-        )
-    )
+    story.append(_p(texts.record_identification(h, doc.inspectors), s.body))
     story.append(_p("检查情况：", s.heading))
     if doc.findings:
         story.append(_p(doc.findings, s.body))
@@ -394,7 +432,7 @@ def _record(s: _Styles, doc: InspectionRecordContent) -> list[Flowable]:
         story,
         [
                 _signature_table(
-                    s, doc.inspectors, "被检查单位现场负责人（签名）", doc.signature, doc.refusal, doc.ended_at.date()
+                    s, h, doc.inspectors, "被检查单位现场负责人（签名）", doc.signature, doc.refusal, doc.ended_at.date()
                 ),
                 *_seal_block(s, h),
                 _p(texts.COPIES_NOTE["record"], s.note),
@@ -405,12 +443,12 @@ def _record(s: _Styles, doc: InspectionRecordContent) -> list[Flowable]:
 
 def _notice(s: _Styles, doc: NoticeContent) -> list[Flowable]:
     h = doc.header
-    story: list[Flowable] = _title_block(s, h, h.issuer)
+    story: list[Flowable] = _title_block(s, h)
     story.append(
         _place_table(
             s,
             doc.place,
-            [("检查时间", cn_datetime(doc.inspected_at)), ("检查人员", _inspector_line(doc.inspectors))],
+            [("检查时间", cn_datetime(doc.inspected_at)), ("检查人员", _inspector_line(doc.inspectors, texts.cert_label(h.posture)))],
         )
     )
     story += [Spacer(1, 4 * mm), _p(f"{doc.place.name}：", s.plain)]
@@ -429,7 +467,7 @@ def _notice(s: _Styles, doc: NoticeContent) -> list[Flowable]:
         story,
         [
                 _signature_table(
-                    s, doc.inspectors, "被检查单位负责人（签收）", doc.signature, doc.refusal, h.issued_at.date()
+                    s, h, doc.inspectors, "被检查单位负责人（签收）", doc.signature, doc.refusal, h.document_date
                 ),
                 *_seal_block(s, h),
                 _p(texts.COPIES_NOTE["notice"], s.note),
@@ -457,7 +495,7 @@ def _deadline_sentence(hazards: Sequence[HazardEntry]) -> str:
 def _order(s: _Styles, doc: NoticeContent) -> list[Flowable]:
     h = doc.header
     assert doc.appeal is not None  # enforced by NoticeContent
-    story: list[Flowable] = _title_block(s, h, "安全生产行政执法文书")
+    story: list[Flowable] = _title_block(s, h)
     story.append(_p(f"被检查单位名称：{doc.place.name}", s.plain))
     story.append(_p(f"地址：{doc.place.address}", s.plain))
     story.append(Spacer(1, 2 * mm))
@@ -496,16 +534,13 @@ def _order(s: _Styles, doc: NoticeContent) -> list[Flowable]:
 
 def _review(s: _Styles, doc: ReviewContent) -> list[Flowable]:
     h = doc.header
-    story: list[Flowable] = _title_block(s, h, "安全生产行政执法文书")
+    story: list[Flowable] = _title_block(s, h)
     story.append(_p(f"被复查单位名称：{doc.place.name}", s.plain))
     story.append(Spacer(1, 2 * mm))
-    story.append(
-        _p(
-            f"本机关于{cn_date(doc.original_date)}作出了{doc.original_title}的决定[{doc.original_number}]，"
-            f"经于{cn_datetime(doc.reviewed_at)}对你单位整改情况进行复查，提出如下意见：",
-            s.body,
-        )
+    opening = texts.review_opening(
+        h, doc.original_title, doc.original_number, doc.original_date, cn_datetime(doc.reviewed_at)
     )
+    story.append(_p(opening, s.body))
     rows: list[list[Any]] = [[_p(t, s.cell_head) for t in ("序号", "原隐患", "复查结果", "复查情况说明", "新整改期限")]]
     for o in doc.outcomes:
         rows.append(
@@ -520,7 +555,7 @@ def _review(s: _Styles, doc: ReviewContent) -> list[Flowable]:
     story += [
         Spacer(1, 2 * mm),
         _grid(rows, [10 * mm, 58 * mm, 20 * mm, 44 * mm, CONTENT_W - 132 * mm], header=True,
-              extra=[("VALIGN", (0, 1), (-1, -1), "TOP")]),
+              extra=[("VALIGN", (0, 1), (-1, -1), "TOP")], split_rows=s.strict),
         Spacer(1, 3 * mm),
     ]
     if doc.opinion:
@@ -529,7 +564,7 @@ def _review(s: _Styles, doc: ReviewContent) -> list[Flowable]:
         story,
         [
                 _signature_table(
-                    s, doc.inspectors, "被复查单位负责人（签名）", doc.signature, doc.refusal, doc.reviewed_at.date()
+                    s, h, doc.inspectors, "被复查单位负责人（签名）", doc.signature, doc.refusal, doc.reviewed_at.date()
                 ),
                 *_seal_block(s, h),
                 _p(texts.COPIES_NOTE["review"], s.note),
@@ -608,16 +643,22 @@ def _story_for(s: _Styles, snapshot: DocumentSnapshot) -> list[Flowable]:
 
 
 def render_documents(
-    snapshots: Sequence[DocumentSnapshot], *, on_document: Callable[[int, int], None] | None = None
+    snapshots: Sequence[DocumentSnapshot],
+    *,
+    on_document: Callable[[int, int], None] | None = None,
+    draft: bool = False,
 ) -> bytes:
     """One PDF with every document, each starting on a new page with its own page count.
+
+    ``draft`` draws a preview: 草稿 across every page and no verification code or QR code in the
+    footer (the snapshot of a draft carries no number: ``DRAFT_NUMBER``).
 
     ``on_document(index, total)`` is called as the layout reaches each document (for progress;
     an exception it raises, such as a cancellation, stops the rendering)."""
     if not snapshots:
         raise ValueError("render_documents needs at least one snapshot")
     register_fonts()
-    styles = _Styles()
+    styles = {strict: _Styles(strict) for strict in (False, True)}
     story: list[Flowable] = []
     total = len(snapshots)
     reached = (lambda index: on_document(index, total)) if on_document is not None else None
@@ -625,7 +666,7 @@ def render_documents(
         if index:
             story.append(PageBreak())
         story.append(_DocStart(index, snap.header, reached))
-        story += _story_for(styles, snap)
+        story += _story_for(styles[snap.header.posture != "legacy"], snap)
     first = snapshots[0].header
     buffer = io.BytesIO()
     template = BaseDocTemplate(
@@ -636,7 +677,7 @@ def render_documents(
         topMargin=MARGIN_TOP,
         bottomMargin=MARGIN_BOTTOM,
         invariant=1,
-        title=f"{DOC_TITLES[first.doc_type]} {first.number}" if len(snapshots) == 1 else f"文书批量打印（{len(snapshots)}份）",
+        title=f"{texts.printed_title(first)} {first.number}" if len(snapshots) == 1 else f"文书批量打印（{len(snapshots)}份）",
         author=first.issuer,
         creator="安全检查工作台",
         subject=first.short_code if len(snapshots) == 1 else "",
@@ -648,7 +689,7 @@ def render_documents(
     issued_at = max(s.header.issued_at for s in snapshots)
 
     def canvasmaker(*args: Any, **kwargs: Any) -> _NumberedCanvas:
-        return _NumberedCanvas(*args, issued_at=issued_at, **kwargs)
+        return _NumberedCanvas(*args, issued_at=issued_at, draft=draft, **kwargs)
 
     template.build(story, canvasmaker=canvasmaker)
     return buffer.getvalue()
@@ -657,6 +698,11 @@ def render_documents(
 def render_document(snapshot: DocumentSnapshot) -> bytes:
     """The PDF of one document, byte-identical for equal snapshots."""
     return render_documents([snapshot])
+
+
+def render_draft(snapshot: DocumentSnapshot) -> bytes:
+    """A preview of a document not issued yet: watermark 草稿, no number, no verification code."""
+    return render_documents([snapshot], draft=True)
 
 
 def write_document(snapshot: DocumentSnapshot, path: Path) -> str:

@@ -58,7 +58,8 @@ def test_plain_json_types_and_readable_dates() -> None:
     assert content["hazards"][0]["deadline"] is None
     assert content["hazards"][1]["deadline"] == "2026-03-20"
     assert isinstance(content["inspectors"], list)
-    assert content["inspectors"][0] == {"name": "张堃", "cert_no": "33010020230015"}
+    assert content["inspectors"][0] == {"name": "张堃", "cert_no": "BS-2023-015"}  # a township's 工作证号
+    assert (content["header"]["posture"], content["header"]["dated"]) == ("township", "2026-03-10")
     json.dumps(data)  # nothing but JSON types
 
 

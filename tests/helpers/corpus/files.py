@@ -192,7 +192,9 @@ def issued_notice_pdf(folder: Path) -> bytes:
         path.parent.mkdir(parents=True, exist_ok=True)
         made = open_database(path)
         ids = doc_setup.finished_check(made, path.parent)
-        documents.obtain_document(Desk(made, Actor.system("zhang")), "notice", ids["inspection"])
+        documents.obtain_document(
+            Desk(made, Actor.system("zhang")), "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY
+        )
         made.dispose()
     db = open_database(path)
     try:

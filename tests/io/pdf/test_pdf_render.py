@@ -97,7 +97,12 @@ def test_order_has_2017_wording_and_appeal_periods(rendered: dict[str, bytes], t
 def test_record_identification_and_checklists(rendered: dict[str, bytes], tmp_path: Path) -> None:
     text = squeeze(pdftotext(rendered["record"], tmp_path))
     assert "现场检查记录" in text
-    assert "我们是青溪县白沙镇人民政府行政执法人员张堃、李喆，证件号码为33010020230015、33010020230027" in text
+    # a township's record: its staff, their 工作证号, its own duty to inspect (安全生产法第九条)
+    assert (
+        "我们是青溪县白沙镇人民政府检查人员张堃（工作证号：BS-2023-015）、李喆（工作证号：BS-2023-027），"
+        "这是我们的工作证件（出示证件）。现依照《中华人民共和国安全生产法》第九条的规定对你单位进行安全检查" in text
+    )
+    assert "行政执法" not in text and "执法证号" not in text and "安全生产行政执法文书" not in text
     assert "2026年3月10日9时30分至3月10日10时45分" in text
     assert "四不两直" in text
     assert "餐饮场所燃气安全检查表" in text and "九小场所消防安全检查表" in text
@@ -108,8 +113,9 @@ def test_review_outcomes(rendered: dict[str, bytes], tmp_path: Path) -> None:
     snap = SNAPSHOTS["review"]
     assert isinstance(snap, ReviewContent)
     text = squeeze(pdftotext(rendered["review"], tmp_path))
-    assert "整改复查意见书" in text
-    assert "本机关于2026年3月10日作出了责令限期整改指令书的决定[（青）应急责改〔2026〕15号]" in text
+    assert text.startswith("安全生产行政执法文书整改复查意见书（青）应急复查〔2026〕15号")  # the 2017 式样
+    assert "本机关于2026年3月10日作出了责令限期整改的决定[（青）应急责改〔2026〕15号]" in text
+    assert "安全生产监管行政执法人员（签名）" in text
     for outcome in snap.outcomes:
         assert outcome.result in text
         assert squeeze(outcome.note) in text
@@ -253,3 +259,95 @@ def test_major_hazard_is_marked(tmp_path: Path) -> None:
     assert isinstance(notice, NoticeContent)
     major = replace(notice, hazards=(replace(notice.hazards[0], grade="重大"), *notice.hazards[1:]))
     assert "（重大事故隐患）" in squeeze(pdftotext(render_document(major), tmp_path))
+
+
+# --- posture, drafts and line breaking (issue 14) -------------------------------------------------
+
+_CLOSING = "，。、；：？！）》”"
+
+
+def _legacy(snapshot: InspectionRecordContent) -> InspectionRecordContent:
+    """The snapshot as stored before the posture was recorded (no posture, no separate date)."""
+    return replace(snapshot, header=replace(snapshot.header, posture="legacy", dated=None))
+
+
+def test_every_type_in_both_modes_states_its_posture(tmp_path: Path) -> None:
+    sig = samples.sample_record().signature
+    assert sig is not None
+    township = {
+        "record": samples.sample_record(), "notice": samples.sample_notice(), "review": samples.sample_review("township"),
+    }
+    authorised = {
+        "record": samples.sample_record(posture="authorised"), "order": samples.sample_order(),
+        "review": samples.sample_review("authorised"),
+    }
+    for kind, snap in township.items():
+        text = squeeze(pdftotext(render_document(snap), tmp_path))
+        assert text.startswith(samples.ISSUER), kind
+        for claim in ("应急", "安全生产行政执法文书", "行政执法人员", "执法证号", "决定", "本机关"):
+            assert claim not in text, (kind, claim)
+        assert "工作证号" in text, kind
+    for kind, snap in authorised.items():
+        text = squeeze(pdftotext(render_document(snap), tmp_path))
+        assert text.startswith("安全生产行政执法文书"), kind
+        assert "应急" in text and "工作证号" not in text, kind
+    review = squeeze(pdftotext(render_document(township["review"]), tmp_path))
+    assert review.startswith(samples.ISSUER + "整改复查意见白沙复查〔2026〕第015号")
+    assert "于2026年3月10日向你单位（场所）送达了《安全隐患整改通知书》（白沙安改〔2026〕第015号）" in review
+
+
+def test_a_legacy_snapshot_keeps_the_wording_it_was_issued_with(tmp_path: Path) -> None:
+    record = squeeze(pdftotext(render_document(_legacy(samples.sample_record(posture="authorised"))), tmp_path))
+    assert record.startswith(samples.ISSUER + "现场检查记录")
+    assert "我们是青溪县白沙镇人民政府行政执法人员张堃、李喆，证件号码为33010020230015、33010020230027" in record
+    review = samples.sample_review()
+    old = replace(review, header=replace(review.header, posture="legacy", dated=None))
+    text = squeeze(pdftotext(render_document(old), tmp_path))
+    assert "本机关于2026年3月10日作出了责令限期整改指令书的决定[（青）应急责改〔2026〕15号]" in text
+
+
+def test_a_draft_has_a_watermark_and_no_number_or_code(tmp_path: Path) -> None:
+    from anquan_desk.core.documents.snapshot import DRAFT_NUMBER
+    from anquan_desk.io.pdf.render import render_draft
+
+    notice = samples.sample_notice()
+    draft = replace(notice, header=replace(notice.header, number=DRAFT_NUMBER, short_code=""))
+    text = squeeze(pdftotext(render_draft(draft), tmp_path))
+    assert DRAFT_NUMBER in text and "草稿：未签发，无编号，不得送达" in text
+    assert "核验码" not in text and "白沙安改" not in text
+    reader = PdfReader(io.BytesIO(render_draft(draft)))
+    assert all("草" in (page.extract_text() or "") for page in reader.pages)  # the watermark on every page
+
+
+def _punctuated_record(posture: str) -> InspectionRecordContent:
+    """A record whose findings would put closing punctuation at line starts if broken anywhere."""
+    findings = "".join(f"第{n}处{'堆' * (n % 7)}：消防通道{'杂物' * (n % 3)}，已告知（现场）。" for n in range(1, 40))
+    snap = replace(samples.sample_record(posture="authorised"), findings=findings)
+    return replace(snap, header=replace(snap.header, posture=posture))  # type: ignore[arg-type]
+
+
+def _line_starts(pdf: bytes, tmp_path: Path) -> list[str]:
+    return [line.strip()[:1] for line in pdftotext(pdf, tmp_path).splitlines() if line.strip()]
+
+
+def test_no_line_starts_with_closing_punctuation(tmp_path: Path) -> None:
+    strict = _line_starts(render_document(_punctuated_record("authorised")), tmp_path)
+    assert strict and not [c for c in strict if c in _CLOSING]
+    # the same text broken the old way (a legacy snapshot) does: the test would catch the fault
+    legacy = _line_starts(render_document(_punctuated_record("legacy")), tmp_path)
+    assert [c for c in legacy if c in _CLOSING]
+
+
+def test_line_breaking_rules_leave_legacy_layout_byte_identical(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Chinese line-breaking rules apply to new documents only: a stored (legacy) snapshot is
+    laid out exactly as reportlab broke it when it was issued."""
+    from reportlab.platypus import paragraph
+
+    from anquan_desk.io.pdf import kinsoku
+
+    old = _punctuated_record("legacy")
+    with_rules = render_document(old)
+    monkeypatch.setattr(paragraph, "wordSplit", kinsoku._ORIGINAL_WORD_SPLIT)
+    monkeypatch.setattr(paragraph, "cjkFragSplit", kinsoku._ORIGINAL_CJK_SPLIT)
+    assert render_document(old) == with_rules
+    assert render_document(_punctuated_record("authorised")) != with_rules
