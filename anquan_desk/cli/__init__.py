@@ -31,6 +31,7 @@ VERB_MODULES: tuple[str, ...] = (
     "anquan_desk.cli.setup",
     "anquan_desk.cli.users",
     "anquan_desk.cli.grids",
+    "anquan_desk.cli.inspections",
 )
 
 

@@ -6,7 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
-from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
+from anquan_desk.cli.common import add_db_argument, desk_for, fail
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.services import audit
 from anquan_desk.services import backup as backup_service
@@ -94,5 +94,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
         result = backup_service.restore(Path(args.file), args.db)
     except AnquanError as exc:
         return fail(str(exc))
-    print_json({"restored": str(result.path), "previous_copy": str(result.previous) if result.previous else None})
+    print(f"已从 {args.file} 恢复数据库：{result.path}")
+    if result.previous is not None:
+        print(f"恢复前的数据库已另存为 {result.previous}（确认无误后可以删除）")
+    else:
+        print("恢复前没有数据库，无需另存。")
     return 0

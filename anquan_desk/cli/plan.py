@@ -14,7 +14,8 @@ Verbs working on a database (``--db PATH``, or ``$ANQUAN_DB``):
 * ``plan worksheet --grid NAME [--date 2026-11-24] --out FILE.pdf`` — the grid's printable work
   sheet (网格巡查单) for that day's round.
 * ``plan draw-db --count N [--sector S] [--grid NAME] [--risk 红] [--seed N] [--exclude 证号:场所名]
-  [--by NAME] --out record.pdf [--json record.json]`` — 双随机 over the database's places and the
+  [--by NAME] --out record.pdf [--json record.json]`` (the JSON defaults to record.json next to the
+  PDF, which names it for ``plan verify``) — 双随机 over the database's places and the
   inspectors with a 执法证号; the record is stored in the ``plan.draws`` setting and printed.
 """
 
@@ -97,7 +98,8 @@ def register(subparsers: Any) -> None:
     )
     r.add_argument("--by", default="", help="抽取人姓名（印在记录上）")
     r.add_argument("--out", required=True, help="抽取记录 PDF 文件")
-    r.add_argument("--json", dest="json_out", help="另存抽取记录 JSON（可用 plan verify 复核）")
+    r.add_argument("--json", dest="json_out",
+                   help="抽取记录 JSON 文件（可用 plan verify 复核；默认：与 PDF 同名、同一文件夹的 .json）")
     r.set_defaults(func=_draw_db)
 
 
@@ -383,18 +385,21 @@ def _draw_db(args: argparse.Namespace) -> int:
             pdf = plans.draw_record_pdf(desk, stored)
     except AnquanError as exc:
         return fail(str(exc), 2)
+    out = Path(args.out)
+    json_out = Path(args.json_out) if args.json_out else out.with_suffix(".json")
     try:
-        Path(args.out).write_bytes(pdf)
-        if args.json_out:
-            Path(args.json_out).write_text(stored.record.to_json() + "\n", encoding="utf-8")
+        out.write_bytes(pdf)
+        json_out.write_text(stored.record.to_json() + "\n", encoding="utf-8")
     except OSError as exc:
         return fail(f"无法写入文件（{exc.strerror or exc}）", 2)
     record = stored.record
+    print(f"抽取人：{args.by}" if args.by else "抽取人：未指定（记录上留待签字；可用 --by 姓名 印在记录上）")
     print(f"随机种子：{record.seed}")
     print(f"输入摘要（SHA-256）：{record.input_digest}")
     print(f"范围：{stored.scope}；从 {len(record.places)} 处场所中抽取 {record.count} 处：")
     for n, a in enumerate(record.assignments, start=1):
         pair = "、".join(stored.inspector_label(c) for c in a.inspectors)
         print(f"  {n:>3}. {stored.place_name(a.place)}  检查组：{pair}")
-    print(f"抽取记录已保存到数据库，并打印到：{args.out}")
+    print(f"抽取记录已保存到数据库，并打印到：{out}")
+    print(f"复核用的抽取记录 JSON：{json_out}（命令：anquan-desk plan verify {json_out}）")
     return 0

@@ -66,7 +66,7 @@ from anquan_desk.io.tabular import (
     cell_text,
     column_letter,
     duplicate_columns,
-    open_workbook,
+    open_table_file,
     parse_number,
     read_date,
     read_table,
@@ -78,6 +78,7 @@ __all__ = [
     "NINE_SMALL_KINDS",
     "PLACE_SYNONYMS",
     "REPORT_LEGEND",
+    "SECTOR_ORDER",
     "ExistingIndex",
     "PlaceCandidate",
     "PlaceImportPreview",
@@ -97,6 +98,8 @@ _Report = Callable[[str | None, str], None]  # error()/warn() callbacks: (field,
 
 # Values as the data model stores them (anquan_desk.core.models: Sector, RiskColor, PlaceStatus).
 GAS, SELF_BUILT, FIRE, NINE_SMALL = "燃气", "自建房", "消防", "九小场所"
+#: How sectors are listed to a user.
+SECTOR_ORDER: tuple[str, ...] = (NINE_SMALL, FIRE, GAS, SELF_BUILT)
 RED, ORANGE, YELLOW, BLUE = "红", "橙", "黄", "蓝"
 OPEN, SUSPENDED, CLOSED = "在营", "停业", "关闭"
 
@@ -113,9 +116,10 @@ PLACE_SYNONYMS: dict[str, tuple[str, ...]] = {
     "village": ("所属村(社区)", "村(社区)", "所属村", "社区", "村居", "村(居)", "所属社区", "行政村", "村名",
                 "村(社区)名称", "村名称", "社区名称", "所在村(社区)"),
     "grid": ("网格", "所属网格", "网格名称", "网格编号"),
-    "sector": ("行业", "行业领域", "类别", "场所类型", "业态", "类型", "行业类别", "经营类别", "场所类别",
-               "经营类型", "所属行业"),
-    "nine_small_kind": ("九小场所类别", "九小类型", "九小场所类型", "九小类别", "九小场所"),
+    "sector": ("行业", "行业领域", "类别", "场所类型", "业态", "类型", "行业类别", "经营类别", "经营类型",
+               "所属行业"),
+    # 场所类别 names what kind of (九小) place it is; its text also feeds 行业领域 (see ``_sectors``).
+    "nine_small_kind": ("九小场所类别", "九小类型", "九小场所类型", "九小类别", "九小场所", "场所类别"),
     "risk_color": ("风险等级", "风险颜色", "风险分级", "风险等级(颜色)", "风险级别", "风险"),
     "status": ("经营状态", "状态", "营业状态"),
     "established": ("成立日期", "开业日期", "开业时间", "成立时间"),
@@ -463,6 +467,7 @@ class _SheetParser:
         sheet_village: str | None,
         duplicates: Mapping[int, str] | None = None,
         latest: date | None = None,
+        kind_sectors: Mapping[str, frozenset[str]] | None = None,
     ) -> None:
         self.file = file
         self.table = table
@@ -473,6 +478,7 @@ class _SheetParser:
         self.sheet_village = sheet_village
         self.duplicates = dict(duplicates or {})  # column → the field it repeats
         self.latest = latest or clock.today()
+        self.kind_sectors = kind_sectors or {}
         self.checked = {**{c: f for f, c in columns.items()}, **self.duplicates}  # column → field
 
     # helpers
@@ -738,8 +744,11 @@ class _SheetParser:
     def _sectors(
         self, row: Row, name: str, warn: _Report, notes: list[str]
     ) -> tuple[frozenset[str], str | None]:
-        sector_text = self._text(row, "sector")
         kind_text = self._text(row, "nine_small_kind")
+        # One column may feed both fields: its text is then classified once.
+        same = self.columns.get("sector") is not None and self.columns.get("sector") == self.columns.get(
+            "nine_small_kind")
+        sector_text = "" if same else self._text(row, "sector")
         sectors: set[str] = set()
         kind: str | None = None
         if kind_text:
@@ -760,6 +769,7 @@ class _SheetParser:
             sectors = set(found_sectors)
         if kind is not None:
             sectors.add(NINE_SMALL)
+            sectors |= self.kind_sectors.get(kind, frozenset())
         return frozenset(sectors), kind
 
     def _duplicates(self, row: Row, place: PlaceCandidate, error: _Report, warn: _Report) -> str | None:
@@ -811,6 +821,7 @@ def parse_places(
     existing: ExistingIndex | None = None,
     progress: Progress = NO_PROGRESS,
     today: date | None = None,
+    kind_sectors: Mapping[str, frozenset[str]] | None = None,
 ) -> PlaceImportPreview:
     """Read and check every row of a places spreadsheet. Never touches the database.
 
@@ -820,6 +831,8 @@ def parse_places(
     ``existing``: the DB's places; matching rows become updates.
     ``progress`` hears how far the reading is and may stop it (``OperationCancelled``) between rows.
     ``today``: the latest plausible date (default: today).
+    ``kind_sectors``: 九小 kind → the 行业领域 a place of that kind is in besides 九小场所 (e.g.
+    小餐饮场所 → 消防, 燃气; the service passes the checklist library's); a row whose kind is recognised gets them.
     Raises ``ImportFileError`` when the file cannot be read within ``PLACE_LIMITS``, no sheet has a
     usable header, or the tables have no data rows.
     """
@@ -833,7 +846,7 @@ def parse_places(
     header_only: list[Table] = []
     hidden: list[str] = []
     anything = False  # a visible sheet with any content
-    with open_workbook(file, PLACE_LIMITS) as book:
+    with open_table_file(file, PLACE_LIMITS) as book:
         for info in book.sheets:
             progress.check()
             sheet = book.read_sheet(info, progress=progress)
@@ -880,7 +893,8 @@ def parse_places(
                     file.name, table.sheet, None, table.header_of(col), column_letter(col),
                     f"与{column_letter(main)}列同为“{FIELD_LABELS[fld]}”，只按{column_letter(main)}列导入；"
                     f"本列中与{column_letter(main)}列不同的值逐行列出", "warning", fld))
-            parser = _SheetParser(file, table, columns, places, existing, seen, sheet_village, duplicates, today)
+            parser = _SheetParser(file, table, columns, places, existing, seen, sheet_village, duplicates, today,
+                                  kind_sectors)
             total = len(table.rows)
             parsed = 0
             for index, row in enumerate(table.rows):

@@ -25,8 +25,10 @@ saved, and an error value like ``#N/A``, are reported per cell in ``Sheet.issues
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import hashlib
+import io
 import posixpath
 import re
 import struct
@@ -55,6 +57,7 @@ __all__ = [
     "TEMPLATE_LIMITS",
     "CellValue",
     "ColumnMapping",
+    "CsvBook",
     "DateReading",
     "HeaderMatch",
     "ImportFileError",
@@ -72,6 +75,7 @@ __all__ = [
     "header_fingerprint",
     "header_key",
     "iter_tables",
+    "open_table_file",
     "open_workbook",
     "parse_date",
     "parse_number",
@@ -1177,6 +1181,116 @@ def open_workbook(path: str | Path, limits: Limits = PLACE_LIMITS) -> Workbook:
         book.close()
         raise
     return book
+
+
+# --- CSV files (place lists exported by other systems) -----------------------------------------
+
+#: Encodings a CSV from a Chinese office is in, tried in this order (a BOM decides at once).
+CSV_ENCODINGS = ("utf-8", "gb18030")
+CSV_SUFFIXES = frozenset({".csv"})
+
+
+def _decode_csv(file: Path, data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        encodings: tuple[str, ...] = ("utf-8-sig",)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings = ("utf-16",)
+    else:
+        encodings = CSV_ENCODINGS
+    if b"\x00" in data and encodings != ("utf-16",):
+        raise _refuse(file, f"扩展名是 .csv，但内容{_looks_like(file, data[:4096])}，不是文本表格；请确认选对了文件")
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _refuse(file, "CSV 文件的编码无法识别（应为 UTF-8 或 GB18030/GBK）；请在 Excel/WPS 中打开它，"
+                        "“另存为”Excel 工作簿（.xlsx）或“CSV UTF-8”后再选择新文件")
+
+
+def _csv_dialect(text: str) -> type[csv.Dialect]:
+    first = text.split("\n", 1)[0]
+    if "\t" in first and "," not in first:
+        return csv.excel_tab
+    return csv.excel
+
+
+class CsvBook:
+    """A .csv file read as a workbook of one visible sheet (named after the file), within the same
+    ``Limits`` as a workbook: file size, rows, columns, cells and cell text. Every value is text
+    (a phone number or a date stays as typed; ``cell_text``/``read_date`` read it)."""
+
+    def __init__(self, file: Path, limits: Limits) -> None:
+        self.file = file
+        self.limits = limits
+        self.sheets = [SheetInfo(name=file.stem or "CSV", state="visible", part="", index=0)]
+        self.active = 0
+
+    def __enter__(self) -> CsvBook:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing is held open (the file is read at once)."""
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return [s.name for s in self.sheets]
+
+    def read_sheet(self, info: SheetInfo, *, progress: Progress = NO_PROGRESS) -> Sheet:
+        file = self.file
+        try:
+            data = file.read_bytes()
+        except OSError as err:
+            raise _refuse(file, f"无法读取文件（{err.strerror or err}）") from err
+        text = _decode_csv(file, data)
+        sheet = Sheet(title=info.name)
+        cells = 0
+        try:
+            reader = csv.reader(io.StringIO(text, newline=""), _csv_dialect(text))
+            for number, record in enumerate(reader, start=1):
+                if number % 1000 == 0:
+                    progress.check()
+                    progress.update(number, 0, f"正在读取“{file.name}”：第 {number} 行…")
+                values: list[CellValue] = [v if v.strip() else None for v in record]
+                while values and values[-1] is None:
+                    values.pop()
+                sheet.row_count = number
+                if not values:
+                    continue
+                self._check_row(number, values, len(sheet.rows) + 1, cells + len(values))
+                cells += len(values)
+                sheet.rows[number] = tuple(values)
+        except csv.Error as err:
+            raise _refuse(file, f"CSV 格式有误（{err}）；请在 Excel/WPS 中打开它，另存为 .xlsx 后再选择新文件") from err
+        sheet.cell_count = cells
+        return sheet
+
+    def _check_row(self, number: int, values: list[CellValue], rows: int, cells: int) -> None:
+        file, limits = self.file, self.limits
+        if rows > limits.max_rows or number > limits.max_sheet_rows:
+            raise _refuse(file, f"超过了{limits.what}的上限 {limits.max_rows:,} 行。{limits.advice}", row=number)
+        if len(values) > limits.max_columns:
+            raise _refuse(file, f"第 {number} 行有 {len(values)} 列，超过了{limits.what}的上限 {limits.max_columns} 列。"
+                                f"{limits.advice}", row=number)
+        if cells > limits.max_cells:
+            raise _refuse(file, f"单元格超过了{limits.what}的上限 {limits.max_cells:,} 个。{limits.advice}", row=number)
+        for index, value in enumerate(values):
+            if isinstance(value, str) and len(value) > limits.max_cell_chars:
+                raise _refuse(file, f"单元格有 {len(value):,} 个字符，超过了 Excel 单元格的上限 {limits.max_cell_chars:,} 个",
+                              row=number, column=column_letter(index))
+
+
+def open_table_file(path: str | Path, limits: Limits = PLACE_LIMITS) -> Workbook | CsvBook:
+    """``open_workbook``, or for a file named ``*.csv`` a ``CsvBook`` (UTF-8 with or without BOM, or
+    GB18030/GBK; comma or tab separated), checked against the same ``limits``."""
+    file = Path(path)
+    if file.suffix.lower() in CSV_SUFFIXES:
+        _check_file(file, limits)
+        return CsvBook(file, limits)
+    return open_workbook(file, limits)
 
 
 # --- cell values ----------------------------------------------------------------------------

@@ -51,6 +51,8 @@ from sqlalchemy.orm import Session
 
 from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
+from anquan_desk.core.checklists.library import ChecklistLibrary
+from anquan_desk.core.checklists.store import default_library
 from anquan_desk.core.clock import utcnow
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import Grid, Place, PlaceSector, Village, new_uuid
@@ -76,6 +78,7 @@ __all__ = [
     "existing_index",
     "import_place_list",
     "import_places",
+    "kind_sectors",
     "known_villages",
     "preview_place_list",
     "preview_places",
@@ -177,6 +180,17 @@ def remember_mapping(session: Session, mapping: ColumnMapping, headers: Iterable
     settings.put(session, settings.PLACE_IMPORT_MAPPINGS, value)
 
 
+#: Every 九小场所 is a place of fire-safety supervision (消防); a kind's ``typical_sectors`` in the
+#: checklist library's kinds.toml add the others (小餐饮场所 cooks with gas: 燃气).
+KIND_BASE_SECTORS = frozenset({"消防"})
+
+
+def kind_sectors(library: ChecklistLibrary | None = None) -> dict[str, frozenset[str]]:
+    """九小 kind name → the 行业领域 a place of that kind is in, inferred on import."""
+    lib = library if library is not None else default_library()
+    return {k.name: KIND_BASE_SECTORS | frozenset(k.typical_sectors) for k in lib.kinds}
+
+
 def preview_places(
     session: Session,
     path: str | Path,
@@ -195,13 +209,16 @@ def preview_places(
     """
     known = None if create_missing else known_villages(session)
     existing = existing_index(session)
-    preview = parse_places(path, mapping=mapping, known_villages=known, existing=existing, progress=progress)
+    inferred = kind_sectors()
+    preview = parse_places(path, mapping=mapping, known_villages=known, existing=existing, progress=progress,
+                           kind_sectors=inferred)
     if mapping is None:
         remembered = remembered_mappings(session)
         for sheet in preview.sheets:
             found = remembered.get(sheet.mapping.fingerprint)
             if found is not None:
-                return parse_places(path, mapping=found, known_villages=known, existing=existing, progress=progress)
+                return parse_places(path, mapping=found, known_villages=known, existing=existing, progress=progress,
+                                    kind_sectors=inferred)
     return preview
 
 

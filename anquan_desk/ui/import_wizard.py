@@ -43,6 +43,7 @@ from anquan_desk.core.errors import AnquanError, OperationCancelled, UserInputEr
 from anquan_desk.core.progress import Progress
 from anquan_desk.io.place_import import (
     FIELD_LABELS,
+    SECTOR_ORDER,
     PlaceImportPreview,
     PreviewRow,
     Problem,
@@ -59,6 +60,9 @@ T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 
 TITLE = "导入场所清单"
+#: Fields one column may feed together (a 场所类别 column tells both the kind and the sectors).
+SHARED_FIELDS = frozenset({"sector", "nine_small_kind"})
+ACKNOWLEDGE_TEXT = "我已核对以上提醒（警告），仍按此导入"
 ERROR_BRUSH = QBrush(QColor("#f8d0d0"))
 WARNING_BRUSH = QBrush(QColor("#fde3bf"))
 ACTION_TEXT = {"new": "新增", "update": "更新", "invalid": "有错误"}
@@ -207,7 +211,8 @@ class FilePage(_StepPage):
     def __init__(self, state: ImportState) -> None:
         super().__init__(state)
         self.setTitle("选择场所清单文件")
-        self.setSubTitle("支持 .xlsx / .xlsm。表头可以在标题行下面，也可以是合并单元格的两行表头。")
+        self.setSubTitle("支持 .xlsx / .xlsm 和 .csv（UTF-8 或 GBK 编码）。表头可以在标题行下面，"
+                         "也可以是合并单元格的两行表头。")
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("场所清单文件路径")
         browse = QPushButton("浏览…")
@@ -223,8 +228,10 @@ class FilePage(_StepPage):
 
     def _browse(self) -> None:
         start = window_state.last_folder(window_state.LAST_FOLDER_IMPORT)
-        path, _ = QFileDialog.getOpenFileName(self, "选择场所清单", start, "Excel 工作簿 (*.xlsx *.xlsm)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "选择场所清单", start, "场所清单 (*.xlsx *.xlsm *.csv);;Excel 工作簿 (*.xlsx *.xlsm);;CSV 文件 (*.csv)")
         if path:
+            window_state.remember_folder(window_state.LAST_FOLDER_IMPORT, path)
             self.path_edit.setText(path)
 
     def ready(self) -> bool:
@@ -307,9 +314,10 @@ class MappingPage(_StepPage):
         if "name" not in columns:
             self.refuse("请指定“单位名称”在哪一列")
             return
-        used = list(columns.values())
+        used = [c for f, c in columns.items() if f not in SHARED_FIELDS]
+        used += list({c for f, c in columns.items() if f in SHARED_FIELDS} - set(used))
         if len(used) != len(set(used)):
-            self.refuse("同一列不能对应两项，请检查")
+            self.refuse("同一列不能对应两项，请检查（只有“行业领域”和“九小场所类别”可以是同一列）")
             return
         sheet = preview.sheets[0]
         if columns == sheet.mapping.columns:
@@ -326,6 +334,11 @@ class MappingPage(_StepPage):
         self.advance()
 
 
+def _sector_text(sectors: frozenset[str]) -> str:
+    order = {s: i for i, s in enumerate(SECTOR_ORDER)}
+    return "、".join(sorted(sectors, key=lambda s: (order.get(s, len(order)), s)))
+
+
 def _problem_text(row: PreviewRow) -> str:
     parts = []
     for p in sorted(row.problems, key=lambda p: p.severity != "error"):  # errors first
@@ -339,10 +352,11 @@ class PreviewTableModel(QAbstractTableModel):
     errors red, with warnings orange."""
 
     HEADERS = ("工作表", "行", "处理", "问题", "单位名称", "地址", "负责人", "联系电话", "村（社区）/网格",
-               "统一社会信用代码")
+               "统一社会信用代码", "九小场所类别", "行业领域（含推断）")
     COL_SHEET, COL_ROW, COL_ACTION, COL_PROBLEMS, COL_NAME, COL_ADDRESS, COL_PERSON, COL_PHONE, COL_WHERE, COL_CODE = (
         range(10)
     )
+    COL_KIND, COL_SECTORS = 10, 11
     #: "error", "warning" or None: how a row is marked.
     SEVERITY_ROLE = int(Qt.ItemDataRole.UserRole) + 1
 
@@ -389,6 +403,7 @@ class PreviewTableModel(QAbstractTableModel):
             cells = self._cells[r] = (
                 row.sheet, str(row.row), ACTION_TEXT[row.action], _problem_text(row), place.name, place.address,
                 place.responsible_person, place.phone, where, place.credit_code or "",
+                place.nine_small_kind or "", _sector_text(place.sectors),
             )
         return cells
 
@@ -444,7 +459,7 @@ class PreviewPage(QWizardPage):
         self.file_problems.setText("\n".join(general))
         self.file_problems.setVisible(bool(general))
         self.model.set_rows(preview.rows)
-        for column, width in enumerate((80, 40, 60, 380, 150, 170, 60, 110, 130)):
+        for column, width in enumerate((80, 40, 60, 380, 150, 170, 60, 110, 130, 150, 110)):
             self.table.setColumnWidth(column, width)
         self._fit_rows()
 
@@ -471,6 +486,20 @@ class PreviewPage(QWizardPage):
         return str(self.model.index(row, column).data() or "")
 
 
+#: How many warnings the options page lists before "…".
+SHOWN_WARNINGS = 8
+
+
+def _warnings_text(warnings: list[Problem]) -> str:
+    if not warnings:
+        return ""
+    lines = [f"导入前请核对以下 {len(warnings)} 条提醒（上一步预览中标为橙色的行）："]
+    lines += [str(p) for p in warnings[:SHOWN_WARNINGS]]
+    if len(warnings) > SHOWN_WARNINGS:
+        lines.append(f"……另有 {len(warnings) - SHOWN_WARNINGS} 条，见上一步的预览")
+    return "\n".join(lines)
+
+
 class OptionsPage(_StepPage):
     def __init__(self, state: ImportState) -> None:
         super().__init__(state)
@@ -482,8 +511,16 @@ class OptionsPage(_StepPage):
         self.create_missing = QCheckBox("文件中出现的新村（社区）、新网格自动创建（默认视为错误）")
         self.counts_label = QLabel()
         self.counts_label.setWordWrap(True)
+        self.warnings_label = QLabel()
+        self.warnings_label.setWordWrap(True)
+        self.warnings_label.setStyleSheet("color: #a05000")
+        self.warnings_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.acknowledge = QCheckBox(ACKNOWLEDGE_TEXT)
+        self.acknowledge.toggled.connect(self.completeChanged)
         layout = QVBoxLayout(self)
         layout.addWidget(self.counts_label)
+        layout.addWidget(self.warnings_label)
+        layout.addWidget(self.acknowledge)
         layout.addWidget(self.all_or_nothing)
         layout.addWidget(self.skip_invalid)
         layout.addSpacing(8)
@@ -496,7 +533,20 @@ class OptionsPage(_StepPage):
         assert preview is not None
         self.create_missing.setChecked(self.state.create_missing)
         self.counts_label.setText(preview.summary())
+        warnings = [p for p in preview.problems if p.severity == "warning"]
+        self.warnings_label.setText(_warnings_text(warnings))
+        self.warnings_label.setVisible(bool(warnings))
+        self.acknowledge.setChecked(False)
+        self.acknowledge.setVisible(bool(warnings))
         self.error_label.clear()
+        self.completeChanged.emit()
+
+    def ready(self) -> bool:
+        """With warnings, 导入 waits until the user says they have looked at them."""
+        preview = self.state.preview
+        if preview is None or not any(p.severity == "warning" for p in preview.problems):
+            return True
+        return self.acknowledge.isChecked()
 
     def start(self) -> None:
         state = self.state
@@ -601,11 +651,14 @@ class ResultPage(QWizardPage):
         state = self.state
         preview = state.preview
         assert preview is not None
+        wizard = self.wizard()
+        if wizard is not None:  # back to the options only when nothing was imported
+            wizard.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, state.blocked is None)
         if state.blocked is not None:
             errors = state.blocked.problems
             self.result_label.setText(
                 f"<b style='color:#c00000'>导入未进行，数据库未作任何改动。</b><br>发现 {len(errors)} 处错误。"
-                "请修改文件后重新导入，或返回上一步选择“只导入正确的行”。"
+                "请修改文件后重新导入，或点下方的“< 上一步”返回，选择“只导入正确的行”。"
             )
         else:
             assert state.result is not None

@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from anquan_desk.core import clock
 from anquan_desk.core.changes import Changes
 from anquan_desk.core.errors import AnquanError, OperationCancelled
 from anquan_desk.core.plans.draws import DrawScope, InspectorCandidate, PlaceCandidate, StoredDraw
@@ -135,12 +136,17 @@ class PlanImportDialog(QDialog):
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("选择区县下发的工作要点 / 实施方案（.txt、.docx、.pdf），或输入路径后按回车")
         self._enter = _EnterKey(self.path_edit, self.load_typed_path)
+        self.read_button = QPushButton("读取")
+        self.read_button.setAutoDefault(False)
+        self.read_button.setToolTip("读取输入框中的文件（也可在输入框中按回车）")
+        self.read_button.clicked.connect(self.load_typed_path)
         browse = QPushButton("选择文件…")
         browse.setAutoDefault(False)
         browse.clicked.connect(self.choose_file)
         top = QHBoxLayout()
         top.addWidget(QLabel("计划文件："))
         top.addWidget(self.path_edit, 1)
+        top.addWidget(self.read_button)
         top.addWidget(browse)
         self.error_label = QLabel()
         self.error_label.setStyleSheet("color: #C62828;")
@@ -178,7 +184,7 @@ class PlanImportDialog(QDialog):
         self.issuer_label = QLabel()
         self.year_spin = QSpinBox()
         self.year_spin.setRange(1901, 2099)
-        self.year_spin.setValue(date.today().year)
+        self.year_spin.setValue(clock.today().year)
         self.year_spin.valueChanged.connect(self._refresh_derived)
         self.year_note = QLabel()
         self.periods_label = QLabel()
@@ -270,7 +276,7 @@ class PlanImportDialog(QDialog):
         self.month_combo = QComboBox()
         for month in range(1, 13):
             self.month_combo.addItem(f"{month} 月", month)
-        self.month_combo.setCurrentIndex(date.today().month - 1)
+        self.month_combo.setCurrentIndex(clock.today().month - 1)
         self.month_combo.currentIndexChanged.connect(self._refresh_tasks)
         self.tasks_summary = QLabel()
         self.tasks_summary.setWordWrap(True)
@@ -292,10 +298,20 @@ class PlanImportDialog(QDialog):
     def choose_file(self) -> None:
         patterns = " ".join(f"*{s}" for s in SUPPORTED_SUFFIXES)
         path, _ = QFileDialog.getOpenFileName(
-            self, "选择工作方案", state.last_folder(state.LAST_FOLDER_PLANS), f"工作方案 ({patterns});;所有文件 (*)"
+            self, "选择工作方案", self._start_folder(), f"工作方案 ({patterns});;所有文件 (*)"
         )
         if path:
             self.load_file(Path(path))
+
+    def _start_folder(self) -> str:
+        """Where 选择文件… opens: the folder of a typed path, if it exists, else the last one used."""
+        typed = self.path_edit.text().strip().strip('"')
+        if typed:
+            path = Path(typed).expanduser()
+            folder = path if path.is_dir() else path.parent
+            if folder.is_dir() and str(folder) != ".":
+                return str(folder)
+        return state.last_folder(state.LAST_FOLDER_PLANS)
 
     def load_typed_path(self) -> None:
         """Read the file whose path was typed (or pasted) into the path field."""
@@ -333,7 +349,9 @@ class PlanImportDialog(QDialog):
         self.title_label.setText(summary.title or "（未识别）")
         self.issuer_label.setText(summary.issuer or "（未注明）")
         self.year_spin.blockSignals(True)
-        self.year_spin.setValue(summary.year or date.today().year)
+        # The plan is carried out this year: a plan of an earlier year is adopted for this one
+        # (the year note says so); the user may change it.
+        self.year_spin.setValue(clock.today().year)
         self.year_spin.blockSignals(False)
         self.periods_label.setText("、".join(summary.periods) or "（未提及）")
         self.duties_list.clear()
@@ -866,7 +884,7 @@ class WorksheetDialog(QDialog):
         self.date_edit = QDateEdit()
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("yyyy-MM-dd")
-        tomorrow = date.today() + timedelta(days=1)
+        tomorrow = clock.today() + timedelta(days=1)
         self.date_edit.setDate(QDate(tomorrow.year, tomorrow.month, tomorrow.day))
         self.message = QLabel()
         self.message.setWordWrap(True)

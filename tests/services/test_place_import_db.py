@@ -137,7 +137,7 @@ def test_skip_invalid_imports_only_the_valid_rows(demo_db: Database, tmp_path: P
     )
     assert restaurant.grid is not None and restaurant.grid.name == "东湖社区第一网格"
     assert (restaurant.risk_color, restaurant.status, restaurant.nine_small_kind) == ("橙", "在营", "小餐饮场所")
-    assert restaurant.sectors == ["九小场所", "燃气"]
+    assert restaurant.sectors == ["九小场所", "消防", "燃气"]  # 消防 and 燃气 inferred from the kind
     assert restaurant.notes == "成立日期：2024-03-05"
     house = _place(demo_db, "老王自建房")
     assert house.grid is not None and house.grid.name == "红光村第四网格" and house.risk_color == "红"

@@ -24,7 +24,7 @@ from anquan_desk.core.progress import Progress
 from anquan_desk.core.validators import credit_code_check_char
 from anquan_desk.services import place_import
 from anquan_desk.ui import state as window_state
-from anquan_desk.ui.import_wizard import ImportWizard
+from anquan_desk.ui.import_wizard import ImportWizard, PreviewTableModel
 from anquan_desk.ui.operations import OperationRunner
 from anquan_desk.ui.place_model import PlaceTableModel
 
@@ -61,6 +61,14 @@ def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
 
 def _next(qtbot: QtBot, wizard: ImportWizard) -> None:
     qtbot.mouseClick(wizard.button(QWizard.WizardButton.NextButton), Qt.MouseButton.LeftButton)
+
+
+def _acknowledge(qtbot: QtBot, wizard: ImportWizard) -> None:
+    """Tick “我已核对以上提醒” where the options page asks for it (the file has warnings)."""
+    box = wizard.options_page.acknowledge
+    if box.isVisible() and not box.isChecked():
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
+    assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()
 
 
 def _through_preview(qtbot: QtBot, wizard: ImportWizard, file: Path) -> None:
@@ -110,6 +118,12 @@ def test_wizard_imports_the_valid_rows(qtbot: QtBot, demo_db: Database, tmp_path
     radio = options.skip_invalid
     qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
     assert options.skip_invalid.isChecked()
+    # The rows have warnings: 导入 waits until the user says they have looked at them.
+    assert options.acknowledge.isVisible() and not options.acknowledge.isChecked()
+    assert not wizard.button(QWizard.WizardButton.NextButton).isEnabled()
+    assert options.warnings_label.isVisible()
+    assert options.warnings_label.text().startswith("导入前请核对以下 ")
+    _acknowledge(qtbot, wizard)
     _next(qtbot, wizard)
     result = wizard.result_page
     assert wizard.currentPage() is result
@@ -140,12 +154,25 @@ def test_wizard_all_or_nothing_changes_nothing(qtbot: QtBot, demo_db: Database, 
     qtbot.addWidget(wizard)
     _through_preview(qtbot, wizard, file)
     _next(qtbot, wizard)
+    _acknowledge(qtbot, wizard)
     _next(qtbot, wizard)  # 导入 with the default: all or nothing
     result = wizard.result_page
     assert wizard.currentPage() is result
     assert "导入未进行，数据库未作任何改动" in result.result_label.text()
+    assert "“< 上一步”" in result.result_label.text()
     assert result.problem_model.rowCount() == 2
     assert _dump(demo_db_path) == before
+    # The page says to go back: the back button is there and takes the user to the options.
+    back = wizard.button(QWizard.WizardButton.BackButton)
+    assert back.isVisible() and back.isEnabled()
+    qtbot.mouseClick(back, Qt.MouseButton.LeftButton)
+    assert wizard.currentPage() is wizard.options_page
+    options = wizard.options_page
+    qtbot.mouseClick(options.skip_invalid, Qt.MouseButton.LeftButton, pos=QPoint(8, options.skip_invalid.height() // 2))
+    _next(qtbot, wizard)
+    assert wizard.currentPage() is result and "新增 2 个场所" in result.result_label.text()
+    # After a real import there is no way back (it is done).
+    assert not wizard.button(QWizard.WizardButton.BackButton).isVisible()
 
 
 def test_wizard_reports_an_unreadable_file(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
@@ -226,6 +253,7 @@ def test_preview_and_problem_models_pass_modeltester(qtbot: QtBot, qtmodeltester
     assert wizard.preview_page.model.rowCount() == 4
     qtmodeltester.check(wizard.preview_page.model)  # type: ignore[attr-defined]
     _next(qtbot, wizard)
+    _acknowledge(qtbot, wizard)
     _next(qtbot, wizard)  # all or nothing: blocked, the errors are listed
     assert wizard.result_page.problem_model.rowCount() == 2
     qtmodeltester.check(wizard.result_page.problem_model)  # type: ignore[attr-defined]
@@ -346,6 +374,7 @@ def test_cancelling_the_import_rolls_it_back(qtbot: QtBot, demo_db: Database, de
     assert wizard.currentPage() is wizard.preview_page
     assert wizard.preview_page.model.rowCount() == 300
     _next(qtbot, wizard)
+    _acknowledge(qtbot, wizard)
     before = _dump(demo_db_path)
     monkeypatch.setattr(place_import, "import_places", write_then_wait)
     _next(qtbot, wizard)
@@ -372,7 +401,73 @@ def test_a_big_import_through_the_workers_refreshes_the_place_list(qtbot: QtBot,
     wizard.show()
     wizard.file_page.path_edit.setText(str(big_workbook(tmp_path / "大名单.xlsx", 300)))
     for page in (wizard.mapping_page, wizard.preview_page, wizard.options_page, wizard.result_page):
+        if wizard.currentPage() is wizard.options_page:
+            _acknowledge(qtbot, wizard)
         _next(qtbot, wizard)
         qtbot.waitUntil(lambda page=page: wizard.currentPage() is page, timeout=20000)  # type: ignore[misc]
     assert wizard.state.result is not None and wizard.state.result.imported == 300
     assert places.total == before + 300  # the model heard the announcement and reloaded itself
+
+
+def test_a_csv_with_place_kinds_shows_inferred_sectors_and_asks_about_warnings(
+        qtbot: QtBot, demo_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """场所类别 is the 九小 kind (and may feed 行业领域 too); the preview shows the inferred sectors; a
+    phone warning must be acknowledged before 导入; the chosen folder is remembered at once."""
+    folder = tmp_path / "名单"
+    folder.mkdir()
+    file = folder / "东湖社区.csv"
+    file.write_bytes("单位名称,地址,负责人,联系电话,所属村(社区),所属网格,场所类别\r\n"
+                     "老张烧烤店,东湖社区红光路88号,张三,1381234567,东湖社区,东湖社区第一网格,烧烤店\r\n"
+                     "东升旅社,东湖社区红光路90号,李四,13812345679,东湖社区,东湖社区第一网格,旅社\r\n".encode("gb18030"))
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *_a: (str(file), ""))
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(wizard)
+    wizard.resize(1366, 768)
+    wizard.show()
+    qtbot.waitExposed(wizard)
+    browse = next(b for b in wizard.file_page.findChildren(QPushButton) if b.text() == "浏览…")
+    qtbot.mouseClick(browse, Qt.MouseButton.LeftButton)
+    assert wizard.file_page.path_edit.text() == str(file)
+    assert window_state.load(window_state.LAST_FOLDER_IMPORT) == str(folder)
+    _next(qtbot, wizard)
+    page = wizard.mapping_page
+    assert wizard.currentPage() is page
+    assert page.combos["nine_small_kind"].currentText() == "G列：场所类别"
+    assert page.combos["sector"].currentText() == "（不导入）"
+    page.set_column("sector", 6)  # one column may feed both
+    _next(qtbot, wizard)
+    preview = wizard.preview_page
+    assert wizard.currentPage() is preview
+    kind, sectors = PreviewTableModel.COL_KIND, PreviewTableModel.COL_SECTORS
+    assert preview.model.headerData(sectors, Qt.Orientation.Horizontal) == "行业领域（含推断）"
+    assert [(preview.cell(r, kind), preview.cell(r, sectors)) for r in range(2)] == [
+        ("小餐饮场所", "九小场所、消防、燃气"), ("小旅馆", "九小场所、消防"),
+    ]
+    assert preview.row_colour(0) == "warning" and "手机号码应为11位" in preview.cell(0, PreviewTableModel.COL_PROBLEMS)
+    _next(qtbot, wizard)
+    options = wizard.options_page
+    next_button = wizard.button(QWizard.WizardButton.NextButton)
+    assert options.acknowledge.isVisible() and not next_button.isEnabled()
+    assert "1381234567" in options.warnings_label.text()
+    _acknowledge(qtbot, wizard)
+    _next(qtbot, wizard)
+    assert wizard.currentPage() is wizard.result_page
+    assert "新增 2 个场所" in wizard.result_page.result_label.text()
+    with demo_db.reader() as s:
+        bbq = s.scalars(select(Place).where(Place.name == "老张烧烤店")).one()
+        assert (bbq.nine_small_kind, set(bbq.sectors)) == ("小餐饮场所", {"九小场所", "消防", "燃气"})
+
+
+def test_no_warnings_no_acknowledgement(qtbot: QtBot, demo_db: Database, tmp_path: Path) -> None:
+    file = tmp_path / "clean.csv"
+    file.write_text("单位名称,地址,负责人,联系电话,所属村(社区),所属网格\n"
+                    "清爽小店,东湖社区红光路92号,王五,13812345670,东湖社区,东湖社区第一网格\n", encoding="utf-8")
+    wizard = ImportWizard(desk_for(demo_db, "tester"))
+    qtbot.addWidget(wizard)
+    wizard.show()
+    wizard.file_page.path_edit.setText(str(file))
+    for _ in range(3):
+        _next(qtbot, wizard)
+    assert wizard.currentPage() is wizard.options_page
+    assert not wizard.options_page.acknowledge.isVisible()
+    assert wizard.button(QWizard.WizardButton.NextButton).isEnabled()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from helpers import PLANS, desk_as, desk_for
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtTest import QTest
@@ -26,6 +28,8 @@ from anquan_desk.ui.main_window import MainWindow
 from anquan_desk.ui.operations import WriteOp
 from anquan_desk.ui.plan_dialog import DrawDialog, PlanImportDialog, WorksheetDialog
 from anquan_desk.ui.plan_models import DrawPoolModel, DrawResultModel
+
+CHINA = ZoneInfo("Asia/Shanghai")
 
 PLAN = PLANS / "xixinan_2023_sange_henzhua.txt"
 
@@ -49,6 +53,7 @@ def _click(widget: QWidget) -> None:
     QTest.mouseClick(widget, Qt.MouseButton.LeftButton)
 
 
+@time_machine.travel(datetime(2027, 3, 10, 9, 0, tzinfo=CHINA), tick=False)
 def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Database) -> None:
     desk = desk_as(demo_db, _admin(demo_db))
     dialog = PlanImportDialog(desk)
@@ -60,7 +65,14 @@ def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Da
     assert dialog.path_edit.text() == str(PLAN)
     assert dialog.title_label.text() == "西溪南镇安全生产“三个狠抓”专项行动实施方案"
     assert dialog.issuer_label.text() == "徽州区西溪南镇人民政府"
-    assert dialog.year_spin.value() == 2023
+    # The plan of 2023 is carried out this year: the year defaults to today's, and says so.
+    assert dialog.year_spin.value() == 2027
+    assert dialog.year_note.text() == "计划原文年度为 2023 年，已改按 2027 年安排"
+    # 常态化工作: no sentence listed twice (a clause with 每季度 and 每年 gives two parts).
+    duties = [dialog.duties_list.item(i).text() for i in range(dialog.duties_list.count())]
+    assert "【每季度】企业每季度至少组织开展一次全面安全检查" in duties
+    assert any(d.startswith("【每年】主要负责人每年向职工大会") for d in duties)
+    assert len({d.split("】", 1)[1] for d in duties}) == len(duties)
     assert dialog.sector_tree.topLevelItemCount() == 14
     gas = dialog.sector_item("燃气")
     assert gas.childCount() == 3  # evidence sentences
@@ -75,7 +87,7 @@ def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Da
     tops = [_top(tree.topLevelItem(i)).text(0) for i in range(tree.topLevelItemCount())]
     assert "燃气" not in tops and len(tops) == 13
     assert "需乡镇自行添加" in dialog.checklist_note.text()
-    # Calendar tab: the plan's dated periods for 2023.
+    # Calendar tab: the plan's dated periods.
     names = {_cell(dialog.calendar_table.item(r, 0)).text() for r in range(dialog.calendar_table.rowCount())}
     assert names == {"元旦", "春节", "清明", "五一", "国庆", "汛期", "秋冬"}
     assert "重大活动" in dialog.undated_label.text()
@@ -130,6 +142,17 @@ def test_typed_path_and_the_remembered_folder(qtbot: QtBot, demo_db: Database, m
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(fake_open))
     dialog.choose_file()
     assert asked == [str(PLAN.parent)]
+
+    # A path typed and then 读取 clicked (no Enter) is read too; 选择文件… starts in its folder.
+    other = PLANS / "enyang_2023_gongzuo_yaodian.txt"
+    dialog.path_edit.clear()
+    QTest.keyClicks(dialog.path_edit, str(other))
+    QTest.mouseClick(dialog.read_button, Qt.MouseButton.LeftButton)
+    assert dialog.summary is not None and dialog.title_label.text() == "2023年巴中市恩阳区安全生产工作要点"
+    assert dialog.isVisible() and dialog.programme is None
+    asked.clear()
+    dialog.choose_file()
+    assert asked == [str(other.parent)]
 
     # A typed path that does not exist: the message names the problem; the loaded plan stays.
     dialog.path_edit.setText(str(PLAN.parent / "没有这个文件.txt"))

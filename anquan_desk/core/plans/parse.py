@@ -597,6 +597,26 @@ def _findings(evidence: dict[str, list[str]], order: Sequence[str]) -> tuple[Sec
     return tuple(SectorFinding(s, tuple(evidence[s])) for s in order if s in evidence)
 
 
+_CLAUSE_SPLIT = re.compile(r"[，,]")
+
+
+def _duties_of(sentence: str, clean: str) -> list[Duty]:
+    """The duties of one clause: the whole clause for one frequency; with several, each frequency
+    gets the comma-separated parts that carry it, and frequencies sharing the same parts are one
+    duty (``每季度、每年``) — a sentence is never listed twice."""
+    names = [name for name, regex in _FREQ_RES if regex.search(clean)]
+    if len(names) <= 1:
+        return [Duty(frequency=name, text=sentence) for name in names]
+    parts = _CLAUSE_SPLIT.split(sentence)
+    texts: dict[str, list[str]] = {}
+    for name in names:
+        regex = dict(_FREQ_RES)[name]
+        mine = [p.strip() for p in parts if regex.search(_strip_context(p))]
+        text = "，".join(mine) if mine else sentence
+        texts.setdefault(text, []).append(name)
+    return [Duty(frequency="、".join(group), text=text) for text, group in texts.items()]
+
+
 def parse_plan(text: str) -> PlanSummary:
     """Analyse the text of a work plan; see the module docstring for the rules."""
     lines = _normalise_lines(text)
@@ -626,12 +646,11 @@ def parse_plan(text: str) -> PlanSummary:
                         bucket.append(sentence)
         if _CHECK_WORDS.search(clean):
             periods.update(name for name, regex in _PERIOD_RES if regex.search(clean))
-        for name, regex in _FREQ_RES:
-            if regex.search(clean):
-                key = (name, sentence)
-                if key not in seen_duties:
-                    seen_duties.add(key)
-                    duties.append(Duty(frequency=name, text=sentence))
+        for duty in _duties_of(sentence, clean):
+            key = (duty.frequency, duty.text)
+            if key not in seen_duties:
+                seen_duties.add(key)
+                duties.append(duty)
 
     return PlanSummary(
         title=header.title,

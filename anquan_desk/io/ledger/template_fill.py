@@ -19,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from copy import copy
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,6 +181,59 @@ class TemplateMapping:
         return mapping
 
 
+#: Columns only a hazard ledger has: a template must have at least one of them (a place list has
+#: 单位名称/地址/负责人/电话 too, and filling it would overwrite its rows).
+LEDGER_FIELDS = frozenset({
+    "hazard_no", "description", "location", "category", "level", "basis", "measures", "deadline",
+    "rectify_person", "notice_no", "rectification", "rectified_on", "reviewed_on", "reviewer",
+    "review_result", "state", "closed_on", "inspected_on", "inspectors",
+})
+#: How many of its columns a template must have mapped to our fields at least.
+MIN_MAPPED_COLUMNS = 3
+
+
+def unmapped_headers(mapping: TemplateMapping) -> list[str]:
+    """The template's columns no field is written to, as "C列“统一社会信用代码”"."""
+    used = set(mapping.columns.values())
+    return [f"{get_column_letter(i + 1)}列“{h}”" for i, h in enumerate(mapping.headers) if h and i not in used]
+
+
+def mapping_summary(mapping: TemplateMapping) -> str:
+    """What the mapping fills and what it leaves empty, in Chinese (for messages and the CLI)."""
+    mapped = sorted(mapping.columns.items(), key=lambda kv: kv[1])
+    recognised = "、".join(
+        f"{get_column_letter(i + 1)}列“{mapping.headers[i] if i < len(mapping.headers) else ''}”→{FIELD_LABELS[k]}"
+        for k, i in mapped if k in FIELD_LABELS
+    ) or "无"
+    unmapped = "、".join(unmapped_headers(mapping)) or "无"
+    return f"识别出的列：{recognised}；不会填写（保持空白）的列：{unmapped}"
+
+
+def check_ledger_mapping(
+    mapping: TemplateMapping, file: Path | str, ledger_fields: Collection[str] | None = None
+) -> None:
+    """Refuse a workbook that is not a ledger template for the ledger being written
+    (``ledger_fields``: the fields it has; None: a hazard ledger): fewer than
+    ``MIN_MAPPED_COLUMNS`` of its columns recognised, or — when the ledger has hazard columns
+    (``LEDGER_FIELDS``) — none of them. The message lists what was recognised and what would stay
+    empty. Raises ``TemplateError``."""
+    fields = set(FIELD_LABELS) if ledger_fields is None else set(ledger_fields) & set(FIELD_LABELS)
+    known = [k for k in mapping.columns if k in fields]
+    needed = fields & LEDGER_FIELDS
+    hazard = [k for k in known if k in needed]
+    if len(known) >= MIN_MAPPED_COLUMNS and (hazard or not needed):
+        return
+    why = ("没有隐患台账应有的列（如“隐患描述”“整改措施”“整改期限”“整改情况”）" if needed and not hazard
+           else f"只识别出 {len(known)} 列（至少需要 {MIN_MAPPED_COLUMNS} 列）")
+    raise TemplateError(
+        f"这个工作簿看起来不是台账模板：{why}，未填写，文件未改动。{mapping_summary(mapping)}。"
+        "请选择区里下发的隐患台账模板；如果确实是台账模板，请在程序的“导出台账”窗口中手动指定各列",
+        file=Path(file),
+        sheet=mapping.sheet,
+        row=mapping.header_first_row,
+    )
+
+
 @dataclass(frozen=True)
 class FillResult:
     path: Path
@@ -252,11 +305,14 @@ def fill_template(
     rows: Iterable[Mapping[str, object]],
     progress: Callable[[int], None] | None = None,
     cancel: Callable[[], bool] | None = None,
+    ledger_fields: Collection[str] | None = None,
 ) -> FillResult:
     """Write ``rows`` (keyed by field key) into a copy of the template at ``out_path``.
 
     The data goes from :attr:`TemplateMapping.data_first_row` down, each row styled like the
-    template's first data row; a footer below the data area is moved down when needed. A ``seq``
+    template's first data row; a footer below the data area is moved down when needed. A workbook
+    that is no ledger template (``check_ledger_mapping`` with ``ledger_fields``) is refused before
+    anything is written. A ``seq``
     column without a value is numbered 1, 2, 3…. Output is written to a temp file and renamed.
     """
     template = Path(template_path)
@@ -268,6 +324,7 @@ def fill_template(
     if values is None:
         raise TemplateError(f"模板中没有名为“{mapping.sheet}”的工作表", file=template)
     _check_header(values, template, mapping)
+    check_ledger_mapping(mapping, template, ledger_fields)
     ws = _open_sheet(template, mapping)
     data = list(rows)
     width = max(ws.max_column, len(mapping.headers))

@@ -270,7 +270,7 @@ def render_draw_record(draw: StoredDraw, *, township: str = "") -> bytes:
                              Spacer(1, 4 * mm)]
     meta = [
         ("抽取时间", drawn),
-        ("抽取人", draw.drawn_by or "—"),
+        ("抽取人", draw.drawn_by or "（未指定，见文末签字）"),
         ("抽取范围", draw.scope or "—"),
         ("候选场所", f"{len(record.places)} 处"),
         ("检查人员", "、".join(draw.inspector_label(c) for c in record.inspectors)),
@@ -311,7 +311,9 @@ def render_draw_record(draw: StoredDraw, *, township: str = "") -> bytes:
     story.append(
         _p(
             "本次抽取由程序按公开算法离线完成：以上述随机种子和输入摘要为准，任何人可用附表所列候选场所、"
-            "检查人员和回避事项重新抽取（命令：anquan-desk plan verify 抽取记录.json），结果应与本记录完全一致。",
+            "检查人员和回避事项重新抽取，结果应与本记录完全一致。电子复核：命令行打印本记录时，"
+            "在同一文件夹另存同名的 .json 抽取记录（程序窗口中用“另存记录 JSON…”保存），"
+            "用命令 anquan-desk plan verify 该文件.json 复核。",
             body_s,
         )
     )

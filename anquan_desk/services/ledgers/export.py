@@ -266,7 +266,8 @@ def write_ledgers(
                 rows: Iterable[Row] = sheet.rows
                 if options.deidentified:
                     rows = (deidentified_row(r, sheet.columns) for r in sheet.rows)
-                filled = fill_template(options.template or out, target, mapping, rows, report, cancelled)
+                filled = fill_template(options.template or out, target, mapping, rows, report, cancelled,
+                                       ledger_fields=[c.key for c in sheet.columns])
                 if private:
                     os.chmod(target, 0o600)
                 n = filled.rows_written
