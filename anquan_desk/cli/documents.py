@@ -28,6 +28,7 @@ from anquan_desk.services import documents as docs
 from anquan_desk.services import numbering
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.documents import DocumentPdf
+from anquan_desk.services.lookup import resolve_inspection
 
 TYPES = ("record", "notice", "order", "review", "photos")
 
@@ -38,7 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     v = verbs.add_parser("render", help="出具文书（已出具的则按原样重印）并写入 PDF 文件")
     add_db_argument(v)
-    v.add_argument("--inspection", required=True, help="检查记录 ID")
+    v.add_argument("--inspection", required=True, help="检查：inspections list 列出的短编号、完整 ID 或该检查的文书编号")
     v.add_argument("--type", required=True, choices=TYPES,
                    help="record=现场检查记录 notice=整改通知书 order=责令限期整改指令书 review=整改复查意见书 photos=照片附页")
     v.add_argument("--reinspection", help="复查记录 ID（用于 review；缺省取该检查隐患最近一次已完成的复查）")
@@ -48,7 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     v = verbs.add_parser("preview", help="生成文书草稿（水印“草稿”、无编号），不签发、不占用编号")
     add_db_argument(v)
-    v.add_argument("--inspection", required=True, help="检查记录 ID")
+    v.add_argument("--inspection", required=True, help="检查：inspections list 列出的短编号、完整 ID 或该检查的文书编号")
     v.add_argument("--type", required=True, choices=TYPES, help="同 render")
     v.add_argument("--reinspection", help="复查记录 ID（用于 review；缺省取最近一次已完成的复查）")
     v.add_argument("--served-on", dest="served_on", help="送达日期，如 2026-11-23；检查或复查早于今天时必填")
@@ -86,7 +87,9 @@ def _needs_date(exc: docs.ServiceDateNeeded) -> AnquanError:
 
 
 def _target(desk: Desk, args: argparse.Namespace) -> tuple[DocType, str | None]:
-    """The document type asked for and the 复查 it concerns (checked against the township's mode)."""
+    """The document type asked for and the 复查 it concerns (checked against the township's mode);
+    ``args.inspection`` (a short id, an id or a document number) becomes the inspection's id."""
+    args.inspection = resolve_inspection(desk, args.inspection)
     kind: DocType = args.type
     if kind in ("notice", "order"):
         wanted = docs.notice_kind(desk)

@@ -145,3 +145,17 @@ def test_database_handle_is_closed(demo_db_path: Path) -> None:
             assert s.scalars(select(Inspection.id)).first() is not None
     finally:
         database.dispose()
+
+
+def test_doc_commands_take_a_short_id(demo_db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``doc preview`` / ``doc render --inspection`` accept the short id ``inspections list`` shows."""
+    db = str(demo_db_path)
+    assert main(["inspections", "list", "--db", db, "--json", "--limit", "0", "--status", "已完成"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    short = rows[0]["short_id"]
+    out = tmp_path / "草稿.pdf"
+    assert main(["doc", "preview", "--db", db, "--inspection", short, "--type", "record", "--out", str(out)]) == 0
+    assert "草稿" in capsys.readouterr().out and "草稿" in _pdf_text(out)
+    assert main(["doc", "render", "--db", db, "--inspection", "zzzz", "--type", "record",
+                 "--out", str(tmp_path / "x.pdf")]) == 1
+    assert "zzzz" in capsys.readouterr().err and not (tmp_path / "x.pdf").exists()
