@@ -20,9 +20,9 @@ from PIL import Image
 from sqlalchemy import select
 
 from anquan_desk.core.attachments import AttachmentStore
-from anquan_desk.core.checklists.store import templates_for_place
+from anquan_desk.core.checklists.store import default_library, templates_for_place
 from anquan_desk.core.db import open_database
-from anquan_desk.core.models import Grid, Hazard, Place, Township, Village
+from anquan_desk.core.models import ChecklistItem, Grid, Hazard, Place, Township, Village
 from anquan_desk.services import inspections as svc
 from anquan_desk.services.checklists import ensure_builtin_library
 from anquan_desk.services.users import create_user
@@ -91,6 +91,7 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
         hazard = s.scalars(select(Hazard)).one()
         svc.update_hazard(s, hazard.id, location="后厨通道")
         hazard_text, hazard_code, basis = hazard.description, hazard.code, hazard.basis
+        failed_code = s.get(ChecklistItem, hazard.item_id).code  # type: ignore[union-attr]
         svc.finish_inspection(s, store, inspection_id, signer_name="张堃", signature_png=_png())
     db.dispose()
 
@@ -108,7 +109,10 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
     assert "安全隐患整改通知书" in flat and "XX饭店" in flat
     assert re.sub(r"\s+", "", hazard_text)[:12] in flat
     assert re.search(number, flat)
-    assert "第一百零二条" in flat  # the legal consequence of 安全生产法
+    # The legal consequence is the failed item's own (from the checklist library), not a fixed sentence.
+    consequence = next(i.consequence for i in default_library().items if i.code == failed_code)
+    for cited in (consequence or "《中华人民共和国安全生产法》第一百零二条").split("；"):
+        assert cited.strip() in flat
     assert re.sub(r"\s+", "", basis)[:10] in flat
     verify = cli("doc", "verify", str(notice), "--db", str(db_path))
     assert verify.returncode == 0, verify.stdout + verify.stderr

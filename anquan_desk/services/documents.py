@@ -64,6 +64,7 @@ from sqlalchemy.orm import Session
 from anquan_desk.core import attachments as att
 from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
+from anquan_desk.core.checklists.store import default_library
 from anquan_desk.core.clock import local_to_utc, to_local
 from anquan_desk.core.device import this_device
 from anquan_desk.core.documents import texts
@@ -95,6 +96,7 @@ from anquan_desk.core.documents.snapshot import (
 from anquan_desk.core.errors import AnquanError, NotFoundError, UserInputError
 from anquan_desk.core.models import (
     AttachmentLink,
+    ChecklistItem,
     Document,
     Hazard,
     Inspection,
@@ -459,6 +461,24 @@ def build_record(
     )
 
 
+def _consequence(session: Session, inspection: Inspection, is_order: bool) -> str:
+    """The consequence paragraph from each hazard's checklist item (its ``consequence`` and
+    ``handover_to`` in the library, looked up by the item's code; township items and free hazards
+    fall back to the general rule)."""
+    items = {item.code: item for item in default_library().items}
+    item_ids = [h.item_id for h in inspection.hazards if h.item_id is not None]
+    rows = session.execute(select(ChecklistItem.id, ChecklistItem.code).where(ChecklistItem.id.in_(item_ids))).all()
+    codes = {item_id: code for item_id, code in rows}
+    consequences: list[tuple[int, str]] = []
+    handovers: list[tuple[int, str]] = []
+    for n, hazard in enumerate(sorted(inspection.hazards, key=lambda x: (x.seq, x.code)), start=1):
+        found = items.get(codes.get(hazard.item_id or "", ""))
+        consequences.append((n, found.consequence if found is not None else ""))
+        if found is not None and found.handover_to:
+            handovers.append((n, found.handover_to))
+    return texts.hazard_consequence(consequences, handovers, order=is_order)
+
+
 def build_notice(
     session: Session, store: att.AttachmentStore, inspection: Inspection, township: Township, header: DocumentHeader
 ) -> NoticeContent:
@@ -474,7 +494,7 @@ def build_notice(
         inspected_at=_local(inspection.started_at),
         inspectors=_inspectors(session, inspection, header.posture),
         hazards=hazards,
-        legal_consequence=texts.ORDER_LEGAL_CONSEQUENCE if is_order else texts.NOTICE_LEGAL_CONSEQUENCE,
+        legal_consequence=_consequence(session, inspection, is_order),
         record_number=record.number if record is not None else "",
         appeal=appeal_info(township) if is_order else None,
         signature=signature,

@@ -127,7 +127,7 @@ def test_draft_is_refused_and_slot_verb(db: Database, tmp_path: Path, capsys: py
     assert "文书编号段位：1" in capsys.readouterr().out
     assert main(["doc", "render", "--db", db_path, "--inspection", "nope", "--type", "record",
                  "--out", str(tmp_path / "x.pdf")]) == 1
-    assert "不存在" in capsys.readouterr().err
+    assert "没有找到检查" in capsys.readouterr().err
 
 
 def test_verify_exit_code_as_a_process(db: Database, tmp_path: Path) -> None:

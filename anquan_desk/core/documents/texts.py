@@ -22,6 +22,41 @@ NOTICE_LEGAL_CONSEQUENCE = (
 
 ORDER_LEGAL_CONSEQUENCE = "整改期间，你单位应当采取措施，确保安全生产。对安全生产违法行为，将依法予以行政处罚。"
 
+#: For a hazard no library item covers (entered freely or from a township's own item): the general rule.
+GENERAL_CONSEQUENCE = "《中华人民共和国安全生产法》第一百零二条"
+
+
+def _numbers(seqs: Sequence[int]) -> str:
+    return "、".join(f"第{n}项" for n in seqs)
+
+
+def hazard_consequence(
+    consequences: Sequence[tuple[int, str]], handovers: Sequence[tuple[int, str]], *, order: bool
+) -> str:
+    """The 逾期不整改 paragraph built from each hazard's own item (issue 14 §4): ``consequences`` are
+    (hazard number, the item's consequence citation — "" when no library item covers it) and
+    ``handovers`` (hazard number, competent department) for matters outside the township's power.
+
+    The citations are listed once each, in the order of the hazards; a hazard without one falls back
+    to the general rule of 安全生产法第一百零二条."""
+    cited: list[str] = []
+    for _seq, citation in consequences:
+        for one in (c.strip() for c in (citation or GENERAL_CONSEQUENCE).split("；")):
+            if one and one not in cited:
+                cited.append(one)
+    lead = "整改期间，你单位应当采取措施，确保安全生产。" if order else ""
+    if order:
+        text = f"{lead}逾期未整改或者整改不符合要求的，将依照{'、'.join(cited)}等规定依法予以行政处罚。"
+    else:
+        text = f"逾期未整改或者整改不符合要求的，将依照{'、'.join(cited)}等规定，移交有关部门依法查处。"
+    by_department: dict[str, list[int]] = {}
+    for seq, department in handovers:
+        by_department.setdefault(department, []).append(seq)
+    for department, seqs in by_department.items():
+        text += f"上表{_numbers(seqs)}隐患属{department}职责范围，将抄告{department}依法处理。"
+    return text
+
+
 REFUSAL_BASIS = "（依据《中华人民共和国安全生产法》第六十八条）"
 
 COPIES_NOTE = {
