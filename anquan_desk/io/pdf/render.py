@@ -463,6 +463,10 @@ def _notice(s: _Styles, doc: NoticeContent) -> list[Flowable]:
         )
     )
     story.append(_p(doc.legal_consequence, s.body))
+    if h.posture != "legacy":
+        # The closing formula of a 通知 (GB/T 9704 practice); as the last body paragraph it is what
+        # the seal block keeps with it, so the long paragraphs above may stay on the first page.
+        story.append(_p("特此通知。", s.body))
     _close(
         story,
         [
