@@ -199,6 +199,15 @@ def _next_hazard_code(session: Session, year: int) -> str:
     return f"{prefix}{int(count or 0) + 1:04d}"
 
 
+def shown_hazard_code(code: str) -> str:
+    """A hazard number as shown to users: ``YH2026-XXRT-0001`` without the laptop's code (``XXRT``
+    tells a user nothing; the stored number keeps it). Other shapes (``YH2026000117``) as they are."""
+    parts = code.split("-")
+    if len(parts) == 3 and parts[0].startswith("YH") and parts[2].isdigit():
+        return f"{parts[0]}-{parts[2]}"
+    return code
+
+
 def _deadline_for(days: int, start: date) -> date:
     return start + timedelta(days=days)
 

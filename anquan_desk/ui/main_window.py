@@ -107,9 +107,9 @@ class MainWindow(QMainWindow):
         self.place_view.verticalHeader().setDefaultSectionSize(26)
         header = self.place_view.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((200, 90, 130, 230, 70, 110, 150, 110, 50, 50)):
+        for column, width in enumerate(PlaceTableModel.DEFAULT_WIDTHS):
             self.place_view.setColumnWidth(column, width)
-        header.setStretchLastSection(True)
+        header.setStretchLastSection(True)  # the user's widths replace these (ui.state.PLACE_COLUMNS)
 
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 3)

@@ -72,6 +72,9 @@ class PlaceTableModel(QAbstractTableModel):
         ("风险", "risk_color", "risk_color"),
         ("状态", "status", "status"),
     )
+    #: Default column widths: at 1366×768, beside the grid tree, every column is in view (the last
+    #: one stretches) and 行业领域 holds three or four sectors.
+    DEFAULT_WIDTHS = (150, 84, 110, 150, 64, 104, 196, 110, 44, 54)
     COL_NAME, COL_VILLAGE, COL_GRID, COL_ADDRESS, COL_PERSON, COL_PHONE, COL_SECTORS, COL_KIND, COL_RISK, COL_STATUS = range(10)
 
     #: Changes to these tables change the rows listed (names, grids, sectors …).

@@ -48,6 +48,7 @@ from anquan_desk.core.validators import normalize_credit_code
 from anquan_desk.core.vocabulary import PlaceStatus, RiskColor, Sector
 from anquan_desk.services import places
 from anquan_desk.services.desk import Desk
+from anquan_desk.services.inspections import shown_hazard_code
 from anquan_desk.services.places import (
     EDITABLE_FIELDS,
     GAS_SUPPLY_CHOICES,
@@ -89,7 +90,7 @@ class PlacePage(QDialog):
         self.details: PlaceDetails | None = None
         self._shown_values: dict[str, Any] | None = None  # the form as last filled from the database
         self._stale = False
-        self.resize(1200, 720)
+        self.resize(1200, 680)  # within 1366×768 less the taskbar and the title bar
         self.setWindowTitle("场所")
         self.edits: dict[str, QLineEdit] = {}
         self.errors: dict[str, QLabel] = {}
@@ -316,7 +317,7 @@ class PlacePage(QDialog):
             (_local(i.started_at), i.method, i.status, "、".join(i.inspectors), str(i.hazards)) for i in d.inspections
         ])
         self._fill(self.hazards, [
-            (h.code, h.description, h.grade, "逾期" if h.overdue else h.status,
+            (shown_hazard_code(h.code), h.description, h.grade, "逾期" if h.overdue else h.status,
              h.deadline.isoformat() if h.deadline else "立即整改") for h in d.open_hazards
         ])
         for row, h in enumerate(d.open_hazards):

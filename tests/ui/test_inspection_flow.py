@@ -14,6 +14,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
 from anquan_desk.core.db import Database
+from anquan_desk.core.device import this_device
 from anquan_desk.core.models import (
     Attachment,
     AttachmentLink,
@@ -172,6 +173,15 @@ def test_whole_check_then_reinspection(qtbot: QtBot, db: Database, ground: dict[
     row.note.setText("已安装可燃气体报警器并联动切断阀")
     qtbot.mouseClick(review.buttons.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     assert review.result() == ReinspectionDialog.DialogCode.Accepted
+    # The 复查 ends with what changed, and the 整改复查意见书 a click away.
+    summary = review.summary_dialog
+    assert summary is not None and summary.isVisible()
+    assert "1 处已整改并销号，0 处限期整改" in summary.heading.text()
+    line = summary.changes.item(0).text()
+    assert line.startswith("YH") and f"-{this_device().short}-" not in line  # no laptop code shown
+    assert "可燃气体报警" in line and line.endswith("：已整改，予以销号")
+    assert summary.document_button.text() == "出具整改复查意见书…"
+    summary.close()  # (deleted on close)
     history = history_text(rein.hazard_events(desk_as(db, user), hazard_id))
     assert "复查（李华、王芳）：已整改，已安装可燃气体报警器并联动切断阀，予以销号" in history
     assert follow.model.rowCount() == 0  # the list refreshed itself: the hazard is closed

@@ -1,10 +1,14 @@
-"""Finishing a check: the responsible person signs, or the refusal is recorded (安全生产法 第六十八条)."""
+"""Finishing a check: the responsible person signs, or the refusal is recorded (安全生产法 第六十八条).
+
+Without the mouse: Alt+R ticks 负责人拒绝签字 and moves to the reason, Tab to the witness, Enter
+完成检查 (signing itself needs a mouse, pen or finger on the pad)."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
+    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -46,19 +50,21 @@ class FinishDialog(QDialog):
         self.pad = SignaturePad()
         layout.addWidget(self.pad, 1)
         clear = QPushButton("重新签名")
+        clear.setAutoDefault(False)  # Enter is 完成检查, never a cleared signature
         clear.clicked.connect(self.pad.clear)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addWidget(clear)
         layout.addLayout(row)
 
-        self.refused_check = QCheckBox("负责人拒绝签字（记录拒签原因和见证人，并向有关部门报告）")
+        self.refused_check = QCheckBox("负责人拒绝签字(&R)（记录拒签原因和见证人，并向有关部门报告）")
         layout.addWidget(self.refused_check)
         self.refusal_box = QWidget()
         refusal = QFormLayout(self.refusal_box)
         refusal.setContentsMargins(0, 0, 0, 0)
         self.reason_edit = QPlainTextEdit()
         self.reason_edit.setMaximumHeight(60)
+        self.reason_edit.setTabChangesFocus(True)
         self.witness_edit = QLineEdit()
         self.witness_edit.setPlaceholderText("见证人姓名及身份，如：网格员 赵玥")
         refusal.addRow("拒签原因：", self.reason_edit)
@@ -70,6 +76,9 @@ class FinishDialog(QDialog):
         self.error_label = error_label()
         layout.addWidget(self.error_label)
         self.buttons = ok_cancel_buttons("完成检查", "返回", self._finish, self.reject)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setDefault(True)
+        ok.setAutoDefault(True)
         layout.addWidget(self.buttons)
         QueryOp(self, lambda _p: svc.finish_summary(desk, inspection_id), success=self._show_summary,
                 title="完成检查").run()
@@ -86,6 +95,8 @@ class FinishDialog(QDialog):
     def _refused_toggled(self, refused: bool) -> None:
         self.refusal_box.setVisible(refused)
         self.pad.setEnabled(not refused)
+        if refused:
+            self.reason_edit.setFocus()
 
     def _finish(self) -> None:
         refused = self.refused_check.isChecked()

@@ -10,6 +10,7 @@ asks for it (:attr:`FollowUpWidget.open_inspection`).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,7 +51,7 @@ from anquan_desk.core.vocabulary import HazardGrade, ReviewOutcome
 from anquan_desk.services import inspections as svc
 from anquan_desk.services import reinspections as rein
 from anquan_desk.services.desk import Desk
-from anquan_desk.services.inspections import DraftRow, DueHazard, PhotoView, PreparedPhoto
+from anquan_desk.services.inspections import DraftRow, DueHazard, PhotoView, PreparedPhoto, shown_hazard_code
 from anquan_desk.services.reinspections import HazardEvent, ReinspectionView, ReviewInput, ReviewItem
 from anquan_desk.ui import state
 from anquan_desk.ui.inspection.screen import PHOTO_FILTER, pydate, qdate, thumbnail_icon
@@ -132,7 +133,7 @@ class DueHazardModel(QAbstractTableModel):
         late = h.days_overdue(self._day)
         if role == Qt.ItemDataRole.DisplayRole:
             return (
-                h.code,
+                shown_hazard_code(h.code),
                 h.place_name,
                 h.description,
                 h.grade,
@@ -145,6 +146,8 @@ class DueHazardModel(QAbstractTableModel):
             return QBrush(QColor("#c0392b"))
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COL_DESCRIPTION:
             return h.description
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COL_CODE:
+            return f"隐患编号 {h.code}"
         if role == self.HAZARD_ID_ROLE:
             return h.id
         if role == self.PLACE_ID_ROLE:
@@ -432,7 +435,7 @@ class FollowUpWidget(QWidget):
                 success=lambda events: self._show_history(hazard, events), title="隐患履历").run()
 
     def _show_history(self, hazard: DueHazard, events: tuple[HazardEvent, ...]) -> None:
-        box = QMessageBox(QMessageBox.Icon.NoIcon, f"隐患履历 — {hazard.code}", history_text(events),
+        box = QMessageBox(QMessageBox.Icon.NoIcon, f"隐患履历 — {shown_hazard_code(hazard.code)}", history_text(events),
                           QMessageBox.StandardButton.Close, self)
         box.setInformativeText(f"{hazard.place_name}：{hazard.description}")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -456,7 +459,9 @@ class FollowUpWidget(QWidget):
 class _ReviewRow:
     def __init__(self, item: ReviewItem) -> None:
         self.hazard_id = item.hazard_id
-        self.box = QGroupBox(f"{item.code}　{item.description}（{item.grade}，期限 "
+        self.code = shown_hazard_code(item.code)
+        self.description = item.description
+        self.box = QGroupBox(f"{self.code}　{item.description}（{item.grade}，期限 "
                              f"{item.deadline.isoformat() if item.deadline else '立即'}）")
         grid = QGridLayout(self.box)
         grid.addWidget(QLabel("整改前"), 0, 0)
@@ -518,6 +523,8 @@ class ReinspectionDialog(QDialog):
         self.reinspection_id: str | None = None
         self.rows: list[_ReviewRow] = []
         self.load_failed = False
+        self.place_name = ""
+        self.summary_dialog: ReviewSummaryDialog | None = None
         self.setWindowTitle("整改复查")
         self.resize(900, 680)
         layout = QVBoxLayout(self)
@@ -550,6 +557,7 @@ class ReinspectionDialog(QDialog):
 
     def _show(self, view: ReinspectionView) -> None:
         self.reinspection_id = view.id
+        self.place_name = view.place_name
         self.title.setText(f"<b>{view.place_name}</b>　复查人员：{'、'.join(view.inspectors)}　"
                            f"复查日期：{date.today():%Y年%m月%d日}")
         for item in view.items:
@@ -602,11 +610,82 @@ class ReinspectionDialog(QDialog):
             self,
             lambda _p: rein.complete_reinspection(self.desk, reinspection_id, reviews, opinion=opinion,
                                                   signer_name=signer),
-            success=lambda _r: self.accept(),
+            success=lambda _r: self._finished(reinspection_id, reviews),
             failure=self._not_finished,
             title="复查未完成",
         ).run()
 
+    def _finished(self, reinspection_id: str, reviews: Sequence[ReviewInput]) -> None:
+        """The 复查 is recorded: what changed is shown, with the 整改复查意见书 a click away."""
+        lines = [ReviewLine(row.code, row.description, review.outcome, review.new_deadline)
+                 for row, review in zip(self.rows, reviews, strict=True)]
+        summary = ReviewSummaryDialog(self.desk, reinspection_id, self.place_name, lines, self.parentWidget())
+        summary.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.summary_dialog = summary
+        self.accept()
+        summary.open()
+
     def _not_finished(self, error: BaseException) -> None:
         self._ok.setEnabled(True)
         show_error(self, "复查未完成", error)
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    """One hazard's conclusion, as shown after the 复查."""
+
+    code: str
+    description: str
+    outcome: str
+    new_deadline: date | None
+
+    def text(self) -> str:
+        if self.outcome == ReviewOutcome.RECTIFIED.value:
+            then = "予以销号"
+        else:
+            then = f"新整改期限 {self.new_deadline:%Y年%m月%d日}" if self.new_deadline else "须重新确定整改期限"
+        return f"{self.code}　{self.description}：{self.outcome}，{then}"
+
+
+class ReviewSummaryDialog(QDialog):
+    """What a finished 复查 changed, hazard by hazard (销号 or the new deadline), and the button
+    that issues the 整改复查意见书 (through :func:`anquan_desk.ui.documents.open_document`)."""
+
+    def __init__(self, desk: Desk, reinspection_id: str, place_name: str, lines: Sequence[ReviewLine],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.desk = desk
+        self.reinspection_id = reinspection_id
+        self.setWindowTitle("复查完成")
+        closed = sum(1 for line in lines if line.outcome == ReviewOutcome.RECTIFIED.value)
+        layout = QVBoxLayout(self)
+        self.heading = QLabel(f"<b>{place_name}</b>　复查 {len(lines)} 处隐患：{closed} 处已整改并销号，"
+                              f"{len(lines) - closed} 处限期整改。")
+        self.heading.setWordWrap(True)
+        layout.addWidget(self.heading)
+        self.changes = QListWidget()
+        for line in lines:
+            item = QListWidgetItem(line.text())
+            if line.outcome != ReviewOutcome.RECTIFIED.value:
+                item.setForeground(QBrush(QColor("#c0392b")))
+            self.changes.addItem(item)
+        self.changes.setMaximumHeight(260)
+        layout.addWidget(self.changes)
+        layout.addWidget(QLabel("请出具《整改复查意见书》，交被复查单位签收。"))
+        self.buttons = QDialogButtonBox()
+        self.document_button = self.buttons.addButton("出具整改复查意见书…", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.document_button.setDefault(True)
+        self.close_button = self.buttons.addButton("关闭", QDialogButtonBox.ButtonRole.RejectRole)
+        self.document_button.clicked.connect(self.issue_document)
+        self.close_button.clicked.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.resize(640, 320)
+
+    def issue_document(self) -> None:
+        """The 整改复查意见书 of this 复查: its draft first, then 签发 (or the issued one again)."""
+        from anquan_desk.ui.documents import open_document
+
+        parent = self.parentWidget()
+        if parent is not None:
+            self.accept()  # the document's windows belong to the screen the 复查 was started from
+        open_document(self.desk, "review", "", parent or self, reinspection_id=self.reinspection_id)

@@ -1,7 +1,9 @@
 """The inspection screen: walk the items with the keyboard, record hazards and photos, finish.
 
 Keys on the item list: 1 合格, 2 不合格, 3 不涉及 (then the next item is selected), Enter or
-↓ next, ↑ previous. Every answer and every edit is saved at once through the services, each as a
+↓ next, ↑ previous; Ctrl+Shift+Enter 完成检查. In the hazard form (focus on 具体位置 after a 不合格)
+Esc goes back to the item list, Ctrl+Enter back and on to the next item (:data:`FORM_KEYS`, shown
+under the form). The photos have a column of their own, so they are in view at 1366×768. Every answer and every edit is saved at once through the services, each as a
 write operation: the single writer saves them in the order given, so the keyboard never waits for
 the database. An answer shows grey until its save is confirmed, then in its colour; a 不合格 opens
 its hazard, pre-filled, once the hazard exists.
@@ -29,7 +31,9 @@ from PySide6.QtGui import (
     QHideEvent,
     QIcon,
     QKeyEvent,
+    QKeySequence,
     QPixmap,
+    QShortcut,
     QShowEvent,
 )
 from PySide6.QtWidgets import (
@@ -72,6 +76,7 @@ from anquan_desk.services.inspections import (
     InspectionView,
     PhotoView,
     PreparedPhoto,
+    shown_hazard_code,
 )
 from anquan_desk.ui import state
 from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
@@ -92,6 +97,14 @@ OUTCOME_KEYS = {
 OUTCOME_COLOURS = {"合格": "#1e8449", "不合格": "#c0392b", "不涉及": "#7f8c8d"}
 UNSAVED_COLOUR = "#999999"
 PHOTO_FILTER = "照片 (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff)"
+#: Keys of the hazard form: back to the item list (staying on the item), or back and on to the next item.
+FORM_BACK_KEYS = (Qt.Key.Key_Escape,)
+FORM_NEXT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # with Ctrl
+FORM_HINT = "Esc 返回检查项列表　　Ctrl+Enter 返回并转到下一项"
+#: 完成检查… from anywhere in the screen.
+FINISH_KEYS = ("Ctrl+Shift+Return", "Ctrl+Shift+Enter")
+#: The splitter's default widths: items, item and hazard, photos.
+SPLITTER_SIZES = (400, 470, 240)
 
 
 def qdate(day: date) -> QDate:
@@ -121,6 +134,7 @@ class _HazardForm:
     deadline: QDateEdit
     rectifier: QLineEdit
     five_box: QGroupBox
+    hint: QLabel
     fl_responsibility: QLineEdit
     fl_measures: QLineEdit
     fl_funds: QLineEdit
@@ -244,7 +258,8 @@ class InspectionWidget(QWidget):
         add_folder.clicked.connect(self._choose_folder)
         self.add_hazard_button = QPushButton("添加检查表外隐患…")
         self.add_hazard_button.clicked.connect(self._add_free_hazard)
-        self.finish_button = QPushButton("完成检查…")
+        self.finish_button = QPushButton("完成检查…（Ctrl+Shift+Enter）")
+        self.finish_button.setToolTip("检查结束，由负责人签字或记录拒签")
         self.finish_button.setStyleSheet("font-weight: bold;")
         self.finish_button.clicked.connect(self._finish)
         self.discard_button = QPushButton("作废草稿…")
@@ -264,25 +279,35 @@ class InspectionWidget(QWidget):
         detail_layout.addLayout(buttons)
         detail_layout.addWidget(self.note_edit)
         detail_layout.addWidget(self.form.box)
-        photos_box = QGroupBox("照片")
-        photos_layout = QVBoxLayout(photos_box)
-        row = QHBoxLayout()
-        row.addWidget(add_photo)
-        row.addWidget(add_folder)
-        row.addWidget(self.photo_target, 1)
-        photos_layout.addLayout(row)
-        photos_layout.addWidget(self.photo_list)
-        detail_layout.addWidget(photos_box)
         detail_layout.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(detail)
+        # The photos in a column of their own: in view beside the hazard, however long its form.
+        self.photos_box = photos_box = QGroupBox("照片")
+        photos_layout = QVBoxLayout(photos_box)
+        row = QHBoxLayout()
+        row.addWidget(add_photo)
+        row.addWidget(add_folder)
+        photos_layout.addLayout(row)
+        self.photo_target.setWordWrap(True)
+        photos_layout.addWidget(self.photo_target)
+        photos_layout.addWidget(self.photo_list, 1)
 
         self.splitter = splitter = QSplitter()
         splitter.addWidget(self.tree)
         splitter.addWidget(scroll)
-        splitter.setSizes([560, 560])
-        state.restore_splitter(splitter, state.INSPECTION_SPLITTER)
+        splitter.addWidget(photos_box)
+        splitter.setChildrenCollapsible(False)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes(list(SPLITTER_SIZES))
+        if not state.restore_splitter(splitter, state.INSPECTION_SPLITTER) or min(splitter.sizes()) <= 0:
+            splitter.setSizes(list(SPLITTER_SIZES))  # nothing kept, or kept from the two-column layout
+        for keys in FINISH_KEYS:
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(self._finish_by_key)
 
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
@@ -315,15 +340,18 @@ class InspectionWidget(QWidget):
         box = QGroupBox("隐患（可修改，自动保存）")
         form = QFormLayout(box)
         description = QPlainTextEdit()
-        description.setMaximumHeight(60)
+        description.setMaximumHeight(56)
+        description.setTabChangesFocus(True)
         location = QLineEdit()
         location.setPlaceholderText("具体位置，如：后厨灶台旁")
         grade = QComboBox()
         grade.addItems([g.value for g in HazardGrade])
         basis = QPlainTextEdit()
-        basis.setMaximumHeight(64)
+        basis.setMaximumHeight(56)
+        basis.setTabChangesFocus(True)
         requirement = QPlainTextEdit()
-        requirement.setMaximumHeight(48)
+        requirement.setMaximumHeight(44)
+        requirement.setTabChangesFocus(True)
         immediate = QCheckBox("立即整改")
         deadline = QDateEdit()
         deadline.setCalendarPopup(True)
@@ -353,8 +381,14 @@ class InspectionWidget(QWidget):
         five.addRow("预案：", fl_plan)
         five.addRow("", supervised)
         form.addRow(five_box)
+        hint = QLabel(FORM_HINT)
+        hint.setStyleSheet("color: #555;")
+        form.addRow(hint)
         result = _HazardForm(box, description, location, grade, basis, requirement, immediate, deadline, rectifier,
-                             five_box, fl_responsibility, fl_measures, fl_funds, fl_deadline, fl_plan, supervised)
+                             five_box, hint, fl_responsibility, fl_measures, fl_funds, fl_deadline, fl_plan,
+                             supervised)
+        for child in box.findChildren(QWidget):
+            child.installEventFilter(self)
         for text_edit in (description, basis, requirement):
             text_edit.textChanged.connect(self._schedule_save)
         for line in (location, rectifier, fl_responsibility, fl_measures, fl_funds, fl_plan):
@@ -547,6 +581,9 @@ class InspectionWidget(QWidget):
     # --- keyboard ------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is not self.tree and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and self._form_key(event)):
+            return True
         if watched is self.tree and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if key in OUTCOME_KEYS and not self.read_only:
@@ -556,6 +593,29 @@ class InspectionWidget(QWidget):
                 self.step(+1)
                 return True
         return super().eventFilter(watched, event)
+
+    def _form_key(self, event: QKeyEvent) -> bool:
+        """A key pressed in the hazard form: Esc back to the item list, Ctrl+Enter back and next."""
+        key = event.key()
+        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key in FORM_BACK_KEYS and modifiers == Qt.KeyboardModifier.NoModifier:
+            self.back_to_items(next_item=False)
+            return True
+        if key in FORM_NEXT_KEYS and modifiers == Qt.KeyboardModifier.ControlModifier:
+            self.back_to_items(next_item=True)
+            return True
+        return False
+
+    def back_to_items(self, *, next_item: bool) -> None:
+        """Leave the hazard form (its edits are saved) for the item list, on the same or the next item."""
+        self._flush_save()
+        self.tree.setFocus()
+        if next_item:
+            self.step(+1)
+
+    def _finish_by_key(self) -> None:
+        if self.finish_button.isVisible() and self.finish_button.isEnabled():
+            self._finish()
 
     def step(self, step: int) -> None:
         """Select the item ``step`` rows down (up when negative)."""
@@ -684,7 +744,8 @@ class InspectionWidget(QWidget):
         self._hazard_id = hazard.id if hazard else None
         f.box.setVisible(hazard is not None)
         if hazard is not None:
-            f.box.setTitle(f"隐患 {hazard.code}（可修改，自动保存）")
+            f.box.setTitle(f"隐患 {shown_hazard_code(hazard.code)}（可修改，自动保存）")
+            f.box.setToolTip(f"隐患编号 {hazard.code}")
             f.description.setPlainText(hazard.description)
             f.location.setText(hazard.location)
             f.grade.setCurrentText(hazard.grade)
@@ -840,7 +901,9 @@ class InspectionWidget(QWidget):
         self._flush_save()
         dialog = FinishDialog(self.desk, self.inspection_id, self)
         if dialog.exec() == FinishDialog.DialogCode.Accepted:
-            # The screen re-reads itself (read-only now) from the change announcement.
+            # Read-only now, header and tab title (no longer （草稿）) included: read again at once,
+            # not only when the change announcement reaches a visible screen.
+            self.reload()
             self.finished.emit(self.inspection_id)
 
     def _discard(self) -> None:
