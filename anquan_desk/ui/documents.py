@@ -71,13 +71,18 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class LoadedPdf:
-    """A QPdfDocument over bytes held in memory (the buffer lives as long as the document)."""
+    """A QPdfDocument over bytes held in memory.
+
+    The buffer is a Qt child of the document and holds its own copy of the bytes, so Qt deletes it
+    after the document. Held by Python instead, a garbage collection could free it before the
+    document (a dialog and its slots form a reference cycle, collected in no set order), and the
+    document's destructor then read freed memory: a segfault seen in the GUI tests."""
 
     def __init__(self, data: bytes, parent: QWidget | None = None) -> None:
         self.data = data
         self.document = QPdfDocument(parent) if parent is not None else QPdfDocument()
-        self._bytes = QByteArray(data)
-        self._buffer = QBuffer(self._bytes)
+        self._buffer = QBuffer(self.document)
+        self._buffer.setData(QByteArray(data))
         self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
         self.document.load(self._buffer)
 
