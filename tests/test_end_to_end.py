@@ -98,8 +98,10 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
     # 3. The notice is printed: its text names the place, the hazard, the basis and the number.
     notice = tmp_path / "通知书.pdf"
     before = date.today()
+    # Served today: the check may have begun yesterday when the suite runs around midnight (then a
+    # date is required; any day from the check's to today is right).
     result = cli("doc", "render", "--db", str(db_path), "--inspection", inspection_id, "--type", "notice",
-                 "--out", str(notice))
+                 "--served-on", date.today().isoformat(), "--out", str(notice))
     assert result.returncode == 0, result.stderr
     # Numbered in the year it is issued (the year may turn while the process runs).
     years = "|".join(str(y) for y in range(before.year, date.today().year + 1))
