@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,10 +18,11 @@ from sqlalchemy import func, select
 from anquan_desk.core.db import Database, open_database
 from anquan_desk.core.device import this_device
 from anquan_desk.core.errors import PermissionDeniedError
-from anquan_desk.core.models import AuditEntry, Document, Grid, Place, Township, Village
+from anquan_desk.core.models import AuditEntry, Document, Grid, Hazard, Place, Township, Village
 from anquan_desk.services import (
     checklists,
     documents,
+    hazards,
     inspections,
     numbering,
     place_import,
@@ -56,6 +58,9 @@ def _build(folder: Path) -> Path:
         place = s.get(Place, ids["place"])
         assert place is not None
         place.grid_id = grid.id
+        gas = s.get(Hazard, ids["gas"])
+        assert gas is not None
+        gas.grade = "重大"  # a 重大事故隐患 to 挂牌督办
     documents.obtain_document(system, "record", ids["inspection"])
     db.dispose()
     (folder / "ids.json").write_text(json.dumps(ids), encoding="utf-8")
@@ -126,6 +131,8 @@ CALLS: dict[str, tuple[str, Call]] = {
     "enable_checklist": ("checklists.edit", lambda d, _i, _f: checklists.enable_checklist(d, "T-FOOD", False)),
     "change_frequency": ("plans.manage", lambda d, _i, _f: plans.change_frequency(d, {"红": 1, "橙": 2, "黄": 4, "蓝": 6})),
     "assign_slot": ("numbers.assign_slot", lambda d, _i, _f: numbering.assign_slot(d, "LAPTOP-7")),
+    "supervise (挂牌督办)": ("hazards.supervise", lambda d, i, _f: hazards.supervise(
+        d, i["gas"], listed_on=date(2026, 11, 20), supervision_no="青安督〔2026〕1号")),
 }
 
 
@@ -166,9 +173,9 @@ def test_the_table_is_what_the_issue_asks() -> None:
     assert {"documents.issue_order", "documents.void", "documents.correct", "places.close"} <= roles.actions_of("检查员")
     assert roles.actions_of("管理员") == set(roles.ACTIONS)
     protected = {action for needed, _call in CALLS.values() for action in needed.split("+")}
-    # The others are called as each role in test_roles.py (township, users, grids, members) and
-    # test_ledgers_supervision.py (挂牌督办); ledgers.export is every role's.
-    elsewhere = {"township.edit", "users.manage", "grids.manage", "members.manage", "hazards.supervise", "ledgers.export"}
+    # The others are called as each role in test_roles.py (township, users, grids, members);
+    # ledgers.export is every role's.
+    elsewhere = {"township.edit", "users.manage", "grids.manage", "members.manage", "ledgers.export"}
     assert protected | elsewhere == set(roles.ACTIONS)
 
 
