@@ -28,7 +28,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
 )
-from PySide6.QtGui import QHideEvent, QPainter, QShowEvent
+from PySide6.QtGui import QGuiApplication, QHideEvent, QPainter, QShowEvent
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
@@ -68,6 +68,22 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 # --- PDF helpers ------------------------------------------------------------------------------------
+
+
+def available_area(window: QWidget) -> QRect | None:
+    """Where windows may go on the screen ``window`` opens on (without the taskbar)."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    return screen.availableGeometry() if screen is not None else None
+
+
+def _fit_on_screen(window: QWidget, width: int, height: int) -> None:
+    """Size a preview window to an A4-like shape that fits the screen it opens on (a 1366×768 laptop
+    leaves about 700 pixels below the title bar), so its buttons are never off screen."""
+    room = available_area(window)
+    if room is not None:
+        width = min(width, room.width() - 20)
+        height = min(height, room.height() - 40)  # the title bar
+    window.resize(max(width, 480), max(height, 400))
 
 
 class LoadedPdf:
@@ -206,7 +222,7 @@ class DocumentPreviewDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         if not state.restore_geometry(self, state.PREVIEW_GEOMETRY):
-            self.resize(860, 960)
+            _fit_on_screen(self, 860, 960)
         self.file_name = file_name
         self.desk = desk
         self.document = document
@@ -558,7 +574,7 @@ class DraftDialog(QDialog):
         self.on_issue = on_issue
         self.setWindowTitle(f"{kind}（草稿预览）")
         if not state.restore_geometry(self, state.PREVIEW_GEOMETRY):
-            self.resize(860, 960)
+            _fit_on_screen(self, 860, 960)
         self.pdf = LoadedPdf(pdf, self)
         self.view = QPdfView(self)
         self.view.setPageMode(QPdfView.PageMode.MultiPage)

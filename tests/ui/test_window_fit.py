@@ -156,3 +156,28 @@ def test_place_list_widths_are_the_users_after_a_restart(qtbot: QtBot, db: Datab
     again = MainWindow(desk_for(db, "wang"))
     qtbot.addWidget(again)
     assert again.place_view.columnWidth(PlaceTableModel.COL_ADDRESS) == 260
+
+
+def test_document_draft_and_preview_fit_a_laptop(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The draft (草稿) window is A4-shaped, 860×960 where there is room; on a 1366×768 laptop it is
+    made to fit, with 签发 and 取消 on screen."""
+    import io
+
+    from reportlab.pdfgen import canvas
+
+    from anquan_desk.ui import documents as ui_documents
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer)
+    page.drawString(100, 700, "draft")
+    page.save()
+    laptop = QRect(0, 0, SCREEN.width(), SCREEN.height() - 40)  # less the taskbar
+    monkeypatch.setattr(ui_documents, "available_area", lambda _window: laptop)
+    dialog = ui_documents.DraftDialog(buffer.getvalue(), "安全隐患整改通知书")
+    qtbot.addWidget(dialog)
+    _fits(qtbot, dialog)
+    assert {b.text() for b in dialog.findChildren(QAbstractButton) if b.isVisibleTo(dialog)} >= {"签发", "取消"}
+    monkeypatch.setattr(ui_documents, "available_area", lambda _window: QRect(0, 0, 1920, 1160))
+    roomy = ui_documents.DraftDialog(buffer.getvalue(), "安全隐患整改通知书")
+    qtbot.addWidget(roomy)
+    assert (roomy.width(), roomy.height()) == (860, 960)
