@@ -26,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from anquan_desk.core.attachments import describe_content
 from anquan_desk.core.errors import FileInputError, Location
 from anquan_desk.core.progress import NO_PROGRESS, Progress
 
@@ -135,34 +136,13 @@ def _megabytes(size: int) -> str:
 
 
 def _what_it_is(head: bytes) -> str | None:
-    """What the first bytes say the file really is (Chinese), for "this is not a …" messages."""
-    if head.startswith(b"%PDF-"):
-        return "PDF 文件"
-    if head.startswith(_ZIP):
-        return "ZIP 压缩包（或 .docx/.xlsx 等 Office 文档）"
+    """What the first bytes say the file really is (Chinese), for "this is not a …" messages: the plan
+    reader's own hints for what a plan is often saved as, else :func:`describe_content`."""
     if head.startswith(_OLE):
         return "旧版 Office 文档（.doc/.xls/.ppt）或加密的 Office 文档"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG 图片"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG 图片"
-    if head.startswith((b"GIF87a", b"GIF89a")):
-        return "GIF 图片"
     if head.startswith(b"{\\rtf"):
         return "RTF 文档（请在 Word/WPS 中另存为 .docx）"
-    if head.startswith(b"Rar!\x1a\x07"):
-        return "RAR 压缩包"
-    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
-        return "7z 压缩包"
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip 压缩文件"
-    if head.startswith(b"MZ") and b"\x00" in head[:64]:
-        return "Windows 程序"
-    if head.startswith(b"\x7fELF"):
-        return "程序文件"
-    if head.startswith(b"SQLite format 3\x00"):
-        return "SQLite 数据库"
-    return None
+    return describe_content(head)
 
 
 def _checked_size(path: Path, limit: int, kind: str, hint: str = "") -> int:
