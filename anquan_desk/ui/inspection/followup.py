@@ -56,6 +56,7 @@ from anquan_desk.services.reinspections import HazardEvent, ReinspectionView, Re
 from anquan_desk.ui import state
 from anquan_desk.ui.inspection.screen import PHOTO_FILTER, pydate, qdate, thumbnail_icon
 from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
+from anquan_desk.ui.row_model import ALIGNMENT, DISPLAY, FONT, ROLE_BASE, TOOLTIP, RowTableModel
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -155,45 +156,22 @@ class DueHazardModel(QAbstractTableModel):
         return None
 
 
-class DraftModel(QAbstractTableModel):
+class DraftModel(RowTableModel[DraftRow]):
     """The unfinished checks, newest first; the user's own in bold. ``draft(row)`` gives the row's
     record, ``INSPECTION_ID_ROLE`` its inspection's id."""
 
     COLUMNS = ("场所", "地址", "检查方式", "开始时间", "检查人员", "已填/总项", "隐患")
     COL_PLACE, COL_ADDRESS, COL_METHOD, COL_STARTED, COL_INSPECTORS, COL_PROGRESS, COL_HAZARDS = range(7)
-    INSPECTION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._rows: tuple[DraftRow, ...] = ()
-
-    def set_rows(self, rows: Sequence[DraftRow]) -> None:
-        self.beginResetModel()
-        self._rows = tuple(rows)
-        self.endResetModel()
+    INSPECTION_ID_ROLE = ROLE_BASE + 1
 
     def draft(self, row: int) -> DraftRow:
-        return self._rows[row]
+        return self.row(row)
 
     def row_of(self, inspection_id: str) -> int | None:
-        return next((r for r, d in enumerate(self._rows) if d.id == inspection_id), None)
+        return next((r for r, d in enumerate(self.rows) if d.id == inspection_id), None)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        d = self._rows[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole:
+    def cell(self, d: DraftRow, column: int, role: int) -> Any:
+        if role == DISPLAY:
             return (
                 d.place_name,
                 d.place_address,
@@ -202,14 +180,14 @@ class DraftModel(QAbstractTableModel):
                 "、".join(d.inspectors),
                 f"{d.answered}/{d.total}",
                 str(d.hazards) if d.hazards else "",
-            )[index.column()]
-        if role == Qt.ItemDataRole.FontRole and d.mine:
+            )[column]
+        if role == FONT and d.mine:
             font = QFont()
             font.setBold(True)
             return font
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in (self.COL_PROGRESS, self.COL_HAZARDS):
+        if role == ALIGNMENT and column in (self.COL_PROGRESS, self.COL_HAZARDS):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        if role == TOOLTIP:
             return f"{d.place_name}　{d.place_address}\n还剩 {d.total - d.answered} 项未填写" + (
                 "\n（我参加的检查）" if d.mine else "")
         if role == self.INSPECTION_ID_ROLE:
