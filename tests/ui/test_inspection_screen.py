@@ -8,46 +8,30 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from helpers import desk_for
+from helpers import desk_for, restaurant
 from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLabel, QMessageBox, QTabWidget, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from anquan_desk.core.checklists.store import templates_for_place
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.models import AttachmentLink, Hazard, ItemResult, Place, PlaceSector, Township
+from anquan_desk.core.models import AttachmentLink, Hazard, ItemResult
 from anquan_desk.services import inspections as svc
-from anquan_desk.services.checklists import ensure_builtin_library
 from anquan_desk.services.desk import Desk
-from anquan_desk.services.users import create_user
 from anquan_desk.ui.inspection.finish_dialog import FinishDialog
 from anquan_desk.ui.inspection.followup import FollowUpWidget, ReinspectionDialog
 from anquan_desk.ui.inspection.screen import ID_ROLE, KIND_ROLE, SAVED_ROLE, InspectionWidget
 from anquan_desk.ui.operations import OperationRunner, WriteOp
 
-PLACE = "好运来小吃店"
+PLACE = restaurant.PLACE
 
 
 @pytest.fixture
 def draft(db: Database) -> tuple[Desk, str, str]:
     """A draft check at a small restaurant with bottled gas: (desk as 王芳, inspection id, place id)."""
-    with db.session("setup") as s:
-        s.add(Township(name="红光镇"))
-        wang = create_user(s, username="wang", name="王芳", password="123456", cert_no="A1")
-        li = create_user(s, username="li", name="李华", password="123456", cert_no="A2")
-        place = Place(name=PLACE, address="东湖路5号", responsible_person="刘珺", nine_small_kind="小餐饮场所",
-                      gas_supply="瓶装", sector_rows=[PlaceSector(sector="九小场所"), PlaceSector(sector="燃气")])
-        s.add(place)
-        ensure_builtin_library(s)
-        s.flush()
-        inspection = svc.start_inspection(
-            s, place_id=place.id, inspector_ids=[wang.id, li.id],
-            template_ids=[t.id for t in templates_for_place(s, place)],
-        )
-        ids = (inspection.id, place.id)
+    ids = restaurant.draft(db)
     return desk_for(db, "wang"), *ids
 
 
