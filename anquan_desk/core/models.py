@@ -197,7 +197,9 @@ class Place(Record, Base):
     search_text: Mapped[str] = mapped_column(Text, default="")
     # The name's pinyin sort key (anquan_desk.core.collation): lists sort by it. Bulk inserts get
     # it from the default; the ORM hook in anquan_desk.core.search keeps it current.
-    name_key: Mapped[str] = mapped_column(Text, default=_name_key_default, server_default="")
+    name_key: Mapped[str] = mapped_column(
+        Text().with_variant(Text(collation="C"), "postgresql"), default=_name_key_default, server_default=""
+    )
 
     grid: Mapped[Grid | None] = relationship()
     sector_rows: Mapped[list[PlaceSector]] = relationship(

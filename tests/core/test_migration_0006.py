@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from anquan_desk.core.db import Database, open_database
+from anquan_desk.migrations import SCHEMA_HEAD
 
 STAMP = "'2026-01-01 00:00:00.000000'"
 COMMON = f"{STAMP}, {STAMP}, 'old'"
@@ -47,7 +48,7 @@ def test_upgrade_adds_the_supervision_fields_and_keeps_the_hazard(tmp_path: Path
     _old_database(path)
     db = open_database(path)  # migrates
     try:
-        assert db.current_revision() == "0006"
+        assert db.current_revision() == SCHEMA_HEAD
         with db.engine.connect() as conn:
             row = conn.execute(sa.text(
                 "SELECT code, fl_funds, supervised, notes, listed_on, supervision_no, supervising_unit,"
@@ -96,6 +97,6 @@ def test_downgrade_removes_them_and_keeps_the_rest(tmp_path: Path) -> None:
             tables = {r[0] for r in conn.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'table'"))}
             assert "house_assessments" not in tables
         command.upgrade(db.alembic_config(), "head")
-        assert db.current_revision() == "0006"
+        assert db.current_revision() == SCHEMA_HEAD
     finally:
         db.dispose()
