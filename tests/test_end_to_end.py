@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import sys
@@ -19,7 +20,6 @@ import openpyxl
 from PIL import Image
 from sqlalchemy import select
 
-from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.checklists.store import default_library, templates_for_place
 from anquan_desk.core.db import open_database
 from anquan_desk.core.models import ChecklistItem, Grid, Hazard, Place, Township, Village
@@ -29,7 +29,11 @@ from anquan_desk.services.users import create_user
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "anquan_desk", *args], capture_output=True, text=True, timeout=300)
+    """The command line as an inspector uses it: as its own process, logged in as 王芳 (the commands
+    that change data sign as her)."""
+    env = dict(os.environ, ANQUAN_USER="wang", ANQUAN_PASSWORD="12345678")
+    return subprocess.run([sys.executable, "-m", "anquan_desk", *args], capture_output=True, text=True, timeout=300,
+                          env=env)
 
 
 def _district_list(path: Path) -> Path:
@@ -60,8 +64,8 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
         town = Township(name="红光镇", issuer="红光镇人民政府", region_short="红", settings={"county": "青溪县"})
         village = Village(township=town, name="东湖社区", kind="社区")
         s.add_all([town, village, Grid(village=village, name="东湖社区第一网格")])
-        a = create_user(s, username="wang", name="王芳", password="123456", cert_no="32010019002")
-        b = create_user(s, username="li", name="李华", password="123456", cert_no="32010019003")
+        a = create_user(s, username="wang", name="王芳", password="12345678", cert_no="32010019002")
+        b = create_user(s, username="li", name="李华", password="12345678", cert_no="32010019003")
         ensure_builtin_library(s)
         ids = (a.id, b.id)
     db.dispose()
@@ -76,7 +80,7 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
     # responsible person signs. (The command line below issues the notice "now", in its own process.)
     started = (datetime.now() - timedelta(minutes=45)).replace(second=0, microsecond=0)
     db = open_database(db_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("wang") as s:
         place = s.scalars(select(Place).where(Place.name == "XX饭店")).one()  # full-width letters normalised
         templates = templates_for_place(s, place)

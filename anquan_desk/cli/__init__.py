@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from anquan_desk import __version__
+from anquan_desk.cli.common import LoginError, fail
 
 # Modules that add verbs. Each has ``register(subparsers) -> None``.
 VERB_MODULES: tuple[str, ...] = (
@@ -64,7 +65,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from anquan_desk.ui.app import run_gui
 
             return run_gui(db=args.db)
-        return int(args.func(args))
+        try:
+            return int(args.func(args))
+        except LoginError as exc:  # a command that changes data without a login, or a refused one
+            return fail(str(exc))
     finally:
         os.umask(previous)  # callers in the same process (tests) get theirs back
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
 from anquan_desk.cli.common import add_db_argument, desk_for, fail
+from anquan_desk.core.audit_check import AnchorCodeError
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.services import audit
 from anquan_desk.services import backup as backup_service
-from anquan_desk.services.demo import DEMO_PASSWORD, SCALES, create_demo_database
+from anquan_desk.services.demo import DEMO_ADMIN, DEMO_PASSWORD, SCALES, create_demo_database
 from anquan_desk.services.township import demo_path
+
+#: Problems ``audit verify`` lists one by one.
+MAX_SHOWN = 10
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -30,9 +35,21 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     p = sub.add_parser("audit", help="审计日志")
     audit_sub = p.add_subparsers(dest="audit_verb", metavar="<子命令>", required=True)
-    v = audit_sub.add_parser("verify", help="校验审计链是否完整、未被改动")
+    v = audit_sub.add_parser(
+        "verify",
+        help="校验审计链是否完整、未被改动，数据与审计记录是否一致，附件文件是否被替换"
+        "（一致：退出码 0；发现改动：1；锚点码无效：2）",
+    )
     add_db_argument(v)
+    v.add_argument(
+        "--anchor", action="append", default=[], metavar="锚点码",
+        help="核验此前打印的审计锚点（如 A-1234-7F3K-9Q2M-ABCD-EFGH-X），可多次给出",
+    )
     v.set_defaults(func=cmd_audit_verify)
+    a = audit_sub.add_parser("anchor", help="显示当前的审计锚点码；给出 --out 时生成每周的审计锚点单（PDF）")
+    add_db_argument(a)
+    a.add_argument("--out", help="审计锚点单 PDF 文件路径")
+    a.set_defaults(func=cmd_audit_anchor)
 
     p = sub.add_parser("backup", help="在线备份数据库（SQLite 备份接口，运行中也可备份）")
     add_db_argument(p)
@@ -50,7 +67,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     given = getattr(args, "db", None)
     target = given if given is not None else str(demo_path(None))
     if given is None and Path(target).exists() and Path(target).stat().st_size > 0:
-        print(f"演示数据库已存在：{target}（登录：用户名 admin，密码 {DEMO_PASSWORD}）")
+        print(f"演示数据库已存在：{target}（登录：用户名 {DEMO_ADMIN}，密码 {DEMO_PASSWORD}）")
         return _open(target) if args.open else 0
     try:
         where, counts = create_demo_database(target, scale=args.scale, seed=args.seed, progress=print)
@@ -61,7 +78,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"演示数据库已创建：{where}（{counts['places']} 个场所，{counts['inspections']} 次检查，"
         f"{counts['hazards']} 条隐患，用时 {took:.1f} 秒）"
     )
-    print(f"登录：用户名 admin，密码 {DEMO_PASSWORD}")
+    print(f"登录：用户名 {DEMO_ADMIN}，密码 {DEMO_PASSWORD}")
     return _open(target) if args.open else 0
 
 
@@ -72,12 +89,47 @@ def _open(target: str) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    with desk_for(args, migrate=False) as desk:
-        report = audit.verify(desk)
-    if report.ok:
-        print(report.message)
+    """Exit 0 when the chain, every anchor given, the data and the files agree; 1 when something
+    was changed (the first change named); 2 for an anchor code that cannot be read."""
+    try:
+        with desk_for(args, migrate=False) as desk:
+            verdict = audit.verify_all(desk, tuple(args.anchor))
+    except AnchorCodeError as exc:
+        return fail(str(exc), 2)
+    except AnquanError as exc:
+        return fail(str(exc), 2)
+    if verdict.ok:
+        print(verdict.summary)
+        for anchor in verdict.anchors:
+            print(anchor.message)
         return 0
-    return fail(report.message)
+    for line in verdict.problems[:MAX_SHOWN]:
+        print(f"错误：{line}", file=sys.stderr)
+    hidden = len(verdict.problems) - MAX_SHOWN + verdict.data.more
+    if hidden > 0:
+        print(f"错误：另有 {hidden} 处问题未列出。", file=sys.stderr)
+    print(f"审计核验未通过：发现 {len(verdict.problems) + verdict.data.more} 处问题（用时 {verdict.seconds:.1f} 秒）。")
+    return 1
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    try:
+        with desk_for(args, migrate=False) as desk:
+            sheet = audit.anchor_sheet(desk)
+    except AnquanError as exc:
+        return fail(str(exc))
+    if sheet.anchor is None:
+        return fail("审计日志为空，还没有可以打印的锚点。")
+    print(f"审计锚点：{sheet.anchor.code}（第 {sheet.anchor.seq} 条记录，哈希 {sheet.anchor.hash}）")
+    if args.out:
+        from anquan_desk.io.pdf.anchor_sheet import write_anchor_sheet
+
+        try:
+            write_anchor_sheet(sheet, Path(args.out))
+        except OSError as exc:
+            return fail(f"无法写入“{args.out}”：{exc.strerror or exc}")
+        print(f"审计锚点单已写入 {args.out}：请打印、签字，交区里留存。")
+    return 0
 
 
 def cmd_backup(args: argparse.Namespace) -> int:

@@ -6,7 +6,7 @@ import argparse
 import unicodedata
 from pathlib import Path
 
-from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
+from anquan_desk.cli.common import add_db_argument, add_login_argument, desk_for, fail, print_json
 from anquan_desk.core.errors import AnquanError, UserInputError
 from anquan_desk.services import checklists
 
@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = verbs.add_parser("import", help="从 Excel 文件导入检查表（同编号的作为新版本，否则新建本乡镇检查表）")
     v.add_argument("file", help="Excel 文件（.xlsx）")
     add_db_argument(v)
+    add_login_argument(v)
     v.set_defaults(func=cmd_import)
 
 
@@ -83,7 +84,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with desk_for(args) as desk:
+    with desk_for(args, login=True) as desk:
         try:
             t = checklists.import_checklist_file(desk, Path(args.file))
         except UserInputError as exc:

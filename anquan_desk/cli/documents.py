@@ -19,7 +19,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from anquan_desk.cli.common import add_db_argument, desk_for, fail
+from anquan_desk.cli.common import add_db_argument, add_login_argument, desk_for, fail
 from anquan_desk.core.device import this_device
 from anquan_desk.core.documents.snapshot import DOC_TITLES, DocType
 from anquan_desk.core.errors import AnquanError
@@ -45,6 +45,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.add_argument("--reinspection", help="复查记录 ID（用于 review；缺省取该检查隐患最近一次已完成的复查）")
     v.add_argument("--served-on", dest="served_on", help="送达日期（文书落款日期），如 2026-11-23；检查或复查早于今天时必填")
     v.add_argument("--out", required=True, help="输出 PDF 文件")
+    add_login_argument(v)
     v.set_defaults(func=cmd_render)
 
     v = verbs.add_parser("preview", help="生成文书草稿（水印“草稿”、无编号），不签发、不占用编号")
@@ -70,6 +71,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v = verbs.add_parser("slot", help="为本机分配文书编号段位（在共享数据库上、带电脑下乡前执行）")
     add_db_argument(v)
     v.add_argument("--slot", type=int, help="指定段位号（缺省取下一个空闲段位）")
+    add_login_argument(v)
     v.set_defaults(func=cmd_slot)
 
 
@@ -141,7 +143,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 def cmd_render(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
-        with desk_for(args) as desk:
+        with desk_for(args, login=True) as desk:
             result = _render(desk, args)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(result.pdf)
@@ -193,7 +195,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
 def cmd_slot(args: argparse.Namespace) -> int:
     device = this_device()
     try:
-        with desk_for(args) as desk:
+        with desk_for(args, login=True) as desk:
             slot = numbering.assign_slot(desk, device.id, args.slot)
     except AnquanError as exc:
         return fail(str(exc))

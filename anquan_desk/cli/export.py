@@ -109,8 +109,8 @@ def cmd_export_ledger(args: argparse.Namespace) -> int:
             result = export_ledger(desk, options)
         except AnquanError as err:
             return fail(str(err), EXIT_BAD_INPUT)
-    for path, title in zip(result.paths, result.titles, strict=True):
-        print(f"已导出“{title}”：{path}")
+    for path, titles in result.titles_by_path():
+        print(f"已导出{'、'.join(f'“{t}”' for t in titles)}：{path}")
     print(f"共 {result.rows} 行。")
     if result.photo_folder is not None:
         print(f"照片 {result.photos_copied} 张：{result.photo_folder}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
+from anquan_desk.cli.common import add_db_argument, add_login_argument, desk_for, fail, print_json
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.io.tabular import ImportFileError
 from anquan_desk.services import ground
@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_argument(v)
     v.add_argument("--dry-run", action="store_true", help="只检查并报告结果，不写入数据库")
     v.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    add_login_argument(v)
     v.set_defaults(func=cmd_import)
 
 
@@ -69,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"发现 {preview.error_count} 处错误，导入未进行，数据库未作任何改动。")
         return EXIT_BLOCKED
     try:
-        with desk_for(args, "import") as desk:
+        with desk_for(args, login=not args.dry_run) as desk:
             result = ground.import_ground_list(desk, preview, dry_run=args.dry_run)
     except AnquanError as exc:
         return fail(str(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
+from anquan_desk.cli.common import add_db_argument, add_login_argument, desk_for, fail, print_json
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.io.place_import import PlaceImportPreview, write_problem_report
 from anquan_desk.services.place_import import (
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.add_argument("--create-missing", action="store_true", help="文件中出现的新村（社区）、新网格自动创建（默认视为错误）")
     v.add_argument("--report", metavar="OUT.xlsx", help="把发现的问题写入一个 Excel 问题清单")
     v.add_argument("--json", action="store_true", help="以 JSON 输出结果")
-    v.add_argument("--actor", default="import", help="审计日志中记录的操作人（默认 import）")
+    add_login_argument(v)
     v.set_defaults(func=cmd_import_places)
 
 
@@ -41,7 +41,7 @@ def cmd_import_places(args: argparse.Namespace) -> int:
     result = ImportResult()
     blocked: ImportBlockedError | None = None
     preview: PlaceImportPreview | None = None
-    with desk_for(args, "import") as desk:
+    with desk_for(args, login=not args.dry_run) as desk:
         try:
             preview = preview_place_list(desk, Path(args.file), create_missing=args.create_missing)
             if args.report:

@@ -24,11 +24,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from anquan_desk.cli.common import add_db_argument, fail, print_json
+from anquan_desk.cli.common import add_db_argument, add_login_argument, fail, print_json
 
 if TYPE_CHECKING:
     from anquan_desk.core.plans.draws import PlaceCandidate
@@ -70,6 +71,7 @@ def register(subparsers: Any) -> None:
     a.add_argument("--drop", default="", help="不纳入计划的行业领域，逗号分隔")
     a.add_argument("--year", type=int, help="计划年度（默认取计划中的年度）")
     a.add_argument("--json", action="store_true", help="以 JSON 输出")
+    add_login_argument(a)
     a.set_defaults(func=_accept)
 
     t = sub.add_parser("tasks", help="月度任务清单：各网格本月应检查的场所和应复查的隐患")
@@ -100,6 +102,7 @@ def register(subparsers: Any) -> None:
     r.add_argument("--out", required=True, help="抽取记录 PDF 文件")
     r.add_argument("--json", dest="json_out",
                    help="抽取记录 JSON 文件（可用 plan verify 复核；默认：与 PDF 同名、同一文件夹的 .json）")
+    add_login_argument(r)
     r.set_defaults(func=_draw_db)
 
 
@@ -261,7 +264,7 @@ def _accept(args: argparse.Namespace) -> int:
         programme = build_programme(
             summary, sectors=[s for s in summary.sector_names if s not in drop], year=args.year
         )
-        with desk_for(args, "plan-cli") as desk:
+        with desk_for(args, login=True) as desk:
             plans.accept_programme(desk, programme)
     except AnquanError as exc:
         return fail(str(exc), 2)
@@ -369,12 +372,10 @@ def _draw_db(args: argparse.Namespace) -> int:
     from anquan_desk.core.errors import AnquanError
     from anquan_desk.core.plans.draws import DrawScope
     from anquan_desk.services import plans
-    from anquan_desk.services.desk import Actor
-
     try:
-        with desk_for(args, args.by or "plan-cli") as opened:
-            # The record names the drawer given by --by (blank without it).
-            desk = opened if args.by else opened.as_actor(Actor(username="plan-cli"))
+        with desk_for(args, login=True) as opened:
+            # The record names the drawer given by --by (blank without it); the login signs it.
+            desk = opened.as_actor(replace(opened.actor, name=args.by))
             grid_id = plans.grid_id_of(desk, args.grid) if args.grid else None
             scope = DrawScope(sector=args.sector, grid_id=grid_id, risk_color=args.risk)
             try:

@@ -24,7 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
+from anquan_desk.cli.common import add_db_argument, add_login_argument, desk_for, fail, print_json
 from anquan_desk.core.documents.snapshot import DocType
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.io.tabular import ImportFileError
@@ -78,6 +78,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--admin-password", help=f"管理员密码（也可用环境变量 {PASSWORD_ENV}）")
     p.add_argument("--admin-cert-no", help="管理员的执法证号")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
+    add_login_argument(p)
     p.set_defaults(func=cmd_setup)
 
 
@@ -254,7 +255,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
         return fail(str(exc), EXIT_BAD_INPUT)
     except ImportFileError as exc:
         return fail(str(exc), EXIT_BAD_INPUT)
-    with desk_for(args, "setup") as desk:
+    with desk_for(args, login=True) as desk:
         try:
             result = setup_township(desk, request)
         except AnquanError as exc:

@@ -2,7 +2,7 @@
 
 The command line works on the database file directly and acts as the system (the administrator's
 tool, see :mod:`anquan_desk.services.roles`). Passwords come from ``--password``, from
-``$ANQUAN_PASSWORD`` or, at a terminal, from a prompt that does not echo.
+``$ANQUAN_NEW_PASSWORD`` or, at a terminal, from a prompt that does not echo.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import getpass
 import os
 import sys
 
-from anquan_desk.cli.common import add_db_argument, desk_for, fail, print_json
+from anquan_desk.cli.common import add_db_argument, add_login_argument, desk_for, fail, print_json
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.services import users
 from anquan_desk.services.roles import ROLES
 
-PASSWORD_ENV = "ANQUAN_PASSWORD"
+PASSWORD_ENV = "ANQUAN_NEW_PASSWORD"
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,22 +39,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     v.add_argument("--work-no", default="", help="工作证号")
     v.add_argument("--phone", default="", help="联系电话")
     v.add_argument("--password", help=f"密码（也可用环境变量 {PASSWORD_ENV}；在终端中不给出时提示输入）")
+    add_login_argument(v)
     v.set_defaults(func=cmd_add)
 
     v = verbs.add_parser("deactivate", help="停用用户（不删除：其检查记录保留姓名）")
     v.add_argument("username")
     add_db_argument(v)
+    add_login_argument(v)
     v.set_defaults(func=cmd_deactivate)
 
     v = verbs.add_parser("activate", help="恢复已停用的用户")
     v.add_argument("username")
     add_db_argument(v)
+    add_login_argument(v)
     v.set_defaults(func=cmd_activate)
 
     v = verbs.add_parser("reset-password", help="重设用户密码")
     v.add_argument("username")
     add_db_argument(v)
     v.add_argument("--password", help=f"新密码（也可用环境变量 {PASSWORD_ENV}；在终端中不给出时提示输入）")
+    add_login_argument(v)
     v.set_defaults(func=cmd_reset_password)
 
 
@@ -97,7 +101,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     try:
         password = _password(args)
-        with desk_for(args) as desk:
+        with desk_for(args, login=True) as desk:
             row = users.add_user(
                 desk, username=args.username, name=args.name, password=password, role=args.role,
                 cert_no=args.cert_no, work_no=args.work_no, phone=args.phone,
@@ -110,7 +114,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def _by_name(args: argparse.Namespace, change: str) -> int:
     try:
-        with desk_for(args) as desk:
+        with desk_for(args, login=True) as desk:
             row = users.find_user(desk, args.username)
             if change == "deactivate":
                 users.deactivate_user(desk, row.id)

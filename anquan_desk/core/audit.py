@@ -7,13 +7,39 @@ Bulk work that bypasses the ORM records one summary event with :func:`record_eve
 Each entry's hash covers the previous entry's hash and the entry's own content; the
 current head (last seq and hash) is kept in ``settings`` as well, so deleting entries
 from the end is detected too.
+
+Signatures: every entry is signed by the acting user's Ed25519 key (unlocked at login, carried by
+the session as ``session.info["signer"]``, see :mod:`anquan_desk.core.security`): ``signature`` is
+the signature of the entry's ``hash``, and ``hash`` covers ``prev_hash``, so a signature also
+vouches for everything before it. Recomputing hashes after an edit therefore breaks every later
+signature, and forging an entry needs a user's password. Public keys are themselves audited rows
+(``user_keys``); :func:`verify_chain` checks each signature against the key the chain recorded
+*before* that entry, never against the table.
+
+System entries (unsigned, ``key_id`` NULL) are what no user can sign: creating the database, the
+setup wizard before its first administrator exists, the demo builder, and everything in a
+database of an older version before its first login. They are accepted only in the chain's
+*prologue*, before the first signing key is introduced. After that no unsigned entry of any kind
+is accepted (:data:`SYSTEM_ACTIONS_AFTER_KEYS` is empty): a later migration that has to record
+something records it with the next signed entry, so nobody holding the file can append unsigned
+entries. What the prologue itself holds is protected by the first signed entry after it.
+
+Keys may be introduced (``insert`` into ``user_keys``) only by:
+
+* the first key of the chain: unsigned or signed by itself (the first administrator; in an older
+  database the first user who logs in);
+* an active administrator's key (a new user, a password reset);
+* the key itself, for a user who never had a key (trust on first use: users of an older database
+  get their key at their first login). Until every such user has logged in once, someone who holds
+  the file could introduce a key for them; the key list printed on the setup record and handed to
+  the district is what shows that.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -23,14 +49,25 @@ from sqlalchemy.orm import Session
 
 from anquan_desk.core.changes import note_change
 from anquan_desk.core.clock import utcnow
+from anquan_desk.core.errors import PermissionDeniedError
+from anquan_desk.core.locks import take_write_lock
 from anquan_desk.core.models import AuditEntry, Base
+from anquan_desk.core.security import Signer, verify_signature
 from anquan_desk.core.settings import AUDIT_HEAD
+from anquan_desk.core.vocabulary import UserRole
 
 GENESIS = "0" * 64
 HEAD_KEY = AUDIT_HEAD.key
 
+#: ``session.info`` key of the acting user's unlocked :class:`~anquan_desk.core.security.Signer`.
+SIGNER = "signer"
+#: Unsigned actions accepted after the first signing key exists: none (see the module docstring).
+SYSTEM_ACTIONS_AFTER_KEYS: frozenset[str] = frozenset()
+KEYS_TABLE = "user_keys"
+
 _audit_table = Base.metadata.tables["audit_log"]
 _settings_table = Base.metadata.tables["settings"]
+_keys_table = Base.metadata.tables[KEYS_TABLE]
 
 
 def canonical_json(data: Any) -> str:
@@ -69,10 +106,30 @@ def _head(conn: Connection) -> tuple[int, str]:
     return int(row[0]), str(row[1])
 
 
-def append_entries(conn: Connection, actor: str, entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
-    """Append ``(action, entity, entity_id, payload)`` entries to the chain on ``conn``."""
+def _check_signer(conn: Connection, signer: Signer) -> None:
+    """A retired (replaced) or unknown key signs nothing: its user must log in again."""
+    row = conn.execute(
+        select(_keys_table.c.public_key, _keys_table.c.retired_at).where(_keys_table.c.id == signer.key_id)
+    ).first()
+    if row is None or row.public_key != signer.public_key:
+        raise PermissionDeniedError("签名密钥未登记，不能记录此操作。请重新登录。")
+    if row.retired_at is not None:
+        raise PermissionDeniedError("您的密码已被管理员重设，原签名密钥已停用。请用新密码重新登录。")
+
+
+def append_entries(
+    conn: Connection,
+    actor: str,
+    entries: list[tuple[str, str, str, dict[str, Any]]],
+    signer: Signer | None = None,
+) -> None:
+    """Append ``(action, entity, entity_id, payload)`` entries to the chain on ``conn``, each signed
+    by ``signer`` (None: system entries, unsigned)."""
     if not entries:
         return
+    if signer is not None:
+        _check_signer(conn, signer)
+    take_write_lock(conn)  # on a server: one chain, appended by one writer at a time
     seq, prev = _head(conn)
     at = utcnow()
     rows = []
@@ -91,6 +148,8 @@ def append_entries(conn: Connection, actor: str, entries: list[tuple[str, str, s
                 "payload": payload_text,
                 "prev_hash": prev,
                 "hash": digest,
+                "key_id": signer.key_id if signer is not None else None,
+                "signature": signer.sign(digest) if signer is not None else None,
             }
         )
         prev = digest
@@ -103,11 +162,17 @@ def append_entries(conn: Connection, actor: str, entries: list[tuple[str, str, s
         conn.execute(insert(_settings_table).values(key=HEAD_KEY, value=head))
 
 
+def session_signer(session: Session) -> Signer | None:
+    """The signer the session's entries are signed with (None: system entries)."""
+    signer = session.info.get(SIGNER)
+    return signer if isinstance(signer, Signer) else None
+
+
 def record_event(session: Session, action: str, entity: str, entity_id: str = "", **payload: Any) -> None:
     """Audit something that is not a plain row change (bulk import, login, export …)."""
     session.flush()
     actor = str(session.info.get("actor", "system"))
-    append_entries(session.connection(), actor, [(action, entity, entity_id, payload)])
+    append_entries(session.connection(), actor, [(action, entity, entity_id, payload)], session_signer(session))
     note_change(session, entity, entity_id)
 
 
@@ -181,7 +246,7 @@ def after_flush(session: Session, _flush_context: Any) -> None:
         note_change(session, table, row_id)
     if entries:
         actor = str(session.info.get("actor", "system"))
-        append_entries(session.connection(), actor, entries)
+        append_entries(session.connection(), actor, entries, session_signer(session))
 
 
 @dataclass(frozen=True)
@@ -190,34 +255,169 @@ class ChainReport:
     entries: int
     first_bad_seq: int | None = None
     message: str = ""
+    signed: int = 0  # entries with a valid signature
+    keys: int = 0  # signing keys the chain introduced
+
+
+class ChainError(Exception):
+    """One entry that does not fit; the message names it (Chinese)."""
+
+    def __init__(self, seq: int, message: str) -> None:
+        super().__init__(message)
+        self.seq = seq
+        self.message = message
+
+
+@dataclass
+class _Key:
+    public_key: str
+    user_id: str
+    retired: bool = False
+
+
+@dataclass
+class _KeyBook:
+    """The signing keys and the users' roles as the chain has recorded them so far."""
+
+    keys: dict[str, _Key] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    active: dict[str, bool] = field(default_factory=dict)
+    signed: int = 0
+    retiring: str | None = None  # the key the current entry retires
+
+    def check(self, row: Any) -> None:
+        """Raise ChainError when ``row`` (hash already checked) is not rightly signed."""
+        prologue = not self.keys  # no key before this entry: it may be a system entry
+        if row.entity == KEYS_TABLE:
+            self._key_entry(row)
+        elif row.entity == "users" and row.action in ("insert", "update"):
+            self._user_entry(row)
+        self._signature(row, prologue)
+
+    def _signature(self, row: Any, prologue: bool) -> None:
+        if not row.key_id and not row.signature:
+            if not prologue and row.action not in SYSTEM_ACTIONS_AFTER_KEYS:
+                raise ChainError(row.seq, f"第 {row.seq} 条审计记录没有签名（启用签名密钥后不应有未签名的记录，可能是伪造的）")
+            return
+        key = self.keys.get(row.key_id or "")
+        if key is None:
+            raise ChainError(row.seq, f"第 {row.seq} 条审计记录由未登记的密钥签名（可能是伪造的）")
+        if key.retired:
+            raise ChainError(row.seq, f"第 {row.seq} 条审计记录由已停用（已更换）的签名密钥签名")
+        if not self.active.get(key.user_id, True):
+            raise ChainError(row.seq, f"第 {row.seq} 条审计记录由已停用账号的签名密钥签名")
+        if not verify_signature(key.public_key, row.hash, row.signature or ""):
+            raise ChainError(row.seq, f"第 {row.seq} 条审计记录的签名不符（记录被改动或伪造）")
+        self.signed += 1
+
+    def _key_entry(self, row: Any) -> None:
+        payload = _payload(row)
+        if row.action == "insert":
+            self._introduce(row, payload)
+        elif row.action == "update":
+            if "public_key" in payload or "user_id" in payload:
+                raise ChainError(row.seq, f"第 {row.seq} 条审计记录更换了已登记的公钥（公钥不得更改）")
+            retired = payload.get("retired_at")
+            key = self.keys.get(row.entity_id)
+            if key is not None and isinstance(retired, list) and retired[-1] is not None:
+                # The retiring entry is still signed before the key counts as retired.
+                self.retiring = row.entity_id
+        else:
+            raise ChainError(row.seq, f"第 {row.seq} 条审计记录删除了签名密钥（密钥不得删除）")
+
+    def _introduce(self, row: Any, payload: dict[str, Any]) -> None:
+        public_key, user_id = str(payload.get("public_key", "")), str(payload.get("user_id", ""))
+        if row.entity_id in self.keys:
+            raise ChainError(row.seq, f"第 {row.seq} 条审计记录重复登记了签名密钥")
+        if not self.keys and not row.key_id:
+            self.keys[row.entity_id] = _Key(public_key, user_id)  # the first key: the prologue ends
+            return
+        if row.key_id == row.entity_id:
+            if self.keys and any(k.user_id == user_id for k in self.keys.values()):
+                raise ChainError(row.seq, f"第 {row.seq} 条审计记录自行登记了签名密钥，但该用户已有密钥（应由管理员重设）")
+            self.keys[row.entity_id] = _Key(public_key, user_id)
+            return
+        signer = self.keys.get(row.key_id or "")
+        if signer is not None and self.roles.get(signer.user_id) != UserRole.ADMIN.value:
+            raise ChainError(row.seq, f"第 {row.seq} 条审计记录登记签名密钥的不是管理员")
+        self.keys[row.entity_id] = _Key(public_key, user_id)
+
+    def _user_entry(self, row: Any) -> None:
+        payload = _payload(row)
+        if row.action == "insert":
+            self.roles[row.entity_id] = str(payload.get("role", ""))
+            self.active[row.entity_id] = bool(payload.get("active", True))
+            return
+        if isinstance(payload.get("role"), list):
+            self.roles[row.entity_id] = str(payload["role"][-1])
+        if isinstance(payload.get("active"), list):
+            self.active[row.entity_id] = bool(payload["active"][-1])
+
+    def after(self) -> None:
+        """Retire the key an entry retired, once that entry's own signature was checked."""
+        if self.retiring is not None:
+            key = self.keys.get(self.retiring)
+            if key is not None:
+                key.retired = True
+            self.retiring = None
+
+
+def _payload(row: Any) -> dict[str, Any]:
+    try:
+        data = json.loads(row.payload)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _check_entry(row: Any, expected_seq: int, prev: str) -> None:
+    if row.seq != expected_seq:
+        raise ChainError(expected_seq, f"第 {expected_seq} 条审计记录缺失（被删除）")
+    if row.prev_hash != prev:
+        raise ChainError(row.seq, f"第 {row.seq} 条审计记录的前序哈希不符（链条被改动）")
+    digest = entry_hash(prev, row.seq, row.at, row.actor, row.action, row.entity, row.entity_id, row.payload)
+    if digest != row.hash:
+        raise ChainError(row.seq, f"第 {row.seq} 条审计记录内容被改动（哈希不符）")
+
+
+def _check_key_table(conn: Connection, book: _KeyBook, count: int) -> None:
+    """The ``user_keys`` rows hold exactly the public keys the chain introduced."""
+    stored = {str(r.id): str(r.public_key) for r in conn.execute(select(_keys_table.c.id, _keys_table.c.public_key))}
+    for key_id, key in book.keys.items():
+        if key_id not in stored:
+            raise ChainError(count, f"签名密钥 {key_id[:8]} 已从密钥表中删除（审计链中有登记）")
+        if stored[key_id] != key.public_key:
+            raise ChainError(count, f"签名密钥 {key_id[:8]} 的公钥被替换（与审计链登记的不符）")
+    for key_id in stored.keys() - book.keys.keys():
+        raise ChainError(count, f"签名密钥 {key_id[:8]} 不在审计链中（未经登记加入的密钥）")
 
 
 def verify_chain(conn: Connection) -> ChainReport:
-    """Recompute the whole chain; report the first entry that does not fit."""
+    """Recompute the whole chain and check every signature; report the first entry that does not fit."""
     prev = GENESIS
     expected_seq = 0
-    count = 0
+    book = _KeyBook()
     result = conn.execute(select(_audit_table).order_by(_audit_table.c.seq))
-    for row in result:
-        expected_seq += 1
-        count += 1
-        if row.seq != expected_seq:
-            return ChainReport(False, count, expected_seq, f"第 {expected_seq} 条审计记录缺失（被删除）")
-        if row.prev_hash != prev:
-            return ChainReport(False, count, row.seq, f"第 {row.seq} 条审计记录的前序哈希不符（链条被改动）")
-        digest = entry_hash(
-            prev, row.seq, row.at, row.actor, row.action, row.entity, row.entity_id, row.payload
-        )
-        if digest != row.hash:
-            return ChainReport(False, count, row.seq, f"第 {row.seq} 条审计记录内容被改动（哈希不符）")
-        prev = row.hash
+    try:
+        for row in result:
+            expected_seq += 1
+            _check_entry(row, expected_seq, prev)
+            book.check(row)
+            book.after()
+            prev = row.hash
+        _check_key_table(conn, book, expected_seq)
+    except ChainError as err:
+        return ChainReport(False, expected_seq, err.seq, err.message, book.signed, len(book.keys))
+    count = expected_seq
     head = conn.execute(select(_settings_table.c.value).where(_settings_table.c.key == HEAD_KEY)).scalar()
     if head is None:
         if count:
-            return ChainReport(False, count, count, "审计链的链头记录丢失")
+            return ChainReport(False, count, count, "审计链的链头记录丢失", book.signed, len(book.keys))
         return ChainReport(True, 0, None, "审计日志为空")
     if int(head["seq"]) != expected_seq or head["hash"] != prev:
         missing = expected_seq + 1
-        return ChainReport(False, count, missing, f"第 {missing} 条及以后的审计记录缺失（被删除）")
-    return ChainReport(True, count, None, f"审计链完整，共 {count} 条记录")
-
+        return ChainReport(
+            False, count, missing, f"第 {missing} 条及以后的审计记录缺失（被删除）", book.signed, len(book.keys)
+        )
+    signed = f"，其中 {book.signed} 条已签名、签名全部有效" if book.signed else ""
+    return ChainReport(True, count, None, f"审计链完整，共 {count} 条记录{signed}", book.signed, len(book.keys))

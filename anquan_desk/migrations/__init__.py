@@ -4,4 +4,4 @@
 importing Alembic (a test checks it equals Alembic's head). Update it with every new revision.
 """
 
-SCHEMA_HEAD = "0007"
+SCHEMA_HEAD = "0008"

@@ -14,6 +14,7 @@ screen, so no screen has to be told by another what to refresh.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Iterator
@@ -22,11 +23,14 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy.exc
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.attachments import AttachmentStore
+from anquan_desk.core.audit import SIGNER
 from anquan_desk.core.changes import NO_CHANGES, Changes, session_changes
-from anquan_desk.core.db import Database, open_database
+from anquan_desk.core.db import Database, open_database, server_errors
+from anquan_desk.core.security import Signer
 from anquan_desk.services.housekeeping import clean_leftovers
 
 log = logging.getLogger(__name__)
@@ -34,12 +38,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Actor:
-    """Who is working: the signed-in user (or the system, for start-up and maintenance work)."""
+    """Who is working: the signed-in user (or the system, for start-up and maintenance work).
+
+    ``signer`` is the user's signing key, unlocked at login: every audit entry the desk's units of
+    work write is signed with it (:mod:`anquan_desk.core.audit`). The system has none: its entries
+    are unsigned system entries, accepted only before the first signing key exists."""
 
     username: str
     name: str = ""
     role: str = ""
     user_id: str | None = None
+    signer: Signer | None = field(default=None, compare=False, repr=False)
 
     @property
     def display_name(self) -> str:
@@ -84,7 +93,7 @@ class Desk:
     @property
     def attachments(self) -> AttachmentStore:
         """Photos, signatures and issued PDFs, stored by content hash."""
-        return AttachmentStore(self.db.attachments_dir)
+        return self.db.attachment_store()
 
     @property
     def file_path(self) -> Path | None:
@@ -104,6 +113,8 @@ class Desk:
     def unit(self) -> Iterator[Session]:
         """A unit of work as the actor: committed when the block ends, rolled back on any error."""
         with self.db.session(self.actor.username) as session:
+            if self.actor.signer is not None:
+                session.info[SIGNER] = self.actor.signer
             yield session
         changes = session_changes(session)
         log = _collector.get()
@@ -115,9 +126,11 @@ class Desk:
         """A read-only session (nothing it does is committed)."""
         session = self.db.reader()
         try:
-            yield session
+            with server_errors(saving=False):
+                yield session
         finally:
-            session.rollback()
+            with contextlib.suppress(sqlalchemy.exc.DBAPIError):  # the connection may be gone
+                session.rollback()
             session.close()
 
     def close(self) -> None:

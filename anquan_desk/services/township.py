@@ -62,7 +62,14 @@ from anquan_desk.services.numbering import (
     number_format,
     slot_layout,
 )
-from anquan_desk.services.users import UserFields, create_checked_user, has_users
+from anquan_desk.services.users import (
+    UserFields,
+    actor_of,
+    create_checked_user,
+    has_users,
+    new_user_signer,
+    sign_as,
+)
 
 TOWNSHIP_KINDS = ("乡镇", "街道")
 AUTHORISATIONS = ("委托", "赋权")
@@ -375,7 +382,10 @@ def setup_township(desk: Desk, request: SetupRequest) -> SetupResult:
                 session, spec.username, spec.password,
                 UserFields(spec.name, UserRole.ADMIN.value, spec.cert_no, spec.work_no, spec.phone),
             )
-            admin_actor = Actor(username=admin.username, name=admin.name, role=admin.role, user_id=admin.id)
+            # From here on the setup is the new administrator's, signed with the key just made.
+            signer = new_user_signer(session, admin.id)
+            sign_as(session, admin, signer)
+            admin_actor = actor_of(admin, signer)
             people += 1
         for spec in request.users:
             create_checked_user(

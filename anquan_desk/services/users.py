@@ -4,6 +4,13 @@ A user is never deleted: their inspections, hazards and documents keep their nam
 stops the login (and every change made with a desk still open for them, see
 :mod:`anquan_desk.services.roles`). Every change here except one's own password is the
 administrator's (``users.manage``); the township always keeps at least one active administrator.
+
+Every user has a signing key (``user_keys``, :mod:`anquan_desk.core.security`), made with the
+account and sealed under its password. The login unseals it into the :class:`Actor`, whose units of
+work then sign every audit entry. Changing one's own password re-seals the same key; an
+administrator's password reset retires the old key (kept, so the entries it signed still verify)
+and gives the user a new one. A user of an older database gets a key at their first login.
+Passwords are hashed with argon2id; an older scrypt hash is replaced at the next login.
 """
 
 from __future__ import annotations
@@ -14,17 +21,19 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from anquan_desk.core.audit import record_event
+from anquan_desk.core import security
+from anquan_desk.core.audit import SIGNER, record_event, session_signer
+from anquan_desk.core.clock import utcnow
 from anquan_desk.core.errors import NotFoundError, PermissionDeniedError, UserInputError
-from anquan_desk.core.models import User
-from anquan_desk.core.security import hash_password, verify_password
+from anquan_desk.core.models import User, UserKey, new_uuid
+from anquan_desk.core.security import Signer, hash_password, needs_rehash, verify_password
 from anquan_desk.core.validators import normalize_phone, normalize_text, phone_error
 from anquan_desk.core.vocabulary import UserRole
 from anquan_desk.services import roles
 from anquan_desk.services.desk import Actor, Desk
 from anquan_desk.services.roles import ROLES
 
-MIN_PASSWORD_LENGTH = 6
+MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 40
 
 _USERNAME = re.compile(r"[A-Za-z0-9_.\-@]{2,40}")
@@ -41,7 +50,7 @@ def has_users(session: Session) -> bool:
 
 def check_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserInputError(f"密码至少 {MIN_PASSWORD_LENGTH} 位。")
+        raise UserInputError(f"密码太短：至少 {MIN_PASSWORD_LENGTH} 位。")
     if password != password.strip():
         raise UserInputError("密码的开头和结尾不能是空格。")
     return password
@@ -111,6 +120,66 @@ def _unique_cert(session: Session, column: str, value: str, label: str, user_id:
         raise UserInputError(f"{label}“{value}”已属于 {owner.name}（用户名 {owner.username}），每人的证号不能相同。")
 
 
+# --- signing keys -----------------------------------------------------------------------------------
+
+#: ``session.info`` key: the unlocked keys of the users created in this session (user id → Signer).
+NEW_SIGNERS = "new_signers"
+
+
+def active_key(session: Session, user_id: str) -> UserKey | None:
+    """The user's signing key in use (None: none yet, or only retired ones)."""
+    return session.scalar(
+        select(UserKey).where(UserKey.user_id == user_id, UserKey.retired_at.is_(None)).order_by(UserKey.created_at)
+    )
+
+
+def _sealed(key: UserKey) -> security.SealedKey:
+    return security.SealedKey(key.public_key, key.sealed_key, key.kdf_salt, key.kdf_opslimit, key.kdf_memlimit)
+
+
+def _store_sealed(key: UserKey, sealed: security.SealedKey) -> None:
+    key.public_key, key.sealed_key, key.kdf_salt = sealed.public_key, sealed.sealed, sealed.salt
+    key.kdf_opslimit, key.kdf_memlimit = sealed.opslimit, sealed.memlimit
+
+
+def issue_key(session: Session, user: User, password: str, *, self_signed: bool = False) -> Signer:
+    """A new signing key for ``user``, sealed under ``password``; its row is an audited insert,
+    signed by the session's signer (an administrator) or, with ``self_signed``, by the new key
+    itself (a user of an older database at the first login). Returns the unlocked key."""
+    sealed, signing_key = security.new_sealed_key(password)
+    key = UserKey(id=new_uuid(), user_id=user.id)
+    _store_sealed(key, sealed)
+    signer = Signer(key.id, signing_key)
+    if self_signed:
+        session.info[SIGNER] = signer
+    session.add(key)
+    session.flush()
+    session.info.setdefault(NEW_SIGNERS, {})[user.id] = signer
+    return signer
+
+
+def unlock_key(session: Session, user: User, password: str) -> Signer:
+    """The user's key unsealed with ``password``; a user without one gets one (self-signed)."""
+    key = active_key(session, user.id)
+    if key is None:
+        return issue_key(session, user, password, self_signed=True)
+    return Signer(key.id, security.unseal(_sealed(key), password))
+
+
+def new_user_signer(session: Session, user_id: str) -> Signer:
+    """The unlocked key of a user created in this session (the first administrator signs with it)."""
+    signer = session.info.get(NEW_SIGNERS, {}).get(user_id)
+    if not isinstance(signer, Signer):
+        raise PermissionDeniedError("该用户的签名密钥不在本次操作中。")
+    return signer
+
+
+def sign_as(session: Session, user: User, signer: Signer) -> None:
+    """From now on the session acts and signs as ``user``."""
+    session.info["actor"] = user.username
+    session.info[SIGNER] = signer
+
+
 # --- building blocks --------------------------------------------------------------------------------
 
 
@@ -125,8 +194,9 @@ def create_user(
     work_no: str = "",
     phone: str = "",
 ) -> User:
-    """The building block: a user with a unique user name and a long enough password. The entry
-    points check the formats first (:func:`checked_fields`); demo data and tests call this directly."""
+    """The building block: a user with a unique user name, a long enough password and a signing key
+    (:func:`issue_key`). The entry points check the formats first (:func:`checked_fields`); tests
+    call this directly."""
     username = username.strip()
     if not username or not name.strip():
         raise UserInputError("用户名和姓名不能为空。")
@@ -145,6 +215,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    issue_key(session, user, password)
     return user
 
 
@@ -187,20 +258,31 @@ def create_checked_user(session: Session, username: str, password: str, fields: 
 
 
 def create_first_admin(session: Session, *, username: str, name: str, password: str, cert_no: str = "") -> User:
-    """Only allowed while there is no user at all (first run)."""
+    """Only allowed while there is no user at all (first run). The session then acts and signs as
+    the new administrator (what it wrote before is the unsigned prologue of the chain)."""
     if has_users(session):
         raise UserInputError("已有用户，不能再创建初始管理员。")
-    return create_checked_user(session, username, password, UserFields(name, UserRole.ADMIN.value, cert_no))
+    admin = create_checked_user(session, username, password, UserFields(name, UserRole.ADMIN.value, cert_no))
+    sign_as(session, admin, new_user_signer(session, admin.id))
+    return admin
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
+def authenticate(session: Session, username: str, password: str, *, record: bool = True) -> User:
+    """Check the password and unlock the user's signing key: the session then acts and signs as the
+    user (:func:`session_signer`). An old password hash is replaced by an argon2id one. The login is
+    an audited event unless ``record`` is False (a command-line command: what it changes is signed)."""
     user = session.scalar(select(User).where(User.username == username.strip()))
     if user is None or not verify_password(password, user.password_hash):
         raise UserInputError("用户名或密码不正确。")
     if not user.active:
         raise UserInputError("该账号已停用，不能登录。请联系管理员。")
     session.info["actor"] = user.username
-    record_event(session, "login", "users", user.id, username=user.username)
+    sign_as(session, user, unlock_key(session, user, password))
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.flush()
+    if record:
+        record_event(session, "login", "users", user.id, username=user.username)
     return user
 
 
@@ -240,8 +322,8 @@ def _keep_an_admin(session: Session, user: User, *, new_role: str | None = None,
 # --- entry points (take a desk, return plain data) -----------------------------------------------
 
 
-def actor_of(user: User) -> Actor:
-    return Actor(username=user.username, name=user.name, role=user.role, user_id=user.id)
+def actor_of(user: User, signer: Signer | None = None) -> Actor:
+    return Actor(username=user.username, name=user.name, role=user.role, user_id=user.id, signer=signer)
 
 
 def any_users(desk: Desk) -> bool:
@@ -249,16 +331,19 @@ def any_users(desk: Desk) -> bool:
         return has_users(session)
 
 
-def log_in(desk: Desk, username: str, password: str) -> Actor:
-    """Check the password; the login is audited. Raises UserInputError with a Chinese message."""
+def log_in(desk: Desk, username: str, password: str, *, record: bool = True) -> Actor:
+    """Check the password and unlock the signing key; the login is audited (unless ``record`` is
+    False). Raises UserInputError with a Chinese message."""
     with desk.unit() as session:
-        return actor_of(authenticate(session, username, password))
+        user = authenticate(session, username, password, record=record)
+        return actor_of(user, session_signer(session))
 
 
 def create_first_administrator(desk: Desk, *, username: str, name: str, password: str) -> Actor:
     """First run only: the administrator, who is then logged in."""
     with Desk(desk.db, Actor.system(username.strip() or "admin")).unit() as session:
-        return actor_of(create_first_admin(session, username=username, name=name, password=password))
+        admin = create_first_admin(session, username=username, name=name, password=password)
+        return actor_of(admin, session_signer(session))
 
 
 @dataclass(frozen=True)
@@ -379,12 +464,22 @@ def reactivate_user(desk: Desk, user_id: str) -> UserRow:
 
 
 def reset_password(desk: Desk, user_id: str, new_password: str) -> None:
-    """Give an account a new password (administrator only; the user should change it after logging in)."""
+    """Give an account a new password (administrator only; the user should change it after logging
+    in). The user's signing key is retired (its private half needs the forgotten password) and a new
+    one is made; entries the old key signed still verify. Not one's own account: that is
+    :func:`change_own_password`."""
+    check_password(new_password)
     with desk.unit() as session:
         roles.check(session, desk.actor, "users.manage")
         user = _user(session, user_id)
-        user.password_hash = hash_password(check_password(new_password))
+        if user.id == desk.actor.user_id:
+            raise UserInputError("不能重设自己的密码：请用“修改密码”（需输入原密码）。")
+        user.password_hash = hash_password(new_password)
+        old = active_key(session, user.id)
+        if old is not None:
+            old.retired_at = utcnow()
         session.flush()
+        issue_key(session, user, new_password)
         record_event(session, "reset_password", "users", user.id, username=user.username)
 
 
@@ -402,5 +497,10 @@ def change_own_password(desk: Desk, old_password: str, new_password: str) -> Non
         if new_password == old_password:
             raise UserInputError("新密码不能与原密码相同。")
         user.password_hash = hash_password(new_password)
+        key = active_key(session, user.id)
+        if key is None:
+            issue_key(session, user, new_password, self_signed=session_signer(session) is None)
+        else:
+            _store_sealed(key, security.seal(security.unseal(_sealed(key), old_password), new_password))
         session.flush()
         record_event(session, "change_password", "users", user.id, username=user.username)

@@ -71,7 +71,8 @@ def test_bad_input(case: Case, _prepared: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, measured.__file__, case.kind, str(db), str(path), str(tmp_path)],
         capture_output=True, text=True, timeout=TIME_LIMIT_S * 3,
-        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path)),
+        # Commands that change data log in (as the township's inspector of doc_setup).
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(sys.path), ANQUAN_USER="zhang", ANQUAN_PASSWORD="12345678"),
     )
     took = time.perf_counter() - started
     last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""

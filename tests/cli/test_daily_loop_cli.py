@@ -20,6 +20,14 @@ from anquan_desk.core.errors import NotFoundError, UserInputError
 from anquan_desk.core.models import Document, Inspection
 from anquan_desk.core.plans.draw import DrawRecord, verify_draw
 from anquan_desk.services import lookup
+from anquan_desk.services.demo import DEMO_ADMIN, DEMO_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that change data log in: as the demo's administrator (the environment, as scripts do)."""
+    monkeypatch.setenv("ANQUAN_USER", DEMO_ADMIN)
+    monkeypatch.setenv("ANQUAN_PASSWORD", DEMO_PASSWORD)
 
 
 def _pdf_text(path: Path) -> str:

@@ -16,6 +16,13 @@ from anquan_desk.cli import main
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Document, Township
 
+
+@pytest.fixture(autouse=True)
+def _login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that change data log in: as zhang (the environment, as scripts do)."""
+    monkeypatch.setenv("ANQUAN_USER", 'zhang')
+    monkeypatch.setenv("ANQUAN_PASSWORD", "12345678")
+
 # The CLI issues documents "now" for the 2026 check of doc_setup: their numbers are of 2026.
 pytestmark = pytest.mark.usefixtures("document_week")
 
@@ -34,7 +41,7 @@ def test_render_issue_then_reprint_verify_and_batch(
 ) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
     rid = doc_setup.finished_review(db, tmp_path, ids)
-    db_path = str(db.path)
+    db_path = db.url
     db.dispose()
     first, second = tmp_path / "out" / "notice.pdf", tmp_path / "out" / "notice-again.pdf"
     args = ["doc", "render", "--db", db_path, "--inspection", ids["inspection"], "--type", "notice"]
@@ -121,7 +128,7 @@ def test_draft_is_refused_and_slot_verb(db: Database, tmp_path: Path, capsys: py
     doc_setup.township(db)
     with db.session() as s:
         assert s.scalar(select(Township)) is not None
-    db_path = str(db.path)
+    db_path = db.url
     db.dispose()
     assert main(["doc", "slot", "--db", db_path]) == 0
     assert "文书编号段位：1" in capsys.readouterr().out
@@ -133,7 +140,7 @@ def test_draft_is_refused_and_slot_verb(db: Database, tmp_path: Path, capsys: py
 def test_verify_exit_code_as_a_process(db: Database, tmp_path: Path) -> None:
     """The real entry point: exit status 1 and a Chinese message for a file that is not ours."""
     doc_setup.township(db)
-    db_path = str(db.path)
+    db_path = db.url
     db.dispose()
     foreign = tmp_path / "foreign.pdf"
     foreign.write_bytes(b"%PDF-1.4\n%%EOF\n")

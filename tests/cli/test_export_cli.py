@@ -51,9 +51,13 @@ def test_export_hazards_and_statistics(demo_db_path: Path, tmp_path: Path, demo_
     q = tmp_path / "q.xlsx"
     result = run("--db", str(demo_db_path), "--kind", "quarterly", "--from", "2026-05-01", "--out", str(q))
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "q-按行业领域.xlsx").is_file()
-    ws = load_workbook(q).active
+    assert not (tmp_path / "q-按行业领域.xlsx").exists()
+    assert f"已导出“红光镇2026年第2季度隐患排查治理统计表（按村/网格）”、“红光镇2026年第2季度隐患排查治理统计表（按行业领域）”：{q}" in result.stdout
+    wb = load_workbook(q)
+    assert wb.sheetnames == ["按村（社区）网格", "按行业领域"]
+    ws = wb.active
     assert ws is not None and ws["A1"].value == "红光镇2026年第2季度隐患排查治理统计表（按村/网格）"
+    assert wb["按行业领域"]["A1"].value == "红光镇2026年第2季度隐患排查治理统计表（按行业领域）"
     y = tmp_path / "y.xlsx"
     result = run("--db", str(demo_db_path), "--kind", "quarterly", "--year", "2025", "--out", str(y))
     assert result.returncode == 0, result.stderr

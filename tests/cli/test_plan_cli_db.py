@@ -13,6 +13,14 @@ from anquan_desk.core.db import open_database
 from anquan_desk.core.plans.draw import DrawRecord, verify_draw
 from anquan_desk.core.plans.draws import stored_draws
 from anquan_desk.core.plans.programme import load_programme
+from anquan_desk.services.demo import DEMO_ADMIN, DEMO_PASSWORD
+
+
+@pytest.fixture(autouse=True)
+def _login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that change data log in: as the demo's administrator (the environment, as scripts do)."""
+    monkeypatch.setenv("ANQUAN_USER", DEMO_ADMIN)
+    monkeypatch.setenv("ANQUAN_PASSWORD", DEMO_PASSWORD)
 
 DATA = PLANS
 

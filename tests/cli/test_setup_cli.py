@@ -20,6 +20,13 @@ from anquan_desk.services.desk import Actor, Desk
 from anquan_desk.services.township import township_profile
 
 
+@pytest.fixture(autouse=True)
+def _login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commands that change data log in: as admin (the environment, as scripts do)."""
+    monkeypatch.setenv("ANQUAN_USER", 'admin')
+    monkeypatch.setenv("ANQUAN_PASSWORD", township_setup.PASSWORD)
+
+
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
@@ -137,12 +144,12 @@ def test_users_verbs(tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeyp
     assert code == 1 and "执法证号“12”格式不对" in err
     monkeypatch.setattr(sys.stdin, "isatty", lambda: False)
     code, _out, err = run(capsys, "users", "add", "nopass", "--db", db, "--name", "某")
-    assert code == 1 and "请用 --password 或环境变量 ANQUAN_PASSWORD 给出密码" in err
+    assert code == 1 and "请用 --password 或环境变量 ANQUAN_NEW_PASSWORD 给出密码" in err
     code, out, _err = run(capsys, "users", "deactivate", "wang", "--db", db)
     assert code == 0 and "已停用用户 wang（王芳）" in out
     code, _out, err = run(capsys, "users", "deactivate", "admin", "--db", db)
-    assert code == 1 and "唯一在用的管理员" in err
-    monkeypatch.setenv("ANQUAN_PASSWORD", "reset-pass")
+    assert code == 1 and "不能停用自己正在使用的账号" in err  # the login is the administrator
+    monkeypatch.setenv("ANQUAN_NEW_PASSWORD", "reset-pass")
     code, out, _err = run(capsys, "users", "reset-password", "li", "--db", db)
     assert code == 0 and "已重设用户 li（李华）的密码" in out
     code, out, _err = run(capsys, "users", "list", "--db", db, "--json")

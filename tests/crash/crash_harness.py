@@ -40,13 +40,15 @@ from openpyxl import Workbook, load_workbook
 from PIL import Image
 from sqlalchemy import select
 
-from anquan_desk.core.attachments import AttachmentStore, link_attachment, prepare_photo, save_attachment
+from anquan_desk.core.attachments import link_attachment, prepare_photo, save_attachment
 from anquan_desk.core.db import open_database
 from anquan_desk.core.models import Document, Hazard, Inspection, Township
 from anquan_desk.services import audit
 from anquan_desk.services.backup import backup as backup_files
-from anquan_desk.services.desk import open_desk
+from anquan_desk.services.demo import DEMO_ADMIN, DEMO_PASSWORD
+from anquan_desk.services.desk import Actor, Desk, open_desk
 from anquan_desk.services.housekeeping import AREA_NAME, PARTIAL_NAME, TEMP_AREA
+from anquan_desk.services.users import log_in
 
 ACTIONS = ("import", "export", "doc", "backup", "restore")
 # The verbs' modules are imported before "ready", so the kill lands in the command's work.
@@ -89,7 +91,7 @@ def build_template(folder: Path, demo_db: Path) -> Template:
     shutil.copy2(demo_db, db_path)
     database = open_database(db_path)
     try:
-        store = AttachmentStore(database.attachments_dir)
+        store = database.attachment_store()
         with database.session("setup") as s:
             hazards = list(s.scalars(select(Hazard).join(Inspection).where(Inspection.status == "已完成").limit(PHOTOS)))
             for n, hazard in enumerate(hazards):
@@ -97,6 +99,9 @@ def build_template(folder: Path, demo_db: Path) -> Template:
                 att = save_attachment(s, store, prepare_photo(source), source.name)
                 link_attachment(s, att, "hazard", hazard.id, role="after" if n % 3 == 0 else "photo")
                 source.unlink()
+        # The administrator's first login (the commands log in as them) makes their signing key now:
+        # a killed command's database is then either as before it or as after it, nothing between.
+        log_in(Desk(database, Actor.system()), DEMO_ADMIN, DEMO_PASSWORD)
         with database.reader() as s:
             recorded = set(s.scalars(select(Document.inspection_id).where(Document.doc_type == RECORD_TYPE)))
             candidates = [
@@ -202,6 +207,9 @@ def child_env(trial: Trial, template: Template) -> dict[str, str]:
         XDG_DATA_HOME=str(home / "data"),
         XDG_CONFIG_HOME=str(home / "config"),
         ANQUAN_DEVICE_FILE=str(template.device_file),
+        # The template is a copy of the demo: the commands that change data log in as its administrator.
+        ANQUAN_USER=DEMO_ADMIN,
+        ANQUAN_PASSWORD=DEMO_PASSWORD,
         QT_QPA_PLATFORM="offscreen",
         PYTHONDONTWRITEBYTECODE="1",
     )

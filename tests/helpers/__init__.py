@@ -31,3 +31,12 @@ def desk_for(db: Database, username: str = "system") -> Desk:
 def desk_as(db: Database, user: User) -> Desk:
     """A desk on ``db`` as the (ORM) ``user`` a test has just read or created."""
     return Desk(db, Actor(username=user.username, name=user.name, role=user.role, user_id=user.id))
+
+
+def signed_desk(db: Database, username: str, password: str) -> Desk:
+    """A desk on ``db`` logged in as ``username``: its writes are signed with the user's key, as the
+    program's after a login (a chain with signing keys accepts nothing else)."""
+    from anquan_desk.services.users import log_in
+
+    desk = Desk(db, Actor.system())
+    return desk.as_actor(log_in(desk, username, password))

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 
 from PIL import Image, ImageDraw
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from anquan_desk.core.attachments import AttachmentStore
+from anquan_desk.core.audit import SIGNER
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import ChecklistItem, ChecklistTemplate, Place, Township
+from anquan_desk.core.models import ChecklistItem, ChecklistTemplate, Place, Township, User
+from anquan_desk.core.security import Signer
+from anquan_desk.core.vocabulary import UserRole
 from anquan_desk.services import inspections as insp
 from anquan_desk.services import reinspections as rein
-from anquan_desk.services.users import create_user
+from anquan_desk.services.desk import Actor, Desk
+from anquan_desk.services.users import add_user, create_first_admin, create_user, log_in
 
 ISSUER = "青溪县白沙镇人民政府"
 PLACE_NAME = "白沙镇老周家常菜馆"
@@ -63,19 +70,54 @@ def township(db: Database, *, enforcement: bool = False, settings: dict[str, obj
         )
 
 
+PASSWORD = "12345678"
+
+
+@contextmanager
+def _session(db: Database, username: str, signers: dict[str, Signer]) -> Iterator[Session]:
+    """A unit of work as ``username``, its audit entries signed when the scenario is signed."""
+    with db.session(username) as s:
+        if username in signers:
+            s.info[SIGNER] = signers[username]
+        yield s
+
+
+def _signed_users(db: Database) -> dict[str, Signer]:
+    """The first administrator (whose key the chain takes unsigned), who adds 张堃 and 李喆: from
+    then on every entry is signed, as in the program."""
+    with db.session("setup") as s:
+        create_first_admin(s, username="admin", name="管理员", password=PASSWORD)
+    desk = Desk(db, Actor.system())
+    admin = log_in(desk, "admin", PASSWORD)
+    for username, name, cert, work in (("zhang", "张堃", "33010020230015", WORK_NO_ZHANG),
+                                       ("li", "李喆", "33010020230027", WORK_NO_LI)):
+        add_user(desk.as_actor(admin), username=username, name=name, password=PASSWORD,
+                 role=UserRole.INSPECTOR.value, cert_no=cert, work_no=work)
+    signers = {name: log_in(desk, name, PASSWORD).signer for name in ("zhang", "li")}
+    signers["setup"] = admin.signer
+    return {k: v for k, v in signers.items() if v is not None}
+
+
 def finished_check(
-    db: Database, tmp_path: Path, *, enforcement: bool = False, refuse: bool = False, with_township: bool = True
+    db: Database, tmp_path: Path, *, enforcement: bool = False, refuse: bool = False, with_township: bool = True,
+    signed: bool = False,
 ) -> dict[str, str]:
     """Township, two inspectors, a 小餐饮 place; a finished check with three hazards (two with
-    photos), signed (or refused); returns the ids."""
+    photos), signed (or refused); returns the ids. ``signed``: every audit entry after the first
+    administrator's key is signed by the user who made it (a chain ``audit verify`` accepts)."""
     if with_township:
         township(db, enforcement=enforcement)
-    store = AttachmentStore(db.attachments_dir)
-    with db.session("setup") as s:
-        a = create_user(s, username="zhang", name="张堃", password="123456", cert_no="33010020230015",
-                        work_no=WORK_NO_ZHANG)
-        b = create_user(s, username="li", name="李喆", password="123456", cert_no="33010020230027",
-                        work_no=WORK_NO_LI)
+    store = db.attachment_store()
+    signers = _signed_users(db) if signed else {}
+    with _session(db, "setup", signers) as s:
+        if signed:
+            a = s.scalars(select(User).where(User.username == "zhang")).one()
+            b = s.scalars(select(User).where(User.username == "li")).one()
+        else:
+            a = create_user(s, username="zhang", name="张堃", password=PASSWORD, cert_no="33010020230015",
+                            work_no=WORK_NO_ZHANG)
+            b = create_user(s, username="li", name="李喆", password=PASSWORD, cert_no="33010020230027",
+                            work_no=WORK_NO_LI)
         place = Place(
             name=PLACE_NAME,
             address=PLACE_ADDRESS,
@@ -98,7 +140,7 @@ def finished_check(
         s.flush()
         ids = {"a": a.id, "b": b.id, "place": place.id, "template": template.id}
         items = {i.code: i.id for i in template.items}
-    with db.session("zhang") as s:
+    with _session(db, "zhang", signers) as s:
         iid = insp.start_inspection(
             s, place_id=ids["place"], inspector_ids=[ids["a"], ids["b"]], template_ids=[ids["template"]],
             started_at=datetime(2026, 11, 20, 9, 30),
@@ -114,7 +156,7 @@ def finished_check(
         insp.add_photos(s, store, iid, [photo(tmp_path / "gas.jpg", (200, 60, 60), "gas")], hazard_id=gas.id)
         insp.add_photos(s, store, iid, [photo(tmp_path / "cyl.jpg", (60, 60, 200), "cylinder")], hazard_id=cyl.id)
         ids.update(inspection=iid, gas=gas.id, cylinder=cyl.id, exit=ext.id)
-    with db.session("zhang") as s:
+    with _session(db, "zhang", signers) as s:
         if refuse:
             insp.finish_inspection(s, store, iid, refusal_reason="负责人称需请示老板", refusal_witness="王五",
                                    ended_at=datetime(2026, 11, 20, 10, 15))
@@ -126,7 +168,7 @@ def finished_check(
 
 def finished_review(db: Database, tmp_path: Path, ids: dict[str, str]) -> str:
     """复查 on 2026-11-27: the gas alarm fixed (after photo), the cylinder partly (new deadline)."""
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("li") as s:
         r = rein.start_reinspection(
             s, place_id=ids["place"], hazard_ids=[ids["gas"], ids["cylinder"]],

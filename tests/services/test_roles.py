@@ -52,8 +52,8 @@ CALLS: dict[str, tuple[str, Call]] = {
         d, i[d.actor.username], name=d.actor.name, role="管理员")),
     "deactivate_user (the administrator)": ("users.manage", lambda d, i: users.deactivate_user(d, i["admin"])),
     "reactivate_user": ("users.manage", lambda d, i: users.reactivate_user(d, i["zhao"])),
-    "reset_password (the administrator's)": ("users.manage", lambda d, i: users.reset_password(
-        d, i["admin"], "taken-over"),),
+    "reset_password (another user's)": ("users.manage", lambda d, i: users.reset_password(
+        d, i["li"], "taken-over"),),
     "add_village": ("grids.manage", lambda d, _i: ground.add_village(d, "新村")),
     "rename_village": ("grids.manage", lambda d, i: ground.rename_village(d, i["village"], "改名村")),
     "add_grid": ("grids.manage", lambda d, i: ground.add_grid(d, i["village"], "红光三网格")),

@@ -10,18 +10,24 @@ from sqlalchemy import select
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import NotFoundError, PermissionDeniedError, UserInputError
 from anquan_desk.core.models import AuditEntry, User
-from anquan_desk.core.security import hash_password, verify_password
+from anquan_desk.core.security import hash_password, legacy_scrypt_hash, needs_rehash, verify_password
 from anquan_desk.core.vocabulary import UserRole
 from anquan_desk.services import users
 from anquan_desk.services.desk import Actor, Desk
 from anquan_desk.services.users import authenticate, create_first_admin, create_user, has_users
 
 
-def test_password_hash_is_salted_scrypt() -> None:
-    a, b = hash_password("secret1"), hash_password("secret1")
-    assert a != b and a.startswith("scrypt$")
-    assert verify_password("secret1", a) and not verify_password("secret2", a)
-    assert not verify_password("secret1", "garbage")
+def test_password_hash_is_salted_argon2id(monkeypatch: pytest.MonkeyPatch) -> None:
+    from anquan_desk.core import security
+
+    monkeypatch.setattr(security, "STRENGTH", security.STRONG)  # the suite hashes quickly (conftest.py)
+    a, b = hash_password("secret12"), hash_password("secret12")
+    assert a != b and a.startswith("$argon2id$v=19$m=65536,t=3,p=1$")  # the program's strength
+    assert verify_password("secret12", a) and not verify_password("secret13", a)
+    assert not verify_password("secret12", "garbage")
+    old = legacy_scrypt_hash("secret12")  # hashes of earlier versions still verify
+    assert verify_password("secret12", old) and not verify_password("secret13", old)
+    assert needs_rehash(old) and not needs_rehash(a)
 
 
 def test_first_admin_then_login(db: Database) -> None:
@@ -30,7 +36,7 @@ def test_first_admin_then_login(db: Database) -> None:
         admin = create_first_admin(session, username="admin", name="周建国", password="good-pass")
         assert admin.role == UserRole.ADMIN
     with db.session() as session, pytest.raises(UserInputError, match="已有用户"):
-        create_first_admin(session, username="x", name="x", password="123456")
+        create_first_admin(session, username="x", name="x", password="12345678")
     with db.session() as session:
         user = authenticate(session, "admin", "good-pass")
         assert user.name == "周建国"
@@ -38,16 +44,16 @@ def test_first_admin_then_login(db: Database) -> None:
         authenticate(session, "admin", "wrong")
     with db.reader() as session:
         actions = [e.action for e in session.scalars(select(AuditEntry).order_by(AuditEntry.seq))]
-    assert actions == ["insert", "login"]
+    assert actions == ["insert", "insert", "login"]  # the user, their signing key, the login
 
 
 def test_user_validation(db: Database) -> None:
     with db.session() as session:
-        create_user(session, username="wang", name="王芳", password="123456", cert_no="3201")
+        create_user(session, username="wang", name="王芳", password="12345678", cert_no="3201")
         with pytest.raises(UserInputError, match="已存在"):
-            create_user(session, username="wang", name="王芳", password="123456")
-        with pytest.raises(UserInputError, match="至少"):
-            create_user(session, username="li", name="李华", password="123")
+            create_user(session, username="wang", name="王芳", password="12345678")
+        with pytest.raises(UserInputError, match="至少 8 位"):
+            create_user(session, username="li", name="李华", password="1234567")
 
 
 # --- the administrator's management of accounts ---------------------------------------------------
@@ -73,7 +79,7 @@ def test_add_user_checks_the_formats(township_db: Database) -> None:
         "执法证号“32010019002”已属于 王芳": {"cert_no": "32010019002"},
         "工作证号“工作证”格式不对": {"work_no": "工作证"},
         "没有“组长”这个角色": {"role": "组长"},
-        "密码至少 6 位": {"password": "12345"},
+        "密码太短：至少 8 位": {"password": "1234567"},
         "联系电话": {"phone": "12345"},
         "用户名“wang”已存在": {"username": "wang"},
     }
