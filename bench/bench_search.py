@@ -14,7 +14,11 @@ Then it times:
   200 by name) with the sqlite3 module;
 * the first keystroke after another connection renamed one place (the copy patches itself).
 
-Usage: .venv/bin/python bench/bench_search.py [--places N] [--db PATH] [--repeat R]
+With ``--server`` the same runs on the township's server: a throwaway PostgreSQL 15 cluster
+(``tests/helpers/pg_server.py``) holding the 50,000 places; the copy is kept current there by the
+change log of revision 0007, and the bare comparison is the same ``LIKE`` through psycopg.
+
+Usage: .venv/bin/python bench/bench_search.py [--places N] [--db PATH] [--repeat R] [--server]
 """
 
 from __future__ import annotations
@@ -29,7 +33,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from typing import Any
+
 from sqlalchemy import func, insert, select
+from sqlalchemy.engine import make_url
 
 from anquan_desk.core.db import Database, open_database
 from anquan_desk.core.models import Place, PlaceSector, new_uuid
@@ -45,7 +52,7 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍建国红梅海燕志军文斌"
 
 
-def build(path: Path, places: int) -> None:
+def build(path: Path | str, places: int) -> None:
     db = open_database(path)
     with db.session("bench") as session:
         create_demo(session, scale="small")
@@ -94,11 +101,14 @@ def sequences(code: str) -> list[list[str]]:
     ]
 
 
-def bare_like(conn: sqlite3.Connection, q: str) -> None:
+def bare_like(conn: Any, q: str) -> None:
+    """The same count and first page with the bare driver (sqlite3 or psycopg)."""
+    mark = "?" if isinstance(conn, sqlite3.Connection) else "%s"
     pattern = f"%{q}%"
-    conn.execute("SELECT count(*) FROM places WHERE search_text LIKE ?", (pattern,)).fetchone()
+    conn.execute(f"SELECT count(*) FROM places WHERE search_text LIKE {mark}", (pattern,)).fetchone()
     conn.execute(
-        "SELECT id, name, address FROM places WHERE search_text LIKE ? ORDER BY name_key, id LIMIT 200", (pattern,)
+        f"SELECT id, name, address FROM places WHERE search_text LIKE {mark} ORDER BY name_key, id LIMIT 200",
+        (pattern,),
     ).fetchall()
 
 
@@ -119,17 +129,50 @@ def main() -> int:
     parser.add_argument("--places", type=int, default=50_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/anquan-bench-search/places.db"))
     parser.add_argument("--repeat", type=int, default=3, help="runs per keystroke; the median is kept")
+    parser.add_argument("--server", action="store_true", help="on a throwaway PostgreSQL cluster instead of SQLite")
     args = parser.parse_args()
-    if not args.db.exists():
-        args.db.parent.mkdir(parents=True, exist_ok=True)
+    cluster = None
+    if args.server:
+        from tests.helpers.pg_server import PgCluster, find_bindir
+
+        bindir = find_bindir()
+        if bindir is None:
+            raise SystemExit("PostgreSQL binaries not found (/usr/lib/postgresql/*/bin): apt-get install postgresql-15")
+        cluster = PgCluster(bindir).start()
+        location: Path | str = cluster.create_database("places")
         started = time.perf_counter()
-        build(args.db, args.places)
-        print(f"built {args.db} in {time.perf_counter() - started:.1f} s")
-    db = open_database(args.db)
+        build(location, args.places)
+        print(f"built the server database in {time.perf_counter() - started:.1f} s")
+    else:
+        location = args.db
+        if not args.db.exists():
+            args.db.parent.mkdir(parents=True, exist_ok=True)
+            started = time.perf_counter()
+            build(args.db, args.places)
+            print(f"built {args.db} in {time.perf_counter() - started:.1f} s")
+    try:
+        return run(location, args.repeat)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def _bare_connection(db: Database) -> Any:
+    if db.path is not None:
+        return sqlite3.connect(str(db.path))
+    import psycopg
+
+    return psycopg.connect(make_url(db.url).set(drivername="postgresql").render_as_string(False), autocommit=True)
+
+
+def run(location: Path | str, repeat: int) -> int:
+    db = open_database(location)
+    print(f"database: {db.engine.dialect.name}")
+
     cache = db.search_cache
     assert cache is not None
     loads = []
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         cache.invalidate()  # time a cold load
         t0 = time.perf_counter()
         with db.reader() as s:
@@ -140,7 +183,7 @@ def main() -> int:
         code = s.scalar(select(Place.credit_code).where(Place.credit_code.is_not(None)).limit(1)) or "9135"
     print(f"{total} places; credit code typed: {code[:10]}")
     print(f"loading the search copy: median {statistics.median(loads):.0f} ms, worst {max(loads):.0f} ms (once per run)")
-    conn = sqlite3.connect(str(args.db))
+    conn = _bare_connection(db)
 
     typed: list[float] = []
     alone: list[float] = []
@@ -150,7 +193,7 @@ def main() -> int:
         for q in seq:
             times_typed, times_alone, times_bare = [], [], []
             hits = 0
-            for _ in range(args.repeat):
+            for _ in range(repeat):
                 # As typed: the previous keystrokes of this word are in the copy's memory.
                 cache.invalidate(queries_only=True)
                 for earlier in seq[: seq.index(q)]:
@@ -172,12 +215,13 @@ def main() -> int:
 
     # Another connection renames a place; the next keystroke patches the copy first.
     patched: list[float] = []
-    for i in range(args.repeat):
-        with conn:
-            conn.execute(
-                "UPDATE places SET name = name || ?, search_text = search_text || ? "
-                "WHERE id = (SELECT id FROM places ORDER BY id LIMIT 1)", (str(i), str(i)),
-            )
+    for i in range(repeat):
+        mark = "?" if isinstance(conn, sqlite3.Connection) else "%s"
+        conn.execute(
+            f"UPDATE places SET name = name || {mark}, search_text = search_text || {mark} "
+            "WHERE id = (SELECT id FROM places ORDER BY id LIMIT 1)", (str(i), str(i)),
+        )
+        conn.commit()
         t0 = time.perf_counter()
         keystroke(db, "红光")
         patched.append((time.perf_counter() - t0) * 1000)

@@ -13,13 +13,20 @@ command -v "$PY" >/dev/null 2>&1 || PY=python3
 
 DEB_PACKAGES="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 libglib2.0-0 \
 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 \
-fonts-noto-cjk fonts-dejavu-core poppler-utils poppler-data xvfb xauth python3-venv"
+fonts-noto-cjk fonts-dejavu-core poppler-utils poppler-data xvfb xauth python3-venv \
+postgresql-client-15"
+# Only for the tests: the PostgreSQL server binaries (initdb, pg_ctl) the suite starts a throwaway
+# cluster with (tests/helpers/pg_server.py).
+TEST_DEB_PACKAGES="postgresql-15"
 
 install_debian_packages() {
+    # $1: "test" also installs the packages only the tests need.
     [ "$(id -u)" = "0" ] || return 0
     command -v apt-get >/dev/null 2>&1 || return 0
+    wanted="$DEB_PACKAGES"
+    [ "${1:-}" = "test" ] && wanted="$wanted $TEST_DEB_PACKAGES"
     missing=""
-    for p in $DEB_PACKAGES; do
+    for p in $wanted; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
     done
     [ -n "$missing" ] || return 0

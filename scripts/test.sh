@@ -2,7 +2,7 @@
 # Set everything up (first time only) and run the whole test suite headless:
 # compiled forms current, ruff, mypy (strict) on the whole package, pytest.
 . "$(dirname "$0")/bootstrap.sh"
-install_debian_packages
+install_debian_packages test
 install_python_packages dev
 cd "$ROOT"
 export QT_QPA_PLATFORM=offscreen

@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import Engine, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.errors import DatabaseError, FileInputError, Location
-from anquan_desk.core.models import Attachment, AttachmentLink
+from anquan_desk.core.models import Attachment, AttachmentBlob, AttachmentLink
 
 MAX_EDGE = 2000
 THUMB_EDGE = 240
@@ -101,6 +102,9 @@ class AttachmentStore:
     def path_for(self, sha256: str, mime: str) -> Path:
         """Where the file with this sha256 and mime type lives. Raises
         :class:`AttachmentRecordError` for anything but 64 lowercase hex digits and a known mime."""
+        return self._location(sha256, mime)
+
+    def _location(self, sha256: str, mime: str) -> Path:
         if not isinstance(sha256, str) or not _SHA256_RE.fullmatch(sha256):
             raise AttachmentRecordError(
                 f"附件记录已损坏：文件标识 {_shown(sha256)} 不是有效的 SHA-256 值，"
@@ -126,9 +130,14 @@ class AttachmentStore:
         folder.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self._tighten(folder)
 
+    def put_in(self, session: Session, stored: StoredFile) -> None:
+        """Store the file for the unit of work of ``session`` (here: in the folder, at once)."""
+        del session
+        self.put(stored)
+
     def put(self, stored: StoredFile) -> Path:
         """Write the file once (0600, in 0700 folders); returns its path."""
-        path = self.path_for(stored.sha256, stored.mime)
+        path = self._location(stored.sha256, stored.mime)
         self._private_dir(self.root)
         self._private_dir(path.parent)
         if path.exists():
@@ -149,6 +158,42 @@ class AttachmentStore:
 
     def read(self, attachment: Attachment) -> bytes:
         return self.path_for(attachment.sha256, attachment.mime).read_bytes()
+
+
+class ServerAttachmentStore(AttachmentStore):
+    """Attachments of a database on the township's server: every laptop must read every photo.
+
+    The files live in the database itself, in ``attachment_blobs`` (sha256 → bytes), written in
+    the same transaction as the record that uses them: a photo is saved with its hazard or not at
+    all, every laptop reads it through the connection it already has, and the server's backup
+    (``pg_dump``) holds them. ``root`` is a private local cache: a file read once is kept there
+    (checked against its sha256 when fetched), so the ledger's photo export and a reprint work from
+    local files.
+    """
+
+    def __init__(self, root: Path, engine: Engine) -> None:
+        super().__init__(root)
+        self.engine = engine
+
+    def put_in(self, session: Session, stored: StoredFile) -> None:
+        self._location(stored.sha256, stored.mime)  # refuses a bad hash or type before anything is written
+        statement = pg_insert(AttachmentBlob).values(sha256=stored.sha256, data=stored.data)
+        session.execute(statement.on_conflict_do_nothing(index_elements=["sha256"]))
+        self.put(stored)
+
+    def path_for(self, sha256: str, mime: str) -> Path:
+        path = self._location(sha256, mime)
+        if not path.exists():
+            with self.engine.connect() as conn:
+                data = conn.execute(select(AttachmentBlob.data).where(AttachmentBlob.sha256 == sha256)).scalar()
+            if data is None:
+                raise AttachmentRecordError(f"服务器数据库中没有附件 {sha256} 的文件内容。请联系管理员检查数据库。")
+            if hashlib.sha256(data).hexdigest() != sha256:
+                raise AttachmentRecordError(
+                    f"服务器数据库中附件 {sha256} 的文件内容与其 SHA-256 不符（被改动），为安全起见不使用该文件。"
+                )
+            self.put(StoredFile(sha256, data, mime, None, None, None))
+        return path
 
 
 def _thumbnail(image: Image.Image) -> bytes:
@@ -480,7 +525,7 @@ def save_attachment(
     session: Session, store: AttachmentStore, stored: StoredFile, original_name: str
 ) -> Attachment:
     """Write the file (once) and its database row (once)."""
-    store.put(stored)
+    store.put_in(session, stored)
     existing = session.scalar(select(Attachment).where(Attachment.sha256 == stored.sha256))
     if existing is not None:
         return existing

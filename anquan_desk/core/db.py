@@ -32,15 +32,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy.exc
 from platformdirs import user_data_dir
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from anquan_desk.core import audit
+from anquan_desk.core.attachments import AttachmentStore, ServerAttachmentStore
 from anquan_desk.core.changes import forget_changes
 from anquan_desk.core.errors import DatabaseError
 from anquan_desk.core.search import CACHE_KEY, PlaceSearchCache, install_place_hooks
+from anquan_desk.core.workplace import saved_server_url
 from anquan_desk.migrations import SCHEMA_HEAD
 
 if TYPE_CHECKING:
@@ -64,13 +67,21 @@ def default_data_dir() -> Path:
 
 
 def resolve_db_url(db: str | os.PathLike[str] | None) -> str:
-    """``--db`` value (file path or URL), else ``$ANQUAN_DB``, else the user data folder."""
+    """``--db`` value (file path or URL), else ``$ANQUAN_DB``, else the township's server saved on
+    this computer (:mod:`anquan_desk.core.workplace`), else the file in the user data folder."""
     value = str(db) if db else os.environ.get(DB_ENV, "")
     if not value:
-        value = str(default_data_dir() / DEFAULT_DB_NAME)
+        value = saved_server_url() or str(default_data_dir() / DEFAULT_DB_NAME)
     if "://" in value:
         return value
     return f"sqlite:///{Path(value).expanduser().resolve()}"
+
+
+def server_tag(url: str) -> str:
+    """Eight hex digits naming a server database (host, port, database, user; never the password)."""
+    parsed = make_url(url)
+    where = f"{parsed.host or ''}|{parsed.port or ''}|{parsed.database or ''}|{parsed.username or ''}|{parsed.query}"
+    return hashlib.sha256(where.encode()).hexdigest()[:8]
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -78,6 +89,43 @@ def sqlite_path(url: str) -> Path | None:
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database)
+
+
+class ServerUnavailable(DatabaseError):
+    """The connection to the township's server was lost or could not be made."""
+
+
+def _is_connection_error(exc: BaseException) -> bool:
+    """A lost or refused connection (PostgreSQL), as opposed to an error in what was asked."""
+    if isinstance(exc, sqlalchemy.exc.DBAPIError):
+        return exc.connection_invalidated or _lost(exc.orig)
+    return False
+
+
+def _lost(orig: BaseException | None) -> bool:
+    import psycopg
+
+    if isinstance(orig, psycopg.OperationalError | psycopg.InterfaceError):
+        # Errors with an SQLSTATE of class 08 (connection exception) or 57P (operator intervention:
+        # the server shut down), and those without one (the socket closed, the server unreachable).
+        state = getattr(orig, "sqlstate", None) or ""
+        return not state or state.startswith(("08", "57P"))
+    return False
+
+
+@contextmanager
+def server_errors(*, saving: bool) -> Iterator[None]:
+    """Turn a lost connection to the server into a :class:`ServerUnavailable` with a message the user
+    can act on."""
+    try:
+        yield
+    except sqlalchemy.exc.DBAPIError as exc:
+        if not _is_connection_error(exc):
+            raise
+        what = "这一步没有保存，之前已保存的内容都在服务器上。" if saving else "没有读到数据。"
+        raise ServerUnavailable(
+            f"与服务器数据库的连接中断（服务器已关闭或网络不通），{what}请检查网络或联系管理员，恢复后再试一次。"
+        ) from exc
 
 
 class AuditedSession(Session):
@@ -117,6 +165,11 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.path is not None:
             kwargs["connect_args"] = {"check_same_thread": False}
+        elif make_url(url).get_backend_name() == "postgresql":
+            # A laptop's connection may die (Wi-Fi, the server restarted): test a pooled connection
+            # before use and reconnect; give up connecting after 10 s rather than hang the window.
+            kwargs["pool_pre_ping"] = True
+            kwargs["connect_args"] = {"connect_timeout": 10, "application_name": APP_NAME}
         self.engine: Engine = create_engine(url, **kwargs)
         if self.path is not None:
             event.listen(self.engine, "do_connect", _create_private_database)
@@ -125,26 +178,43 @@ class Database:
             # reads included, runs in one real SQLite transaction (SQLAlchemy's recipe).
             event.listen(self.engine, "connect", _disable_pysqlite_begin)
             event.listen(self.engine, "begin", _sqlite_begin)
-        #: Search as you type (SQLite: the change log that keeps it current is SQLite DDL).
-        self.search_cache: PlaceSearchCache | None = PlaceSearchCache() if self.engine.dialect.name == "sqlite" else None
+        #: Search as you type: an in-memory copy kept current by the change log of revisions 0003
+        #: (SQLite) and 0007 (PostgreSQL).
+        self.search_cache: PlaceSearchCache | None = (
+            PlaceSearchCache() if self.engine.dialect.name in {"sqlite", "postgresql"} else None
+        )
         info = {CACHE_KEY: self.search_cache} if self.search_cache is not None else {}
         self._factory = sessionmaker(bind=self.engine, class_=AuditedSession, expire_on_commit=False, info=info)
 
     @property
     def attachments_dir(self) -> Path:
-        stem = self.path.stem if self.path is not None else "server"
-        return self.data_dir / f"{stem}-attachments"
+        """Beside a SQLite file, its attachment store; for a server, this computer's cache of the
+        server's attachments (one per server database)."""
+        if self.path is not None:
+            return self.data_dir / f"{self.path.stem}-attachments"
+        return self.data_dir / "server-cache" / f"{server_tag(self.url)}-attachments"
+
+    def attachment_store(self) -> AttachmentStore:
+        """Photos, signatures and issued PDFs, stored by content hash: files beside a SQLite
+        database, rows of ``attachment_blobs`` on a server (cached in :attr:`attachments_dir`)."""
+        if self.path is None and self.engine.dialect.name == "postgresql":
+            return ServerAttachmentStore(self.attachments_dir, self.engine)
+        return AttachmentStore(self.attachments_dir)
 
     @contextmanager
     def session(self, actor: str = "system") -> Iterator[Session]:
-        """A unit of work: committed when the block ends, rolled back on any error."""
+        """A unit of work: committed when the block ends, rolled back on any error. A lost
+        connection to the server is reported as :class:`ServerUnavailable` (nothing of this unit
+        was saved; every unit committed before it is)."""
         session = self._factory()
         session.info["actor"] = actor
         try:
-            yield session
-            session.commit()
+            with server_errors(saving=True):
+                yield session
+                session.commit()
         except BaseException:
-            session.rollback()
+            with contextlib.suppress(sqlalchemy.exc.DBAPIError):  # the connection may be gone
+                session.rollback()
             forget_changes(session)
             raise
         finally:

@@ -242,6 +242,24 @@ class User(Record, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
+class UserKey(Record, Base):
+    """A user's Ed25519 signing key (see :mod:`anquan_desk.core.security`): the public half in hex,
+    the private half sealed under a key derived from the password (argon2id limits kept with it).
+    A key is never deleted nor its public half changed; a password reset retires it
+    (``retired_at``) and gives the user a new one. Audited like any table: the chain holds every
+    public key, and ``audit verify`` checks signatures against the key the chain recorded."""
+
+    __tablename__ = "user_keys"
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    public_key: Mapped[str] = mapped_column(String(64))
+    sealed_key: Mapped[bytes] = mapped_column(LargeBinary)
+    kdf_salt: Mapped[bytes] = mapped_column(LargeBinary)
+    kdf_opslimit: Mapped[int] = mapped_column(Integer)
+    kdf_memlimit: Mapped[int] = mapped_column(Integer)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 # --- checklists -----------------------------------------------------------------------------
 
 
@@ -549,6 +567,17 @@ class Attachment(Record, Base):
     thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
+class AttachmentBlob(Base):
+    """The bytes of an attachment on the township's server (PostgreSQL), by content: every laptop
+    reads them through its connection (``anquan_desk.core.attachments.ServerAttachmentStore``).
+    Empty on a SQLite database, whose attachments are files beside it."""
+
+    __tablename__ = "attachment_blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class AttachmentLink(Record, Base):
     """Ties a stored file to an inspection, hazard, re-inspection result or place."""
 
@@ -591,7 +620,11 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(20))  # insert / update / delete / event name
     entity: Mapped[str] = mapped_column(String(40))
-    entity_id: Mapped[str] = mapped_column(String(36), default="")
+    entity_id: Mapped[str] = mapped_column(String(200), default="")  # a row id, or "id/sector" and the like
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    #: The signer's ``user_keys`` id and the hex Ed25519 signature of ``hash``; both empty (NULL)
+    #: for a system entry no user could sign (see :func:`anquan_desk.core.audit.verify_chain`).
+    key_id: Mapped[str | None] = mapped_column(String(36))
+    signature: Mapped[str | None] = mapped_column(String(128))

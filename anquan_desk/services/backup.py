@@ -1,4 +1,5 @@
-"""Backup and restore of a SQLite database and its attachment store.
+"""Backup and restore of a SQLite database and its attachment store (a database on the township's
+server: ``anquan_desk.services.server_backup``, with ``pg_dump``/``pg_restore``).
 
 The database is copied with SQLite's online backup API, so a backup taken while the program
 runs is consistent. Attachments are content-addressed files, copied into a folder beside the
@@ -43,6 +44,7 @@ from anquan_desk.core.db import (
     sqlite_path,
 )
 from anquan_desk.core.errors import DatabaseError, UserInputError
+from anquan_desk.services import server_backup
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.housekeeping import pending_writes
 
@@ -110,7 +112,8 @@ def backup(db: str | os.PathLike[str] | None, out: Path) -> BackupResult:
     url = resolve_db_url(db)
     source = sqlite_path(url)
     if source is None:
-        raise UserInputError("服务器数据库请用 PostgreSQL 的备份工具（pg_dump）备份。")
+        dumped = server_backup.dump(url, out)
+        return BackupResult(dumped.path, dumped.size_bytes, dumped.attachments)
     if not source.exists():
         raise UserInputError(f"数据库文件“{source}”不存在。")
     check_sqlite_file(source)
@@ -137,9 +140,11 @@ def backup(db: str | os.PathLike[str] | None, out: Path) -> BackupResult:
 def restore(backup_file: Path, db: str | os.PathLike[str] | None) -> RestoreResult:
     """Replace the database named by ``db`` with ``backup_file``; the old file is kept aside."""
     backup_file = backup_file.expanduser().resolve()
-    target = sqlite_path(resolve_db_url(db))
+    url = resolve_db_url(db)
+    target = sqlite_path(url)
     if target is None:
-        raise UserInputError("只能恢复到本机数据库文件。")
+        dumped = server_backup.restore(backup_file, url)
+        return RestoreResult(dumped.path, dumped.previous)
     if not backup_file.is_file():
         raise UserInputError(f"备份文件“{backup_file}”不存在。")
     check_sqlite_file(backup_file)
@@ -193,7 +198,6 @@ def _checkpoint(path: Path) -> None:
 
 
 def backup_desk(desk: Desk, out: Path) -> BackupResult:
-    """Back up the desk's database (SQLite only; a server is backed up by its administrator)."""
-    if desk.db.path is None:
-        raise UserInputError("服务器数据库请由管理员用 pg_dump 备份。")
+    """Back up the desk's database: the SQLite file with its attachments, or the server's database
+    (attachments included) with ``pg_dump``."""
     return backup(desk.db.url, out)

@@ -35,7 +35,9 @@ the number is voided with the reason (``spend_number``), and after a crash it st
 without a document. Such a number is spent, like a voided one: a gap on paper, never a repeat.
 
 A database in which no slot was given at all (one laptop, or the admin's machine) gives the
-first laptop that issues a number slot 1 automatically; further laptops must be given their slot
+first laptop that issues a number slot 1 automatically; on the township's server (PostgreSQL) every
+laptop that issues its first number gets the next free slot automatically, under the server's write
+lock (``anquan_desk.core.locks``); further laptops must be given their slot
 before they take a copy of the database into the field (an automatic slot given in two separate
 copies would be the same slot — ``find_number_collisions`` reports such a merge).
 """
@@ -61,6 +63,7 @@ from anquan_desk.core.documents.numbering import (
 )
 from anquan_desk.core.documents.snapshot import DocType
 from anquan_desk.core.errors import AnquanError, UserInputError
+from anquan_desk.core.locks import take_write_lock
 from anquan_desk.core.models import IssuedNumber, NumberBlock, Township
 from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
@@ -76,6 +79,9 @@ TOWNSHIP_FORMATS: dict[str, dict[str, Any]] = {
     "notice": {"template": _OWN, "prefix": "安改", "serial_width": 3},
     "order": {"template": _OWN, "prefix": "责改", "serial_width": 3},
     "review": {"template": _OWN, "prefix": "复查", "serial_width": 3},
+    # 挂牌督办通知书 and 隐患移交抄告函 are the township's own papers in either mode (issue 14 §4).
+    "supervision": {"template": _OWN, "prefix": "督办", "serial_width": 3},
+    "handover": {"template": _OWN, "prefix": "移交", "serial_width": 3},
 }
 #: A township authorised to enforce follows the 2017 式样 as local systems write it since 2018,
 #: e.g. （青）应急责改〔2026〕15号; its own notice keeps the township's numbering.
@@ -84,6 +90,8 @@ AUTHORISED_FORMATS: dict[str, dict[str, Any]] = {
     "notice": TOWNSHIP_FORMATS["notice"],
     "order": {"template": _2017, "prefix": "责改", "serial_width": 3},
     "review": {"template": _2017, "prefix": "复查", "serial_width": 3},
+    "supervision": TOWNSHIP_FORMATS["supervision"],
+    "handover": TOWNSHIP_FORMATS["handover"],
 }
 
 
@@ -93,6 +101,9 @@ def default_formats(authorised: bool) -> dict[str, dict[str, Any]]:
 
 
 NUMBERED_TYPES: tuple[DocType, ...] = ("record", "notice", "order", "review")
+#: Numbered with their own series too, by default formats only (the setup screens list NUMBERED_TYPES).
+#: A 送达回证 has no number of its own: it is numbered after the document it proves served.
+MORE_NUMBERED_TYPES: tuple[DocType, ...] = ("supervision", "handover")
 
 DEFAULT_SLOTS = settings.NUMBER_SLOTS.default()
 DEFAULT_BLOCK_SIZE = settings.NUMBER_BLOCK_SIZE.default()
@@ -176,6 +187,10 @@ def slot_of(session: Session, township: Township, device_id: str) -> int:
         return slots[device_id]
     if not slots:
         return assign_device_slot(session, device_id, 1)
+    if session.get_bind().dialect.name == "postgresql":
+        # Connected to the township's server, under the write lock: the next free slot is this
+        # laptop's, as the admin would have given it (a copy for the field then carries it).
+        return assign_device_slot(session, device_id)
     raise UserInputError(
         "本机尚未分配文书编号段位，不能离线编号。请管理员在共享数据库上为本机分配段位后再出具文书。"
     )
@@ -236,6 +251,8 @@ def allocate_number(
     """Take this laptop's next serial of the document type's series and record it."""
     fmt = number_format(township, doc_type)
     series = fmt.prefix
+    if take_write_lock(session):  # on a server: the next free serial is read and taken in one turn,
+        session.refresh(township)  # with the slots as they are now (another laptop may have taken one)
     used = _used(session, series, year)
     blocks = [SerialBlock(b.device_id, b.first, b.last) for b in _blocks(session, series, year)]
     mine = [b for b in blocks if b.device_id == device_id]

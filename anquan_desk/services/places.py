@@ -14,11 +14,27 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Connection,
+    Result,
+    Select,
+    String,
+    Text,
+    and_,
+    any_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from anquan_desk.core.clock import local_to_utc
-from anquan_desk.core.errors import NotFoundError, UserInputError
+from anquan_desk.core.errors import DatabaseError, NotFoundError, UserInputError
 from anquan_desk.core.models import (
     Attachment,
     AttachmentLink,
@@ -201,10 +217,31 @@ def _json_id_list() -> Select[tuple[str]]:
     return select(func.json_each(bindparam("ids", type_=Text)).table_valued("value").c.value)
 
 
-# The page of a search and its sectors, by id list (SQLite), built once: building a statement
-# and its cache key costs about as much as running it.
-_ROWS_BY_ID_LIST = _with_names(select(*_ROW_COLUMNS).where(Place.id.in_(_json_id_list())))
-_SECTORS_BY_ID_LIST = select(PlaceSector.place_id, PlaceSector.sector).where(PlaceSector.place_id.in_(_json_id_list()))
+def _array_id_list() -> Any:
+    """``= ANY(ids)`` with the ids bound as one array (PostgreSQL)."""
+    return any_(bindparam("ids", type_=ARRAY(String(36))))
+
+
+# The page of a search and its sectors, by id list, built once: building a statement and its cache
+# key costs about as much as running it. One bound parameter for the whole list: a JSON array on
+# SQLite, an array on PostgreSQL.
+_ROWS_BY_ID = {
+    "sqlite": _with_names(select(*_ROW_COLUMNS).where(Place.id.in_(_json_id_list()))),
+    "postgresql": _with_names(select(*_ROW_COLUMNS).where(Place.id == _array_id_list())),
+}
+_SECTORS_BY_ID = {
+    "sqlite": select(PlaceSector.place_id, PlaceSector.sector).where(PlaceSector.place_id.in_(_json_id_list())),
+    "postgresql": select(PlaceSector.place_id, PlaceSector.sector).where(PlaceSector.place_id == _array_id_list()),
+}
+
+
+def _by_ids(conn: Connection, statements: dict[str, Select[Any]], ids: list[str]) -> Result[Any]:
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        return conn.execute(statements[dialect], {"ids": json.dumps(ids)})
+    if dialect == "postgresql":
+        return conn.execute(statements[dialect], {"ids": ids})
+    raise DatabaseError(f"不支持的数据库类型：{dialect}")
 
 
 def fetch_places(
@@ -234,15 +271,10 @@ def fetch_places(
         rows = list(conn.execute(stmt).tuples())
     else:
         at = {place_id: i for i, place_id in enumerate(page_ids)}
-        rows = sorted(conn.execute(_ROWS_BY_ID_LIST, {"ids": json.dumps(page_ids)}).tuples(), key=lambda r: at[r[0]])
+        rows = sorted(_by_ids(conn, _ROWS_BY_ID, page_ids).tuples(), key=lambda r: at[r[0]])
     sectors: dict[str, list[str]] = {}
     if rows:
-        ids = [r[0] for r in rows]
-        if conn.dialect.name == "sqlite":
-            found = conn.execute(_SECTORS_BY_ID_LIST, {"ids": json.dumps(ids)})
-        else:
-            found = conn.execute(select(PlaceSector.place_id, PlaceSector.sector).where(PlaceSector.place_id.in_(ids)))
-        for place_id, sector in found.tuples():
+        for place_id, sector in _by_ids(conn, _SECTORS_BY_ID, [r[0] for r in rows]).tuples():
             sectors.setdefault(place_id, []).append(sector)
     return [
         PlaceRow(

@@ -2,7 +2,9 @@
 or the login, the main window.
 
 A new, empty database opens the setup wizard, never the demo; the demo (a file of its own beside
-the real database) opens only from the wizard's 打开演示数据库.
+the real database) opens only from the wizard's 打开演示数据库; 连接乡镇服务器… there opens the township's
+server instead (and the wizard again when nobody has set the township up on it yet). When the server
+saved on this computer cannot be opened, the 连接服务器 dialog asks, prefilled, with the reason.
 """
 
 from __future__ import annotations
@@ -16,13 +18,15 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from anquan_desk.core.errors import AnquanError
-from anquan_desk.services import roles, township
-from anquan_desk.services.demo import DEMO_PASSWORD
+from anquan_desk.services import roles, server, township
+from anquan_desk.services.demo import DEMO_ADMIN, DEMO_PASSWORD
 from anquan_desk.services.desk import Actor, Desk
+from anquan_desk.services.server import ServerConnectError
 from anquan_desk.services.township import StartState
 from anquan_desk.ui.login import FirstAdminDialog, LoginDialog
 from anquan_desk.ui.main_window import MainWindow
 from anquan_desk.ui.operations import OperationRunner
+from anquan_desk.ui.server_dialog import ServerDialog
 from anquan_desk.ui.setup_wizard import SetupWizard
 
 log = logging.getLogger(__name__)
@@ -110,25 +114,29 @@ def apply_chinese_font(app: QApplication) -> None:
 
 def run_gui(db: str | None = None) -> int:
     app = make_application()
-    try:
-        desk = township.open_workplace(db)
-    except AnquanError as exc:
-        QMessageBox.critical(None, "无法打开数据库", str(exc))
+    desk = _open_workplace(db)
+    if desk is None:
         return 1
     state = township.start_state(desk)
     user: Actor | None = None
-    if state.needs_setup:
+    while state.needs_setup:
         wizard = SetupWizard(desk)
         code = wizard.exec()
         if code == SetupWizard.DEMO and wizard.demo_desk is not None:
             desk.close()
             desk = wizard.demo_desk
+        elif code == SetupWizard.SERVER and wizard.server_desk is not None:
+            # The township's server: set up already by another laptop, or set up now (the wizard again).
+            desk.close()
+            desk = wizard.server_desk
         elif code != SetupWizard.DialogCode.Accepted or wizard.admin is None:
             desk.close()
             return 0
         else:
             user = wizard.admin
         state = township.start_state(desk)
+        if user is not None:
+            break
     if user is None:
         user = _log_in(desk, state)
         if user is None:
@@ -146,16 +154,39 @@ def run_gui(db: str | None = None) -> int:
     return int(code)
 
 
+def _open_workplace(db: str | None) -> Desk | None:
+    """The database of this start. When the township's server saved on this computer cannot be opened
+    (no or a wrong password, the server unreachable), the 连接服务器 dialog asks, prefilled, with the
+    reason; 改用本机数据库 goes back to this computer's own file."""
+    try:
+        return server.open_workplace(db)
+    except ServerConnectError as exc:
+        if not exc.saved:
+            QMessageBox.critical(None, "无法打开数据库", str(exc))
+            return None
+        dialog = ServerDialog(address=exc.address, message=str(exc), offer_local=True)
+        code = dialog.exec()
+        if code == ServerDialog.DialogCode.Accepted and dialog.desk is not None:
+            return dialog.desk
+        if code != ServerDialog.LOCAL:
+            return None
+        server.use_own_file()
+        return _open_workplace(db)
+    except AnquanError as exc:
+        QMessageBox.critical(None, "无法打开数据库", str(exc))
+        return None
+
+
 def _log_in(desk: Desk, state: StartState) -> Actor | None:
     if not state.has_users:
         first = FirstAdminDialog(desk)
         if first.exec() != FirstAdminDialog.DialogCode.Accepted:
             return None
         return first.user
-    hint = f"演示数据库：用户名 admin，密码 {DEMO_PASSWORD}" if state.demo else ""
+    hint = f"演示数据库：用户名 {DEMO_ADMIN}，密码 {DEMO_PASSWORD}" if state.demo else ""
     login = LoginDialog(desk, township=state.township or "", hint=hint)
     if state.demo:
-        login.set_username("admin")
+        login.set_username(DEMO_ADMIN)
     if os.environ.get("ANQUAN_DEMO_AUTOLOGIN") == "1" and state.demo:
         # Screenshots and start-up measurements of the demo database skip typing: the dialog
         # logs in as soon as its event loop runs (the login is an operation like any other).

@@ -52,6 +52,7 @@ from anquan_desk.services.township import SetupRequest, SetupResult, TownshipPro
 from anquan_desk.ui import state as window_state
 from anquan_desk.ui.admin.profile_forms import EnforcementForm, NumberFormatsForm, TownshipForm
 from anquan_desk.ui.operations import QueryOp, WriteOp, show_error
+from anquan_desk.ui.server_dialog import ServerDialog
 from anquan_desk.ui.widgets import error_label, show_in_label
 
 TITLE = "首次使用 — 设置本乡镇（街道）"
@@ -94,7 +95,12 @@ class WelcomePage(_Page):
         self.demo_button.setToolTip("打开一个虚构的演示乡镇（红光镇），先看看程序怎么用；演示数据保存在另一个文件中")
         self.demo_button.setAutoDefault(False)
         self.demo_button.clicked.connect(wizard.open_demo)
-        self.location_label = _wrap(f"数据库文件：{wizard.desk.location}")
+        self.server_button = QPushButton("连接乡镇服务器…")
+        self.server_button.setToolTip("全镇各台电脑共用乡镇服务器上的数据库时：填写管理员给的服务器地址、用户名和密码")
+        self.server_button.setAutoDefault(False)
+        self.server_button.clicked.connect(wizard.connect_server)
+        where = "数据库文件" if wizard.desk.file_path is not None else "服务器数据库"
+        self.location_label = _wrap(f"{where}：{wizard.desk.location}")
         self.location_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout = QVBoxLayout(self)
         layout.addWidget(_wrap(
@@ -104,9 +110,11 @@ class WelcomePage(_Page):
         layout.addSpacing(12)
         layout.addWidget(self.location_label)
         layout.addSpacing(24)
-        layout.addWidget(_wrap("只想先看看？演示数据库是一个虚构的乡镇，保存在另一个文件中，不会写入本数据库。"))
+        layout.addWidget(_wrap("只想先看看？演示数据库是一个虚构的乡镇，保存在另一个文件中，不会写入本数据库。"
+                               "本镇已有乡镇服务器（全镇电脑共用一个数据库）时，请连接服务器。"))
         row = QHBoxLayout()
         row.addWidget(self.demo_button)
+        row.addWidget(self.server_button)
         row.addStretch(1)
         layout.addLayout(row)
         layout.addWidget(self.error_label)
@@ -565,9 +573,11 @@ class SummaryPage(_Page):
 
 class SetupWizard(QWizard):
     """The first-run setup. ``exec()`` returns Accepted (set up; :attr:`admin` is logged in),
-    :data:`DEMO` (the demo was asked for and opened: :attr:`demo_desk`) or Rejected."""
+    :data:`DEMO` (the demo was asked for and opened: :attr:`demo_desk`), :data:`SERVER` (the
+    township's server was connected: :attr:`server_desk`) or Rejected."""
 
     DEMO = 2
+    SERVER = 3
 
     def __init__(self, desk: Desk, *, with_admin: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -578,6 +588,7 @@ class SetupWizard(QWizard):
         self.other_users: tuple[UserSpec, ...] = ()
         self.result_: SetupResult | None = None
         self.demo_desk: Desk | None = None
+        self.server_desk: Desk | None = None
         self._done = False
         self.setWindowTitle(TITLE)
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
@@ -647,3 +658,15 @@ class SetupWizard(QWizard):
         else:
             show_error(self, "打开演示数据库", error)
 
+
+    def connect_server(self) -> ServerDialog:
+        """连接乡镇服务器…: the 连接服务器 dialog; once connected the wizard ends with :data:`SERVER`."""
+        dialog = ServerDialog(self)
+        dialog.accepted.connect(lambda: self._server_connected(dialog))
+        dialog.open()
+        return dialog
+
+    def _server_connected(self, dialog: ServerDialog) -> None:
+        if dialog.desk is not None:
+            self.server_desk = dialog.desk
+            self.done(self.SERVER)

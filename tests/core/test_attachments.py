@@ -81,9 +81,10 @@ def test_an_unknown_mime_type_is_refused_and_valid_records_map_inside_the_store(
 
 def test_a_tampered_record_is_neither_read_nor_written(db: Database, tmp_path: Path) -> None:
     """A database edited to point an attachment at ``../`` makes the store refuse, not follow it."""
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     photo = corpus._write(tmp_path, "a.jpg", corpus.jpeg_bytes((320, 240)))
     secret = db.attachments_dir.parent / "secret.jpg"
+    secret.parent.mkdir(parents=True, exist_ok=True)
     secret.write_bytes(b"not for the store")
     with db.session("t") as session:
         attachment = save_attachment(session, store, prepare_photo(photo), "a.jpg")

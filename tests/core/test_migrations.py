@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -22,6 +23,7 @@ def test_every_model_table_exists(db: Database) -> None:
     assert db.current_revision() == db.head_revision()
 
 
+@pytest.mark.sqlite_only("the SQLite file's journal and foreign-key settings")
 def test_sqlite_settings(db: Database) -> None:
     with db.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-from anquan_desk.ui.operations import OperationRunner
+from anquan_desk.ui.operations import OperationRunner, change_hub
 
 
 @pytest.fixture(autouse=True)
@@ -18,6 +18,19 @@ def _synchronous_operations() -> Iterator[None]:
     OperationRunner.synchronous = True
     yield
     OperationRunner.synchronous = False
+
+
+@pytest.fixture(autouse=True)
+def _screens_forget_their_database() -> Iterator[None]:
+    """A test's screens may outlive it (Qt deletes them later); they must not hear of the next test's
+    changes and query a database that is gone (a PostgreSQL test's is dropped)."""
+    yield
+    change_hub.clear()
+    app = QApplication.instance()
+    if isinstance(app, QApplication):  # and their pending timers (a debounced save, a refresh) never fire
+        for widget in app.allWidgets():
+            for timer in widget.findChildren(QTimer):
+                timer.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -54,8 +54,8 @@ def downgrade() -> None:
 def _replace_role_check(old: Sequence[str], new: Sequence[str]) -> None:
     conn = op.get_bind()
     if conn.dialect.name != "sqlite":
-        op.drop_constraint("ck_users_role", "users", type_="check")
-        op.create_check_constraint("ck_users_role", "users", _check(new))
+        op.drop_constraint(op.f("ck_users_role"), "users", type_="check")
+        op.create_check_constraint(op.f("ck_users_role"), "users", _check(new))
         return
     sql = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'users'")).scalar()
     if not isinstance(sql, str) or _check(old) not in sql:

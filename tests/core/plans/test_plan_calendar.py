@@ -103,7 +103,12 @@ def test_default_windows_2026() -> None:
     two_sessions = windows[("全国两会", 2026)]
     assert (two_sessions.start, two_sessions.end, two_sessions.anchor) == (date(2026, 3, 4), date(2026, 3, 11), None)
     flood = windows[("汛期", 2026)]
-    assert (flood.start, flood.end) == (date(2026, 6, 1), date(2026, 9, 30))
+    assert (flood.start, flood.end) == (date(2026, 5, 1), date(2026, 9, 30))
+    # The weather periods' defaults (a plan may give its own, see test_plan_weather.py).
+    assert (windows[("高温", 2026)].start, windows[("高温", 2026)].end) == (date(2026, 6, 1), date(2026, 9, 30))
+    assert (windows[("台风", 2026)].start, windows[("台风", 2026)].end) == (date(2026, 7, 1), date(2026, 10, 31))
+    ice = [(w.start, w.end) for w in key_periods(2027) if w.name == "雨雪冰冻"]
+    assert ice == [(date(2026, 12, 1), date(2027, 2, 28)), (date(2027, 12, 1), date(2028, 2, 29))]
     # Seasons across New Year: the one ending in 2026 and the one starting in 2026.
     winter = [w for w in key_periods(2026) if w.name == "冬春"]
     assert [(w.start, w.end) for w in winter] == [
@@ -122,9 +127,9 @@ def test_windows_are_sorted_and_cover_the_parser_vocabulary() -> None:
     windows = key_periods(2026)
     assert [w.start for w in windows] == sorted(w.start for w in windows)
     assert all(w.start <= w.end for w in windows)
-    # Every period the plan parser can report has a window, except 重大活动 (no fixed date) and the
-    # weather periods 高温, 台风, 雨雪冰冻 (regional; undated unless the township adds a span).
-    assert {w.name for w in windows} == set(PERIOD_ORDER) - {"重大活动", "高温", "台风", "雨雪冰冻"}
+    # Every period the plan parser can report has a window, except 重大活动 (no fixed date); the
+    # weather periods 汛期, 高温, 台风, 雨雪冰冻 have a default a plan may correct.
+    assert {w.name for w in windows} == set(PERIOD_ORDER) - {"重大活动"}
     for w in windows:
         if w.anchor is not None:
             assert w.contains(w.anchor)
@@ -141,26 +146,26 @@ def test_rules_and_spans_are_configurable() -> None:
     assert (by_name["汛期"].start, by_name["汛期"].end) == (date(2026, 5, 15), date(2026, 10, 15))
     assert (by_name["高温"].start, by_name["高温"].end) == (date(2026, 7, 1), date(2026, 8, 31))
     # Defaults are untouched by an override.
-    assert DEFAULT_SPANS["汛期"] == Span((6, 1), (9, 30))
+    assert DEFAULT_SPANS["汛期"] == Span((5, 1), (9, 30))
     with pytest.raises(ValueError, match="负数"):
         WindowRule(before=-1, after=0)
 
 
 def test_periods_on_a_day() -> None:
     names = [w.name for w in periods_on(date(2026, 2, 17))]
-    assert set(names) == {"春节", "冬春", "秋冬", "岁末年初"}
+    assert set(names) == {"春节", "冬春", "秋冬", "岁末年初", "雨雪冰冻"}
     # 2025-12-28: 元旦 2026 window (12-25 … 1-4) belongs to next year's calendar.
     around_new_year = {w.name for w in periods_on(date(2025, 12, 28))}
-    assert around_new_year == {"元旦", "冬春", "秋冬", "岁末年初"}
+    assert around_new_year == {"元旦", "冬春", "秋冬", "岁末年初", "雨雪冰冻"}
     assert periods_on(date(2026, 8, 1))[0].name == "汛期"
-    assert [w.name for w in periods_on(date(2026, 8, 1))] == ["汛期"]
+    assert [w.name for w in periods_on(date(2026, 8, 1))] == ["汛期", "高温", "台风"]
 
 
 def test_periods_in_month() -> None:
     names = [w.name for w in periods_in_month(2026, 3)]
     assert set(names) == {"冬春", "全国两会", "清明"}  # 清明 window starts 3-29
     september = {w.name for w in periods_in_month(2026, 9)}
-    assert september == {"中秋", "国庆", "汛期"}
+    assert september == {"中秋", "国庆", "汛期", "高温", "台风"}
 
 
 def test_years_out_of_range() -> None:

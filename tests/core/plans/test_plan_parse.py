@@ -146,7 +146,8 @@ def test_real_plan_duties() -> None:
 
 def test_to_dict_has_the_cli_json_shape() -> None:
     data = parse_plan(_read("xixinan_2023_sange_henzhua.txt")).to_dict()
-    assert list(data) == ["title", "year", "issuer", "sectors", "periods", "duties", "focus"]
+    assert list(data) == ["title", "year", "issuer", "sectors", "periods", "duties", "focus", "windows"]
+    assert data["windows"] == []  # it names 汛期、高温、台风、雨雪冰冻 without dates
     assert [f["focus"] for f in data["focus"]] == ["人员密集场所", "电动自行车"]
     assert data["sectors"][0] == {
         "sector": "消防",

@@ -59,7 +59,7 @@ def test_programme_from_each_real_plan(key: str, demo_db: Database) -> None:
     assert {w.name for w in programme.calendar} | set(programme.undated_periods) == set(summary.periods)
     for w in programme.calendar:
         assert w.overlaps(date(year, 1, 1), date(year, 12, 31))
-    undated = ("高温", "台风", "雨雪冰冻", "重大活动")  # no default window (weather is regional)
+    undated = ("重大活动",)  # no date of its own (the weather periods have a default window)
     assert programme.undated_periods == tuple(p for p in undated if p in summary.periods)
     assert [w.start for w in programme.calendar] == sorted(w.start for w in programme.calendar)
 
@@ -106,7 +106,7 @@ def test_unticked_sectors_and_year_override() -> None:
     assert programme.sector_names == ("消防", "燃气", "森林防火")
     assert [s.needs_checklist for s in programme.sectors] == [False, False, True]
     assert programme.year == 2026
-    assert ("汛期", date(2026, 6, 1), date(2026, 9, 30)) in [(w.name, w.start, w.end) for w in programme.calendar]
+    assert ("汛期", date(2026, 5, 1), date(2026, 9, 30)) in [(w.name, w.start, w.end) for w in programme.calendar]
 
 
 def test_plan_without_year_needs_one() -> None:

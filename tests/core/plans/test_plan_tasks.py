@@ -202,7 +202,7 @@ def test_month_windows_and_parse_month(db: Database, ground: dict[str, str]) -> 
     with db.reader() as s:
         all_windows = monthly_tasks(s, 2026, 12, today=date(2026, 12, 1)).periods
         only = monthly_tasks(s, 2026, 12, periods=["元旦"], today=date(2026, 12, 1)).periods
-    assert [w.name for w in all_windows] == ["秋冬", "冬春", "岁末年初", "元旦"]
+    assert [w.name for w in all_windows] == ["秋冬", "冬春", "岁末年初", "雨雪冰冻", "元旦"]
     assert [(w.name, w.start, w.end) for w in only] == [("元旦", date(2026, 12, 25), date(2027, 1, 4))]
     assert parse_month("2026-12") == (2026, 12)
     assert parse_month("2026年3月") == (2026, 3)
