@@ -85,7 +85,6 @@ def issue_database(folder: Path, n: int) -> tuple[object, list[str]]:
 
     from sqlalchemy import insert, select
 
-    from anquan_desk.core.attachments import AttachmentStore
     from anquan_desk.core.db import open_database
     from anquan_desk.core.models import (
         ChecklistItem,
@@ -124,7 +123,7 @@ def issue_database(folder: Path, n: int) -> tuple[object, list[str]]:
         for item in template.items:
             insp.record_answer(s, iid, item.id, "不合格")
     with db.session("bench") as s:
-        insp.finish_inspection(s, AttachmentStore(db.attachments_dir), iid, refusal_reason="负责人不在场",
+        insp.finish_inspection(s, db.attachment_store(), iid, refusal_reason="负责人不在场",
                                refusal_witness="王五", ended_at=datetime(2026, 3, 10, 10, 0))
     ids = [iid]
     with db.session("bench") as s:
@@ -158,7 +157,6 @@ def issue_database(folder: Path, n: int) -> tuple[object, list[str]]:
 def bench_issue(n: int, bare_one: float, bare_batch: float, bare_files: float) -> None:
     from datetime import date, datetime
 
-    from anquan_desk.core.attachments import AttachmentStore
     from anquan_desk.core.clock import to_local
     from anquan_desk.core.models import Inspection
     from anquan_desk.services import documents as docs
@@ -167,7 +165,7 @@ def bench_issue(n: int, bare_one: float, bare_batch: float, bare_files: float) -
         start = time.perf_counter()
         db, ids = issue_database(Path(tmp), n + 10)
         print(f"\nissue path: database with {n + 10} finished checks built in {time.perf_counter() - start:.1f} s")
-        store = AttachmentStore(db.attachments_dir)  # type: ignore[attr-defined]
+        store = db.attachment_store()  # type: ignore[attr-defined]
         day = datetime(2026, 11, 23, 9, 0)
 
         def issue(iid: str) -> int:

@@ -20,11 +20,11 @@ OURS = r"""
 import sys
 from anquan_desk.ui.app import make_application
 from anquan_desk.ui.main_window import MainWindow
-from anquan_desk.services.demo import DEMO_PASSWORD, open_for_window
+from anquan_desk.services.demo import DEMO_ADMIN, DEMO_PASSWORD, open_for_window
 from anquan_desk.services.users import log_in
 app = make_application()
 desk = open_for_window(sys.argv[1])
-user = log_in(desk, "admin", DEMO_PASSWORD)
+user = log_in(desk, DEMO_ADMIN, DEMO_PASSWORD)
 w = MainWindow(desk.as_actor(user))
 w.show()
 app.processEvents()

@@ -72,6 +72,9 @@ PLAN_DRAWS: Option[list[Any]] = Option("plan.draws", list, list, "双随机抽�
 PLAN_FREQUENCY: Option[dict[str, Any]] = Option(
     "plan.frequency", dict, dict, "按风险颜色的巡查频次（每几个月一次）；为空时用默认值"
 )
+LAPTOP_NAMES: Option[dict[str, str]] = Option(
+    "devices.names", dict, dict, "各台电脑的名称：隐患编号中的电脑识别码 → 电脑名称（界面显示名称而不显示识别码）"
+)
 
 OPTIONS: tuple[Option[Any], ...] = (
     AUDIT_HEAD,
@@ -81,6 +84,7 @@ OPTIONS: tuple[Option[Any], ...] = (
     PLAN_CURRENT,
     PLAN_DRAWS,
     PLAN_FREQUENCY,
+    LAPTOP_NAMES,
 )
 
 # --- the township row -----------------------------------------------------------------------------

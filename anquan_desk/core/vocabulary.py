@@ -87,6 +87,9 @@ class DocumentType(StrEnum):
     ORDER = "责令限期整改指令书"
     REVIEW = "整改复查意见书"
     PHOTOS = "照片附页"
+    SUPERVISION = "挂牌督办通知书"
+    HANDOVER = "隐患移交抄告函"
+    RECEIPT = "送达回证"
 
 
 class DocumentStatus(StrEnum):

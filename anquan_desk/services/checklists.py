@@ -30,8 +30,9 @@ from anquan_desk.core.checklists.library import (
     TemplateDef,
 )
 from anquan_desk.core.checklists.store import (
+    ALL_ITEM_FIELDS,
     FIELD_LABELS,
-    ITEM_FIELDS,
+    LEGAL_FIELDS,
     SOURCE_BUILTIN,
     SOURCE_TOWNSHIP,
     TEXT_FIELDS,
@@ -214,8 +215,7 @@ def sync_builtin_library(session: Session, library: ChecklistLibrary | None = No
     report = SyncReport()
     for t in lib.templates:
         row = current.get(t.code)
-        items = [ItemFields(**{k: getattr(it, k) for k in ITEM_FIELDS}, code=it.code,
-                            superseded_by=it.superseded_by) for it in t.items]
+        items = [ItemFields.of(it) for it in t.items]
         kwargs: dict[str, Any] = dict(
             code=t.code, name=t.name, sector=t.sector, nine_small_kind=_kind_of(t.applies), builtin=True,
             base=_definition_of(t), items=items, params=params, edited=False, builtin_version=t.version,
@@ -251,7 +251,7 @@ def edit_item(session: Session, template_code: str, item_code: str, *,
     """Change fields of one item (raw text, placeholders allowed); returns the new current version
     (the same row when nothing changed)."""
     lib = library_or_default(library)
-    unknown = sorted(set(fields) - set(ITEM_FIELDS))
+    unknown = sorted(set(fields) - set(ALL_ITEM_FIELDS))
     if unknown:
         raise UserInputError(f"未知的条目字段：{'、'.join(unknown)}")
     current = current_template(session, template_code)
@@ -263,7 +263,7 @@ def edit_item(session: Session, template_code: str, item_code: str, *,
             break
     else:
         raise NotFoundError(f"检查表 {template_code} 中没有条目 {item_code}")
-    changed = [FIELD_LABELS[f] for f in ITEM_FIELDS if getattr(old, f) != getattr(items[i], f)]
+    changed = [FIELD_LABELS[f] for f in ALL_ITEM_FIELDS if getattr(old, f) != getattr(items[i], f)]
     return _new_version_from(session, current, items, library=lib,
                              change=f"修改条目 {item_code}（{'、'.join(changed)}）")
 
@@ -308,8 +308,7 @@ def reset_item_to_builtin(session: Session, template_code: str, item_code: str, 
     items = _current_items(current)
     for i, it in enumerate(items):
         if it.code == item_code:
-            items[i] = ItemFields(**{k: getattr(original, k) for k in ITEM_FIELDS}, code=item_code,
-                                  superseded_by=original.superseded_by)
+            items[i] = ItemFields.of(original)
             break
     else:
         raise NotFoundError(f"检查表 {template_code} 中没有条目 {item_code}")
@@ -435,7 +434,10 @@ def replace_items(
             for f in TEXT_FIELDS:
                 new_text = str(getattr(it, f)).strip()
                 texts[f] = getattr(raw, f) if shown is not None and new_text == getattr(shown, f) else new_text
-            it = replace(it, code=code, superseded_by=raw.superseded_by, **texts)
+            # A spreadsheet has no columns for the legal data: an item left at the defaults keeps
+            # what the current version has.
+            legal = {f: getattr(raw, f) for f in LEGAL_FIELDS if getattr(it, f) == getattr(ItemFields(""), f)}
+            it = replace(it, code=code, superseded_by=raw.superseded_by, **texts, **legal)
         merged.append(it)
     cleaned = _assign_codes(session, template_code, merged, params, existing=old_raw)
     return _new_version_from(session, current, cleaned, library=lib, change=change, name=name)

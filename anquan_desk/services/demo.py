@@ -17,7 +17,7 @@ import os
 import random
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from anquan_desk.core import clock, settings
 from anquan_desk.core.audit import record_event
+from anquan_desk.core.audit_check import record_bulk_inserts
 from anquan_desk.core.clock import local_to_utc
 from anquan_desk.core.db import resolve_db_url, sqlite_path
 from anquan_desk.core.errors import UserInputError
@@ -36,6 +37,7 @@ from anquan_desk.core.models import (
     Inspection,
     InspectionParticipant,
     InspectionTemplate,
+    ItemResult,
     MemberRole,
     Place,
     PlaceSector,
@@ -64,7 +66,15 @@ from anquan_desk.services.checklists import sync_builtin_library
 from anquan_desk.services.desk import Actor, Desk, open_desk
 from anquan_desk.services.users import has_users
 
-DEMO_PASSWORD = "demo123"  # printed in the README and on the login dialog of a demo database
+#: The tables the demo writes in bulk (Core inserts, not seen by the audit flush hook).
+_BULK_MODELS = (
+    Place, PlaceSector, Inspection, InspectionParticipant, Hazard, InspectionTemplate, ItemResult, Reinspection,
+    ReinspectionResult,
+)
+
+DEMO_PASSWORD = "demo1234"  # printed in the README and on the login dialog of a demo database
+#: The demo's administrator. Demo accounts are named ``demo-…``, never like a real township's.
+DEMO_ADMIN = "demo-admin"
 
 
 @dataclass(frozen=True)
@@ -80,12 +90,12 @@ SCALES = {
 }
 
 INSPECTORS = [
-    ("admin", "周建国", UserRole.ADMIN, "32010019001"),
-    ("wangfang", "王芳", UserRole.INSPECTOR, "32010019002"),
-    ("lihua", "李华", UserRole.INSPECTOR, "32010019003"),
-    ("zhangkun", "张堃", UserRole.INSPECTOR, "32010019004"),
-    ("chenzhe", "陈喆", UserRole.INSPECTOR, "32010019005"),
-    ("liujun", "刘珺", UserRole.INSPECTOR, "32010019006"),
+    ("demo-admin", "周建国", UserRole.ADMIN, "32010019001"),
+    ("demo-wangfang", "王芳", UserRole.INSPECTOR, "32010019002"),
+    ("demo-lihua", "李华", UserRole.INSPECTOR, "32010019003"),
+    ("demo-zhangkun", "张堃", UserRole.INSPECTOR, "32010019004"),
+    ("demo-chenzhe", "陈喆", UserRole.INSPECTOR, "32010019005"),
+    ("demo-liujun", "刘珺", UserRole.INSPECTOR, "32010019006"),
 ]
 
 Progress = Callable[[str], None]
@@ -272,8 +282,18 @@ def create_demo(
         session.execute(insert(PlaceSector), chunk)
     say(f"场所 {len(place_rows)} 个")
 
+    # --- the checklist library: every finished check walks the templates of its place ------------
+    sync_builtin_library(session)
+    say("内置检查表库已安装")
+    checklists = _DemoChecklists(session, seed)
+    sectors_of: dict[str, list[str]] = {}
+    for r in sector_rows:
+        sectors_of.setdefault(r["place_id"], []).append(r["sector"])
+
     # --- inspections, hazards, re-inspections ----------------------------------------------
     inspectors = [u for u in users if u.cert_no]
+    template_rows: list[dict[str, Any]] = []
+    result_rows: list[dict[str, Any]] = []
     hazards_per_insp = size.hazards / size.inspections
     insp_rows: list[dict[str, Any]] = []
     part_rows: list[dict[str, Any]] = []
@@ -335,6 +355,8 @@ def create_demo(
             )
         if draft:
             continue
+        walk = checklists.walk(place, sectors_of.get(place["id"], []))
+        failed: dict[str, str] = {}  # item id -> hazard id
         count = _poisson_like(rng, hazards_per_insp)
         place_sectors = [r["sector"] for r in sector_rows if r["place_id"] == place["id"]] if scale == "small" else None
         for seq in range(count):
@@ -389,6 +411,10 @@ def create_demo(
             # Drawn in the order the row used to draw them (the demo stays the same data).
             funds_wan = rng.randint(1, 20) if major else 0
             supervised = major and rng.random() < 0.6
+            item = checklists.fail_one(walk, sector, failed)
+            if item is not None:
+                failed[item.id] = hid
+                text, basis = item.hazard_text or text, item.basis or basis
             hazard_rows.append(
                 {
                     "id": hid,
@@ -397,7 +423,7 @@ def create_demo(
                     "author": pair[0].username,
                     "inspection_id": iid,
                     "place_id": place["id"],
-                    "item_id": None,
+                    "item_id": item.id if item is not None else None,
                     "seq": seq + 1,
                     "code": f"YH{year}{serial_by_year[year]:06d}",
                     "sector": sector,
@@ -420,10 +446,18 @@ def create_demo(
                     **_supervision(supervised, day, closed_on, yesterday, listed_by_year, funds_wan, words),
                 }
             )
+        template_rows.extend(_row(start, pair[0].username, inspection_id=iid, template_id=t) for t in walk.templates)
+        # The small demo records every answer; the large one only the failed items (its size).
+        answered = walk.items if scale == "small" else [it for it in walk.items if it.id in failed]
+        result_rows.extend(
+            _row(start, pair[0].username, inspection_id=iid, item_id=it.id,
+                 outcome=ItemOutcome.FAIL.value if it.id in failed else ItemOutcome.PASS.value, note="")
+            for it in answered
+        )
         if len(hazard_rows) >= 20000:
-            _flush_rows(session, insp_rows, part_rows, hazard_rows)
+            _flush_rows(session, insp_rows, part_rows, hazard_rows, template_rows, result_rows)
             say(f"检查 {n + 1} 次")
-    _flush_rows(session, insp_rows, part_rows, hazard_rows)
+    _flush_rows(session, insp_rows, part_rows, hazard_rows, template_rows, result_rows)
     for chunk in _chunks(rein_rows, 2000):
         session.execute(insert(Reinspection), chunk)
     for chunk in _chunks(rein_result_rows, 2000):
@@ -437,9 +471,9 @@ def create_demo(
         "hazards": sum(serial_by_year.values()),
         "reinspections": len(rein_rows),
     }
+    # The rows written in bulk above bypass the flush hook: their insert entries, so the log covers them.
+    record_bulk_inserts(session, [m.__tablename__ for m in _BULK_MODELS])
     record_event(session, "demo", "townships", township.id, scale=scale, seed=seed, counts=counts)
-    sync_builtin_library(session)
-    say("内置检查表库已安装")
     _prepare_drafts(session)
     return counts
 
@@ -484,8 +518,83 @@ def _supervision(
     }
 
 
+@dataclass(frozen=True)
+class _DemoItem:
+    id: str
+    sector: str
+    hazard_text: str
+    basis: str
+
+
+@dataclass(frozen=True)
+class _Walk:
+    """The checklist of one check: the template versions and their items, as a real check gets them."""
+
+    templates: tuple[str, ...]
+    items: tuple[_DemoItem, ...]
+
+
+class _DemoChecklists:
+    """The library's templates for each kind of place (as ``templates_for_place`` chooses them, once
+    per place profile), and which item a demo hazard fails: one of its sector, drawn from a random
+    stream of its own so the rest of the demo stays the same data."""
+
+    def __init__(self, session: Session, seed: int) -> None:
+        from anquan_desk.core.checklists.selection import PlaceProfile
+        from anquan_desk.core.checklists.store import (
+            current_templates,
+            default_library,
+            items_of_templates,
+            template_def,
+        )
+
+        self._profile = PlaceProfile
+        self._items_of = items_of_templates
+        self.library = default_library()
+        self.rows = [r for r in current_templates(session, enabled_only=True) if r.items]
+        self.by_code = {r.code: r for r in self.rows}
+        self.db_library = replace(
+            self.library, templates=tuple(sorted((template_def(r) for r in self.rows), key=lambda t: (t.order, t.code)))
+        )
+        self.rng = random.Random(seed + 1)
+        self.walks: dict[tuple[Any, ...], _Walk] = {}
+
+    def walk(self, place: dict[str, Any], sectors: list[str]) -> _Walk:
+        from anquan_desk.core.checklists.selection import select_templates
+
+        kind = place["nine_small_kind"]
+        if kind:
+            resolved = self.library.resolve_kind(kind)
+            kind = resolved.name if resolved is not None else kind
+        key = (frozenset(sectors), kind, place["gas_supply"], place["house_use"], place["densely_populated"],
+               place["mixed_residence"])
+        if key not in self.walks:
+            profile = self._profile(
+                sectors=frozenset(sectors), nine_small_kind=kind,
+                gas_supply=place["gas_supply"] if place["gas_supply"] in ("瓶装", "管道") else None,
+                house_use=place["house_use"] if place["house_use"] in ("经营性", "居住") else None,
+                densely_populated=bool(place["densely_populated"]), mixed_residence=bool(place["mixed_residence"]),
+            )
+            rows = [self.by_code[t.code] for t in select_templates(self.db_library, profile)]
+            items = tuple(_DemoItem(it.id, t.sector, it.hazard_text, it.basis) for t, it in self._items_of(rows))
+            self.walks[key] = _Walk(tuple(r.id for r in rows), items)
+        return self.walks[key]
+
+    def fail_one(self, walk: _Walk, sector: str, failed: dict[str, str]) -> _DemoItem | None:
+        """An item of ``sector`` not failed yet at this check (else any item not failed yet)."""
+        free = [it for it in walk.items if it.id not in failed]
+        same = [it for it in free if it.sector == sector]
+        pool = same or free
+        return self.rng.choice(pool) if pool else None
+
+
+def _row(at: datetime, author: str, **values: Any) -> dict[str, Any]:
+    return {"id": new_uuid(), "created_at": at, "updated_at": at, "author": author, **values}
+
+
 def _flush_rows(session: Session, *batches: list[dict[str, Any]]) -> None:
-    for rows, model in zip(batches, (Inspection, InspectionParticipant, Hazard), strict=True):
+    models = (Inspection, InspectionParticipant, Hazard, InspectionTemplate, ItemResult)
+    for rows, model in zip(batches, models, strict=True):
         for chunk in _chunks(rows, 5000):
             session.execute(insert(model), chunk)
         rows.clear()

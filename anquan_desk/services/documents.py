@@ -64,7 +64,8 @@ from sqlalchemy.orm import Session
 from anquan_desk.core import attachments as att
 from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
-from anquan_desk.core.checklists.store import default_library
+from anquan_desk.core.audit_check import current_anchor
+from anquan_desk.core.checklists.store import default_library, item_legal_data
 from anquan_desk.core.clock import local_to_utc, to_local
 from anquan_desk.core.device import this_device
 from anquan_desk.core.documents import texts
@@ -76,6 +77,8 @@ from anquan_desk.core.documents.snapshot import (
     DocType,
     DocumentHeader,
     DocumentSnapshot,
+    HandoverContent,
+    HandoverItem,
     HazardEntry,
     InspectionRecordContent,
     InspectorInfo,
@@ -85,10 +88,12 @@ from anquan_desk.core.documents.snapshot import (
     PhotoPair,
     PlaceInfo,
     Posture,
+    ReceiptContent,
     Refusal,
     ReviewContent,
     ReviewOutcome,
     Signature,
+    SupervisionContent,
     encode_image,
     snapshot_from_dict,
     snapshot_to_dict,
@@ -130,6 +135,9 @@ DB_TYPE: dict[DocType, str] = {
     "order": DocumentType.ORDER.value,
     "review": DocumentType.REVIEW.value,
     "photos": DocumentType.PHOTOS.value,
+    "supervision": DocumentType.SUPERVISION.value,
+    "handover": DocumentType.HANDOVER.value,
+    "receipt": DocumentType.RECEIPT.value,
 }
 SNAPSHOT_TYPE: dict[str, DocType] = {v: k for k, v in DB_TYPE.items()}
 
@@ -421,6 +429,7 @@ def _header(township: Township, plan: IssuePlan) -> DocumentHeader:
         short_code=plan.short_code,
         posture=posture_of(township),
         dated=plan.dated if plan.dated is not None else plan.issued_at.date(),
+        anchor=plan.anchor,
     )
 
 
@@ -463,16 +472,13 @@ def build_record(
 
 def _consequence(session: Session, inspection: Inspection, is_order: bool) -> str:
     """The consequence paragraph from each hazard's checklist item (its ``consequence`` and
-    ``handover_to`` in the library, looked up by the item's code; township items and free hazards
-    fall back to the general rule)."""
-    items = {item.code: item for item in default_library().items}
-    item_ids = [h.item_id for h in inspection.hazards if h.item_id is not None]
-    rows = session.execute(select(ChecklistItem.id, ChecklistItem.code).where(ChecklistItem.id.in_(item_ids))).all()
-    codes = {item_id: code for item_id, code in rows}
+    ``handover_to`` as the item's own template version keeps them — a township's edits included —
+    else the library's item of the same code; free hazards fall back to the general rule)."""
+    legal = item_legal_data(session, [h.item_id for h in inspection.hazards if h.item_id is not None])
     consequences: list[tuple[int, str]] = []
     handovers: list[tuple[int, str]] = []
     for n, hazard in enumerate(sorted(inspection.hazards, key=lambda x: (x.seq, x.code)), start=1):
-        found = items.get(codes.get(hazard.item_id or "", ""))
+        found = legal.get(hazard.item_id or "")
         consequences.append((n, found.consequence if found is not None else ""))
         if found is not None and found.handover_to:
             handovers.append((n, found.handover_to))
@@ -488,6 +494,7 @@ def build_notice(
     record = current_document(session, "record", inspection_id=inspection.id)
     signature, refusal = _signature(session, store, inspection)
     is_order = header.doc_type == "order"
+    major = [h.seq for h in hazards if h.grade == "重大"]
     return NoticeContent(
         header=header,
         place=_place_info(inspection.place),
@@ -499,6 +506,7 @@ def build_notice(
         appeal=appeal_info(township) if is_order else None,
         signature=signature,
         refusal=refusal,
+        major_hazard=texts.major_hazard_paragraphs(major, header.posture, header.issuer, county_of(township)),
     )
 
 
@@ -649,6 +657,10 @@ class IssuePlan:
     parent_id: str | None = None  # photo appendix: the document it is attached to
     supersedes_id: str | None = None
     dated: date | None = None  # the date the document bears (落款); None: the day of issue
+    hazard_id: str | None = None  # 挂牌督办通知书: the supervised hazard
+    department: str = ""  # 隐患移交抄告函: the competent department it goes to
+    receipt: ReceiptRequest | None = None  # 送达回证: how the parent document was served
+    anchor: str = ""  # the audit chain's head when the number was taken (printed on the document)
 
 
 def _short_code(session: Session) -> str:
@@ -670,6 +682,8 @@ def _ensure_not_issued(session: Session, plan: IssuePlan) -> None:
     elif plan.doc_type == "review":
         if current_document(session, "review", reinspection_id=plan.reinspection_id) is not None:
             raise UserInputError("本次复查已出具整改复查意见书；如需再次打印请重印，内容有误请更正。")
+    elif plan.doc_type in ("supervision", "handover", "receipt"):
+        _ensure_extra_not_issued(session, plan)
     elif current_document(session, plan.doc_type, inspection_id=plan.inspection_id) is not None:
         raise UserInputError(f"本次检查已出具{DOC_TITLES[plan.doc_type]}；如需再次打印请重印，内容有误请更正。")
 
@@ -682,7 +696,8 @@ def _numbered_plan(
     year = (draft.dated or ctx.issued_at.date()).year  # the number's year is the document's
     allocated = allocate_number(session, township_or_fail(session), draft.doc_type, year, ctx.device_id)
     return dataclasses.replace(
-        draft, number=allocated.number, number_id=allocated.row.id, short_code=_short_code(session)
+        draft, number=allocated.number, number_id=allocated.row.id, short_code=_short_code(session),
+        anchor=current_anchor(session).code,
     )
 
 
@@ -791,6 +806,7 @@ def plan_photos(
         short_code=_short_code(session), issued_at=ctx.issued_at, place_id=parent.place_id,
         inspection_id=parent.inspection_id, reinspection_id=parent.reinspection_id, parent_id=parent.id,
         supersedes_id=supersedes.id if supersedes is not None else None, dated=_dated(parent),
+        anchor=current_anchor(session).code,
     )
     _ensure_not_issued(session, plan)
     return plan
@@ -806,6 +822,8 @@ def build_snapshot(session: Session, store: att.AttachmentStore, plan: IssuePlan
     if plan.doc_type == "review":
         assert plan.reinspection_id is not None
         return build_review(session, _finished_reinspection(session, plan.reinspection_id), header)
+    if plan.doc_type in ("supervision", "handover", "receipt"):
+        return _build_extra(session, plan, township, header)
     assert plan.inspection_id is not None
     inspection = _finished_inspection(session, plan.inspection_id)
     if plan.doc_type == "record":
@@ -1064,6 +1082,8 @@ def plan_correction(session: Session, document_id: str, reason: str, ctx: IssueC
     if doc_type == "review":
         assert old.reinspection_id is not None
         return plan_review(session, _finished_reinspection(session, old.reinspection_id), ctx, old)
+    if doc_type in ("supervision", "handover", "receipt"):
+        return _plan_extra_correction(session, old, doc_type, ctx)
     assert old.inspection_id is not None
     return plan_inspection_document(session, _finished_inspection(session, old.inspection_id), doc_type, ctx, old)
 
@@ -1144,7 +1164,7 @@ def render_batch(session: Session, documents: list[Document]) -> bytes:
 
 # --- verify ----------------------------------------------------------------------------------------
 
-VerifyKind = Literal["ok", "superseded", "void", "tampered", "batch", "encrypted", "foreign"]
+VerifyKind = Literal["ok", "superseded", "void", "tampered", "batch", "encrypted", "foreign", "database"]
 _CODE_RE = re.compile(r"核验码[:：]\s*([" + SHORT_CODE_ALPHABET + r"]{" + str(SHORT_CODE_LENGTH) + r"})")
 #: The short code as reportlab writes it into the document information (plain bytes, near the end).
 _SUBJECT_RE = re.compile(
@@ -1368,6 +1388,49 @@ def _by_codes(session: Session, codes: Sequence[str]) -> VerifyResult | None:
 
 
 _FOREIGN = "不是本系统签发的文书：在本数据库中找不到与该文件对应的文书。"
+_CHANGED = "数据库被改动"
+
+
+def _against_chain(session: Session, digest: str, document: Document | None) -> VerifyResult | None:
+    """The chain, not the row, says what was issued: a ``documents`` row whose PDF hash, number or
+    status differs from its chained ``issue``/``correct``/``void`` events, or an issued PDF that no
+    row carries any more, is reported as 数据库被改动 (None: the row agrees with the chain)."""
+    from anquan_desk.core.audit_check import chained_document, issued_with_hash
+
+    conn = session.connection()
+    if document is None:
+        original = issued_with_hash(conn, digest)
+        if original is None:
+            return None
+        return VerifyResult(
+            False, "database",
+            f"{_CHANGED}：该文件是本系统签发的文书 {original.number} 的原件（审计记录为证），"
+            "但数据库中该文书的 PDF 校验值已被改动。请运行 anquan-desk audit verify 查明。",
+            number=original.number, status=original.status,
+        )
+    base = dict(number=document.number, status=document.status, short_code=document.short_code)
+    chained = chained_document(conn, document.id)
+    if chained is None:
+        return VerifyResult(
+            False, "database", f"{_CHANGED}：文书 {document.number} 在审计记录中没有签发记录，不能作为有效文书。", **base
+        )
+    if chained.pdf_sha256 != document.pdf_sha256:
+        return VerifyResult(
+            False, "database",
+            f"{_CHANGED}：文书 {document.number} 的 PDF 校验值与签发时的审计记录不符，该文件不是签发原件。", **base
+        )
+    if chained.number != document.number:
+        return VerifyResult(
+            False, "database",
+            f"{_CHANGED}：该文件签发时的文书编号为 {chained.number}，数据库中却为 {document.number}。", **base
+        )
+    if chained.status != document.status:
+        return VerifyResult(
+            False, "database",
+            f"{_CHANGED}：文书 {document.number} 在数据库中的状态为“{document.status}”，"
+            f"审计记录表明它{chained.status}，以审计记录为准，不能作为有效文书。", **base
+        )
+    return None
 
 
 def verify_pdf(session: Session, pdf_bytes: bytes) -> VerifyResult:
@@ -1377,6 +1440,9 @@ def verify_pdf(session: Session, pdf_bytes: bytes) -> VerifyResult:
     metadata) or, cut off or damaged, when its start proves it a copy of one (:func:`_damaged_copy_of`)."""
     digest = hashlib.sha256(pdf_bytes).hexdigest()
     document = session.scalar(select(Document).where(Document.pdf_sha256 == digest))
+    against_chain = _against_chain(session, digest, document)
+    if against_chain is not None:
+        return against_chain
     if document is not None:
         return _verdict(session, document)
     if b"%PDF-" not in pdf_bytes[:1024]:
@@ -1428,6 +1494,9 @@ def _verify_large(session: Session, fh: io.BufferedReader, size: int) -> VerifyR
         codes += [code.decode() for code in _SUBJECT_RE.findall(window)]
         tail = window[-64:]
     document = session.scalar(select(Document).where(Document.pdf_sha256 == digest.hexdigest()))
+    against_chain = _against_chain(session, digest.hexdigest(), document)
+    if against_chain is not None:
+        return against_chain
     if document is not None:
         return _verdict(session, document)
     by_code = _by_codes(session, list(dict.fromkeys(codes)))
@@ -1808,3 +1877,469 @@ def verify_pdf_file(desk: Desk, path: Path) -> VerifyResult:
     file raises a UserInputError with a Chinese message."""
     with desk.query() as session:
         return verify_file(session, path)
+
+
+# --- 挂牌督办通知书, 隐患移交抄告函, 送达回证 (issue 14 §4) ------------------------------------------------------
+#
+# The three are issued like the others (plan with number → build and render with no write open → store) and
+# frozen the same way. A 挂牌督办通知书 is issued for one supervised major hazard (services.hazards.supervise
+# first) and bears the day it is served, not before its 挂牌日期; a 移交抄告函 goes to one competent department
+# with the hazards of one inspection whose library item names that department (``handover_to``); a 送达回证
+# proves an issued document served and is numbered after it (no series of its own).
+#
+# NOTE: the documents table's CHECK constraint (0001, ck_documents_doc_type) does not list these types yet:
+# storing them needs a migration that rebuilds it from DocumentType (see the report of issue 14).
+
+NOT_SUPERVISED = "隐患 {code} 尚未挂牌督办：请先登记挂牌日期、督办文号和督办单位（挂牌督办），再出具挂牌督办通知书。"
+RECEIPT_SUFFIX = "送达回证"
+
+
+@dataclass(frozen=True)
+class ReceiptRequest:
+    """How an issued document was served (送达回证): 直接送达, or 留置送达 with a witness and the reason.
+    Empty fields take the document's own: recipient = the unit (and its head), address = its address,
+    servers = the inspectors named in the document."""
+
+    method: str = "直接送达"
+    witness: str = ""
+    reason: str = ""
+    recipient: str = ""
+    address: str = ""
+    servers: tuple[str, ...] = ()
+
+    def checked(self) -> ReceiptRequest:
+        if self.method not in ("直接送达", "留置送达"):
+            raise UserInputError(f"送达方式“{self.method}”无效，应为直接送达或留置送达。")
+        if self.method == "留置送达" and not (self.witness.strip() and self.reason.strip()):
+            raise UserInputError("留置送达须填写见证人姓名和留置事由（如受送达人拒绝签收）。")
+        return self
+
+
+@dataclass(frozen=True)
+class HandoverGroup:
+    """The hazards of an inspection that go to one competent department."""
+
+    department: str
+    hazard_count: int
+    issued_number: str = ""  # the valid letter already issued to it, if any
+
+
+def _content_of(document: Document) -> dict[str, object]:
+    content = document.content.get("content", {})
+    return content if isinstance(content, dict) else {}
+
+
+def _current_where(
+    session: Session, doc_type: DocType, key: Callable[[dict[str, object]], bool], **where: str | None
+) -> Document | None:
+    """The newest valid document of ``doc_type`` matching the row filters and ``key`` on its content."""
+    stmt = select(Document).where(Document.doc_type == DB_TYPE[doc_type], Document.status == DocumentStatus.ISSUED.value)
+    for column, value in where.items():
+        stmt = stmt.where(getattr(Document, column) == value)
+    for document in session.scalars(stmt.order_by(Document.issued_at.desc(), Document.number.desc())):
+        if key(_content_of(document)):
+            return document
+    return None
+
+
+def _current_supervision(session: Session, hazard: Hazard) -> Document | None:
+    def same(content: dict[str, object]) -> bool:
+        hz = content.get("hazard")
+        return isinstance(hz, dict) and hz.get("code") == hazard.code
+
+    return _current_where(session, "supervision", same, inspection_id=hazard.inspection_id)
+
+
+def _current_handover(session: Session, inspection_id: str, department: str) -> Document | None:
+    return _current_where(
+        session, "handover", lambda c: c.get("department") == department, inspection_id=inspection_id
+    )
+
+
+def _current_receipt(session: Session, parent: Document) -> Document | None:
+    return _current_where(session, "receipt", lambda c: c.get("document_number") == parent.number, place_id=parent.place_id)
+
+
+def _ensure_extra_not_issued(session: Session, plan: IssuePlan) -> None:
+    if plan.doc_type == "supervision":
+        assert plan.hazard_id is not None
+        hazard = session.get(Hazard, plan.hazard_id)
+        if hazard is not None and _current_supervision(session, hazard) is not None:
+            raise UserInputError(f"隐患 {hazard.code} 已出具挂牌督办通知书；如需再次打印请重印，内容有误请更正。")
+    elif plan.doc_type == "handover":
+        assert plan.inspection_id is not None
+        if _current_handover(session, plan.inspection_id, plan.department) is not None:
+            raise UserInputError(f"本次检查已向{plan.department}出具移交抄告函；如需再次打印请重印，内容有误请更正。")
+    elif plan.doc_type == "receipt":
+        assert plan.parent_id is not None
+        parent = _document(session, plan.parent_id)
+        if _current_receipt(session, parent) is not None:
+            raise UserInputError(f"文书 {parent.number} 已出具送达回证；如需再次打印请重印，有误请作废后重新出具。")
+
+
+# --- 挂牌督办通知书 ----------------------------------------------------------------------------------------
+
+
+def _supervised_hazard(session: Session, hazard_id: str) -> Hazard:
+    hazard = session.get(Hazard, hazard_id)
+    if hazard is None:
+        raise NotFoundError("找不到该隐患，可能已被删除。")
+    if hazard.grade != "重大":
+        raise UserInputError(f"隐患 {hazard.code} 是一般隐患：只有重大事故隐患才挂牌督办。")
+    if not hazard.supervised or hazard.listed_on is None or not hazard.supervision_no:
+        raise UserInputError(NOT_SUPERVISED.format(code=hazard.code))
+    _finished_inspection(session, hazard.inspection_id)
+    return hazard
+
+
+def _hazard_entry(hazard: Hazard) -> HazardEntry:
+    entries = _hazard_entries(hazard.inspection)
+    return next(e for e in entries if e.code == hazard.code)
+
+
+def _supervision_draft(
+    session: Session, hazard: Hazard, ctx: IssueContext, supersedes: Document | None
+) -> IssuePlan:
+    """A checked 挂牌督办通知书 plan without a number: dated (not before the 挂牌日期), deadline checked."""
+    township_or_fail(session)
+    assert hazard.listed_on is not None
+    dated = document_date("supervision", "挂牌督办", hazard.listed_on, ctx)
+    entry = _hazard_entry(hazard)
+    if entry.deadline is not None and entry.deadline < dated:
+        raise _late_deadlines("整改期限", dated, [(entry.seq, entry.description, entry.deadline)],
+                              "延长该隐患的治理期限")
+    return IssuePlan(
+        doc_type="supervision", number="", number_id=None, short_code="", issued_at=ctx.issued_at,
+        place_id=hazard.inspection.place_id, inspection_id=hazard.inspection_id, hazard_id=hazard.id,
+        supersedes_id=supersedes.id if supersedes is not None else None, dated=dated,
+    )
+
+
+def build_supervision(
+    session: Session, hazard: Hazard, township: Township, header: DocumentHeader
+) -> SupervisionContent:
+    assert hazard.listed_on is not None
+    inspection = hazard.inspection
+    record = current_document(session, "record", inspection_id=inspection.id)
+    notice = _original_of(session, inspection)
+    entry = _hazard_entry(hazard)
+    return SupervisionContent(
+        header=header,
+        place=_place_info(inspection.place),
+        hazard=entry,
+        found_on=_local(inspection.started_at).date(),
+        listed_on=hazard.listed_on,
+        supervision_no=hazard.supervision_no,
+        supervising_unit=hazard.supervising_unit or header.issuer,
+        requirements=texts.supervision_paragraphs(header.issuer, county_of(township), deadline=entry.deadline),
+        record_number=record.number if record is not None else "",
+        notice_number=notice.number if notice is not None else "",
+    )
+
+
+# --- 隐患移交抄告函 ---------------------------------------------------------------------------------------
+
+
+def _handover_hazards(session: Session, inspection: Inspection) -> dict[str, list[tuple[int, Hazard]]]:
+    """Department → (number in the documents, hazard) of the hazards whose library item names it."""
+    items = {item.code: item for item in default_library().items}
+    item_ids = [h.item_id for h in inspection.hazards if h.item_id is not None]
+    rows = session.execute(select(ChecklistItem.id, ChecklistItem.code).where(ChecklistItem.id.in_(item_ids))).all()
+    codes = {item_id: code for item_id, code in rows}
+    groups: dict[str, list[tuple[int, Hazard]]] = {}
+    for n, hazard in enumerate(sorted(inspection.hazards, key=lambda x: (x.seq, x.code)), start=1):
+        found = items.get(codes.get(hazard.item_id or "", ""))
+        if found is not None and found.handover_to:
+            groups.setdefault(found.handover_to, []).append((n, hazard))
+    return groups
+
+
+def _handover_draft(
+    session: Session, inspection: Inspection, department: str, ctx: IssueContext, supersedes: Document | None
+) -> IssuePlan:
+    township_or_fail(session)
+    groups = _handover_hazards(session, inspection)
+    if department not in groups:
+        listed = "、".join(groups) or "无"
+        raise UserInputError(f"本次检查没有属于{department}职责范围的隐患，不能出具移交抄告函（可移交的部门：{listed}）。")
+    dated = document_date("handover", "检查", _local(inspection.started_at).date(), ctx)
+    return IssuePlan(
+        doc_type="handover", number="", number_id=None, short_code="", issued_at=ctx.issued_at,
+        place_id=inspection.place_id, inspection_id=inspection.id, department=department,
+        supersedes_id=supersedes.id if supersedes is not None else None, dated=dated,
+    )
+
+
+def build_handover(session: Session, inspection: Inspection, department: str, header: DocumentHeader) -> HandoverContent:
+    groups = _handover_hazards(session, inspection)
+    if department not in groups:
+        raise UserInputError(f"本次检查没有属于{department}职责范围的隐患。")
+    items = tuple(
+        HandoverItem(
+            seq=n, description=h.description, location=h.location, basis=h.basis,
+            photos=len(att.attachments_of(session, "hazard", h.id, "photo")),
+        )
+        for n, h in groups[department]
+    )
+    record = current_document(session, "record", inspection_id=inspection.id)
+    notice = _original_of(session, inspection)
+    inspectors = _inspectors(session, inspection, header.posture)
+    return HandoverContent(
+        header=header,
+        department=department,
+        place=_place_info(inspection.place),
+        inspected_at=_local(inspection.started_at),
+        inspectors=inspectors,
+        items=items,
+        record_number=record.number if record is not None else "",
+        notice_number=notice.number if notice is not None else "",
+    )
+
+
+# --- 送达回证 ------------------------------------------------------------------------------------------------
+
+
+def _receipt_number(session: Session, parent: Document) -> str:
+    base = f"{parent.number}{RECEIPT_SUFFIX}"
+    number, n = base, 1
+    while session.scalar(select(Document.id).where(Document.number == number)) is not None:
+        n += 1
+        number = f"{base}{n}"
+    return number
+
+
+def _receipt_plan(
+    session: Session, parent: Document, request: ReceiptRequest, ctx: IssueContext, supersedes: Document | None
+) -> IssuePlan:
+    """送达回证 of an issued document (numbered after it): dated the day of service — the document's own
+    date unless ``served_on`` says later (never before it, never after today)."""
+    township_or_fail(session)
+    kind = SNAPSHOT_TYPE[parent.doc_type]
+    if kind in ("photos", "receipt"):
+        raise UserInputError("照片附页和送达回证随其文书送达，不单独出具送达回证。")
+    if parent.status != DocumentStatus.ISSUED.value:
+        raise UserInputError(f"文书 {parent.number} 状态为{parent.status}，不能出具送达回证。")
+    request.checked()
+    own = _dated(parent)
+    served = ctx.served_on or own
+    today = ctx.issued_at.date()
+    if served < own:
+        raise UserInputError(f"送达日期{cn_date(served)}早于文书日期{cn_date(own)}：文书不能在作出之前送达。")
+    if served > today:
+        raise UserInputError(f"送达日期{cn_date(served)}晚于今天（{cn_date(today)}）：送达回证不能预先注明日期。")
+    plan = IssuePlan(
+        doc_type="receipt", number="", number_id=None, short_code="", issued_at=ctx.issued_at,
+        place_id=parent.place_id, inspection_id=parent.inspection_id, reinspection_id=parent.reinspection_id,
+        parent_id=parent.id, receipt=request, supersedes_id=supersedes.id if supersedes is not None else None,
+        dated=served,
+    )
+    _ensure_not_issued(session, plan)
+    return plan
+
+
+def _names_in(content: dict[str, object]) -> tuple[str, ...]:
+    inspectors = content.get("inspectors")
+    if not isinstance(inspectors, list):
+        return ()
+    return tuple(str(i.get("name", "")) for i in inspectors if isinstance(i, dict) and i.get("name"))
+
+
+def build_receipt(parent: Document, request: ReceiptRequest, header: DocumentHeader) -> ReceiptContent:
+    snapshot = snapshot_of(parent)
+    content = _content_of(parent)
+    place = getattr(snapshot, "place", None)
+    recipient = request.recipient.strip()
+    if not recipient:
+        if isinstance(snapshot, HandoverContent):
+            recipient = snapshot.department
+        elif isinstance(place, PlaceInfo):
+            recipient = f"{place.name}（负责人：{place.responsible_person}）" if place.responsible_person else place.name
+    address = request.address.strip()
+    if not address and isinstance(place, PlaceInfo) and not isinstance(snapshot, HandoverContent):
+        address = place.address
+    servers = tuple(n.strip() for n in request.servers if n.strip()) or _names_in(content)
+    if not servers:
+        raise UserInputError("请填写送达人（至少一人）。")
+    return ReceiptContent(
+        header=header,
+        document_title=texts.printed_title(snapshot.header),
+        document_number=parent.number,
+        recipient=recipient,
+        address=address,
+        method="留置送达" if request.method == "留置送达" else "直接送达",
+        servers=servers,
+        witness=request.witness.strip() if request.method == "留置送达" else "",
+        reason=request.reason.strip() if request.method == "留置送达" else "",
+    )
+
+
+# --- dispatch ----------------------------------------------------------------------------------------------
+
+
+def _build_extra(session: Session, plan: IssuePlan, township: Township, header: DocumentHeader) -> DocumentSnapshot:
+    if plan.doc_type == "supervision":
+        assert plan.hazard_id is not None
+        return build_supervision(session, _supervised_hazard(session, plan.hazard_id), township, header)
+    if plan.doc_type == "handover":
+        assert plan.inspection_id is not None
+        return build_handover(session, _finished_inspection(session, plan.inspection_id), plan.department, header)
+    assert plan.parent_id is not None and plan.receipt is not None
+    return build_receipt(_document(session, plan.parent_id), plan.receipt, header)
+
+
+def _plan_extra_correction(session: Session, old: Document, doc_type: DocType, ctx: IssueContext) -> IssuePlan:
+    content = _content_of(old)
+    if doc_type == "receipt":
+        raise UserInputError("送达回证有误的，请作废后重新出具。")
+    assert old.inspection_id is not None
+    if doc_type == "handover":
+        inspection = _finished_inspection(session, old.inspection_id)
+        draft = _handover_draft(session, inspection, str(content.get("department", "")), ctx, old)
+        return _numbered_plan(session, draft, ctx)
+    hz = content.get("hazard")
+    code = hz.get("code") if isinstance(hz, dict) else None
+    hazard = session.scalar(select(Hazard).where(Hazard.inspection_id == old.inspection_id, Hazard.code == code))
+    if hazard is None:
+        raise UserInputError(f"找不到挂牌督办通知书 {old.number} 所督办的隐患。")
+    return _numbered_plan(session, _supervision_draft(session, _supervised_hazard(session, hazard.id), ctx, old), ctx)
+
+
+# --- entry points ------------------------------------------------------------------------------------------
+
+
+def _require_supervision(desk: Desk) -> None:
+    roles.require(desk, "documents.issue")
+    roles.require(desk, "hazards.supervise")
+
+
+def supervision_notice(
+    desk: Desk,
+    hazard_id: str,
+    *,
+    served_on: date | None = None,
+    issued_at: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> DocumentPdf:
+    """重大事故隐患挂牌督办通知书 of a supervised hazard: reprinted if issued, else issued now. Refused
+    (Chinese) for a hazard not 挂牌督办 yet; a 挂牌日期 before today needs ``served_on``."""
+    _require_supervision(desk)
+    with desk.query() as session:
+        existing = _current_supervision(session, _supervised_hazard(session, hazard_id))
+        existing_id = existing.id if existing is not None else None
+    if existing_id is not None:
+        return _reprinted(desk, existing_id, progress)
+    ctx = _context(None, issued_at, served_on)
+
+    def plan_in(session: Session) -> IssuePlan:
+        draft = _supervision_draft(session, _supervised_hazard(session, hazard_id), ctx, None)
+        return _numbered_plan(session, draft, ctx)
+
+    return _issued(desk, plan_in, progress)
+
+
+def preview_supervision_notice(
+    desk: Desk, hazard_id: str, *, served_on: date | None = None, issued_at: datetime | None = None
+) -> bytes:
+    """The draft (草稿, no number) of a 挂牌督办通知书 not issued yet; writes nothing."""
+    _require_supervision(desk)
+    ctx = _context("preview", issued_at, served_on)
+    with desk.query() as session:
+        hazard = _supervised_hazard(session, hazard_id)
+        if _current_supervision(session, hazard) is not None:
+            raise UserInputError(f"隐患 {hazard.code} 已出具挂牌督办通知书，请直接重印。")
+        plan = dataclasses.replace(_supervision_draft(session, hazard, ctx, None), number=DRAFT_NUMBER)
+        return render_draft(build_snapshot(session, desk.attachments, plan))
+
+
+def handover_groups(desk: Desk, inspection_id: str) -> tuple[HandoverGroup, ...]:
+    """The departments the hazards of a finished inspection go to (one letter each), with the letter
+    already issued to each."""
+    with desk.query() as session:
+        inspection = _finished_inspection(session, inspection_id)
+        out = []
+        for department, hazards in _handover_hazards(session, inspection).items():
+            letter = _current_handover(session, inspection_id, department)
+            out.append(HandoverGroup(department, len(hazards), letter.number if letter is not None else ""))
+        return tuple(out)
+
+
+def handover_letter(
+    desk: Desk,
+    inspection_id: str,
+    department: str,
+    *,
+    served_on: date | None = None,
+    issued_at: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> DocumentPdf:
+    """隐患移交抄告函 to ``department`` for the hazards of an inspection within its remit: reprinted if
+    issued, else issued now (a check before today needs ``served_on``: the day the letter is sent)."""
+    roles.require(desk, "documents.issue")
+    with desk.query() as session:
+        _finished_inspection(session, inspection_id)
+        existing = _current_handover(session, inspection_id, department)
+        existing_id = existing.id if existing is not None else None
+    if existing_id is not None:
+        return _reprinted(desk, existing_id, progress)
+    ctx = _context(None, issued_at, served_on)
+
+    def plan_in(session: Session) -> IssuePlan:
+        inspection = _finished_inspection(session, inspection_id)
+        return _numbered_plan(session, _handover_draft(session, inspection, department, ctx, None), ctx)
+
+    return _issued(desk, plan_in, progress)
+
+
+def preview_handover_letter(
+    desk: Desk, inspection_id: str, department: str, *, served_on: date | None = None,
+    issued_at: datetime | None = None,
+) -> bytes:
+    """The draft (草稿, no number) of a 移交抄告函 not issued yet; writes nothing."""
+    roles.require(desk, "documents.issue")
+    ctx = _context("preview", issued_at, served_on)
+    with desk.query() as session:
+        inspection = _finished_inspection(session, inspection_id)
+        if _current_handover(session, inspection_id, department) is not None:
+            raise UserInputError(f"本次检查已向{department}出具移交抄告函，请直接重印。")
+        plan = dataclasses.replace(_handover_draft(session, inspection, department, ctx, None), number=DRAFT_NUMBER)
+        return render_draft(build_snapshot(session, desk.attachments, plan))
+
+
+def service_receipt(
+    desk: Desk,
+    document_id: str,
+    request: ReceiptRequest = ReceiptRequest(),
+    *,
+    served_on: date | None = None,
+    issued_at: datetime | None = None,
+    progress: Progress = NO_PROGRESS,
+) -> DocumentPdf:
+    """送达回证 of an issued document (直接送达 / 留置送达 with witness and reason): reprinted if issued,
+    else issued now, dated ``served_on`` (default: the document's own date)."""
+    roles.require(desk, "documents.issue")
+    with desk.query() as session:
+        existing = _current_receipt(session, _document(session, document_id))
+        existing_id = existing.id if existing is not None else None
+    if existing_id is not None:
+        return _reprinted(desk, existing_id, progress)
+    ctx = _context(None, issued_at, served_on)
+
+    def plan_in(session: Session) -> IssuePlan:
+        parent = _document(session, document_id)
+        plan = _receipt_plan(session, parent, request, ctx, None)
+        return dataclasses.replace(plan, number=_receipt_number(session, parent), short_code=_short_code(session))
+
+    return _issued(desk, plan_in, progress)
+
+
+def preview_service_receipt(
+    desk: Desk, document_id: str, request: ReceiptRequest = ReceiptRequest(), *, served_on: date | None = None,
+    issued_at: datetime | None = None,
+) -> bytes:
+    """The draft (草稿) of a 送达回证 not issued yet; writes nothing."""
+    roles.require(desk, "documents.issue")
+    ctx = _context("preview", issued_at, served_on)
+    with desk.query() as session:
+        parent = _document(session, document_id)
+        plan = dataclasses.replace(_receipt_plan(session, parent, request, ctx, None), number=DRAFT_NUMBER)
+        return render_draft(build_snapshot(session, desk.attachments, plan))

@@ -36,8 +36,9 @@ from anquan_desk.core.attachments import (
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.checklists.store import current_templates, items_of_templates, templates_for_place
 from anquan_desk.core.clock import local_to_utc, to_local, today, utcnow
-from anquan_desk.core.device import this_device
+from anquan_desk.core.device import hazard_code_parts, this_device
 from anquan_desk.core.errors import NotFoundError, UserInputError
+from anquan_desk.core.locks import take_write_lock
 from anquan_desk.core.models import (
     AttachmentLink,
     ChecklistItem,
@@ -62,6 +63,7 @@ from anquan_desk.core.vocabulary import (
 from anquan_desk.services import roles
 from anquan_desk.services.checklists import ensure_builtin_library
 from anquan_desk.services.desk import Desk
+from anquan_desk.services.laptops import Laptops, remember_laptop
 from anquan_desk.services.users import InspectorRow, inspectors
 
 MIN_INSPECTORS = 2
@@ -194,18 +196,24 @@ def checklist_entries(session: Session, inspection_id: str) -> list[ChecklistEnt
 
 def _next_hazard_code(session: Session, year: int) -> str:
     device = this_device()
+    remember_laptop(session, device)  # so other laptops show this one's name, not its code
     prefix = f"YH{year}-{device.short}-"
-    count = session.scalar(select(func.count()).select_from(Hazard).where(Hazard.code.like(f"{prefix}%")))
-    return f"{prefix}{int(count or 0) + 1:04d}"
+    take_write_lock(session)  # on a server: one laptop's two windows never take the same number
+    codes = session.scalars(select(Hazard.code).where(Hazard.code.like(f"{prefix}%")))
+    serials = [int(code[len(prefix):]) for code in codes if code[len(prefix):].isdigit()]
+    return f"{prefix}{max(serials, default=0) + 1:04d}"
 
 
-def shown_hazard_code(code: str) -> str:
-    """A hazard number as shown to users: ``YH2026-XXRT-0001`` without the laptop's code (``XXRT``
-    tells a user nothing; the stored number keeps it). Other shapes (``YH2026000117``) as they are."""
-    parts = code.split("-")
-    if len(parts) == 3 and parts[0].startswith("YH") and parts[2].isdigit():
-        return f"{parts[0]}-{parts[2]}"
-    return code
+def shown_hazard_code(code: str, laptops: Laptops | None = None) -> str:
+    """A hazard number as shown to users: ``YH2026-XXRT-0001`` → ``YH2026-0001（安监办笔记本1）``,
+    the laptop's name (from ``laptops``, by default this laptop's only) instead of its code ``XXRT``,
+    which tells a user nothing; ``YH2026-0001（其他电脑 XXRT）`` for a laptop whose name is not
+    known. Two different numbers never show the same. Other shapes (``YH2026000117``) as they are."""
+    parts = hazard_code_parts(code)
+    if parts is None:
+        return code
+    prefix, short, serial = parts
+    return f"{prefix}-{serial}（{(laptops or Laptops.local()).label(short)}）"
 
 
 def _deadline_for(days: int, start: date) -> date:

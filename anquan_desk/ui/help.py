@@ -7,8 +7,8 @@ when the window is resized); a click on one shows it at full size.
 
 The shortcut list is made when it is opened, from the shortcuts of the main window's actions (menus
 and window actions, whoever added them) and the inspection screen's keys
-(:data:`anquan_desk.ui.inspection.screen.OUTCOME_KEYS` and :data:`INSPECTION_NAVIGATION`), so it
-cannot go stale.
+(:data:`anquan_desk.ui.inspection.screen.SCREEN_KEYS`, the table the screen binds its keys from),
+so it cannot go stale.
 """
 
 from __future__ import annotations
@@ -47,20 +47,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from anquan_desk.core.vocabulary import ItemOutcome
 from anquan_desk.resources import resource_path
-from anquan_desk.ui.inspection.screen import OUTCOME_KEYS
+from anquan_desk.ui.inspection.screen import KEYS_SCREEN, SCREEN_KEYS
 
 GUIDE_TITLE = "使用指南"
-
-#: Keys of the inspection screen's item list besides the answers (1/2/3): what each does there.
-INSPECTION_NAVIGATION: tuple[tuple[Qt.Key, str], ...] = (
-    (Qt.Key.Key_Return, "转到下一项"),
-    (Qt.Key.Key_Down, "转到下一项"),
-    (Qt.Key.Key_Up, "回到上一项"),
-)
-INSPECTION_PLACE = "检查界面（检查项列表）"
-_KEY_NAMES = {Qt.Key.Key_Return: "Enter（回车）", Qt.Key.Key_Down: "↓", Qt.Key.Key_Up: "↑"}
+#: The places of the inspection screen's keys start with this.
+INSPECTION_PLACE = KEYS_SCREEN
 
 
 def guide_path() -> Path:
@@ -258,19 +250,8 @@ def window_shortcuts(window: QMainWindow) -> list[Shortcut]:
 
 
 def inspection_keys() -> list[Shortcut]:
-    """The inspection screen's keys: the answers (:data:`OUTCOME_KEYS`) and moving between items."""
-    effects = {
-        ItemOutcome.PASS.value: "记为“合格”，转到下一项",
-        ItemOutcome.FAIL.value: "记为“不合格”，打开已预填的隐患",
-        ItemOutcome.NOT_APPLICABLE.value: "记为“不涉及”，转到下一项",
-    }
-    rows = [
-        Shortcut(INSPECTION_PLACE, effects.get(outcome, f"记为“{outcome}”"),
-                 QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText))
-        for key, outcome in OUTCOME_KEYS.items()
-    ]
-    rows += [Shortcut(INSPECTION_PLACE, what, _KEY_NAMES[key]) for key, what in INSPECTION_NAVIGATION]
-    return rows
+    """The inspection screen's keys, as the screen binds them (:data:`SCREEN_KEYS`)."""
+    return [Shortcut(key.place, key.what, key.shown()) for key in SCREEN_KEYS]
 
 
 def all_shortcuts(window: QMainWindow) -> list[Shortcut]:
@@ -304,7 +285,7 @@ class ShortcutsDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
-        note = QLabel("此表按程序当前的菜单和按键生成。检查界面的按键在检查项列表中使用。")
+        note = QLabel("此表按程序当前的菜单和按键生成。检查界面的按键在检查项列表或隐患表单中使用（见“位置”一栏）。")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

@@ -299,7 +299,10 @@ class LedgerExportDialog(QDialog):
         self.result_ = result
         if result.paths:
             state.remember_folder(state.LAST_FOLDER_EXPORT, result.paths[0])
-        lines = [f"已导出 {result.rows} 行："] + [str(p) for p in result.paths]
+        lines = [f"已导出 {result.rows} 行："] + [
+            f"{p}（{len(titles)}个工作表：{'、'.join(titles)}）" if len(titles) > 1 else str(p)
+            for p, titles in result.titles_by_path()
+        ]
         if result.photo_folder is not None:
             lines.append(f"照片 {result.photos_copied} 张：{result.photo_folder}")
         self.status_label.setStyleSheet("")

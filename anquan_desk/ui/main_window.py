@@ -50,6 +50,7 @@ from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import GroundTree
 from anquan_desk.services.inspections import StartNotice
 from anquan_desk.services.places import NINE_SMALL_KIND_NAMES
+from anquan_desk.services.server import ServerAddress, saved_server
 from anquan_desk.services.statistics import quarter_bounds, quarter_of
 from anquan_desk.ui import state
 from anquan_desk.ui.admin.menu import add_admin_menu
@@ -61,6 +62,7 @@ from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub
 from anquan_desk.ui.place_model import PlaceTableModel
 from anquan_desk.ui.plan_menu import add_plan_menu
+from anquan_desk.ui.server_dialog import ServerDialog
 
 
 class MainWindow(QMainWindow):
@@ -191,8 +193,11 @@ class MainWindow(QMainWindow):
         self._restore_state()
         self.tabs.setCurrentWidget(self.places_page)
         self.refresh_notice()
-        # Load the search copy once the window is up, so the first keystroke does not wait for it.
-        QTimer.singleShot(300, self, lambda: QueryOp(self, lambda _p: places.prepare_search(desk)).run())
+        # Load the search copy once the window is up, so the first keystroke does not wait for it
+        # (not once the window is closed: its database may be gone by then).
+        self._search_copy_timer = QTimer(self, singleShot=True, interval=300)
+        self._search_copy_timer.timeout.connect(lambda: QueryOp(self, lambda _p: places.prepare_search(desk)).run())
+        self._search_copy_timer.start()
 
     def _changed(self, changes: Changes, _initiator: object) -> None:
         if changes.touches(*self.GROUND_TABLES):
@@ -210,6 +215,10 @@ class MainWindow(QMainWindow):
         state.restore_header(self.place_view.horizontalHeader(), state.PLACE_COLUMNS)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        # Nothing queued runs once the window is closed: its database may be gone by then.
+        for timer in (self._search_copy_timer, self._notice_timer, self._search_timer):
+            timer.stop()
+        change_hub.unsubscribe(self)
         state.remember_geometry(self, state.MAIN_WINDOW_GEOMETRY)
         state.remember_splitter(self.splitter, state.MAIN_SPLITTER)
         state.remember_header(self.place_view.horizontalHeader(), state.PLACE_COLUMNS)
@@ -234,6 +243,12 @@ class MainWindow(QMainWindow):
         self.number_slot_action.setEnabled(roles.allows(self.user.role, "numbers.assign_slot"))
         self.number_slot_action.triggered.connect(self.number_slot_dialog)
         file_menu.addAction(self.number_slot_action)
+        self.laptop_name_action = QAction("本机名称…", self)
+        self.laptop_name_action.triggered.connect(self.laptop_name_dialog)
+        file_menu.addAction(self.laptop_name_action)
+        self.server_action = QAction("连接服务器…", self)
+        self.server_action.triggered.connect(self.server_dialog)
+        file_menu.addAction(self.server_action)
         file_menu.addSeparator()
         quit_action = QAction("退出", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
@@ -316,6 +331,30 @@ class MainWindow(QMainWindow):
         from anquan_desk.ui.number_slot import NumberSlotDialog
 
         NumberSlotDialog(self.desk, self).exec()
+
+    def laptop_name_dialog(self) -> None:
+        """文件 › 本机名称: the name hazard numbers made here show (see anquan_desk.services.laptops)."""
+        from anquan_desk.ui.laptop_name import ask_laptop_name
+
+        ask_laptop_name(self.desk, self)
+
+    def server_dialog(self) -> ServerDialog:
+        """文件 › 连接服务器…: save the township's server as this computer's database (used from the
+        next start; this window stays on its database)."""
+        dialog = ServerDialog(self, address=ServerAddress.from_url(self.desk.db.url) or saved_server())
+        dialog.accepted.connect(lambda: self._server_saved(dialog))
+        dialog.open()
+        return dialog
+
+    def _server_saved(self, dialog: ServerDialog) -> None:
+        if dialog.desk is None:
+            return
+        dialog.desk.close()  # this window goes on with the database it has open
+        QMessageBox.information(
+            self, "连接服务器",
+            f"已连接并保存乡镇服务器：{dialog.address().cleaned().describe()}。\n"
+            f"下次启动程序时将使用服务器上的数据库；本次仍使用：{self.desk.location}。",
+        )
 
     def checklist_editor(self) -> None:
         from anquan_desk.ui.checklist_editor import ChecklistEditor

@@ -109,6 +109,14 @@ class ChangeHub:
         self._listeners.append((weakref.ref(owner), held))
         owner.destroyed.connect(self._prune)
 
+    def unsubscribe(self, owner: QObject) -> None:
+        """Stop telling ``owner`` (a closed window: its database may be closed too)."""
+        self._listeners = [(o, f) for o, f in self._listeners if o() is not owner]
+
+    def clear(self) -> None:
+        """Forget every subscription (the tests, between one test's screens and the next's)."""
+        self._listeners = []
+
     def _prune(self, *_args: object) -> None:
         self._listeners = [(o, f) for o, f in self._listeners if _alive(o()) and f() is not None]
 

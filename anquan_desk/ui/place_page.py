@@ -49,6 +49,7 @@ from anquan_desk.core.vocabulary import PlaceStatus, RiskColor, Sector
 from anquan_desk.services import places
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.inspections import shown_hazard_code
+from anquan_desk.services.laptops import Laptops, laptops
 from anquan_desk.services.places import (
     EDITABLE_FIELDS,
     GAS_SUPPLY_CHOICES,
@@ -88,6 +89,7 @@ class PlacePage(QDialog):
         self.desk = desk
         self.place_id = place_id
         self.details: PlaceDetails | None = None
+        self.laptops: Laptops | None = None  # names of the laptops in hazard numbers (read with the place)
         self._shown_values: dict[str, Any] | None = None  # the form as last filled from the database
         self._stale = False
         self.resize(1200, 680)  # within 1366×768 less the taskbar and the title bar
@@ -243,10 +245,11 @@ class PlacePage(QDialog):
     def load(self, *, form: bool = True) -> None:
         """Read the place again: its history, and with ``form`` also the form's values."""
         self._stale = False
-        QueryOp(self, lambda _p: places.place_editor(self.desk, self.place_id),
-                success=lambda editor: self._show_editor(editor, form=form), title="场所").run()
+        QueryOp(self, lambda _p: (places.place_editor(self.desk, self.place_id), laptops(self.desk)),
+                success=lambda read: self._show_editor(*read, form=form), title="场所").run()
 
-    def _show_editor(self, editor: PlaceEditor, *, form: bool) -> None:
+    def _show_editor(self, editor: PlaceEditor, known: Laptops, *, form: bool) -> None:
+        self.laptops = known
         self._fill_grids(editor.grids)
         if form or self.details is None:
             self._show_details(editor.details)
@@ -317,7 +320,7 @@ class PlacePage(QDialog):
             (_local(i.started_at), i.method, i.status, "、".join(i.inspectors), str(i.hazards)) for i in d.inspections
         ])
         self._fill(self.hazards, [
-            (shown_hazard_code(h.code), h.description, h.grade, "逾期" if h.overdue else h.status,
+            (shown_hazard_code(h.code, self.laptops), h.description, h.grade, "逾期" if h.overdue else h.status,
              h.deadline.isoformat() if h.deadline else "立即整改") for h in d.open_hazards
         ])
         for row, h in enumerate(d.open_hazards):

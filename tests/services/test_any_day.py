@@ -15,7 +15,6 @@ from helpers import desk_for, doc_setup
 from sqlalchemy import select
 
 from anquan_desk.core import clock
-from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.clock import to_local
 from anquan_desk.core.db import Database, open_database
 from anquan_desk.core.models import ChecklistItem, Hazard, Inspection, Reinspection, ReinspectionResult
@@ -125,7 +124,7 @@ def test_new_years_first_hour_in_china_is_the_new_year(db: Database, tmp_path: P
                 found = insp.record_answer(s, check.id, item.id, "不合格" if item.code == "T-1" else "合格")
                 if found is not None:  # the gas alarm: 7 days from the day of the check
                     assert found.code.startswith("YH2030-") and found.deadline == date(2030, 1, 8)
-            insp.finish_inspection(s, AttachmentStore(db.attachments_dir), check.id, signer_name="周赟",
+            insp.finish_inspection(s, db.attachment_store(), check.id, signer_name="周赟",
                                    signature_png=doc_setup.signature_png())
             check_id = check.id
         issued = docs.obtain_document(desk_for(db, "zhang"), "notice", check_id)

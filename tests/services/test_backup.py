@@ -30,6 +30,7 @@ def dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
         conn.close()
 
 
+@pytest.mark.sqlite_only("SQLite's online backup of the database file (the server's: tests/core/test_postgresql.py)")
 def test_backup_while_open_and_restore_into_new_file(demo_db: Database, tmp_path: Path) -> None:
     assert demo_db.path is not None
     out = tmp_path / "backup" / "b.db"

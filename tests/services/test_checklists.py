@@ -29,11 +29,15 @@ from anquan_desk.core.models import (
     AuditEntry,
     ChecklistItem,
     ChecklistTemplate,
+    Grid,
+    Hazard,
     Inspection,
     InspectionTemplate,
     ItemResult,
     Place,
     PlaceSector,
+    Township,
+    Village,
 )
 from anquan_desk.core.vocabulary import InspectionStatus
 from anquan_desk.services import checklists
@@ -414,3 +418,75 @@ def test_install_builtin_library_entry_point(db: Database, library: ChecklistLib
     with collect_changes() as log:
         assert not checklists.install_builtin_library(desk, library).changed
     assert not log.changes  # nothing written, nothing to announce
+
+
+# --- the items' legal data (consequence, hand-over, basis kind, references) survive edits ----------
+
+
+def test_edited_items_keep_consequence_and_handover(synced: Database, library: ChecklistLibrary) -> None:
+    from anquan_desk.core.checklists.store import item_legal_data
+    from anquan_desk.core.documents import texts
+
+    original = library.template("NINE-COMMON").item("NINE-COMMON-01")
+    assert original.consequence and original.handover_to
+    with synced.session("test") as s:
+        v1 = current_template(s, "NINE-COMMON")
+        assert raw_item(v1, "NINE-COMMON-01").consequence == original.consequence
+        # The editor's form has no legal fields: an edit of the wording keeps them.
+        v2 = edit_item(s, "NINE-COMMON", "NINE-COMMON-01", library=library, content="疏散通道畅通（本镇改写）",
+                       requirement="立即清理疏散通道（本镇改写）", deadline_days=0)
+        assert v2.version == v1.version + 1
+        kept = raw_item(v2, "NINE-COMMON-01")
+        assert kept.content == "疏散通道畅通（本镇改写）"
+        assert (kept.consequence, kept.handover_to, kept.basis_kind, kept.references) == (
+            original.consequence, original.handover_to, original.basis_kind, original.references)
+        # The legal data itself is editable, and a wrong basis kind is refused.
+        v3 = edit_item(s, "NINE-COMMON", "NINE-COMMON-01", library=library,
+                       consequence="《中华人民共和国消防法》第六十条第一款第（三）项", handover_to="派出所")
+        assert "法律后果" in str(v3.definition["change"]) and "移交部门" in str(v3.definition["change"])
+        with pytest.raises(UserInputError, match="依据类别"):
+            edit_item(s, "NINE-COMMON", "NINE-COMMON-01", library=library, basis_kind="随便")
+        # Another item's edit, an added item and a spreadsheet-style replacement keep them too.
+        v4 = edit_item(s, "NINE-COMMON", "NINE-COMMON-02", library=library, method="看一看")
+        assert raw_item(v4, "NINE-COMMON-01").handover_to == "派出所"
+        assert raw_item(v4, "NINE-COMMON-02").consequence == library.template("NINE-COMMON").item("NINE-COMMON-02").consequence
+        v5 = checklists.replace_items(s, "NINE-COMMON", [replace(it, consequence="", handover_to="")
+                                                          for it in checklists.raw_items(v4)], library=library)
+        assert raw_item(v5, "NINE-COMMON-01").consequence == "《中华人民共和国消防法》第六十条第一款第（三）项"
+        # Reset brings the library's legal data back with its wording.
+        v6 = reset_item_to_builtin(s, "NINE-COMMON", "NINE-COMMON-01", library=library)
+        assert raw_item(v6, "NINE-COMMON-01").handover_to == original.handover_to
+        assert not is_item_modified(v6, "NINE-COMMON-01", library)
+
+        # What a document's consequence paragraph is built from, by item id (as hazards link items).
+        ids = {v: next(it.id for it in row.items if it.code == "NINE-COMMON-01") for v, row in
+               (("v2", v2), ("v3", v3), ("v6", v6))}
+        legal = item_legal_data(s, ids.values(), library)
+        assert legal[ids["v2"]].consequence == original.consequence
+        assert legal[ids["v2"]].handover_to == original.handover_to
+        assert legal[ids["v3"]].consequence == "《中华人民共和国消防法》第六十条第一款第（三）项"
+        assert legal[ids["v3"]].handover_to == "派出所"
+        assert legal[ids["v6"]].handover_to == original.handover_to
+        paragraph = texts.hazard_consequence([(1, legal[ids["v3"]].consequence)], [(1, legal[ids["v3"]].handover_to)],
+                                             order=False)
+        assert "第六十条第一款第（三）项" in paragraph and "上表第1项隐患属派出所职责范围" in paragraph
+        # The documents' own lookup (by the item's code) finds the kept consequence for an edited item.
+        from anquan_desk.services.documents import _consequence
+
+        town = Township(name="红光镇")
+        village = Village(township=town, name="东湖社区")
+        grid = Grid(village=village, name="第一网格")
+        s.add_all([town, village, grid])
+        s.flush()
+        place = Place(grid_id=grid.id, name="甲饭店", sector_rows=[PlaceSector(sector="九小场所")])
+        s.add(place)
+        s.flush()
+        insp = Inspection(place_id=place.id, started_at=utcnow(), status=InspectionStatus.FINISHED.value)
+        s.add(insp)
+        s.flush()
+        s.add(Hazard(code="H1", inspection_id=insp.id, place_id=place.id, sector="九小场所", description="通道堵塞",
+                     item_id=ids["v2"], seq=1))
+        s.flush()
+        s.refresh(insp)
+        text = _consequence(s, insp, False)
+        assert original.consequence in text and f"属{original.handover_to}职责范围" in text

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 from helpers import desk_for, doc_setup
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.db import Database
 from anquan_desk.core.documents.snapshot import DocumentSnapshot
 from anquan_desk.core.errors import OperationCancelled, UserInputError
@@ -52,8 +51,13 @@ def _documents(db: Database) -> dict[str, str]:
 
 
 def _no_writer(db: Database) -> bool:
-    """True when no connection holds a write transaction on the database file right now."""
-    assert db.path is not None
+    """True when no connection holds a write transaction on the database right now."""
+    if db.path is None:  # PostgreSQL: a session that has written holds a transaction id
+        with db.engine.connect() as conn:
+            return not conn.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+            )).scalar()
     probe = sqlite3.connect(str(db.path), timeout=0, isolation_level=None)
     try:
         probe.execute("BEGIN IMMEDIATE")
@@ -83,7 +87,7 @@ def test_issue_renders_outside_any_write_transaction(db: Database, tmp_path: Pat
     seen = _watch_rendering(monkeypatch, db)
     # the probe itself: the session-level path renders inside its transaction, after taking the number
     with db.session("zhang") as s:
-        record, _pdf = docs.issue_record(s, AttachmentStore(db.attachments_dir), ids["inspection"], issued_at=ISSUED)
+        record, _pdf = docs.issue_record(s, db.attachment_store(), ids["inspection"], issued_at=ISSUED)
         record_number = record.number
     assert seen == [False]
     seen.clear()
@@ -182,7 +186,7 @@ def test_failed_store_rolls_back_and_spends_the_number(
 
 def test_refused_requests_take_no_number(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     desk = desk_for(db, "zhang")
     with db.session("zhang") as s:
         clean = insp.start_inspection(

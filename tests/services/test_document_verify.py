@@ -170,7 +170,7 @@ def test_a_huge_file_is_hashed_in_pieces(
 def test_doc_verify_of_a_photo_prints_only_chinese(db: Database, tmp_path: Path) -> None:
     """Issue 18: ``doc verify 照片.jpg`` printed English pypdf noise before the Chinese message."""
     doc_setup.township(db)
-    db_path = str(db.path)
+    db_path = db.url
     db.dispose()
     photo = _file(tmp_path, "照片.jpg", corpus.jpeg_bytes((400, 300)))
     cut = _file(tmp_path, "截断.pdf", corpus.pdf_of_lines([["安全隐患整改通知书"]])[:-300])

@@ -15,7 +15,6 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select
 
-from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import Document, IssuedNumber
@@ -48,7 +47,7 @@ def fonts_embedded(data: bytes, tmp_path: Path) -> list[tuple[str, str]]:
 
 def test_record_and_notice_content(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         record, record_pdf = docs.issue_record(s, store, ids["inspection"], issued_at=ISSUED)
         notice, notice_pdf = docs.issue_notice(s, store, ids["inspection"], issued_at=ISSUED)
@@ -90,7 +89,7 @@ def test_record_and_notice_content(db: Database, tmp_path: Path) -> None:
 
 def test_order_with_appeal_rights(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path, enforcement=True, refuse=True)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         order, pdf = docs.issue_notice(s, store, ids["inspection"], issued_at=ISSUED)
         assert order.doc_type == "责令限期整改指令书"
@@ -113,7 +112,7 @@ def test_order_appeal_bodies_from_settings(db: Database, tmp_path: Path) -> None
     )
     ids = doc_setup.finished_check(db, tmp_path, with_township=False)
     with db.session("zhang") as s:
-        _order, pdf = docs.issue_notice(s, AttachmentStore(db.attachments_dir), ids["inspection"], issued_at=ISSUED)
+        _order, pdf = docs.issue_notice(s, db.attachment_store(), ids["inspection"], issued_at=ISSUED)
     text = pdf_text(pdf, tmp_path)
     assert "向青溪县人民政府或者青溪县应急管理局申请行政复议" in text
     assert "向青溪县人民法院（行政庭）提起行政诉讼" in text
@@ -121,7 +120,7 @@ def test_order_appeal_bodies_from_settings(db: Database, tmp_path: Path) -> None
 
 def test_review_and_photo_appendices(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         record, _ = docs.issue_record(s, store, ids["inspection"], issued_at=ISSUED)
         notice, _ = docs.issue_notice(s, store, ids["inspection"], issued_at=ISSUED)
@@ -160,7 +159,7 @@ def test_review_and_photo_appendices(db: Database, tmp_path: Path) -> None:
 
 def test_reprint_is_byte_identical_and_detects_changed_content(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         notice, pdf = docs.issue_notice(s, store, ids["inspection"], issued_at=ISSUED)
         nid = notice.id
@@ -179,7 +178,7 @@ def test_reprint_is_byte_identical_and_detects_changed_content(db: Database, tmp
 
 def test_only_finished_checks_and_no_double_issue(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         draft = insp.start_inspection(
             s, place_id=ids["place"], inspector_ids=[ids["a"], ids["b"]], template_ids=[ids["template"]]
@@ -197,7 +196,7 @@ def test_only_finished_checks_and_no_double_issue(db: Database, tmp_path: Path) 
 
 def test_correction_supersedes_and_void_keeps_number(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         old, old_pdf = docs.issue_notice(s, store, ids["inspection"], issued_at=ISSUED)
         old_id = old.id
@@ -235,7 +234,7 @@ def test_correction_supersedes_and_void_keeps_number(db: Database, tmp_path: Pat
 def test_verify_ok_tampered_and_foreign(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
     with db.session("zhang") as s:
-        notice, pdf = docs.issue_notice(s, AttachmentStore(db.attachments_dir), ids["inspection"], issued_at=ISSUED)
+        notice, pdf = docs.issue_notice(s, db.attachment_store(), ids["inspection"], issued_at=ISSUED)
         number = notice.number
     with db.reader() as s:
         ok = docs.verify_pdf(s, pdf)
@@ -266,7 +265,7 @@ def test_verify_ok_tampered_and_foreign(db: Database, tmp_path: Path) -> None:
 
 def test_batch_of_a_day(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         docs.issue_record(s, store, ids["inspection"], issued_at=ISSUED)
         docs.issue_notice(s, store, ids["inspection"], issued_at=datetime(2026, 11, 20, 23, 59))
@@ -286,7 +285,7 @@ def test_batch_of_a_day(db: Database, tmp_path: Path) -> None:
 
 def test_no_hazards_no_notice(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         iid = insp.start_inspection(
             s, place_id=ids["place"], inspector_ids=[ids["a"], ids["b"]], template_ids=[ids["template"]],
@@ -308,7 +307,7 @@ def test_review_without_issued_notice_cites_no_number(db: Database, tmp_path: Pa
     ids = doc_setup.finished_check(db, tmp_path)
     rid = doc_setup.finished_review(db, tmp_path, ids)
     with db.session("li") as s:
-        review, pdf = docs.issue_review(s, AttachmentStore(db.attachments_dir), rid, issued_at=datetime(2026, 11, 27, 11, 0))
+        review, pdf = docs.issue_review(s, db.attachment_store(), rid, issued_at=datetime(2026, 11, 27, 11, 0))
         assert review.content["content"]["original_number"] == "无文号"
         assert docs.latest_reinspection_of(s, ids["inspection"]) == rid
     text = pdf_text(pdf, tmp_path)
@@ -318,7 +317,7 @@ def test_review_without_issued_notice_cites_no_number(db: Database, tmp_path: Pa
 
 def test_verify_a_batch_file_says_so(db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         docs.issue_record(s, store, ids["inspection"], issued_at=ISSUED)
         docs.issue_notice(s, store, ids["inspection"], issued_at=ISSUED)

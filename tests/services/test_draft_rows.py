@@ -20,7 +20,7 @@ def _user(db: Database, username: str) -> User:
 
 
 def test_draft_rows_match_the_database(demo_db: Database) -> None:
-    admin = _user(demo_db, "admin")
+    admin = _user(demo_db, "demo-admin")
     desk = desk_as(demo_db, admin)
     with demo_db.reader() as s:
         drafts = s.scalars(select(Inspection).where(Inspection.status == "草稿")
@@ -54,7 +54,7 @@ def test_draft_rows_match_the_database(demo_db: Database) -> None:
 
 
 def test_an_answer_and_a_discard_show_in_the_rows(demo_db: Database) -> None:
-    admin = _user(demo_db, "admin")
+    admin = _user(demo_db, "demo-admin")
     desk = desk_as(demo_db, admin)
     (row,) = insp.draft_rows(desk, mine_only=True)
     item = next(i for i in insp.inspection_view(desk, row.id).items if i.outcome is None)
@@ -78,9 +78,9 @@ def test_start_notice_counts(demo_db: Database) -> None:
             )
         )
     assert numbers.overdue > 0
-    for username in ("admin", "lihua", "zhangkun"):
+    for username in ("demo-admin", "demo-lihua", "demo-zhangkun"):
         user = _user(demo_db, username)
         notice = insp.start_notice(desk_as(demo_db, user))
         assert notice.my_drafts == per_user[user.id]
         assert notice.overdue == numbers.overdue  # the dashboard's red number
-    assert per_user[_user(demo_db, "zhangkun").id] == 0  # somebody without drafts is among them
+    assert per_user[_user(demo_db, "demo-zhangkun").id] == 0  # somebody without drafts is among them

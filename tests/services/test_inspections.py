@@ -12,7 +12,6 @@ import time_machine
 from PIL import Image
 from sqlalchemy import func, select
 
-from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import FileInputError, NotFoundError, OperationCancelled, UserInputError
 from anquan_desk.core.models import (
@@ -37,8 +36,8 @@ from anquan_desk.services.users import create_user, list_inspectors
 @pytest.fixture
 def setup(db: Database) -> dict[str, str]:
     with db.session("t") as s:
-        a = create_user(s, username="wang", name="王芳", password="123456", cert_no="A001")
-        b = create_user(s, username="li", name="李华", password="123456", cert_no="A002")
+        a = create_user(s, username="wang", name="王芳", password="12345678", cert_no="A001")
+        b = create_user(s, username="li", name="李华", password="12345678", cert_no="A002")
         place = Place(name="张记小馆", address="红光路12号", responsible_person="张堃")
         template = ChecklistTemplate(code="T-GAS", name="燃气（瓶装）", sector="燃气")
         template.items = [
@@ -134,7 +133,7 @@ def test_failed_item_prefills_hazard_and_undo_removes_it(db: Database, setup: di
 # The check is finished "now" and its 复查 is dated 2026-11-27, so "now" is the week of the check.
 @time_machine.travel(datetime(2026, 11, 20, 9, 30).astimezone(), tick=True)
 def test_whole_check_and_reinspection(db: Database, setup: dict[str, str], tmp_path: Path) -> None:
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     iid = start(db, setup)
     with db.session("wang") as s:
         gas = insp.record_answer(s, iid, setup["T-GAS-01"], "不合格")
@@ -209,7 +208,7 @@ def test_whole_check_and_reinspection(db: Database, setup: dict[str, str], tmp_p
 
 
 def test_major_hazard_needs_five_implementations(db: Database, setup: dict[str, str]) -> None:
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     iid = start(db, setup)
     with db.session() as s:
         major = insp.record_answer(s, iid, setup["T-GAS-02"], "不合格")
@@ -238,7 +237,7 @@ def test_major_hazard_needs_five_implementations(db: Database, setup: dict[str, 
 
 
 def test_amendment_is_audited_with_reason(db: Database, setup: dict[str, str]) -> None:
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     iid = start(db, setup)
     with db.session() as s:
         hazard = insp.record_answer(s, iid, setup["T-GAS-01"], "不合格")
@@ -258,7 +257,7 @@ def test_amendment_is_audited_with_reason(db: Database, setup: dict[str, str]) -
 
 
 def test_bad_photo_adds_nothing(db: Database, setup: dict[str, str], tmp_path: Path) -> None:
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     iid = start(db, setup)
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"not an image")
@@ -283,7 +282,7 @@ def test_discard_draft_needs_reason(db: Database, setup: dict[str, str]) -> None
 
 
 def test_due_list(db: Database, setup: dict[str, str]) -> None:
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     iid = start(db, setup)
     with db.session() as s:
         insp.record_answer(s, iid, setup["T-GAS-01"], "不合格")  # due 11-27

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from anquan_desk.cli import main as cli_main
-from anquan_desk.core.attachments import AttachmentStore, link_attachment, prepare_photo, save_attachment
+from anquan_desk.core.attachments import link_attachment, prepare_photo, save_attachment
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import Attachment, AttachmentLink, GridMember, Hazard, Inspection, Place
@@ -114,8 +114,7 @@ def test_deidentified_export_with_photos_is_refused(
             export_ledger(desk_for(demo_db), ExportOptions(kind="hazards", out=out, deidentified=True,
                                                            photos=photos))  # type: ignore[arg-type]
     assert list(out.parent.iterdir()) == []
-    assert demo_db.path is not None
-    code = cli_main(["export", "ledger", "--db", str(demo_db.path), "--deidentified", "--photos", "folder",
+    code = cli_main(["export", "ledger", "--db", demo_db.url, "--deidentified", "--photos", "folder",
                      "--out", str(out)])
     assert code == 2
     assert NO_PHOTOS_WHEN_DEIDENTIFIED in capsys.readouterr().err
@@ -123,7 +122,7 @@ def test_deidentified_export_with_photos_is_refused(
 
 
 def test_hostile_hazard_codes_stay_inside_the_photo_folder(demo_db: Database, tmp_path: Path) -> None:
-    store = AttachmentStore(demo_db.attachments_dir)
+    store = demo_db.attachment_store()
     # Codes are unique, but two may give the same file name: neither overwrites the other.
     hostile = ["../../逃逸", "..\\..\\逃逸", "/tmp/绝对", "CON", "同/号", "同\\号"]
     with demo_db.session("t") as s:
@@ -147,6 +146,7 @@ def test_hostile_hazard_codes_stay_inside_the_photo_folder(demo_db: Database, tm
 
 def test_a_record_naming_a_file_outside_the_store_is_never_read(demo_db: Database, tmp_path: Path) -> None:
     secret = demo_db.data_dir / "secret.jpg"
+    secret.parent.mkdir(parents=True, exist_ok=True)
     _photo(secret, (250, 0, 0))
     with demo_db.session("t") as s:
         hazard = _finished_hazards(s)[0]
@@ -165,7 +165,7 @@ def test_a_record_naming_a_file_outside_the_store_is_never_read(demo_db: Databas
 
 
 def test_photo_folder_of_a_new_export_replaces_the_old_one(demo_db: Database, tmp_path: Path) -> None:
-    store = AttachmentStore(demo_db.attachments_dir)
+    store = demo_db.attachment_store()
     with demo_db.session("t") as s:
         hazard = _finished_hazards(s)[0]
         att = save_attachment(s, store, prepare_photo(_photo(tmp_path / "a.jpg", (200, 0, 0))), "a.jpg")
@@ -209,7 +209,7 @@ def test_scratch_files_go_to_the_data_folder_not_the_system_temp(
     system.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(system))
     monkeypatch.setenv("TMPDIR", str(system))
-    store = AttachmentStore(demo_db.attachments_dir)
+    store = demo_db.attachment_store()
     with demo_db.session("t") as s:
         for n, hazard in enumerate(_finished_hazards(s)[:5]):
             att = save_attachment(s, store, prepare_photo(_photo(tmp_path / f"p{n}.jpg", (n * 50, 0, 0))), "p.jpg")
@@ -236,19 +236,18 @@ def test_exports_into_the_data_folder_are_private(demo_db: Database) -> None:
         assert stat.S_IMODE(out.stat().st_mode) == 0o600
         out2 = demo_db.data_dir / "季度.xlsx"
         result = export_ledger(desk_for(demo_db), ExportOptions(kind="quarterly", out=out2))
-        assert len(result.paths) == 2
+        assert result.paths == (out2,) and len(result.titles) == 2
         assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in result.paths)
     finally:
         os.umask(previous)
 
 
 def test_cli_runs_with_a_private_umask(demo_db: Database, tmp_path: Path) -> None:
-    assert demo_db.path is not None
     previous = os.umask(0o022)
     try:
         out = tmp_path / "out" / "places.xlsx"
         out.parent.mkdir()
-        assert cli_main(["export", "ledger", "--db", str(demo_db.path), "--kind", "places", "--out", str(out)]) == 0
+        assert cli_main(["export", "ledger", "--db", demo_db.url, "--kind", "places", "--out", str(out)]) == 0
         assert stat.S_IMODE(out.stat().st_mode) == 0o600  # the program's umask 077
         assert os.umask(0o022) == 0o022  # and the caller's umask is back
     finally:
@@ -274,7 +273,7 @@ def test_a_photo_folder_that_cannot_be_put_in_place_leaves_the_old_one(
 ) -> None:
     from anquan_desk.services.ledgers import export as export_module
 
-    store = AttachmentStore(demo_db.attachments_dir)
+    store = demo_db.attachment_store()
     with demo_db.session("t") as s:
         hazard = _finished_hazards(s)[0]
         att = save_attachment(s, store, prepare_photo(_photo(tmp_path / "a.jpg", (200, 0, 0))), "a.jpg")

@@ -13,10 +13,11 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from PIL import Image
 from sqlalchemy import select
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session
 
 from anquan_desk.core import settings
-from anquan_desk.core.attachments import AttachmentStore, link_attachment, prepare_photo, save_attachment
+from anquan_desk.core.attachments import link_attachment, prepare_photo, save_attachment
 from anquan_desk.core.clock import local_to_utc, to_local
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
@@ -289,8 +290,10 @@ def test_inspection_place_major_and_overdue_ledgers(
         for row, insp in zip(rows, inspections, strict=True):
             sectors = [x.sector for x in insp.place.sector_rows if x.sector in library] or ["其他"]
             assert row[4] == "、".join(sectors) and "工贸" not in str(row[4])
-            assert row[12] and str(row[12]).startswith("、".join(t.template.name for t in insp.templates)
-                                                     or f"{'、'.join(sectors)}安全检查")
+            # The demo's checks walk the library's templates (named in the ledger's order, by name).
+            assert insp.templates and insp.results
+            assert row[12] and str(row[12]).startswith("、".join(sorted(t.template.name for t in insp.templates)))
+            assert f"检查{len(insp.results)}项" in str(row[12])
             assert (row[15], row[16]) == (("未记录", "未鉴定") if "自建房" in sectors else (None, None))
             assert row[2] == _day(to_local(insp.started_at).date())
             assert row[6] == insp.place.name
@@ -386,9 +389,16 @@ HAND_TOTAL = ("合计", None, 3, 4, 3, 1, 4, 2, 0.5, 1, 1, 1, 1, 3.5, None)
 SIGNATURES = ("单位负责人（签字）：", "审核人（签字）：", "制表人（签字）：")
 
 
-def _table(path: Path) -> tuple[list[tuple[Any, ...]], tuple[Any, ...], list[tuple[Any, ...]]]:
+def _read_sheet(path: Path, name: str) -> list[tuple[Any, ...]]:
+    ws = load_workbook(path)[name]
+    return [tuple(r) for r in ws.iter_rows(values_only=True)]
+
+
+def _table(
+    path: Path, sheet: str = "按村（社区）网格"
+) -> tuple[list[tuple[Any, ...]], tuple[Any, ...], list[tuple[Any, ...]]]:
     """A statistics sheet read back: the data rows, the 合计 row and the rows under it."""
-    rows = _read(path)
+    rows = _read_sheet(path, sheet)
     end = next(i for i, r in enumerate(rows) if r[0] == "合计")
     return rows[4:end], rows[end], rows[end + 1 :]
 
@@ -408,19 +418,29 @@ def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: 
         ExportOptions(kind="quarterly", out=out, filters=LedgerFilters(start=dt.date(2026, 8, 15)),
                       as_of=TOWN_AS_OF, made_by="李华"),
     )
-    by_sector = tmp_path / "q-按行业领域.xlsx"
-    assert result.paths == (out, by_sector)
+    # One workbook, two sheets (the by-area table first), each titled, headed, signed and sealed.
+    assert result.paths == (out,)
+    assert load_workbook(out).sheetnames == ["按村（社区）网格", "按行业领域"]
+    assert result.titles == ("青山镇2026年第3季度隐患排查治理统计表（按村/网格）",
+                             "青山镇2026年第3季度隐患排查治理统计表（按行业领域）")
+    assert [p for p, _t in result.titles_by_path()] == [out]
+    assert not list(tmp_path.glob("q-*"))
     rows = _read(out)
     assert rows[0][0] == "青山镇2026年第3季度隐患排查治理统计表（按村/网格）"
     assert rows[3][11:14] == ("挂牌督办数", "未摘牌", None) and rows[2][13] == "整改资金(万元)"
+    sector_sheet = _read_sheet(out, "按行业领域")
+    assert sector_sheet[0][0] == "青山镇2026年第3季度隐患排查治理统计表（按行业领域）"
+    assert sector_sheet[1][0] == "填报单位：青山镇人民政府"
+    assert sector_sheet[2][1] == "行业领域" and sector_sheet[3][11:13] == ("挂牌督办数", "未摘牌")
     data, total, tail = _table(out)
     assert [*data, total] == [*HAND_BY_GRID, HAND_TOTAL]
     _signed(tail)
     with small_town.reader() as s:
-        groups: tuple[tuple[Path, Literal["grid", "sector"]], ...] = ((out, "grid"), (by_sector, "sector"))
-        for path, group in groups:
+        groups: tuple[tuple[str, Literal["grid", "sector"]], ...] = (
+            ("按村（社区）网格", "grid"), ("按行业领域", "sector"))
+        for sheet, group in groups:
             table = statistics_table(s, dt.date(2026, 7, 1), dt.date(2026, 9, 30), group, as_of=TOWN_AS_OF)
-            data, total, tail = _table(path)
+            data, total, tail = _table(out, sheet)
             want: list[tuple[Any, ...]] = [
                 (n, r.label, r.places_inspected, r.inspections, r.hazards_general, r.hazards_major, r.hazards,
                  r.rectified, r.rectification_rate, r.overdue, r.major_open, r.supervised, r.supervised_open,
@@ -433,7 +453,33 @@ def test_quarterly_statistics_match_hand_count_and_statistics_table(small_town: 
                          t.supervised_open, t.funds_wan, None))
             assert [*data, total] == want
             _signed(tail)
-    data, _total, _tail = _table(by_sector)
+        # Both sheets count the same hazards: their 合计 rows agree, and agree with plain SQL.
+        _d, grid_total, _t = _table(out)
+        sector_data, sector_total, _t = _table(out, "按行业领域")
+        assert grid_total == sector_total
+        first, last = local_to_utc(dt.datetime(2026, 7, 1)), local_to_utc(dt.datetime(2026, 10, 1))
+        by_sql = s.execute(sql(
+            "SELECT h.sector, h.grade, count(*), sum(coalesce(h.funds_yuan, 0)) FROM hazards h"
+            " JOIN inspections i ON i.id = h.inspection_id"
+            " WHERE i.status = '已完成' AND i.started_at >= :first AND i.started_at < :last"
+            " GROUP BY h.sector, h.grade"), {"first": first, "last": last}).all()
+        counted = {(sector, grade): n for sector, grade, n, _f in by_sql}
+        sheet_counts = {}
+        for r in sector_data:
+            sheet_counts.update({(r[1], "一般"): r[4], (r[1], "重大"): r[5]})
+        assert {k: v for k, v in sheet_counts.items() if v} == counted
+        assert sector_total[4:7] == (
+            sum(n for (_s, g), n in counted.items() if g == "一般"),
+            sum(n for (_s, g), n in counted.items() if g == "重大"),
+            sum(counted.values()),
+        )
+        assert sector_total[13] == sum(f for *_k, f in by_sql) / 10000
+        inspected = s.execute(sql(
+            "SELECT count(DISTINCT place_id), count(*) FROM inspections"
+            " WHERE status = '已完成' AND started_at >= :first AND started_at < :last"),
+            {"first": first, "last": last}).one()
+        assert sector_total[2:4] == tuple(inspected)
+    data, _total, _tail = _table(out, "按行业领域")
     sector_rows = {r[1]: r for r in data}
     assert sector_rows["燃气"][2:11] == (1, 2, 2, 0, 2, 1, 0.5, 1, 0)
     assert sector_rows["自建房"][2:11] == (1, 1, 1, 0, 1, 1, 1, 0, 0)
@@ -557,7 +603,7 @@ def test_deidentified_template_fill(demo_db: Database, tmp_path: Path) -> None:
 
 
 def test_photo_folder_named_by_hazard_number(demo_db: Database, tmp_path: Path) -> None:
-    store = AttachmentStore(demo_db.attachments_dir)
+    store = demo_db.attachment_store()
     src = tmp_path / "p.jpg"
     Image.new("RGB", (64, 48), (200, 30, 30)).save(src)
     src2 = tmp_path / "q.jpg"

@@ -36,8 +36,21 @@ def _sql(db: Database, query: str, **params: object) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in conn.execute(sa.text(query), params)]
 
 
-def _day(text: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text) if text else None
+def _day(value: str | dt.date | None) -> dt.datetime | None:
+    """A date or timestamp read by raw SQL: text on SQLite, a date/datetime on PostgreSQL."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    return dt.datetime.fromisoformat(value)
+
+
+def _utc(value: str | dt.datetime) -> dt.datetime:
+    moment = _day(value)
+    assert moment is not None
+    return moment
 
 
 def _open_major(db: Database) -> tuple[str, str, dt.date]:
@@ -46,7 +59,7 @@ def _open_major(db: Database) -> tuple[str, str, dt.date]:
         db, f"SELECT h.id, h.code, i.started_at FROM hazards h {FINISHED} AND h.grade = '重大'"
         f" AND h.status != '已销号' {ORDER} LIMIT 1"
     )[0]
-    found = dt.datetime.fromisoformat(started).replace(tzinfo=dt.UTC).astimezone().date()
+    found = _utc(started).replace(tzinfo=dt.UTC).astimezone().date()
     return hid, code, found
 
 
@@ -69,7 +82,7 @@ def test_major_ledger_holds_only_listed_hazards_with_their_supervision(
         demo_db,
         "SELECT h.code, h.location, h.listed_on, h.supervision_no, h.supervising_unit, h.treatment_plan,"
         f" h.funds_yuan, h.fl_funds, h.accepted_on, h.acceptance FROM hazards h {FINISHED}"
-        f" AND h.grade = '重大' AND h.supervised = 1 {ORDER}",
+        f" AND h.grade = '重大' AND h.supervised {ORDER}",
     )
     assert len(want) > 3 and [r[1] for r in got] == [w[0] for w in want]
     for row, (_code, location, listed_on, number, unit, plan, yuan, fl_funds, accepted_on, acceptance) in zip(
@@ -85,7 +98,7 @@ def test_major_ledger_holds_only_listed_hazards_with_their_supervision(
     assert mine[11:14] == ("红安委办督〔2026〕99号", "红光镇人民政府", "停用二层厨房，更换燃气管道")
     assert mine[17] == 12.34 and mine[22] == "镇安委办验收：已整改到位"
     # A major hazard not listed is not in this ledger.
-    unlisted = _sql(demo_db, f"SELECT h.code FROM hazards h {FINISHED} AND h.grade = '重大' AND h.supervised = 0")
+    unlisted = _sql(demo_db, f"SELECT h.code FROM hazards h {FINISHED} AND h.grade = '重大' AND NOT h.supervised")
     assert unlisted and not {u[0] for u in unlisted} & {r[1] for r in got}
 
 
@@ -113,7 +126,8 @@ def test_supervision_is_checked(demo_db: Database, demo_today: dt.date) -> None:
         hazards.supervise(Desk(demo_db, worker_actor), hid, listed_on=found, supervision_no="X")
     view = hazards.supervise(desk, hid, listed_on=found, supervision_no="  红安委办督〔2026〕7号 ")
     assert (view.supervised, view.listed_on, view.supervision_no) == (True, found, "红安委办督〔2026〕7号")
-    assert _sql(demo_db, "SELECT supervised, listed_on FROM hazards WHERE id = :id", id=hid) == [(1, found.isoformat())]
+    [(supervised, listed_on)] = _sql(demo_db, "SELECT supervised, listed_on FROM hazards WHERE id = :id", id=hid)
+    assert (bool(supervised), _day(listed_on)) == (True, _day(found.isoformat()))
 
 
 def test_hazard_ledger_location_what_was_done_and_late_rectification(
@@ -124,7 +138,7 @@ def test_hazard_ledger_location_what_was_done_and_late_rectification(
         demo_db, f"SELECT h.id, h.code, h.place_id, i.started_at FROM hazards h {FINISHED}"
         f" AND h.status != '已销号' {ORDER} LIMIT 1"
     )[0]
-    at = dt.datetime.fromisoformat(started).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
+    at = _utc(started).replace(tzinfo=dt.UTC) + dt.timedelta(days=1)
     with demo_db.session("t") as s:
         rein = Reinspection(place_id=place_id, inspected_at=at, inspectors=[{"name": "张三"}], finished=True,
                             opinion="复查意见")
@@ -214,14 +228,14 @@ def test_inspection_content_names_the_checklists_and_items(db: Database, tmp_pat
                           findings="后厨通风良好")
         s.add(insp)
         s.flush()
-        tid = _sql_in(s, "SELECT id FROM checklist_templates WHERE code = 'GAS-LPG' AND is_current = 1")
+        tid = _sql_in(s, "SELECT id FROM checklist_templates WHERE code = 'GAS-LPG' AND is_current")
         insp.templates.append(InspectionTemplate(template_id=tid))
         items = [r[0] for r in s.execute(sa.text("SELECT id FROM checklist_items WHERE template_id = :t"), {"t": tid})]
         for n, item in enumerate(items[:5]):
             s.add(ItemResult(inspection_id=insp.id, item_id=item, outcome="不合格" if n == 0 else "合格"))
     out = tmp_path / "i.xlsx"
     export_ledger(desk_for(db), ExportOptions(kind="inspections", out=out, as_of=dt.date(2026, 7, 6)))
-    name = _sql(db, "SELECT name FROM checklist_templates WHERE code = 'GAS-LPG' AND is_current = 1")[0][0]
+    name = _sql(db, "SELECT name FROM checklist_templates WHERE code = 'GAS-LPG' AND is_current")[0][0]
     counts = dict(_sql(db, "SELECT outcome, count(*) FROM item_results GROUP BY outcome"))
     assert _read(out)[3][12] == (
         f"{name}（检查{sum(counts.values())}项：合格{counts['合格']}项、不合格{counts['不合格']}项）；后厨通风良好"

@@ -22,7 +22,9 @@ from anquan_desk.core.models import AuditEntry, Grid, Place, Setting, Village
 from anquan_desk.core.progress import Progress, ProgressState
 from anquan_desk.core.validators import credit_code_check_char
 from anquan_desk.io.tabular import ColumnMapping
-from anquan_desk.services import place_import
+from anquan_desk.services import place_import, users
+from anquan_desk.services.demo import DEMO_ADMIN, DEMO_PASSWORD
+from anquan_desk.services.desk import open_desk
 from anquan_desk.services.place_import import (
     ImportBlockedError,
     import_places,
@@ -32,6 +34,13 @@ from anquan_desk.services.place_import import (
 from anquan_desk.services.places import PlaceFilter, count_places, fetch_places
 
 EXISTING_CODE = "92320115N9J50Y6QFL"  # 万家五金店 in the small demo
+
+
+@pytest.fixture(autouse=True)
+def _cli_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``import places`` changes data: the command line logs in as the demo's administrator."""
+    monkeypatch.setenv("ANQUAN_USER", DEMO_ADMIN)
+    monkeypatch.setenv("ANQUAN_PASSWORD", DEMO_PASSWORD)
 
 
 def code(body17: str) -> str:
@@ -260,9 +269,20 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     return code_, capsys.readouterr().out
 
 
+def _first_login_done(path: Path) -> None:
+    """The demo's users get their signing key at their first login (a change of its own): done
+    before a test that compares the database before and after a refused command."""
+    desk = open_desk(path, migrate=False)
+    try:
+        users.log_in(desk, DEMO_ADMIN, DEMO_PASSWORD, record=False)
+    finally:
+        desk.close()
+
+
 def test_cli_refuses_an_import_with_errors(
     demo_db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    _first_login_done(demo_db_path)
     before = dump(demo_db_path)
     file = messy_workbook(tmp_path / "红光镇场所.xlsx")
     report = tmp_path / "问题清单.xlsx"
@@ -315,6 +335,7 @@ def test_cli_header_only_is_refused_without_an_audit_entry(
     demo_db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Used to "succeed" with 0 places and an audit entry."""
+    _first_login_done(demo_db_path)
     before = dump(demo_db_path)
     file = tmp_path / "只有表头.xlsx"
     wb = Workbook()
@@ -332,7 +353,7 @@ def test_cli_header_only_is_refused_without_an_audit_entry(
 
 
 def test_cli_reports_warnings_and_keeps_a_second_phone(
-    demo_db: Database, demo_db_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_db: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     file = tmp_path / "两个电话.xlsx"
     wb = Workbook()
@@ -342,7 +363,7 @@ def test_cli_reports_warnings_and_keeps_a_second_phone(
     ws.append(["单位名称", "地址", "所属村（社区）", "网格", "联系电话", "联系电话", "开业日期"])
     ws.append(["双号小店", "东湖社区人民路1号", "东湖社区", "东湖社区第一网格", "13812345678", "0571-87654321", 45356])
     wb.save(file)
-    assert cli_main(["import", "places", str(file), "--db", str(demo_db_path), "--json"]) == 0
+    assert cli_main(["import", "places", str(file), "--db", demo_db.url, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert (data["file"], data["imported"], data["errors"]) == ("两个电话.xlsx", 1, [])
     assert [(w["row"], w["column"], w["severity"]) for w in data["warnings"]] == [
@@ -354,7 +375,7 @@ def test_cli_reports_warnings_and_keeps_a_second_phone(
     assert (shop.phone, shop.notes) == ("13812345678", "联系电话（F列）：0571-87654321；成立日期：2024-03-05")
 
     # The text output lists the warnings too.
-    assert cli_main(["import", "places", str(file), "--db", str(demo_db_path), "--dry-run"]) == 0
+    assert cli_main(["import", "places", str(file), "--db", demo_db.url, "--dry-run"]) == 0
     out = capsys.readouterr().out
     assert "【警告】文件“两个电话.xlsx”工作表“场所清单”第2行F列（联系电话）：" in out
     assert "另有 3 条警告：这些值已导入，但被转换过或原文记入了备注，请核对。" in out
@@ -390,7 +411,7 @@ class _CancelAt(Progress):
 
 
 def test_entry_points_import_as_the_desk_actor_with_progress(demo_db: Database, tmp_path: Path) -> None:
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, "demo-admin")
     total = _count(demo_db)
     reading = Progress()
     preview = place_import.preview_place_list(desk, _long_list(tmp_path / "长清单.xlsx", 600), progress=reading)
@@ -402,11 +423,11 @@ def test_entry_points_import_as_the_desk_actor_with_progress(demo_db: Database, 
     assert _count(demo_db) == total + 600
     with demo_db.reader() as s:
         event = s.scalars(select(AuditEntry).where(AuditEntry.action == "import")).one()
-    assert event.actor == "admin"
+    assert event.actor == "demo-admin"
 
 
 def test_a_cancelled_import_is_rolled_back(demo_db: Database, demo_db_path: Path, tmp_path: Path) -> None:
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, "demo-admin")
     preview = place_import.preview_place_list(desk, _long_list(tmp_path / "长清单.xlsx", 600))
     before = dump(demo_db_path)
     progress = _CancelAt("正在写入场所", 500)  # after 500 places were written and flushed
@@ -425,7 +446,7 @@ def test_reading_can_be_cancelled_between_rows(demo_db: Database, tmp_path: Path
 
 
 def test_dry_run_reports_and_rolls_back(demo_db: Database, demo_db_path: Path, tmp_path: Path) -> None:
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, "demo-admin")
     preview = place_import.preview_place_list(desk, messy_workbook(tmp_path / "红光镇场所.xlsx"), create_missing=True)
     before = dump(demo_db_path)
     result = place_import.import_place_list(desk, preview, skip_invalid=True, create_missing=True, dry_run=True)

@@ -15,12 +15,20 @@ from anquan_desk.core.models import Place
 from anquan_desk.io.place_import import parse_places
 from anquan_desk.io.tabular import PLACE_LIMITS, ImportFileError
 from anquan_desk.services import inspections, place_import
+from anquan_desk.services.demo import DEMO_ADMIN, DEMO_PASSWORD
 
 HEADER = "单位名称,地址,负责人,联系电话,所属村(社区),所属网格,场所类别"
 ROWS = (
     "老张烧烤店,东湖社区红光路88号,张三,13812345678,东湖社区,东湖社区第一网格,烧烤店",
     "好又多便利店,东湖社区红光路90号,李四,13812345679,东湖社区,东湖社区第一网格,便利店",
 )
+
+
+@pytest.fixture(autouse=True)
+def _cli_login(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``import places`` changes data: the command line logs in as the demo's administrator."""
+    monkeypatch.setenv("ANQUAN_USER", DEMO_ADMIN)
+    monkeypatch.setenv("ANQUAN_PASSWORD", DEMO_PASSWORD)
 
 
 def _csv(path: Path, encoding: str, *, bom: bool = False, rows: tuple[str, ...] = ROWS) -> Path:
@@ -93,7 +101,7 @@ def test_imported_barbecue_gets_fire_and_gas_and_the_lpg_checklist(demo_db: Data
         bbq = s.scalars(select(Place).where(Place.name == "老张烧烤店")).one()
         assert (bbq.nine_small_kind, sorted(bbq.sectors)) == ("小餐饮场所", sorted(["九小场所", "消防", "燃气"]))
         bbq_id = bbq.id
-    choices = inspections.start_choices(desk_for(demo_db, "admin"), bbq_id)
+    choices = inspections.start_choices(desk_for(demo_db, "demo-admin"), bbq_id)
     codes = {t.id: t.code for t in choices.templates}
     preselected = {codes[i] for i in choices.preselected}
     assert {"GAS-LPG", "NINE-COMMON", "NINE-FOOD"} <= preselected

@@ -37,7 +37,7 @@ NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
 def test_pools_follow_the_scope(demo_db: Database) -> None:
     with demo_db.session("admin") as s:
-        s.scalars(select(User).where(User.username == "liujun")).one().cert_no = ""
+        s.scalars(select(User).where(User.username == "demo-liujun")).one().cert_no = ""
     with demo_db.reader() as s:
         gas = {c.id for c in candidate_places(s, DrawScope(sector="燃气"))}
         expected = set(
@@ -129,7 +129,7 @@ def test_read_plan_reports_progress_and_can_be_cancelled(tmp_path: Path) -> None
     "name", ["enyang_2023_gongzuo_yaodian.txt", "xixinan_2023_sange_henzhua.txt", "yueyanglou_2021_gongzuo_yaodian.txt"]
 )
 def test_accepted_programme_is_stored_and_drives_the_task_list(name: str, demo_db: Database) -> None:
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, "demo-admin")
     summary = plans.read_plan(PLANS / name)
     programme = build_programme(summary)
     assert plans.current_programme(desk) is None
@@ -154,7 +154,7 @@ def test_accepted_programme_is_stored_and_drives_the_task_list(name: str, demo_d
 
 
 def test_frequency_entry_points(demo_db: Database) -> None:
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, "demo-admin")
     assert plans.frequency(desk) == DEFAULT_FREQUENCY
     assert plans.change_frequency(desk, {"蓝": 12}) == {**DEFAULT_FREQUENCY, "蓝": 12}
     assert plans.frequency(desk) == {**DEFAULT_FREQUENCY, "蓝": 12}
@@ -191,7 +191,7 @@ def test_worksheet_pdf(demo_db: Database) -> None:
 
 
 def test_draw_entry_points(demo_db: Database) -> None:
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, "demo-admin")
     setup = plans.draw_setup(desk)
     assert [i.cert_no for i in setup.inspectors][:2] == ["32010019001", "32010019002"]
     assert setup.grids == plans.grid_options(desk) and "燃气" in setup.sectors

@@ -20,6 +20,7 @@ from anquan_desk.core.db import Database
 from anquan_desk.core.models import ChecklistTemplate, Inspection, InspectionTemplate, ItemResult, Place
 from anquan_desk.core.vocabulary import InspectionStatus, UserRole
 from anquan_desk.services import checklists
+from anquan_desk.services.demo import DEMO_ADMIN
 from anquan_desk.services.desk import Actor, Desk
 from anquan_desk.ui import state
 from anquan_desk.ui.checklist_editor import (
@@ -198,7 +199,7 @@ def test_main_window_menu_opens_the_editor(qtbot: QtBot, demo_db: Database) -> N
     from anquan_desk.ui.main_window import MainWindow
 
     with demo_db.reader() as s:
-        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        admin = s.scalars(select(User).where(User.username == DEMO_ADMIN)).one()
     window = MainWindow(desk_as(demo_db, admin))
     qtbot.addWidget(window)
     seen: list[tuple[str, str, bool, int]] = []
@@ -213,11 +214,11 @@ def test_main_window_menu_opens_the_editor(qtbot: QtBot, demo_db: Database) -> N
 
     QTimer.singleShot(0, close_editor)
     window.checklist_action.trigger()
-    assert seen == [("检查表库", "admin", False, 4)]
+    assert seen == [("检查表库", DEMO_ADMIN, False, 4)]
 
 
 def test_models_pass_the_modeltester(qtmodeltester: object, demo_db: Database, library: ChecklistLibrary) -> None:
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, DEMO_ADMIN)
     tree = TemplateTreeModel()
     tree.set_overview(checklists.checklist_overview(desk, library))
     qtmodeltester.check(tree)  # type: ignore[attr-defined]
@@ -249,7 +250,7 @@ def test_the_editor_refreshes_itself_when_others_change_the_library(qtbot: QtBot
     editor.select_item("NINE-SHOP-02")
     other = QWidget()  # another screen of the program
     qtbot.addWidget(other)
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, DEMO_ADMIN)
     WriteOp(other, lambda _p: checklists.enable_checklist(desk, "NINE-SHOP", False)).run()
     assert _current_row_text(editor, 0) == "【停用】小商店（小商场、市场）"
     assert not editor.enabled_check.isChecked() and editor.current_item == "NINE-SHOP-02"
@@ -327,7 +328,7 @@ def threaded() -> Iterator[None]:
 
 def test_edits_on_the_worker_threads_end_on_the_edited_item(qtbot: QtBot, demo_db: Database,
                                                             threaded: None) -> None:
-    editor = ChecklistEditor(desk_for(demo_db, "admin"))
+    editor = ChecklistEditor(desk_for(demo_db, DEMO_ADMIN))
     qtbot.addWidget(editor)
     editor.show()
     qtbot.waitUntil(lambda: editor.current_code == "NINE-COMMON" and editor.current_item is not None, timeout=10000)

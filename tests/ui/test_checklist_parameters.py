@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from anquan_desk.core.checklists.store import current_template, parameter_overrides, template_versions
 from anquan_desk.core.db import Database
 from anquan_desk.services import checklists
+from anquan_desk.services.demo import DEMO_ADMIN
 from anquan_desk.ui.checklist_editor import ChecklistEditor
 from anquan_desk.ui.checklist_parameters import (
     COL_BUILTIN,
@@ -34,7 +35,7 @@ def _item_content(db: Database, code: str, item_code: str) -> str:
 
 
 def test_township_value_rerenders_the_template_as_a_new_version(qtbot: QtBot, demo_db: Database) -> None:
-    editor = ChecklistEditor(desk_for(demo_db, "admin"))
+    editor = ChecklistEditor(desk_for(demo_db, DEMO_ADMIN))
     qtbot.addWidget(editor)
     editor.show()  # the parameters button is on the open editor, which refreshes itself when they change
     qtbot.waitExposed(editor)
@@ -78,7 +79,7 @@ def test_township_value_rerenders_the_template_as_a_new_version(qtbot: QtBot, de
     assert "本地参数已保存" in editor.status_label.text()
 
     # reopening shows the stored township value; emptying it goes back to the built-in text
-    dialog = ParametersDialog(desk_for(demo_db, "admin"))
+    dialog = ParametersDialog(desk_for(demo_db, DEMO_ADMIN))
     qtbot.addWidget(dialog)
     assert dialog.table.item(dialog.row_of("lpg_max_kg"), 4).text() == "80"
     dialog.set_value("lpg_max_kg", "")
@@ -89,7 +90,7 @@ def test_township_value_rerenders_the_template_as_a_new_version(qtbot: QtBot, de
 
 
 def test_invalid_values_are_refused_and_change_nothing(qtbot: QtBot, demo_db: Database) -> None:
-    dialog = ParametersDialog(desk_for(demo_db, "admin"))
+    dialog = ParametersDialog(desk_for(demo_db, DEMO_ADMIN))
     qtbot.addWidget(dialog)
     dialog.show()
     with demo_db.reader() as s:
@@ -122,14 +123,14 @@ def test_read_only_user_cannot_save(qtbot: QtBot, demo_db: Database) -> None:
 
 
 def test_values_stored_elsewhere_appear_without_losing_what_was_typed(qtbot: QtBot, demo_db: Database) -> None:
-    dialog = ParametersDialog(desk_for(demo_db, "admin"))
+    dialog = ParametersDialog(desk_for(demo_db, DEMO_ADMIN))
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
     dialog.set_value("gas_hose_max_m", "1.5")  # being typed, not saved yet
     other = QWidget()  # another window stores the township's values
     qtbot.addWidget(other)
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, DEMO_ADMIN)
     WriteOp(other, lambda _p: checklists.save_parameter_values(desk, {"lpg_max_kg": 60, "gas_hose_max_m": 3})).run()
     assert dialog.table.item(dialog.row_of("lpg_max_kg"), COL_VALUE).text() == "60"
     assert dialog.table.item(dialog.row_of("gas_hose_max_m"), COL_VALUE).text() == "1.5"

@@ -73,8 +73,8 @@ def draft(tmp_path: Path) -> tuple[Path, str, int]:
     db = open_database(path)
     with db.session("setup") as s:
         s.add(Township(name="红光镇"))
-        wang = create_user(s, username="wang", name="王芳", password="123456", cert_no="A1")
-        li = create_user(s, username="li", name="李华", password="123456", cert_no="A2")
+        wang = create_user(s, username="wang", name="王芳", password="12345678", cert_no="A1")
+        li = create_user(s, username="li", name="李华", password="12345678", cert_no="A2")
         place = Place(name="好运来小吃店", address="东湖路5号", responsible_person="刘珺", nine_small_kind="小餐饮场所",
                       gas_supply="瓶装", sector_rows=[PlaceSector(sector="九小场所"), PlaceSector(sector="燃气")])
         s.add(place)

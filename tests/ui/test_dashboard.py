@@ -10,13 +10,14 @@ from sqlalchemy import select
 from anquan_desk.core.clock import today
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import User
+from anquan_desk.services.demo import DEMO_ADMIN
 from anquan_desk.services.statistics import dashboard_numbers
 from anquan_desk.ui.main_window import MainWindow
 
 
 def test_dashboard_numbers_and_drill_down(qtbot: QtBot, demo_db: Database) -> None:
     with demo_db.reader() as s:
-        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        admin = s.scalars(select(User).where(User.username == DEMO_ADMIN)).one()
         expected = dashboard_numbers(s, today())
     window = MainWindow(desk_as(demo_db, admin))
     qtbot.addWidget(window)
@@ -79,7 +80,7 @@ def test_follow_up_model(qtmodeltester: object, demo_db: Database) -> None:
     from anquan_desk.ui.inspection.followup import DueHazardModel
 
     model = DueHazardModel()
-    model.set_rows(due_hazards(desk_for(demo_db, "admin"), within_days=30), today())
+    model.set_rows(due_hazards(desk_for(demo_db, DEMO_ADMIN), within_days=30), today())
     assert model.rowCount() > 0
     qtmodeltester.check(model)  # type: ignore[attr-defined]
     first = model.hazard(0)

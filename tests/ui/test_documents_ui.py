@@ -18,7 +18,6 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from anquan_desk.core.attachments import AttachmentStore
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Document, IssuedNumber
 from anquan_desk.services import documents as docs
@@ -114,7 +113,7 @@ def test_draft_has_no_documents_button(qtbot: QtBot, db: Database, tmp_path: Pat
 
 def test_batch_dialog_exports_the_day(qtbot: QtBot, db: Database, tmp_path: Path) -> None:
     ids = doc_setup.finished_check(db, tmp_path)
-    store = AttachmentStore(db.attachments_dir)
+    store = db.attachment_store()
     with db.session("zhang") as s:
         docs.issue_record(s, store, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 0))
         notice, _ = docs.issue_notice(s, store, ids["inspection"], issued_at=datetime(2026, 11, 23, 10, 5), served_on=doc_setup.CHECK_DAY)

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Inspection, ItemResult, Place, User
 from anquan_desk.services import inspections as svc
+from anquan_desk.services.demo import DEMO_ADMIN
 from anquan_desk.ui.inspection.followup import DraftModel, FollowUpWidget
 from anquan_desk.ui.inspection.screen import InspectionWidget
 from anquan_desk.ui.main_window import MainWindow
@@ -20,7 +21,7 @@ from anquan_desk.ui.operations import WriteOp
 
 def _admin(db: Database) -> User:
     with db.reader() as s:
-        return s.scalars(select(User).where(User.username == "admin")).one()
+        return s.scalars(select(User).where(User.username == DEMO_ADMIN)).one()
 
 
 def _cells(model: DraftModel, row: int) -> list[str]:

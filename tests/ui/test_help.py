@@ -19,9 +19,9 @@ from anquan_desk.core.db import Database
 from anquan_desk.core.models import Place, PlaceSector, Township, User
 from anquan_desk.resources import resource_path
 from anquan_desk.services import inspections as svc
+from anquan_desk.services.demo import DEMO_ADMIN
 from anquan_desk.services.users import create_user
 from anquan_desk.ui.help import (
-    INSPECTION_NAVIGATION,
     INSPECTION_PLACE,
     GuideBrowser,
     HelpWindow,
@@ -30,7 +30,14 @@ from anquan_desk.ui.help import (
     inspection_keys,
     plain_text,
 )
-from anquan_desk.ui.inspection.screen import KIND_ROLE, OUTCOME_KEYS, InspectionWidget
+from anquan_desk.ui.inspection.screen import (
+    KEYS_FORM,
+    KEYS_LIST,
+    KIND_ROLE,
+    OUTCOME_KEYS,
+    SCREEN_KEYS,
+    InspectionWidget,
+)
 from anquan_desk.ui.main_window import MainWindow
 
 IMAGES = resource_path("help", "images")
@@ -39,7 +46,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")  # offscr
 
 def _window(qtbot: QtBot, db: Database) -> MainWindow:
     with db.reader() as s:
-        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        admin = s.scalars(select(User).where(User.username == DEMO_ADMIN)).one()
     window = MainWindow(desk_as(db, admin))
     qtbot.addWidget(window)
     window.show()
@@ -185,7 +192,10 @@ def test_the_shortcut_list_is_made_from_the_window(qtbot: QtBot, demo_db: Databa
     assert ("帮助", "使用指南", "F1") in rows
     keys = {(place, key) for place, _what, key in rows}
     for key in ("1", "2", "3", "Enter（回车）", "↑", "↓"):
-        assert (INSPECTION_PLACE, key) in keys
+        assert (KEYS_LIST, key) in keys
+    for key in ("Esc", "Enter（回车）", "Ctrl+Enter"):
+        assert (KEYS_FORM, key) in keys
+    assert (INSPECTION_PLACE, "Ctrl+Shift+Enter") in keys
     # Every action of the window with a shortcut is listed, whoever added it.
     extra = QAction("新功能", window)
     extra.setShortcut(QKeySequence("Ctrl+Shift+J"))
@@ -196,7 +206,7 @@ def test_the_shortcut_list_is_made_from_the_window(qtbot: QtBot, demo_db: Databa
     (dialog,) = [d for d in window.findChildren(ShortcutsDialog) if d.isVisible()]
     assert ("文件", "新功能", "Ctrl+Shift+J") in dialog.texts()
     with_keys = {a for a in window.findChildren(QAction) if a.shortcuts()}
-    assert len([r for r in dialog.texts() if r[0] != INSPECTION_PLACE]) == len(with_keys)
+    assert len([r for r in dialog.texts() if not r[0].startswith(INSPECTION_PLACE)]) == len(with_keys)
     assert plain_text("文件(&F)") == "文件" and plain_text("备份数据库…") == "备份数据库"
     # The guide names the same keys as the list.
     html = guide_path().read_text(encoding="utf-8")
@@ -209,8 +219,8 @@ def test_the_shortcut_list_is_made_from_the_window(qtbot: QtBot, demo_db: Databa
 def draft(db: Database) -> str:
     with db.session("setup") as s:
         s.add(Township(name="红光镇"))
-        wang = create_user(s, username="wang", name="王芳", password="123456", cert_no="A1")
-        li = create_user(s, username="li", name="李华", password="123456", cert_no="A2")
+        wang = create_user(s, username="wang", name="王芳", password="12345678", cert_no="A1")
+        li = create_user(s, username="li", name="李华", password="12345678", cert_no="A2")
         place = Place(name="张记小馆", address="红光路12号", nine_small_kind="小餐饮场所", gas_supply="瓶装",
                       sector_rows=[PlaceSector(sector="九小场所"), PlaceSector(sector="燃气")])
         s.add(place)
@@ -226,8 +236,9 @@ def test_the_listed_inspection_keys_do_what_the_list_says(qtbot: QtBot, db: Data
     qtbot.addWidget(screen)
     screen.show()
     items = [n for n in screen._items() if n.data(0, KIND_ROLE) == "item"]
-    listed = inspection_keys()
-    assert len(listed) == len(OUTCOME_KEYS) + len(INSPECTION_NAVIGATION)
+    listed = [row for row in inspection_keys() if row.place == KEYS_LIST]
+    answers = [k for k in SCREEN_KEYS if k.place == KEYS_LIST and k.command in OUTCOME_KEYS.values()]
+    assert len(answers) == len(OUTCOME_KEYS) == 3
     # The answers: each listed key gives its outcome; 合格 and 不涉及 move on, 不合格 stays for its hazard.
     for (key, outcome), row in zip(OUTCOME_KEYS.items(), listed, strict=False):
         assert row.keys == QKeySequence(key).toString()
@@ -238,9 +249,9 @@ def test_the_listed_inspection_keys_do_what_the_list_says(qtbot: QtBot, db: Data
         assert node.text(1) == outcome
         assert ("下一项" in row.what) == (screen.tree.currentItem() is items[4])
     # Moving: each listed key moves the way its row says.
-    for key, what in INSPECTION_NAVIGATION:
+    for move in [k for k in SCREEN_KEYS if k.place == KEYS_LIST and k.command not in OUTCOME_KEYS.values()]:
         screen.tree.setCurrentItem(items[1])  # items 0–2 are of the first checklist: neighbours in the tree
-        qtbot.keyClick(screen.tree, key)
-        assert screen.tree.currentItem() is (items[2] if "下一项" in what else items[0]), what
+        qtbot.keyClick(screen.tree, move.sequences()[0][0].key())
+        assert screen.tree.currentItem() is (items[2] if "下一项" in move.what else items[0]), move.what
     view = svc.inspection_view(desk_for(db, "wang"), draft)
     assert [i.outcome for i in view.items][3] == list(OUTCOME_KEYS.values())[-1]

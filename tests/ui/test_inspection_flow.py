@@ -42,9 +42,9 @@ from anquan_desk.ui.inspection.start_dialog import StartInspectionDialog
 def ground(db: Database) -> dict[str, str]:
     with db.session("setup") as s:
         s.add(Township(name="红光镇"))
-        wang = create_user(s, username="wang", name="王芳", password="123456", cert_no="32010019002")
-        li = create_user(s, username="li", name="李华", password="123456", cert_no="32010019003")
-        create_user(s, username="zhao", name="赵玥", password="123456", cert_no="32010019004")
+        wang = create_user(s, username="wang", name="王芳", password="12345678", cert_no="32010019002")
+        li = create_user(s, username="li", name="李华", password="12345678", cert_no="32010019003")
+        create_user(s, username="zhao", name="赵玥", password="12345678", cert_no="32010019004")
         place = Place(
             name="张记小馆", address="红光路12号", responsible_person="张堃", nine_small_kind="小餐饮场所",
             gas_supply="瓶装", sector_rows=[PlaceSector(sector="九小场所"), PlaceSector(sector="燃气")],

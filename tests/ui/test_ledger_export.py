@@ -17,6 +17,7 @@ from anquan_desk.core.models import Hazard, Inspection, Setting
 from anquan_desk.core.progress import ProgressState
 from anquan_desk.io.ledger import ExportCancelled
 from anquan_desk.services import ledgers
+from anquan_desk.services.demo import DEMO_ADMIN
 from anquan_desk.ui import state
 from anquan_desk.ui.ledger_export import (
     LedgerExportDialog,
@@ -195,7 +196,7 @@ def test_main_window_menu_opens_the_dialog(qtbot: QtBot, demo_db: Database) -> N
     from anquan_desk.ui.main_window import MainWindow
 
     with demo_db.reader() as s:
-        admin = s.scalars(select(User).where(User.username == "admin")).one()
+        admin = s.scalars(select(User).where(User.username == DEMO_ADMIN)).one()
     window = MainWindow(desk_as(demo_db, admin))
     qtbot.addWidget(window)
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}

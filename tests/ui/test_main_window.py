@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Grid, Place, User, Village
 from anquan_desk.services import ground
-from anquan_desk.services.demo import DEMO_PASSWORD
+from anquan_desk.services.demo import DEMO_ADMIN, DEMO_PASSWORD
 from anquan_desk.ui.ground_tree import NODE_KIND_ROLE, build_ground_model
 from anquan_desk.ui.login import FirstAdminDialog, LoginDialog
 from anquan_desk.ui.main_window import MainWindow
@@ -21,7 +21,7 @@ from anquan_desk.ui.place_page import PlacePage
 
 def _admin(db: Database) -> User:
     with db.reader() as s:
-        return s.scalars(select(User).where(User.username == "admin")).one()
+        return s.scalars(select(User).where(User.username == DEMO_ADMIN)).one()
 
 
 def test_login_dialog_rejects_then_accepts(qtbot: QtBot, demo_db: Database) -> None:
@@ -29,7 +29,7 @@ def test_login_dialog_rejects_then_accepts(qtbot: QtBot, demo_db: Database) -> N
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    dialog.set_username("admin")
+    dialog.set_username(DEMO_ADMIN)
     qtbot.keyClicks(dialog.ui.passwordEdit, "wrong")
     qtbot.mouseClick(dialog.ui.buttonBox.button(QDialogButtonBox.StandardButton.Ok), Qt.MouseButton.LeftButton)
     assert dialog.user is None
@@ -38,11 +38,11 @@ def test_login_dialog_rejects_then_accepts(qtbot: QtBot, demo_db: Database) -> N
     qtbot.keyClicks(dialog.ui.passwordEdit, DEMO_PASSWORD)
     with qtbot.waitSignal(dialog.accepted):
         qtbot.keyClick(dialog.ui.passwordEdit, Qt.Key.Key_Return)
-    assert dialog.user is not None and dialog.user.username == "admin"
+    assert dialog.user is not None and dialog.user.username == DEMO_ADMIN
     # The next login starts with the last user name (never the password).
     again = LoginDialog(desk_for(demo_db), township="红光镇")
     qtbot.addWidget(again)
-    assert again.ui.usernameEdit.text() == "admin" and again.ui.passwordEdit.text() == ""
+    assert again.ui.usernameEdit.text() == DEMO_ADMIN and again.ui.passwordEdit.text() == ""
 
 
 def test_first_admin_dialog_creates_the_administrator(qtbot: QtBot, db: Database) -> None:
@@ -229,7 +229,7 @@ def test_after_login_the_window_opens_on_the_place_list_and_opens_no_draft(qtbot
         )
     assert len(drafts) == 3 and mine == 1  # the demo's unfinished checks, one of them the admin's
     desk = desk_for(demo_db)
-    window = MainWindow(desk.as_actor(log_in(desk, "admin", DEMO_PASSWORD)), demo=True)  # as the program does
+    window = MainWindow(desk.as_actor(log_in(desk, DEMO_ADMIN, DEMO_PASSWORD)), demo=True)  # as the program does
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
@@ -274,7 +274,7 @@ def test_the_overdue_notice_and_ctrl_f(qtbot: QtBot, demo_db: Database) -> None:
 
 def test_a_user_without_drafts_sees_no_draft_notice(qtbot: QtBot, demo_db: Database) -> None:
     with demo_db.reader() as s:
-        zhang = s.scalars(select(User).where(User.username == "zhangkun")).one()
+        zhang = s.scalars(select(User).where(User.username == "demo-zhangkun")).one()
     window = MainWindow(desk_as(demo_db, zhang))
     qtbot.addWidget(window)
     window.show()

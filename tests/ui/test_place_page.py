@@ -18,6 +18,7 @@ from anquan_desk.core.db import Database
 from anquan_desk.core.models import Hazard, Inspection, Place, User
 from anquan_desk.core.validators import credit_code_check_char
 from anquan_desk.services import places
+from anquan_desk.services.demo import DEMO_ADMIN
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.places import update_place
 from anquan_desk.ui.main_window import MainWindow
@@ -111,7 +112,7 @@ def test_history_lists(qtbot: QtBot, demo_db: Database) -> None:
 
 def _admin(db: Database) -> User:
     with db.reader() as s:
-        return s.scalars(select(User).where(User.username == "admin")).one()
+        return s.scalars(select(User).where(User.username == DEMO_ADMIN)).one()
 
 
 def test_search_box_narrows_to_the_expected_places(qtbot: QtBot, demo_db: Database) -> None:

@@ -22,6 +22,7 @@ from anquan_desk.core.models import Place, Setting, User
 from anquan_desk.core.plans.draw import verify_draw
 from anquan_desk.core.plans.draws import DrawScope
 from anquan_desk.services import plans
+from anquan_desk.services.demo import DEMO_ADMIN
 from anquan_desk.services.desk import Desk
 from anquan_desk.ui import state
 from anquan_desk.ui.main_window import MainWindow
@@ -36,7 +37,7 @@ PLAN = PLANS / "xixinan_2023_sange_henzhua.txt"
 
 def _admin(db: Database) -> User:
     with db.reader() as s:
-        return s.scalars(select(User).where(User.username == "admin")).one()
+        return s.scalars(select(User).where(User.username == DEMO_ADMIN)).one()
 
 
 def _top(item: QTreeWidgetItem | None) -> QTreeWidgetItem:
@@ -89,7 +90,7 @@ def test_import_untick_and_accept_stores_the_programme(qtbot: QtBot, demo_db: Da
     assert "需乡镇自行添加" in dialog.checklist_note.text()
     # Calendar tab: the plan's dated periods.
     names = {_cell(dialog.calendar_table.item(r, 0)).text() for r in range(dialog.calendar_table.rowCount())}
-    assert names == {"元旦", "春节", "清明", "五一", "国庆", "汛期", "秋冬"}
+    assert names == {"元旦", "春节", "清明", "五一", "国庆", "汛期", "秋冬", "高温", "台风", "雨雪冰冻"}  # weather: default windows
     assert "重大活动" in dialog.undated_label.text()
     # Task list for 2026-12 once the year is set.
     dialog.year_spin.setValue(2026)
@@ -242,7 +243,7 @@ def test_draw_pool_follows_changes_to_places(qtbot: QtBot, demo_db: Database) ->
 
 
 def test_draw_models_with_the_demo_pool(qtmodeltester: ModelTester, demo_db: Database) -> None:
-    desk = desk_for(demo_db, "admin")
+    desk = desk_for(demo_db, DEMO_ADMIN)
     pool = DrawPoolModel()
     pool.set_places(plans.draw_pool(desk))
     assert pool.rowCount() > 100

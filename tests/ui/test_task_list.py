@@ -18,6 +18,7 @@ from sqlalchemy import select
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Inspection, InspectionParticipant, Place, User
 from anquan_desk.services import plans
+from anquan_desk.services.demo import DEMO_ADMIN
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.users import inspectors
 from anquan_desk.ui.inspection.screen import InspectionWidget
@@ -31,7 +32,7 @@ from anquan_desk.ui.task_list import TaskListDialog
 
 def _admin(db: Database) -> User:
     with db.reader() as s:
-        return s.scalars(select(User).where(User.username == "admin")).one()
+        return s.scalars(select(User).where(User.username == DEMO_ADMIN)).one()
 
 
 def _drafts_at(db: Database, place_id: str) -> list[str]:

@@ -38,8 +38,8 @@ def ground(db: Database) -> dict[str, str]:
     at another (for the 复查)."""
     with db.session("setup") as s:
         s.add(Township(name="红光镇"))
-        wang = create_user(s, username="wang", name="王芳", password="123456", cert_no="A1")
-        li = create_user(s, username="li", name="李华", password="123456", cert_no="A2")
+        wang = create_user(s, username="wang", name="王芳", password="12345678", cert_no="A1")
+        li = create_user(s, username="li", name="李华", password="12345678", cert_no="A2")
         ids: dict[str, str] = {}
         for key, name in (("draft", "好运来小吃店"), ("done", "张记小馆")):
             place = Place(name=name, address="东湖路5号", responsible_person="刘珺", nine_small_kind="小餐饮场所",

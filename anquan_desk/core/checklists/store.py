@@ -21,7 +21,7 @@ Rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from types import MappingProxyType
@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from anquan_desk.core import settings
 from anquan_desk.core.checklists.library import (
+    BASIS_KINDS,
+    BASIS_LAW,
     GRADES,
     AssessmentClass,
     ChecklistLibrary,
@@ -54,6 +56,12 @@ ITEM_FIELDS: tuple[str, ...] = (
     "content", "method", "hazard_text", "basis", "default_grade", "major_conditions", "requirement",
     "deadline_days",
 )
+#: The item's legal data (what documents cite and where a matter is handed over): not on the editor's
+#: form, so an edit of the form's fields keeps them; stored with the raw texts in
+#: ``ChecklistTemplate.definition["items"]`` (no column of ``checklist_items`` holds them).
+LEGAL_FIELDS: tuple[str, ...] = ("consequence", "handover_to", "basis_kind", "references")
+#: Every field an item carries from version to version.
+ALL_ITEM_FIELDS: tuple[str, ...] = (*ITEM_FIELDS, *LEGAL_FIELDS)
 FIELD_LABELS: Mapping[str, str] = MappingProxyType({
     "code": "编号",
     "content": "检查内容",
@@ -64,6 +72,10 @@ FIELD_LABELS: Mapping[str, str] = MappingProxyType({
     "major_conditions": "判定为重大的情形",
     "requirement": "整改要求",
     "deadline_days": "整改期限（天，0=立即）",
+    "consequence": "法律后果",
+    "handover_to": "移交部门",
+    "basis_kind": "依据类别",
+    "references": "参照",
 })
 
 SOURCE_BUILTIN = "builtin"
@@ -104,11 +116,21 @@ class ItemFields:
     deadline_days: int = 0
     code: str = ""
     superseded_by: tuple[str, ...] = ()
+    consequence: str = ""  # the penalty article(s) cited when the hazard is not corrected
+    handover_to: str = ""  # the competent department when the matter is outside the township's power
+    basis_kind: str = BASIS_LAW
+    references: str = ""  # standards / local rules followed (参照), never a legal basis
+
+    @classmethod
+    def of(cls, item: ItemDef) -> ItemFields:
+        """A library item's fields (raw texts), legal data included."""
+        return cls(**{k: getattr(item, k) for k in ALL_ITEM_FIELDS}, code=item.code,
+                   superseded_by=item.superseded_by)
 
 
 def raw_item_json(item: ItemDef | ItemFields, code: str) -> dict[str, Any]:
     data: dict[str, Any] = {"code": code}
-    for name in ITEM_FIELDS:
+    for name in ALL_ITEM_FIELDS:
         data[name] = getattr(item, name)
     data["superseded_by"] = list(item.superseded_by)
     return data
@@ -126,6 +148,10 @@ def _raw_from_json(data: Mapping[str, Any]) -> ItemFields:
         requirement=str(data.get("requirement", "")),
         deadline_days=int(data.get("deadline_days", 0)),
         superseded_by=tuple(str(x) for x in data.get("superseded_by", ())),
+        consequence=str(data.get("consequence", "")),
+        handover_to=str(data.get("handover_to", "")),
+        basis_kind=str(data.get("basis_kind", BASIS_LAW)),
+        references=str(data.get("references", "")),
     )
 
 
@@ -194,9 +220,12 @@ def clean_item(item: ItemFields, code: str, params: Mapping[str, ParameterDef]) 
     deadline = item.deadline_days
     if isinstance(deadline, bool) or not isinstance(deadline, int) or deadline < 0:
         raise UserInputError(f"条目 {code}：整改期限“{deadline}”无效，应为不小于 0 的整数天数（0 表示立即整改）")
-    for name, text in texts.items():
+    legal: dict[str, Any] = {name: str(getattr(item, name)).strip() for name in LEGAL_FIELDS}
+    if legal["basis_kind"] not in BASIS_KINDS:
+        raise UserInputError(f"条目 {code}：依据类别“{legal['basis_kind']}”无效，可选：{'、'.join(BASIS_KINDS)}")
+    for name, text in (*texts.items(), ("consequence", legal["consequence"]), ("references", legal["references"])):
         render_field(text, params, code, name)
-    return replace(item, code=code, default_grade=grade, deadline_days=deadline, **texts)
+    return replace(item, code=code, default_grade=grade, deadline_days=deadline, **texts, **legal)
 
 
 def check_template_code(code: str) -> str:
@@ -269,7 +298,9 @@ def is_item_modified(template: ChecklistTemplate, item_code: str, library: Check
     except KeyError:
         return True
     mine = raw_item(template, item_code)
-    return any(getattr(mine, k) != getattr(original, k) for k in ITEM_FIELDS)
+    if not template.definition.get("items") or "consequence" not in template.definition["items"][0]:
+        return any(getattr(mine, k) != getattr(original, k) for k in ITEM_FIELDS)  # stored before LEGAL_FIELDS
+    return any(getattr(mine, k) != getattr(original, k) for k in ALL_ITEM_FIELDS)
 
 
 # ------------------------------------------------------------------------------------ plain views
@@ -408,3 +439,54 @@ def items_of_templates(rows: Sequence[ChecklistTemplate]) -> list[tuple[Checklis
     defs = {r.code: template_def(r) for r in ordered}
     keep = {(t.code, it.code) for t, it in selected_items(defs[r.code] for r in ordered)}
     return [(r, it) for r in ordered for it in r.items if (r.code, it.code) in keep]
+
+
+# ------------------------------------------------------------------------------------ legal data
+
+
+@dataclass(frozen=True)
+class ItemLegal:
+    """What a document needs of a hazard's item: the consequence cited, the department a matter
+    outside the township's power goes to, and what the requirement rests on."""
+
+    code: str
+    consequence: str = ""
+    handover_to: str = ""
+    basis_kind: str = BASIS_LAW
+    references: str = ""
+
+
+def item_legal_data(session: Session, item_ids: Iterable[str],
+                    library: ChecklistLibrary | None = None) -> dict[str, ItemLegal]:
+    """By ``ChecklistItem.id``: the item's legal data as its own template version stores it (the
+    township's edits included, rendered with that version's parameters); for a version stored
+    before the legal data was kept, the library's item of the same code; nothing for an unknown id."""
+    ids = list(item_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ChecklistItem.id, ChecklistItem.code, ChecklistTemplate.definition)
+        .join(ChecklistTemplate, ChecklistItem.template_id == ChecklistTemplate.id)
+        .where(ChecklistItem.id.in_(ids))
+    ).all()
+    by_code = {it.code: it for it in library_or_default(library).items}
+    out: dict[str, ItemLegal] = {}
+    for item_id, code, definition in rows:
+        stored = next((r for r in (definition or {}).get("items", ()) if r.get("code") == code), None)
+        if stored is not None and "consequence" in stored:
+            raw = _raw_from_json(stored)
+            params = (definition or {}).get("parameters") or {}
+            out[item_id] = ItemLegal(code, _rendered(raw.consequence, params), raw.handover_to, raw.basis_kind,
+                                     _rendered(raw.references, params))
+        elif (found := by_code.get(code)) is not None:
+            out[item_id] = ItemLegal(code, found.consequence, found.handover_to, found.basis_kind, found.references)
+        else:
+            out[item_id] = ItemLegal(code)
+    return out
+
+
+def _rendered(text: str, params: Mapping[str, Any]) -> str:
+    try:
+        return render_text(text, params)
+    except UnknownParameterError:
+        return text

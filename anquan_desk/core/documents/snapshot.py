@@ -28,14 +28,19 @@ from anquan_desk.core.errors import UserInputError
 
 SCHEMA_VERSION = 1
 
-DocType = Literal["record", "notice", "order", "review", "photos"]
-DOC_TYPES: tuple[DocType, ...] = ("record", "notice", "order", "review", "photos")
+DocType = Literal["record", "notice", "order", "review", "photos", "supervision", "handover", "receipt"]
+DOC_TYPES: tuple[DocType, ...] = (
+    "record", "notice", "order", "review", "photos", "supervision", "handover", "receipt",
+)
 DOC_TITLES: dict[DocType, str] = {
     "record": "现场检查记录",
     "notice": "安全隐患整改通知书",
     "order": "责令限期整改指令书",
     "review": "整改复查意见书",
     "photos": "隐患整改照片对照表",
+    "supervision": "重大事故隐患挂牌督办通知书",
+    "handover": "安全隐患移交抄告函",
+    "receipt": "送达回证",
 }
 #: How a document presents its issuer: "township" — a township's own work document (检查人员, 工作证号,
 #: no 执法文书 heading); "authorised" — the 2017 安全生产执法文书式样 of a township authorised to enforce;
@@ -85,6 +90,10 @@ class DocumentHeader(_Plain):
     short_code: str  # printed in the footer and encoded in the QR code as ``anquan:<short_code>``
     posture: Posture = "legacy"
     dated: date | None = None  # the document's date (落款), fixed on issue; None: ``issued_at``'s day
+    #: The audit chain's head just before the document was issued (``anquan_desk.core.audit_check``):
+    #: printed in the footer and the QR code, so the paper proves what the log held. Empty: a
+    #: document issued before anchors were printed.
+    anchor: str = ""
 
     @property
     def document_date(self) -> date:
@@ -195,7 +204,10 @@ class NoticeContent(_Plain):
     inspectors: tuple[InspectorInfo, ...]
     hazards: tuple[HazardEntry, ...]
     legal_consequence: str  # 逾期不整改的法律后果 paragraph, stored as printed
-    record_number: str = ""  # the 现场检查记录 number this document follows from
+    record_number: str = ""
+    #: What a 重大事故隐患 requires (停止使用/撤出人员, 治理方案 and 五落实, the report to the county),
+    #: stored as printed; empty when no hazard is 重大 (and in snapshots stored before it existed).
+    major_hazard: tuple[str, ...] = ()  # the 现场检查记录 number this document follows from
     appeal: AppealInfo | None = None  # required for orders
     signature: Signature | None = None  # receipt by the inspected unit
     refusal: Refusal | None = None
@@ -275,7 +287,86 @@ class PhotoAppendix(_Plain):
         _expect_type(self.header, "photos")
 
 
-DocumentSnapshot = InspectionRecordContent | NoticeContent | ReviewContent | PhotoAppendix
+@dataclass(frozen=True)
+class SupervisionContent(_Plain):
+    """重大事故隐患挂牌督办通知书: one major hazard listed for supervision (挂牌督办)."""
+
+    header: DocumentHeader
+    place: PlaceInfo
+    hazard: HazardEntry
+    found_on: date  # the day of the check that found it
+    listed_on: date  # 挂牌日期
+    supervision_no: str  # 督办文号
+    supervising_unit: str  # 督办单位
+    requirements: tuple[str, ...]  # the paragraphs (治理方案/五落实, 停止使用, report, 销号), stored as printed
+    record_number: str = ""
+    notice_number: str = ""  # the 整改通知书/指令书 that named the hazard, if issued
+
+    def __post_init__(self) -> None:
+        _expect_type(self.header, "supervision")
+        if self.hazard.grade != "重大":
+            raise SnapshotError("hazard.grade", "只有重大事故隐患才能挂牌督办")
+
+
+@dataclass(frozen=True)
+class HandoverItem(_Plain):
+    """One hazard handed over to a competent department."""
+
+    seq: int
+    description: str
+    location: str = ""
+    basis: str = ""
+    photos: int = 0  # how many photos of it are kept (sent with the letter)
+
+
+@dataclass(frozen=True)
+class HandoverContent(_Plain):
+    """隐患移交/抄告函 to one competent department (消防救援机构, 住建, 燃气管理部门, 市场监管 …)."""
+
+    header: DocumentHeader
+    department: str
+    place: PlaceInfo
+    inspected_at: datetime
+    inspectors: tuple[InspectorInfo, ...]
+    items: tuple[HandoverItem, ...]
+    record_number: str = ""
+    notice_number: str = ""
+    contact: str = ""  # 联系人及电话
+
+    def __post_init__(self) -> None:
+        _expect_type(self.header, "handover")
+        if not self.items:
+            raise SnapshotError("items", "移交抄告函至少要列出一项隐患")
+
+
+ServiceMethod = Literal["直接送达", "留置送达"]
+SERVICE_METHODS: tuple[ServiceMethod, ...] = ("直接送达", "留置送达")
+
+
+@dataclass(frozen=True)
+class ReceiptContent(_Plain):
+    """送达回证 of an issued document: who served what, where, how; the recipient signs on paper."""
+
+    header: DocumentHeader
+    document_title: str
+    document_number: str
+    recipient: str  # 受送达人
+    address: str  # 送达地点
+    method: ServiceMethod
+    servers: tuple[str, ...]  # 送达人
+    witness: str = ""  # 留置送达: 见证人
+    reason: str = ""  # 留置送达: 事由 (受送达人拒绝签收 …)
+
+    def __post_init__(self) -> None:
+        _expect_type(self.header, "receipt")
+        if self.method == "留置送达" and (not self.witness.strip() or not self.reason.strip()):
+            raise SnapshotError("witness", "留置送达须写明见证人和留置事由")
+
+
+DocumentSnapshot = (
+    InspectionRecordContent | NoticeContent | ReviewContent | PhotoAppendix | SupervisionContent
+    | HandoverContent | ReceiptContent
+)
 
 _CLASS_FOR_TYPE: dict[DocType, type[_Plain]] = {
     "record": InspectionRecordContent,
@@ -283,6 +374,9 @@ _CLASS_FOR_TYPE: dict[DocType, type[_Plain]] = {
     "order": NoticeContent,
     "review": ReviewContent,
     "photos": PhotoAppendix,
+    "supervision": SupervisionContent,
+    "handover": HandoverContent,
+    "receipt": ReceiptContent,
 }
 
 

@@ -165,3 +165,107 @@ def review_opening(
 
 #: What a review cites when the rectification was demanded on paper or before this program.
 NO_NUMBER = "无文号"
+
+
+# --- 重大事故隐患 (issue 14 §4) ----------------------------------------------------------------------------
+#
+# Cited as the shipped texts say (tests/data/laws): 安全生产法第四十一条第二款 (the unit reports its major
+# hazards' 排查治理 to the supervising departments), 第六十五条第一款第（三）项 (a supervising department
+# orders 撤出作业人员 / 暂时停产停业 / 停止使用相关设施、设备 where safety cannot be ensured before or while
+# the hazard is removed; resumption only after 审查同意). 安全生产事故隐患排查治理暂行规定 (原国家安全生产
+# 监督管理总局令第16号) is not among the shipped texts (DOMAIN.md §4.1, [P]): 第十五条 the 治理方案 and its six
+# contents, 第十六条 the unit's own duty to withdraw people and stop use while safety cannot be ensured.
+
+SAFETY_LAW = "《中华人民共和国安全生产法》"
+RULE_16 = "《安全生产事故隐患排查治理暂行规定》（原国家安全生产监督管理总局令第16号）"
+RULE_16_SHORT = "《安全生产事故隐患排查治理暂行规定》"
+#: 16号令 第十五条第二款: what a 治理方案 contains.
+TREATMENT_PLAN_CONTENTS = (
+    "治理的目标和任务、采取的方法和措施、经费和物资的落实、负责治理的机构和人员、治理的时限和要求、安全措施和应急预案"
+)
+FIVE_IN_PLACE = "责任、措施、资金、时限、预案“五落实”"
+
+
+def county_bodies(county: str) -> str:
+    """The county bodies a township reports a major hazard to (县级应急管理部门 / 安委会办公室)."""
+    if county:
+        return f"{county}应急管理局（{county}安全生产委员会办公室）"
+    return "县级应急管理部门（县级安全生产委员会办公室）"
+
+
+def major_hazard_paragraphs(seqs: Sequence[int], posture: Posture, issuer: str, county: str) -> tuple[str, ...]:
+    """What the notice (township) or the order (authorised) says about its 重大事故隐患 ``seqs``:
+    a township asks (要求) and reports to the county; an authorised issuer orders (责令)."""
+    if not seqs:
+        return ()
+    which = _numbers(seqs)
+    report = county_bodies(county)
+    if posture == "township":
+        return (
+            f"上表{which}隐患为重大事故隐患，不能仅以限期整改了结。依照{RULE_16}第十六条，隐患排除前或者排除过程中"
+            "无法保证安全的，你单位应当从危险区域内撤出作业人员，疏散可能危及的其他人员，设置警戒标志，暂时停产停业"
+            "（全部或者局部）或者停止使用相关设施、设备。",
+            f"你单位主要负责人应当依照该规定第十五条组织制定并实施隐患治理方案，内容包括{TREATMENT_PLAN_CONTENTS}，"
+            f"做到{FIVE_IN_PLACE}，并将治理方案书面报送{issuer}；依照{SAFETY_LAW}第四十一条第二款，"
+            "重大事故隐患排查治理情况应当及时向负有安全生产监督管理职责的部门报告。",
+            f"{issuer}将把上述重大事故隐患报告{report}，由负有安全生产监督管理职责的部门依照{SAFETY_LAW}"
+            "第六十五条第一款第（三）项依法处理。重大事故隐患治理完毕，经审查验收合格后方可销号，恢复生产经营和使用。",
+        )
+    return (
+        f"上述{which}问题为重大事故隐患。依照{SAFETY_LAW}第六十五条第一款第（三）项，重大事故隐患排除前或者排除"
+        "过程中无法保证安全的，责令你单位从危险区域内撤出作业人员，暂时停产停业（全部或者局部）或者停止使用相关设施、"
+        "设备；重大事故隐患排除后，经审查同意，方可恢复生产经营和使用。",
+        f"责令你单位主要负责人依照{RULE_16}第十五条组织制定并实施隐患治理方案，内容包括{TREATMENT_PLAN_CONTENTS}，"
+        f"做到{FIVE_IN_PLACE}，并将治理方案书面报送本机关；依照{SAFETY_LAW}第四十一条第二款，重大事故隐患排查治理"
+        "情况应当及时向负有安全生产监督管理职责的部门报告。",
+        f"本机关将把上述重大事故隐患报告{report}。",
+    )
+
+
+def supervision_paragraphs(issuer: str, county: str, *, deadline: date | None) -> tuple[str, ...]:
+    """The requirements of a 挂牌督办通知书 (治理方案 with 五落实, 停止使用, report, 销号)."""
+    until = f"于{_cn_date(deadline)}前" if deadline is not None else "立即"
+    return (
+        f"你单位主要负责人应当依照{RULE_16}第十五条组织制定隐患治理方案，内容包括{TREATMENT_PLAN_CONTENTS}，"
+        f"做到{FIVE_IN_PLACE}，自收到本通知书之日起尽快将治理方案书面报送{issuer}，并按方案{until}治理完毕。",
+        "治理期间，你单位应当采取相应的安全防范措施，防止事故发生；隐患排除前或者排除过程中无法保证安全的，应当依照"
+        "该规定第十六条从危险区域内撤出作业人员，疏散可能危及的其他人员，设置警戒标志，暂时停产停业（全部或者局部）"
+        "或者停止使用相关设施、设备。",
+        f"依照{SAFETY_LAW}第四十一条第二款，你单位应当将该重大事故隐患的治理进展情况及时向负有安全生产监督管理职责的部门"
+        f"报告；{issuer}已将该隐患报告{county_bodies(county)}。",
+        "治理完成后，你单位应当书面报告治理情况并申请验收；经审查验收合格后予以销号、摘牌，方可恢复生产经营和使用。"
+        "未经验收销号的，督办不予解除。",
+    )
+
+
+# --- 隐患移交抄告函 --------------------------------------------------------------------------------------
+
+
+def handover_opening(issuer: str, department: str, place: str, address: str, inspected: str, posture: Posture) -> str:
+    """The letter's opening: the township found hazards within the department's remit and hands them over
+    (安全生产法第九条第二款: a township 协助 the competent departments; 第六十九条 for an authorised one)."""
+    basis = f"{SAFETY_LAW}第九条第二款"
+    if posture == "authorised":
+        basis += "、第六十九条"
+    where = f"（地址：{address}）" if address else ""
+    return (
+        f"{inspected}，{issuer}检查人员对{place}{where}进行安全检查时，发现下列安全隐患属于贵单位职责范围。"
+        f"依照{basis}的规定，现将有关情况移交（抄告）贵单位，请依法处理，并将处理结果函告{issuer}。"
+    )
+
+
+HANDOVER_ATTACHMENTS = "附件："
+
+
+# --- 送达回证 --------------------------------------------------------------------------------------------
+
+#: What the 送达人 writes where the recipient refuses to sign (留置送达).
+RECEIPT_NOTE = "受送达人拒绝签收的，由送达人在本回证上记明拒收事由和日期，由送达人、见证人签名，将文书留在受送达人处，即视为送达。"
+
+COPIES_NOTE.update(
+    {
+        "supervision": "本通知书一式三份：一份由督办单位存档，一份交被督办单位，一份报县级应急管理部门备案。",
+        "handover": "本函一式两份：一份由移交机关存档，一份送接收部门。",
+        "receipt": "本回证由送达人填写，受送达人签收后交回出具机关存档。",
+    }
+)

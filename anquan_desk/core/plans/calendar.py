@@ -8,7 +8,13 @@ Kinds of period
   before, 7 after — the pre-festival safety push starts around 腊月十五 and the holiday week ends
   about 初七).
 * **Fixed spans** in the year: 全国两会 (default 3-4 … 3-11: the CPPCC opens about 3-4, the NPC
-  closes about 3-11) and 汛期 (default 6-1 … 9-30). Both are configurable.
+  closes about 3-11). Configurable.
+* **Weather periods** (汛期, 高温, 台风, 雨雪冰冻): their dates depend on the region. A plan that
+  gives them (``汛期（6月至9月）``) sets them (``parse.PeriodDates``); otherwise these defaults for
+  mainland China hold — 汛期 5-1 … 9-30 (most provinces' 防汛 rules open the flood season between
+  4-15 and 6-1 and close it 9-30; 5-1 is the common middle), 高温 6-1 … 9-30 (days of 35 °C and
+  more fall in June to September), 台风 7-1 … 10-31 (most landfalls are July to October) and
+  雨雪冰冻 12-1 … next 2-end (it crosses New Year, like the seasons below).
 * **Seasons that cross New Year**: 冬春 (11-1 … next 3-31: the heating and fire season), 秋冬
   (10-1 … next 2-end: the autumn-winter forest-fire season), 岁末年初 (12-1 … next 2-end).
   A plan for year *Y* meets two of each: the one that began in *Y-1* and ends in *Y*, and the one
@@ -36,6 +42,7 @@ __all__ = [
     "DEFAULT_SPANS",
     "MAX_YEAR",
     "MIN_YEAR",
+    "WEATHER_SPANS",
     "PeriodWindow",
     "Span",
     "WindowRule",
@@ -109,7 +116,10 @@ DEFAULT_RULES: Mapping[str, WindowRule] = MappingProxyType(
 DEFAULT_SPANS: Mapping[str, Span] = MappingProxyType(
     {
         "全国两会": Span((3, 4), (3, 11)),
-        "汛期": Span((6, 1), (9, 30)),
+        "汛期": Span((5, 1), (9, 30)),
+        "高温": Span((6, 1), (9, 30)),
+        "台风": Span((7, 1), (10, 31)),
+        "雨雪冰冻": Span((12, 1), (2, 31)),
         "冬春": Span((11, 1), (3, 31)),
         "秋冬": Span((10, 1), (2, 31)),
         "岁末年初": Span((12, 1), (2, 31)),
@@ -118,8 +128,11 @@ DEFAULT_SPANS: Mapping[str, Span] = MappingProxyType(
 
 # Report order: the same as the plan parser's period order.
 _ORDER: tuple[str, ...] = (
-    "元旦", "春节", "清明", "五一", "端午", "中秋", "国庆", "全国两会", "汛期", "冬春", "秋冬", "岁末年初",
+    "元旦", "春节", "清明", "五一", "端午", "中秋", "国庆", "全国两会", "汛期", "高温", "台风", "冬春", "秋冬",
+    "雨雪冰冻", "岁末年初",
 )
+#: The periods whose default window is a regional guess a plan may correct.
+WEATHER_SPANS: tuple[str, ...] = ("汛期", "高温", "台风", "雨雪冰冻")
 
 
 def _check_year(year: int) -> None:

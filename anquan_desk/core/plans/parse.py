@@ -44,6 +44,10 @@ Rules (what counts, what does not)
    or call the time a 关键期/易发期/多发期. 十一 counts as 国庆 only inside a list (after 、or a quote
    mark), never in 刑法修正案(十一) or a heading. Weather periods: 汛期 (also 防汛, 主汛, 汛前), 高温
    (weather — not 高温熔融金属 or 高温作业), 台风, 雨雪冰冻 (also 低温、雨雪、冰冻, 寒潮).
+   **Weather windows**: where a sentence gives a weather period its dates (``汛期（6月至9月）``,
+   ``每年5月1日至9月30日为汛期``, ``6—9月高温期间``, ``12月至次年2月雨雪冰冻``) they are kept as
+   that period's window (``PeriodDates``; the first found wins, a range goes to the nearest weather
+   period named before it, else just after it). Without dates the calendar's default window holds.
 8. **Duties**: each body clause (cut also at ；) containing a frequency (每日/每天, 每周, 每旬,
    每月, 每季度/每季, 每半年, 每年/每年度) is a recurring duty; a clause with two frequencies
    gives two duties.
@@ -77,7 +81,9 @@ __all__ = [
     "FREQUENCY_ORDER",
     "PERIOD_ORDER",
     "SECTORS",
+    "WEATHER_PERIODS",
     "Duty",
+    "PeriodDates",
     "PlanSummary",
     "SectorFinding",
     "focus_in",
@@ -245,6 +251,26 @@ class Duty:
 
 
 @dataclass(frozen=True)
+class PeriodDates:
+    """A period's window as the plan states it: (month, day) of start and end, ``end`` before
+    ``start`` meaning the next year (``12月至次年2月``); ``evidence`` is the sentence."""
+
+    period: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    evidence: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"period": self.period, "start": list(self.start), "end": list(self.end), "evidence": self.evidence}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> PeriodDates:
+        start, end = data["start"], data["end"]
+        return cls(str(data["period"]), (int(start[0]), int(start[1])), (int(end[0]), int(end[1])),
+                   str(data.get("evidence", "")))
+
+
+@dataclass(frozen=True)
 class PlanSummary:
     title: str | None
     year: int | None
@@ -253,6 +279,7 @@ class PlanSummary:
     periods: tuple[str, ...] = ()
     duties: tuple[Duty, ...] = ()
     focus: tuple[SectorFinding, ...] = ()  # place types and campaigns (FOCUS), not sectors
+    windows: tuple[PeriodDates, ...] = ()  # weather periods' dates as the plan gives them
 
     @property
     def sector_names(self) -> tuple[str, ...]:
@@ -277,6 +304,7 @@ class PlanSummary:
             "periods": list(self.periods),
             "duties": [{"frequency": d.frequency, "text": d.text} for d in self.duties],
             "focus": [{"focus": f.sector, "evidence": list(f.evidence)} for f in self.focus],
+            "windows": [w.to_dict() for w in self.windows],
         }
 
 
@@ -590,6 +618,70 @@ def _terms_in(text: str, terms: Sequence[tuple[re.Pattern[str], tuple[str, ...]]
     return found
 
 
+# --------------------------------------------------------------------------- weather windows
+
+#: Periods whose dates depend on the region and the year's weather: a plan may give them.
+WEATHER_PERIODS: tuple[str, ...] = ("汛期", "高温", "台风", "雨雪冰冻")
+_WEATHER_RES = tuple((n, r) for n, r in _PERIOD_RES if n in WEATHER_PERIODS)
+_CN_NUMBER = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+_NUM = r"(?:[0-3]?\d|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
+_RANGE_SEP = r"\s*(?:至|到|—+|－|-|~|～|–)\s*"
+_DATE_RANGE = re.compile(
+    rf"(?<![年\d{_CN_DIGIT}])(?:每年)?(?P<m1>{_NUM})(?:月(?:(?P<d1>{_NUM})日)?(?:起)?)?{_RANGE_SEP}"
+    rf"(?P<next>次年|翌年|来年|第二年)?(?P<m2>{_NUM})月(?:(?P<d2>{_NUM})日|(?P<mid>中旬|上旬))?"
+)
+_MONTH_DAYS = {2: 29, 4: 30, 6: 30, 9: 30, 11: 30}
+#: How far (characters) a date range may stand from the period it belongs to.
+_NEAR = 24
+
+
+def _cn_int(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if "十" in text:
+        tens, _, units = text.partition("十")
+        return (_CN_NUMBER.get(tens, 1) if tens else 1) * 10 + (_CN_NUMBER.get(units, 0) if units else 0)
+    return _CN_NUMBER.get(text, 0)
+
+
+def _range_of(m: re.Match[str]) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    m1, m2 = _cn_int(m["m1"]), _cn_int(m["m2"])
+    d1 = _cn_int(m["d1"]) if m["d1"] else 1
+    if m["d2"]:
+        d2 = _cn_int(m["d2"])
+    elif m["mid"] == "上旬":
+        d2 = 10
+    elif m["mid"] == "中旬":
+        d2 = 20
+    else:
+        d2 = _MONTH_DAYS.get(m2, 31)  # the end of the month (29 February: clamped by the calendar)
+    if not (1 <= m1 <= 12 and 1 <= m2 <= 12 and 1 <= d1 <= 31 and 1 <= d2 <= 31):
+        return None
+    if (m1, d1) == (m2, d2):
+        return None
+    return (m1, d1), (m2, d2)
+
+
+def weather_windows(sentence: str) -> list[PeriodDates]:
+    """The weather periods of ``sentence`` that it gives dates (see rule 7)."""
+    terms = sorted(
+        (m.start(), m.end(), name) for name, regex in _WEATHER_RES for m in regex.finditer(sentence)
+    )
+    if not terms:
+        return []
+    found: dict[str, PeriodDates] = {}
+    for m in _DATE_RANGE.finditer(sentence):
+        days = _range_of(m)
+        if days is None:
+            continue
+        before = [t for t in terms if t[1] <= m.start() and m.start() - t[1] <= _NEAR]
+        after = [t for t in terms if t[0] >= m.end() and t[0] - m.end() <= _NEAR // 2]
+        chosen = before[-1] if before else (after[0] if after else None)
+        if chosen is not None and chosen[2] not in found:
+            found[chosen[2]] = PeriodDates(chosen[2], days[0], days[1], sentence)
+    return list(found.values())
+
+
 # --------------------------------------------------------------------------- main entry
 
 
@@ -627,6 +719,7 @@ def parse_plan(text: str) -> PlanSummary:
     periods: set[str] = set()
     duties: list[Duty] = []
     seen_duties: set[tuple[str, str]] = set()
+    windows: dict[str, PeriodDates] = {}
     # The title is the plan's subject: what it names counts without a task verb (rule 10).
     titles = [t for t in dict.fromkeys((header.title, header.notice_title)) if t]
     for title in titles:
@@ -638,6 +731,8 @@ def parse_plan(text: str) -> PlanSummary:
         periods.update(name for name, regex in _PERIOD_RES if regex.search(clean))
     for sentence, is_heading in _sentences(_body_lines(lines, header.after_title)):
         clean = _strip_context(sentence)
+        for window in weather_windows(sentence):
+            windows.setdefault(window.period, window)
         if is_heading or _TASK_VERBS.search(clean):
             for bucket_map, found in ((evidence, sectors_in(clean)), (focus, _terms_in(clean, _FOCUS_RES))):
                 for name in found:
@@ -660,4 +755,5 @@ def parse_plan(text: str) -> PlanSummary:
         periods=tuple(p for p in PERIOD_ORDER if p in periods),
         duties=tuple(duties),
         focus=_findings(focus, FOCUS),
+        windows=tuple(windows[p] for p in WEATHER_PERIODS if p in windows and p in periods),
     )

@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from anquan_desk.core import settings
 from anquan_desk.core.checklists import ChecklistLibrary, load_library
 from anquan_desk.core.errors import UserInputError
-from anquan_desk.core.plans.calendar import MAX_YEAR, MIN_YEAR, PeriodWindow, key_periods
-from anquan_desk.core.plans.parse import Duty, PlanSummary, SectorFinding
+from anquan_desk.core.plans.calendar import MAX_YEAR, MIN_YEAR, PeriodWindow, Span, key_periods
+from anquan_desk.core.plans.parse import Duty, PeriodDates, PlanSummary, SectorFinding
 
 __all__ = [
     "NO_CHECKLIST",
@@ -39,6 +39,7 @@ __all__ = [
     "build_programme",
     "load_programme",
     "plan_calendar",
+    "plan_spans",
     "sector_checklists",
 ]
 
@@ -92,6 +93,11 @@ class Programme:
     def periods(self) -> tuple[str, ...]:
         return self.summary.periods
 
+    @property
+    def spans(self) -> dict[str, Span]:
+        """The windows the plan gives its weather periods (the calendar's defaults hold for the rest)."""
+        return plan_spans(self.summary)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": 1,
@@ -124,6 +130,7 @@ class Programme:
                 focus=tuple(
                     SectorFinding(str(f["focus"]), tuple(str(e) for e in f["evidence"])) for f in raw.get("focus", ())
                 ),
+                windows=tuple(PeriodDates.from_dict(w) for w in raw.get("windows", ())),
             )
             year = int(data["year"])
             sectors = tuple(
@@ -138,7 +145,7 @@ class Programme:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ProgrammeError(f"已保存的检查计划格式不正确（{type(exc).__name__}: {exc}）") from exc
-        calendar, undated = plan_calendar(year, summary.periods)
+        calendar, undated = plan_calendar(year, summary.periods, plan_spans(summary))
         return cls(year, summary, sectors, calendar, undated)
 
 
@@ -160,16 +167,24 @@ def sector_checklists(
     return tuple(out)
 
 
-def plan_calendar(year: int, periods: Iterable[str]) -> tuple[tuple[PeriodWindow, ...], tuple[str, ...]]:
+def plan_spans(summary: PlanSummary) -> dict[str, Span]:
+    """The weather periods' windows the plan's text gives (``汛期（6月至9月）``)."""
+    return {w.period: Span(w.start, w.end) for w in summary.windows}
+
+
+def plan_calendar(
+    year: int, periods: Iterable[str], spans: Mapping[str, Span] | None = None
+) -> tuple[tuple[PeriodWindow, ...], tuple[str, ...]]:
     """The key-period windows of ``periods`` that touch ``year`` (sorted), and the undated periods.
 
-    A season crossing New Year (冬春, 秋冬, 岁末年初) appears twice: the one ending early in ``year``
-    and the one starting late in it.
+    A season crossing New Year (冬春, 秋冬, 岁末年初, 雨雪冰冻) appears twice: the one ending early
+    in ``year`` and the one starting late in it. ``spans`` are the plan's own windows (by name),
+    over the calendar's defaults.
     """
     wanted = list(dict.fromkeys(periods))
     windows = [
         w
-        for w in key_periods(year)
+        for w in key_periods(year, spans=spans)
         if w.name in wanted and w.overlaps(date(year, 1, 1), date(year, 12, 31))
     ]
     dated = {w.name for w in windows}
@@ -199,7 +214,7 @@ def build_programme(
         chosen = [s for s in found if s in wanted] + [s for s in wanted if s not in found]
     evidence = {f.sector: f.evidence for f in summary.sectors}
     plans = sector_checklists(chosen, library, evidence)
-    calendar, undated = plan_calendar(the_year, summary.periods)
+    calendar, undated = plan_calendar(the_year, summary.periods, plan_spans(summary))
     return Programme(the_year, summary, plans, calendar, undated)
 
 

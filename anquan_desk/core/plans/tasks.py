@@ -36,7 +36,7 @@ from anquan_desk.core import settings
 from anquan_desk.core.clock import local_to_utc, to_local
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import Grid, Hazard, Inspection, Place, PlaceSector, Village
-from anquan_desk.core.plans.calendar import PeriodWindow, periods_in_month
+from anquan_desk.core.plans.calendar import PeriodWindow, Span, periods_in_month
 from anquan_desk.core.plans.programme import load_programme
 from anquan_desk.core.vocabulary import HazardStatus, InspectionStatus, PlaceStatus, RiskColor
 
@@ -294,23 +294,28 @@ def monthly_tasks(
     plan_sectors: Iterable[str] | None = None,
     periods: Iterable[str] | None = None,
     today: date | None = None,
+    spans: Mapping[str, Span] | None = None,
 ) -> MonthTasks:
     """The places due in ``year``-``month``, per grid (see the module docstring for the rules).
 
     ``frequency`` defaults to the stored setting; ``plan_sectors`` and ``periods`` default to the
     stored programme's (``plan.current``; without one: no priority sectors, every key period);
     ``periods`` (names) restricts the key-period windows reported for the month; ``today`` (default: the month's first day or
-    the real date, whichever is later) decides what counts as 逾期.
+    the real date, whichever is later) decides what counts as 逾期. ``spans`` are the windows of the
+    weather periods (汛期, 高温 …) as the plan gives them; by default the stored programme's, over
+    the calendar's defaults.
     """
     if not 1 <= month <= 12:
         raise TaskError(f"月份 {month} 不存在")
     freq = check_frequency(frequency) if frequency is not None else get_frequency(session)
-    if plan_sectors is None or periods is None:
+    if plan_sectors is None or periods is None or spans is None:
         programme = load_programme(session)
         if plan_sectors is None:
             plan_sectors = programme.sector_names if programme is not None else ()
         if periods is None and programme is not None:
             periods = programme.periods
+        if spans is None and programme is not None:
+            spans = programme.spans
     sectors_wanted = tuple(dict.fromkeys(plan_sectors))
     first = date(year, month, 1)
     last = date(year, month, _cal.monthrange(year, month)[1])
@@ -377,7 +382,7 @@ def monthly_tasks(
     for gkey, (name, village_name, _order, tasks) in sorted(by_grid.items(), key=lambda kv: kv[1][2]):
         tasks.sort(key=lambda t: (t.route_order, t.name))
         grids.append(GridTasks(gkey, name, village_name, tuple(tasks)))
-    windows = periods_in_month(year, month)
+    windows = periods_in_month(year, month, spans=spans)
     if periods is not None:
         names = set(periods)
         windows = [w for w in windows if w.name in names]

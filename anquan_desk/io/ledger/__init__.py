@@ -27,7 +27,16 @@ from anquan_desk.io.ledger.template_fill import (
     detect_template,
     fill_template,
 )
-from anquan_desk.io.ledger.writer import PAPER_A3, PAPER_A4, LedgerResult, write_ledger
+from anquan_desk.io.ledger.writer import (
+    PAPER_A3,
+    PAPER_A4,
+    LedgerResult,
+    SheetResult,
+    SheetSpec,
+    WorkbookResult,
+    write_ledger,
+    write_workbook,
+)
 
 __all__ = [
     "FIELD_LABELS",
@@ -47,8 +56,11 @@ __all__ = [
     "ExportCancelled",
     "FillResult",
     "LedgerResult",
+    "SheetResult",
+    "SheetSpec",
     "TemplateError",
     "TemplateMapping",
+    "WorkbookResult",
     "deidentify",
     "detect_template",
     "fill_template",
@@ -58,4 +70,5 @@ __all__ = [
     "scrub_phone_numbers",
     "statistics_totals",
     "write_ledger",
+    "write_workbook",
 ]

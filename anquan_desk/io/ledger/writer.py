@@ -88,6 +88,47 @@ def sheet_name_for(title: str) -> str:
     return name[:31]
 
 
+@dataclass(frozen=True)
+class SheetSpec:
+    """One sheet of a workbook: title, columns, rows and what goes under the table.
+
+    ``rows`` are Mappings keyed by :attr:`Column.key` or Sequences in the order of ``columns``.
+    ``totals`` adds a bold 合计 row; ``signatures`` and ``seal`` go below the table (see
+    :func:`write_ledger`). ``sheet_name`` defaults to the title made a valid sheet name.
+    """
+
+    title: str
+    columns: Sequence[Column]
+    rows: Iterable[Row]
+    totals: Mapping[str, object] | None = None
+    sheet_name: str | None = None
+    paper_size: int = PAPER_A4
+    signatures: Sequence[str] = ()
+    seal: str = ""
+    #: The audit chain's head when the ledger was made (``anquan-desk audit verify --anchor``):
+    #: printed in every page's footer and kept as the workbook property 审计锚点.
+    anchor: str = ""
+
+
+@dataclass(frozen=True)
+class SheetResult:
+    sheet_name: str
+    rows_written: int
+    columns: tuple[Column, ...]
+    header_rows: tuple[int, int]  # 1-based first and last header row, as Excel shows them
+
+
+@dataclass(frozen=True)
+class WorkbookResult:
+    path: Path
+    sheets: tuple[SheetResult, ...]
+    seconds: float
+
+    @property
+    def rows_written(self) -> int:
+        return sum(s.rows_written for s in self.sheets)
+
+
 def write_ledger(
     path: Path | str,
     *,
@@ -122,9 +163,102 @@ def write_ledger(
     table, spread over the width with room to sign; ``seal`` (e.g. ``（单位盖章）``) goes under them
     on the right in a row tall enough for the stamp — what 16号令 第十四条 asks of the statistics.
     """
+    spec = SheetSpec(title=title, columns=columns, rows=rows, totals=totals, sheet_name=sheet_name,
+                     paper_size=paper_size, signatures=signatures, seal=seal)
+    result = write_workbook(
+        path, [spec], unit=unit, made_by=made_by, made_on=made_on, progress=progress, cancel=cancel,
+        deidentified=deidentified, scratch_dir=scratch_dir, private=private,
+    )
+    only = result.sheets[0]
+    return LedgerResult(
+        path=result.path,
+        rows_written=only.rows_written,
+        columns=only.columns,
+        sheet_name=only.sheet_name,
+        header_rows=only.header_rows,
+        seconds=result.seconds,
+    )
+
+
+def write_workbook(
+    path: Path | str,
+    sheets: Sequence[SheetSpec],
+    *,
+    unit: str,
+    made_by: str,
+    made_on: dt.date,
+    progress: Callable[[int], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    deidentified: bool = False,
+    scratch_dir: Path | None = None,
+    private: bool = False,
+) -> WorkbookResult:
+    """Write several ledger sheets, one after the other, into one workbook at ``path``.
+
+    Each sheet is laid out as :func:`write_ledger` lays out its one sheet (title, info line,
+    header, rows, 合计, signatures and seal). ``progress`` gets the rows written so far over all
+    sheets; a cancel or an error leaves nothing at ``path``. Sheet names must differ.
+    """
     started = time.perf_counter()
     target = Path(path)
-    all_columns = tuple(columns)
+    if not sheets:
+        raise ValueError("a workbook needs at least one sheet")
+    names = [spec.sheet_name or sheet_name_for(spec.title) for spec in sheets]
+    if len({n.casefold() for n in names}) != len(names):
+        raise ValueError(f"sheet names must differ: {names}")
+    temp = temp_path_for(target)
+    scratch = make_scratch_dir(scratch_dir, target)
+    results: list[SheetResult] = []
+    try:
+        create_file(temp, private=private)
+        workbook = xlsxwriter.Workbook(
+            str(temp),
+            {
+                "constant_memory": True,
+                "tmpdir": str(scratch),
+                "default_format_properties": {"font_name": BODY_FONT, "font_size": 11},
+            },
+        )
+        try:
+            for spec, name in zip(sheets, names, strict=True):
+                done = sum(r.rows_written for r in results)
+
+                def report(n: int, base: int = done) -> None:
+                    if progress is not None:
+                        progress(base + n)
+
+                results.append(_write_sheet(
+                    workbook, spec, name, unit, made_by, made_on, report, cancel, target, deidentified, scratch
+                ))
+            workbook.close()
+        except BaseException:
+            _discard(workbook)
+            raise
+        publish(temp, target)
+    except BaseException:
+        remove_quietly(temp)
+        raise
+    finally:
+        remove_tree_quietly(scratch)
+    if progress is not None:
+        progress(sum(r.rows_written for r in results))
+    return WorkbookResult(path=target, sheets=tuple(results), seconds=time.perf_counter() - started)
+
+
+def _write_sheet(
+    workbook: Any,
+    spec: SheetSpec,
+    name: str,
+    unit: str,
+    made_by: str,
+    made_on: dt.date,
+    progress: Callable[[int], None],
+    cancel: Callable[[], bool] | None,
+    target: Path,
+    deidentified: bool,
+    scratch: Path,
+) -> SheetResult:
+    all_columns = tuple(spec.columns)
     if not all_columns:
         raise ValueError("a ledger needs at least one column")
     if deidentified:
@@ -137,56 +271,29 @@ def write_ledger(
         # A column's mask belongs to the 脱敏 variant; the full ledger shows data as recorded.
         out_columns = tuple(replace(c, mask=None) if c.mask is not None else c for c in all_columns)
     getter = RowGetter(tuple(c.key for c in out_columns), tuple(indexes))
-    name = sheet_name or sheet_name_for(title)
-
-    iterator = iter(rows)
+    iterator = iter(spec.rows)
     head = list(itertools.islice(iterator, WIDTH_SAMPLE))
     widths = _fit_widths(out_columns, (getter(r) for r in head))
-
-    temp = temp_path_for(target)
-    scratch = make_scratch_dir(scratch_dir, target)
-    try:
-        create_file(temp, private=private)
-        workbook = xlsxwriter.Workbook(
-            str(temp),
-            {
-                "constant_memory": True,
-                "tmpdir": str(scratch),
-                "default_format_properties": {"font_name": BODY_FONT, "font_size": 11},
-            },
-        )
-        try:
-            sheet = workbook.add_worksheet(name)
-            layout = _Layout(workbook, sheet, out_columns, widths, scratch)
-            header_last = layout.write_top(title, unit, made_by, made_on, paper_size)
-            written = layout.write_rows(
-                itertools.chain(head, iterator), getter, header_last + 1, progress, cancel, target
-            )
-            last_row = header_last + written
-            if totals is not None:
-                last_row += 1
-                layout.write_totals(last_row, totals)
-            if signatures or seal:
-                layout.write_signatures(last_row + 2, signatures, seal)
-            workbook.close()
-        except BaseException:
-            _discard(workbook)
-            raise
-        publish(temp, target)
-    except BaseException:
-        remove_quietly(temp)
-        raise
-    finally:
-        remove_tree_quietly(scratch)
-    if progress is not None:
-        progress(written)
-    return LedgerResult(
-        path=target,
+    sheet = workbook.add_worksheet(name)
+    layout = _Layout(workbook, sheet, out_columns, widths, scratch)
+    header_last = layout.write_top(spec.title, unit, made_by, made_on, spec.paper_size)
+    if spec.anchor:
+        sheet.set_footer(f"&L审计锚点：{spec.anchor}{FOOTER}")
+        workbook.set_custom_property("审计锚点", spec.anchor)
+    written = layout.write_rows(
+        itertools.chain(head, iterator), getter, header_last + 1, progress, cancel, target
+    )
+    last_row = header_last + written
+    if spec.totals is not None:
+        last_row += 1
+        layout.write_totals(last_row, spec.totals)
+    if spec.signatures or spec.seal:
+        layout.write_signatures(last_row + 2, spec.signatures, spec.seal)
+    return SheetResult(
+        sheet_name=name,
         rows_written=written,
         columns=out_columns,
-        sheet_name=name,
         header_rows=(HEADER_ROW + 1, header_last + 1),
-        seconds=time.perf_counter() - started,
     )
 
 
@@ -491,7 +598,7 @@ class _Layout:
             if not paths:
                 return
             source = Path(str(paths[0]))
-            thumb = self.scratch / f"photo{self.photo_count}.jpg"
+            thumb = self.scratch / f"photo{self.sheet.index}-{self.photo_count}.jpg"
             self.photo_count += 1
             try:
                 with Image.open(source) as original:

@@ -9,7 +9,7 @@ subsetting depends only on the characters drawn. Rendering the same snapshot twi
 bytes, so the stored sha256 proves a print-out matches the issued document.
 
 Each page carries, in the footer, the document's verification code and a small QR code encoding
-``anquan:<short_code>`` (see ``qr_payload``).
+``anquan:<short_code>`` and the audit anchor (see ``qr_payload``); the anchor is printed under the code.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from anquan_desk.core.documents.snapshot import (
     DOC_TITLES,
     DocumentHeader,
     DocumentSnapshot,
+    HandoverContent,
     HazardEntry,
     InspectionRecordContent,
     InspectorInfo,
@@ -59,9 +60,11 @@ from anquan_desk.core.documents.snapshot import (
     PhotoAppendix,
     PhotoImage,
     PlaceInfo,
+    ReceiptContent,
     Refusal,
     ReviewContent,
     Signature,
+    SupervisionContent,
     check_base64,
 )
 from anquan_desk.core.errors import UserInputError
@@ -81,9 +84,10 @@ DRAFT_MARK = "草稿"
 DRAFT_FOOTER = "草稿：未签发，无编号，不得送达"
 
 
-def qr_payload(short_code: str) -> str:
-    """What the QR code on every page encodes; ``doc verify`` reads it back."""
-    return f"{QR_PREFIX}{short_code}"
+def qr_payload(short_code: str, anchor: str = "") -> str:
+    """What the QR code on every page encodes: ``anquan:<short_code>``, and ``;<anchor>`` — the audit
+    chain's head when the document was issued — on documents issued since anchors are printed."""
+    return f"{QR_PREFIX}{short_code};{anchor}" if anchor else f"{QR_PREFIX}{short_code}"
 
 
 # --- text helpers ------------------------------------------------------------------------------------
@@ -178,7 +182,7 @@ class _DocStart(Flowable):  # type: ignore[misc]
         return 0, 0
 
     def draw(self) -> None:
-        self.canv.anquan_doc = (self.index, self.header.short_code)
+        self.canv.anquan_doc = (self.index, self.header.short_code, self.header.anchor)
         if self.reached is not None:
             self.reached(self.index)
 
@@ -192,7 +196,7 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         super().__init__(*args, **kwargs)
         self._draft = draft
         self._held: list[dict[str, Any]] = []
-        self.anquan_doc: tuple[int, str] = (0, "")
+        self.anquan_doc: tuple[int, str, str] = (0, "", "")
         stamp = f"D:{issued_at:%Y%m%d%H%M%S}+08'00'"
         self.setDateFormatter(lambda *_args: stamp)
 
@@ -205,13 +209,13 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         seen: Counter[int] = Counter()
         for state in self._held:
             self.__dict__.update(state)
-            index, short_code = state["anquan_doc"]
+            index, short_code, anchor = state["anquan_doc"]
             seen[index] += 1
             if self._draft:
                 self._watermark()
                 self._draft_footer(seen[index], totals[index])
             else:
-                self._footer(short_code, seen[index], totals[index])
+                self._footer(short_code, anchor, seen[index], totals[index])
             Canvas.showPage(self)
         Canvas.save(self)
 
@@ -238,13 +242,15 @@ class _NumberedCanvas(Canvas):  # type: ignore[misc]
         _draw_text(self, PAGE_W / 2, y + 5 * mm, f"共 {total} 页 第 {page} 页", 10.5, center=True)
         _draw_text(self, MARGIN_X, y + 5 * mm, DRAFT_FOOTER, 9)
 
-    def _footer(self, short_code: str, page: int, total: int) -> None:
+    def _footer(self, short_code: str, anchor: str, page: int, total: int) -> None:
         y = 10 * mm
         self.setLineWidth(RULE)
         self.line(MARGIN_X, y + QR_SIZE + 2 * mm, PAGE_W - MARGIN_X, y + QR_SIZE + 2 * mm)
         _draw_text(self, PAGE_W / 2, y + 5 * mm, f"共 {total} 页 第 {page} 页", 10.5, center=True)
         _draw_text(self, MARGIN_X, y + 5 * mm, f"核验码：{short_code}", 9)
-        _draw_qr(self, qr_payload(short_code), PAGE_W - MARGIN_X - QR_SIZE, y, QR_SIZE)
+        if anchor:  # the audit chain's head when the document was issued (anquan-desk audit verify --anchor)
+            _draw_text(self, MARGIN_X, y + 1 * mm, f"审计锚点：{anchor}", 7)
+        _draw_qr(self, qr_payload(short_code, anchor), PAGE_W - MARGIN_X - QR_SIZE, y, QR_SIZE)
 
 
 @cache
@@ -390,6 +396,19 @@ def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry]) -> Table:
     return _grid(rows, w, header=True, extra=[("VALIGN", (0, 1), (-1, -1), "TOP")], split_rows=s.strict)
 
 
+def _major_block(s: _Styles, paragraphs: Sequence[str]) -> list[Flowable]:
+    """The 重大事故隐患 requirements of a notice/order (nothing for snapshots without them)."""
+    if not paragraphs:
+        return []
+    return [_p("重大事故隐患治理要求：", s.heading), *(_p(text, s.body) for text in paragraphs)]
+
+
+def _sign_box(s: _Styles, label: str, when: str = "年　　月　　日") -> Table:
+    """A box for the receiving side to sign by hand on paper, with its date."""
+    rows = [[_p(label, s.cell_head), _p("日期", s.cell_head)], [Spacer(1, 16 * mm), _p(when, s.cell_c)]]
+    return _grid(rows, [CONTENT_W * 0.62, CONTENT_W * 0.38])
+
+
 # --- the document types -----------------------------------------------------------------------------
 
 
@@ -455,6 +474,7 @@ def _notice(s: _Styles, doc: NoticeContent) -> list[Flowable]:
     basis = f"（现场检查记录：{doc.record_number}）" if doc.record_number else ""
     story.append(_p(f"经检查，你单位（场所）存在以下安全隐患{basis}：", s.body))
     story += [Spacer(1, 2 * mm), _hazard_table(s, doc.hazards), Spacer(1, 3 * mm)]
+    story += _major_block(s, doc.major_hazard)
     story.append(
         _p(
             "请你单位按照上述整改要求和期限认真整改。整改期间，应当采取有效的防范措施，确保安全；"
@@ -510,6 +530,7 @@ def _order(s: _Styles, doc: NoticeContent) -> list[Flowable]:
         basis = f"依据：{hz.basis}。" if hz.basis else ""
         story.append(_p(f"{hz.seq}. {where}{hz.description}。{basis}{requirement}", s.body))
     story.append(_p(_deadline_sentence(doc.hazards), s.body))
+    story += _major_block(s, doc.major_hazard)
     story.append(_p(doc.legal_consequence, s.body))
     story.append(_p(texts.appeal_sentence(doc.appeal.reconsideration_bodies, doc.appeal.court), s.body))
     rows: list[list[Any]] = [
@@ -630,10 +651,147 @@ def _photos(s: _Styles, doc: PhotoAppendix) -> list[Flowable]:
     return story
 
 
+def _pairs_table(s: _Styles, rows: Sequence[tuple[str, str]]) -> Table:
+    data = [[_p(label, s.cell_c), _p(value, s.cell)] for label, value in rows]
+    return _grid(data, [34 * mm, CONTENT_W - 34 * mm], extra=[("VALIGN", (0, 0), (-1, -1), "MIDDLE")])
+
+
+def _supervision(s: _Styles, doc: SupervisionContent) -> list[Flowable]:
+    h, hz = doc.header, doc.hazard
+    story: list[Flowable] = _title_block(s, h)
+    story.append(_p(f"{doc.place.name}：", s.plain))
+    record = f"（现场检查记录：{doc.record_number}）" if doc.record_number else ""
+    notice = f"，并已以{doc.notice_number}文书责成你单位整改" if doc.notice_number else ""
+    story.append(
+        _p(
+            f"{cn_date(doc.found_on)}检查发现你单位（场所）存在下列重大事故隐患{record}{notice}。"
+            f"{doc.supervising_unit}于{cn_date(doc.listed_on)}对该隐患挂牌督办（督办文号：{doc.supervision_no}），"
+            "现将督办事项通知如下：",
+            s.body,
+        )
+    )
+    story += [
+        Spacer(1, 2 * mm),
+        _pairs_table(
+            s,
+            [
+                ("被督办单位", doc.place.name),
+                ("地址", doc.place.address),
+                ("负责人", f"{doc.place.responsible_person}　{doc.place.phone}".strip()),
+                ("隐患编号", hz.code),
+                ("隐患部位", hz.location or "—"),
+                ("隐患情况", f"{hz.description}（重大事故隐患）"),
+                ("判定依据", hz.basis or "—"),
+                ("整改要求", hz.requirement or "—"),
+                ("挂牌日期", cn_date(doc.listed_on)),
+                ("督办文号", doc.supervision_no),
+                ("督办单位", doc.supervising_unit),
+                ("治理期限", deadline_text(hz.deadline)),
+            ],
+        ),
+        Spacer(1, 3 * mm),
+    ]
+    for n, text in enumerate(doc.requirements, start=1):
+        story.append(_p(f"{_CN_ORDINALS[n - 1]}、{text}", s.body))
+    story.append(_p("特此通知。", s.body))
+    _close(story, [_sign_box(s, "被督办单位负责人（签收）"), *_seal_block(s, h), _p(texts.COPIES_NOTE["supervision"], s.note)])
+    return story
+
+
+_CN_ORDINALS = "一二三四五六七八九十"
+
+
+def _handover(s: _Styles, doc: HandoverContent) -> list[Flowable]:
+    h = doc.header
+    story: list[Flowable] = _title_block(s, h)
+    story.append(_p(f"{doc.department}：", s.plain))
+    opening = texts.handover_opening(
+        h.issuer, doc.department, doc.place.name, doc.place.address, cn_datetime(doc.inspected_at), h.posture
+    )
+    story.append(_p(opening, s.body))
+    rows: list[list[Any]] = [[_p(t, s.cell_head) for t in ("序号", "隐患部位", "隐患情况", "依据", "照片")]]
+    for item in doc.items:
+        rows.append(
+            [
+                _p(str(item.seq), s.cell_c),
+                _p(item.location or "—", s.cell),
+                _p(item.description, s.cell),
+                _p(item.basis or "—", s.cell),
+                _p(f"{item.photos}张" if item.photos else "无", s.cell_c),
+            ]
+        )
+    story += [
+        Spacer(1, 2 * mm),
+        _grid(rows, [12 * mm, 30 * mm, 58 * mm, 44 * mm, CONTENT_W - 144 * mm], header=True,
+              extra=[("VALIGN", (0, 1), (-1, -1), "TOP")], split_rows=True),
+        Spacer(1, 3 * mm),
+    ]
+    place = doc.place
+    story.append(
+        _p(
+            f"被检查单位负责人：{place.responsible_person or '—'}，联系电话：{place.phone or '—'}。"
+            f"检查人员：{'、'.join(i.name for i in doc.inspectors)}。",
+            s.body,
+        )
+    )
+    attachments: list[str] = []
+    if doc.record_number:
+        attachments.append(f"现场检查记录（文号：{doc.record_number}）复印件")
+    if doc.notice_number:
+        attachments.append(f"整改文书（文号：{doc.notice_number}）复印件")
+    photos = sum(item.photos for item in doc.items)
+    if photos:
+        attachments.append(f"现场照片{photos}张")
+    if attachments:
+        listed = "；".join(f"{n}. {a}" for n, a in enumerate(attachments, start=1))
+        story.append(_p(f"{texts.HANDOVER_ATTACHMENTS}{listed}。", s.body))
+    if doc.contact:
+        story.append(_p(f"联系人：{doc.contact}。", s.body))
+    story.append(_p("特此函告。", s.body))
+    _close(story, [*_seal_block(s, h), _p(texts.COPIES_NOTE["handover"], s.note)])
+    return story
+
+
+def _receipt(s: _Styles, doc: ReceiptContent) -> list[Flowable]:
+    h = doc.header
+    story: list[Flowable] = [
+        _p(h.issuer, s.banner),
+        Spacer(1, 2 * mm),
+        _p(DOC_TITLES["receipt"], s.title),
+        _p(f"送达文书：{doc.document_number}", s.number),
+    ]
+    left = doc.method == "留置送达"
+    signed = "受送达人拒绝签收（留置送达）" if left else ""
+    rows: list[list[Any]] = [
+        [_p("送达文书名称", s.cell_c), _p(f"《{doc.document_title}》", s.cell)],
+        [_p("文书编号", s.cell_c), _p(doc.document_number, s.cell)],
+        [_p("受送达人", s.cell_c), _p(doc.recipient, s.cell)],
+        [_p("送达地点", s.cell_c), _p(doc.address, s.cell)],
+        [_p("送达方式", s.cell_c), _p(doc.method, s.cell)],
+        [_p("送达人（签名）", s.cell_c), [_p("、".join(doc.servers), s.cell), Spacer(1, 10 * mm)]],
+        [_p("收件人（签名）", s.cell_c), [_p(signed, s.cell), Spacer(1, 12 * mm)]],
+        [_p("签收日期", s.cell_c), _p("年　　月　　日", s.cell)],
+        [_p("见证人（签名）", s.cell_c), [_p(doc.witness if left else "—", s.cell), Spacer(1, 8 * mm)]],
+        [_p("留置送达事由", s.cell_c), _p(doc.reason if left else "—", s.cell)],
+        [_p("备注", s.cell_c), Spacer(1, 12 * mm)],
+    ]
+    story += [
+        Spacer(1, 3 * mm),
+        _grid(rows, [36 * mm, CONTENT_W - 36 * mm], extra=[("VALIGN", (0, 0), (-1, -1), "MIDDLE")]),
+        Spacer(1, 3 * mm),
+        _p(texts.RECEIPT_NOTE, s.note),
+    ]
+    _close(story, [*_seal_block(s, h), _p(texts.COPIES_NOTE["receipt"], s.note)])
+    return story
+
+
 _BUILDERS: dict[type, Callable[[_Styles, Any], list[Flowable]]] = {
     InspectionRecordContent: _record,
     ReviewContent: _review,
     PhotoAppendix: _photos,
+    SupervisionContent: _supervision,
+    HandoverContent: _handover,
+    ReceiptContent: _receipt,
 }
 
 

@@ -92,6 +92,7 @@ class LedgerSheet:
     deidentified: bool = False
     signatures: tuple[str, ...] = ()  # signature lines under the table (statistics: 16号令 第十四条)
     seal: str = ""  # the place for the unit's seal
+    sheet_name: str | None = None  # the worksheet's tab (else the title, shortened)
 
 
 @dataclass

@@ -25,16 +25,18 @@ from typing import Literal
 from sqlalchemy.orm import Session
 
 from anquan_desk.core.attachments import AttachmentStore
+from anquan_desk.core.audit_check import copy_checked, current_anchor
 from anquan_desk.core.clock import today
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.progress import NO_PROGRESS, Progress
 from anquan_desk.io.ledger import (
     Column,
     ExportCancelled,
+    SheetSpec,
     TemplateMapping,
     deidentify,
     fill_template,
-    write_ledger,
+    write_workbook,
 )
 from anquan_desk.io.ledger._common import path_inside, safe_file_name, temp_path_for
 from anquan_desk.services.desk import Desk
@@ -94,15 +96,30 @@ class ExportOptions:
 
 @dataclass(frozen=True)
 class ExportResult:
+    """What was written: the files, the rows in all, and each sheet's title (file by file, in order:
+    the statistics give one workbook with two sheets, so two titles for one path)."""
+
     paths: tuple[Path, ...]
     rows: int
     photo_folder: Path | None = None
     photos_copied: int = 0
     titles: tuple[str, ...] = ()
+    sheets_per_path: tuple[int, ...] = ()
+
+    def titles_by_path(self) -> list[tuple[Path, tuple[str, ...]]]:
+        """Each written file with the titles of its sheets."""
+        counts = self.sheets_per_path or (1,) * len(self.paths)
+        out: list[tuple[Path, tuple[str, ...]]] = []
+        i = 0
+        for path, n in zip(self.paths, counts, strict=True):
+            out.append((path, self.titles[i : i + n]))
+            i += n
+        return out
 
 
 def sheet_path(out: Path, sheet: LedgerSheet, index: int) -> Path:
-    """Where a sheet goes: the first at ``out``, the by-sector statistics beside it."""
+    """Where a sheet goes when it is written to a file of its own (only beside a filled district
+    template, which holds the first table): the first at ``out``, the by-sector statistics beside it."""
     if index == 0:
         return out
     tag = "按行业领域" if sheet.kind == "stats_by_sector" else sheet.kind
@@ -157,7 +174,12 @@ class _PhotoCopier:
                 dest = path_inside(self.partial, name)
             except ValueError as err:
                 raise UserInputError(f"隐患编号“{code}”不能用作照片文件名。") from err
-            shutil.copyfile(source, dest)
+            # Audit (issue 16): a stored photo is named by its sha256; one swapped on disk is not shipped.
+            if not copy_checked(source, dest, source.stem):
+                raise UserInputError(
+                    f"隐患 {code} 的照片文件 {source.name} 已被替换或损坏（与记录的校验值不符），台账未导出。"
+                    "请运行 anquan-desk audit verify 查明。"
+                )
             self.copied += 1
 
     def _unique(self, name: str) -> str:
@@ -207,7 +229,8 @@ def write_ledgers(
 
     With a template the district's own workbook is filled (the mapping remembered for its header,
     else the guessed one); without, the office-style ledger is written. The statistics kinds give
-    two files (by village/grid at ``out``, by sector beside it). ``attachments`` is where the
+    one workbook with two sheets (by village/grid, by sector); filling a district template, the
+    by-sector table goes to a file beside it. ``attachments`` is where the
     photos are (needed when ``options.photos`` is not "none"). ``progress`` gets the rows written of
     the rows expected; once it is cancelled the export stops with :class:`ExportCancelled` and
     nothing is left at the target paths (nor a photo folder it created).
@@ -232,6 +255,7 @@ def write_ledgers(
     written: list[Path] = []
     total_rows = 0
     titles: list[str] = []
+    per_path: list[int] = []
 
     def cancelled() -> bool:
         return progress.cancelled
@@ -250,50 +274,54 @@ def write_ledgers(
             photo_sink=copier,
         )
         mapping = template_mapping_for(session, Path(options.template)) if options.template else None
+        anchor = current_anchor(session).code  # the log as it stands when the ledger is made
         sheets = ledger_sheets(ctx, options.kind, year=options.year)
         expected = sum(s.count for s in sheets)
         progress.update(0, expected, _progress_text(0, expected))
-        for index, sheet in enumerate(sheets):
-            target = sheet_path(out, sheet, index)
+
+        def report(n: int) -> None:
+            progress.update(total_rows + n, expected, _progress_text(total_rows + n, expected))
+
+        if progress.cancelled:
+            raise ExportCancelled(out, 0)
+        if mapping is not None:
+            # The district's template holds the first table; any further table (the statistics by
+            # sector) cannot go into their workbook and is written beside it.
+            rows: Iterable[Row] = sheets[0].rows
+            if options.deidentified:
+                rows = (deidentified_row(r, sheets[0].columns) for r in sheets[0].rows)
+            filled = fill_template(options.template or out, out, mapping, rows, report, cancelled,
+                                   ledger_fields=[c.key for c in sheets[0].columns])
+            if private:
+                os.chmod(out, 0o600)
+            written.append(out)
+            per_path.append(1)
+            titles.append(sheets[0].title)
+            total_rows += filled.rows_written
+            rest = [(sheet_path(out, sheet, i), [sheet]) for i, sheet in enumerate(sheets) if i > 0]
+        else:
+            rest = [(out, sheets)]
+        for target, group in rest:
             if progress.cancelled:
                 raise ExportCancelled(target, total_rows)
-            done_before = total_rows
-
-            def report(n: int, base: int = done_before) -> None:
-                progress.update(base + n, expected, _progress_text(base + n, expected))
-
-            if mapping is not None and index == 0:
-                rows: Iterable[Row] = sheet.rows
-                if options.deidentified:
-                    rows = (deidentified_row(r, sheet.columns) for r in sheet.rows)
-                filled = fill_template(options.template or out, target, mapping, rows, report, cancelled,
-                                       ledger_fields=[c.key for c in sheet.columns])
-                if private:
-                    os.chmod(target, 0o600)
-                n = filled.rows_written
-            else:
-                result = write_ledger(
-                    target,
-                    title=sheet.title,
-                    unit=ctx.issuer,
-                    made_by=options.made_by,
-                    made_on=options.made_on or today(),
-                    columns=sheet.columns,
-                    rows=sheet.rows,
-                    progress=report,
-                    cancel=cancelled,
-                    totals=sheet.totals,
-                    deidentified=options.deidentified,
-                    paper_size=sheet.paper_size,
-                    scratch_dir=scratch,
-                    private=private,
-                    signatures=sheet.signatures,
-                    seal=sheet.seal,
-                )
-                n = result.rows_written
+            result = write_workbook(
+                target,
+                [SheetSpec(title=s.title, columns=s.columns, rows=s.rows, totals=s.totals,
+                           sheet_name=s.sheet_name if len(group) > 1 else None, paper_size=s.paper_size,
+                           signatures=s.signatures, seal=s.seal, anchor=anchor) for s in group],
+                unit=ctx.issuer,
+                made_by=options.made_by,
+                made_on=options.made_on or today(),
+                progress=report,
+                cancel=cancelled,
+                deidentified=options.deidentified,
+                scratch_dir=scratch,
+                private=private,
+            )
             written.append(target)
-            titles.append(sheet.title)
-            total_rows += n
+            per_path.append(len(group))
+            titles.extend(s.title for s in group)
+            total_rows += result.rows_written
         if copier is not None:
             copier.publish()
     except BaseException:
@@ -308,6 +336,7 @@ def write_ledgers(
         photo_folder=copier.folder if copier is not None and copier.created else None,
         photos_copied=copier.copied if copier is not None else 0,
         titles=tuple(titles),
+        sheets_per_path=tuple(per_path),
     )
 
 

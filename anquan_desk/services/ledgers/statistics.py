@@ -67,17 +67,20 @@ def _stat_row(row: StatRow, label_key: str, seq: int | None) -> Row:
 #: the maker's signatures and the unit's seal.
 SIGNATURES = ("单位负责人（签字）：", "审核人（签字）：", "制表人（签字）：")
 SEAL = "（单位盖章）\n\n年    月    日"
+#: The two worksheets' tabs of the statistics workbook.
+SHEET_BY_GRID = "按村（社区）网格"
+SHEET_BY_SECTOR = "按行业领域"
 
 
 def statistics_sheets(
     ctx: LedgerContext, kind: str, *, year: int | None = None
 ) -> list[LedgerSheet]:
-    """The statistics table by village/grid and by sector (two sheets), from statistics_table."""
+    """The statistics table by village/grid and by sector (two sheets of one workbook)."""
     start, end, label = statistics_period(kind, ctx.filters.start, year, ctx.as_of)
     sheets = []
-    for group_by, ledger_kind, columns in (
-        ("grid", "stats_by_grid", STATS_BY_GRID_COLUMNS),
-        ("sector", "stats_by_sector", STATS_BY_SECTOR_COLUMNS),
+    for group_by, ledger_kind, columns, tab in (
+        ("grid", "stats_by_grid", STATS_BY_GRID_COLUMNS, SHEET_BY_GRID),
+        ("sector", "stats_by_sector", STATS_BY_SECTOR_COLUMNS, SHEET_BY_SECTOR),
     ):
         table: StatTable = statistics_table(ctx.session, start, end, group_by, as_of=ctx.as_of)  # type: ignore[arg-type]
         suffix = LEDGER_KINDS[ledger_kind][0].replace("季度", "")
@@ -94,6 +97,7 @@ def statistics_sheets(
                 totals=totals,
                 signatures=SIGNATURES,
                 seal=SEAL,
+                sheet_name=tab,
             )
         )
     return sheets

@@ -52,6 +52,7 @@ from anquan_desk.services import inspections as svc
 from anquan_desk.services import reinspections as rein
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.inspections import DraftRow, DueHazard, PhotoView, PreparedPhoto, shown_hazard_code
+from anquan_desk.services.laptops import Laptops, laptops
 from anquan_desk.services.reinspections import HazardEvent, ReinspectionView, ReviewInput, ReviewItem
 from anquan_desk.ui import state
 from anquan_desk.ui.inspection.screen import PHOTO_FILTER, pydate, qdate, thumbnail_icon
@@ -100,11 +101,13 @@ class DueHazardModel(QAbstractTableModel):
         super().__init__(parent)
         self._rows: tuple[DueHazard, ...] = ()
         self._day = today()
+        self.laptops: Laptops | None = None  # the laptops' names, for the hazard numbers
 
-    def set_rows(self, rows: Sequence[DueHazard], day: date) -> None:
+    def set_rows(self, rows: Sequence[DueHazard], day: date, known: Laptops | None = None) -> None:
         self.beginResetModel()
         self._rows = tuple(rows)
         self._day = day
+        self.laptops = known or self.laptops or Laptops.local()
         self.endResetModel()
 
     def hazard(self, row: int) -> DueHazard:
@@ -134,7 +137,7 @@ class DueHazardModel(QAbstractTableModel):
         late = h.days_overdue(self._day)
         if role == Qt.ItemDataRole.DisplayRole:
             return (
-                shown_hazard_code(h.code),
+                shown_hazard_code(h.code, self.laptops),
                 h.place_name,
                 h.description,
                 h.grade,
@@ -306,20 +309,23 @@ class FollowUpWidget(QWidget):
         within = self.days_spin.value()
         QueryOp(
             self,
-            lambda _p: svc.due_hazards(
-                self.desk,
-                within_days=within,
-                on=day,
-                grade=HazardGrade.MAJOR.value if only == "major" else None,
-                supervised_only=only == "supervised",
+            lambda _p: (
+                svc.due_hazards(
+                    self.desk,
+                    within_days=within,
+                    on=day,
+                    grade=HazardGrade.MAJOR.value if only == "major" else None,
+                    supervised_only=only == "supervised",
+                ),
+                laptops(self.desk),
             ),
-            success=lambda rows: self._show_rows(rows, day),
+            success=lambda read: self._show_rows(*read, day),
             title="跟踪复查",
         ).run()
 
-    def _show_rows(self, rows: tuple[DueHazard, ...], day: date) -> None:
+    def _show_rows(self, rows: tuple[DueHazard, ...], known: Laptops, day: date) -> None:
         selected = self._selected()
-        self.model.set_rows(rows, day)
+        self.model.set_rows(rows, day, known)
         row = self.model.row_of(selected.id) if selected is not None else None
         if row is not None:
             self.table.selectRow(row)
@@ -413,7 +419,7 @@ class FollowUpWidget(QWidget):
                 success=lambda events: self._show_history(hazard, events), title="隐患履历").run()
 
     def _show_history(self, hazard: DueHazard, events: tuple[HazardEvent, ...]) -> None:
-        box = QMessageBox(QMessageBox.Icon.NoIcon, f"隐患履历 — {shown_hazard_code(hazard.code)}", history_text(events),
+        box = QMessageBox(QMessageBox.Icon.NoIcon, f"隐患履历 — {shown_hazard_code(hazard.code, self.model.laptops)}", history_text(events),
                           QMessageBox.StandardButton.Close, self)
         box.setInformativeText(f"{hazard.place_name}：{hazard.description}")
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -435,9 +441,9 @@ class FollowUpWidget(QWidget):
 
 
 class _ReviewRow:
-    def __init__(self, item: ReviewItem) -> None:
+    def __init__(self, item: ReviewItem, known: Laptops | None = None) -> None:
         self.hazard_id = item.hazard_id
-        self.code = shown_hazard_code(item.code)
+        self.code = shown_hazard_code(item.code, known)
         self.description = item.description
         self.box = QGroupBox(f"{self.code}　{item.description}（{item.grade}，期限 "
                              f"{item.deadline.isoformat() if item.deadline else '立即'}）")
@@ -530,16 +536,16 @@ class ReinspectionDialog(QDialog):
         self.buttons.accepted.connect(self.finish)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
-        WriteOp(self, lambda _p: rein.open_reinspection(desk, place_id), success=self._show,
-                failure=self._not_opened, title="复查").run()
+        WriteOp(self, lambda _p: (rein.open_reinspection(desk, place_id), laptops(desk)),
+                success=lambda read: self._show(*read), failure=self._not_opened, title="复查").run()
 
-    def _show(self, view: ReinspectionView) -> None:
+    def _show(self, view: ReinspectionView, known: Laptops | None = None) -> None:
         self.reinspection_id = view.id
         self.place_name = view.place_name
         self.title.setText(f"<b>{view.place_name}</b>　复查人员：{'、'.join(view.inspectors)}　"
                            f"复查日期：{date.today():%Y年%m月%d日}")
         for item in view.items:
-            row = _ReviewRow(item)
+            row = _ReviewRow(item, known)
             row.add_after.clicked.connect(lambda _=False, r=row: self._add_after(r))
             self._body_layout.insertWidget(self._body_layout.count() - 1, row.box)
             self.rows.append(row)

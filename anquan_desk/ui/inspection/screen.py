@@ -1,9 +1,13 @@
 """The inspection screen: walk the items with the keyboard, record hazards and photos, finish.
 
-Keys on the item list: 1 合格, 2 不合格, 3 不涉及 (then the next item is selected), Enter or
-↓ next, ↑ previous; Ctrl+Shift+Enter 完成检查. In the hazard form (focus on 具体位置 after a 不合格)
-Esc goes back to the item list, Ctrl+Enter back and on to the next item (:data:`FORM_KEYS`, shown
-under the form). The photos have a column of their own, so they are in view at 1366×768. Every answer and every edit is saved at once through the services, each as a
+Keys (one table, :data:`SCREEN_KEYS`, binds them and is what 帮助 › 快捷键 lists): on the item list
+1 合格, 2 不合格, 3 不涉及 (then the next item is selected), Enter or ↓ next, ↑ previous; in the
+hazard form (focus on 具体位置 after a 不合格) Esc, or Enter in a one-line field, goes back to the
+item list, Ctrl+Enter back and on to the next item (:data:`FORM_HINT`, shown under the form);
+Ctrl+Shift+Enter 完成检查 anywhere in the screen. The photos have a column of their own, so they are
+in view at 1366×768. A major hazard of a finished check is 挂牌督办 from its tick box, which asks for
+the 挂牌日期, 督办文号 and 督办单位 (:mod:`anquan_desk.ui.inspection.supervise_dialog`).
+Every answer and every edit is saved at once through the services, each as a
 write operation: the single writer saves them in the order given, so the keyboard never waits for
 the database. An answer shows grey until its save is confirmed, then in its colour; a 不合格 opens
 its hazard, pre-filled, once the hazard exists.
@@ -21,7 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QDate, QEvent, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QDate, QEvent, QKeyCombination, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -66,9 +70,12 @@ from PySide6.QtWidgets import (
 
 from anquan_desk.core.changes import Changes
 from anquan_desk.core.progress import Progress as WorkProgress
-from anquan_desk.core.vocabulary import HazardGrade, ItemOutcome
+from anquan_desk.core.vocabulary import HazardGrade, HazardStatus, ItemOutcome
+from anquan_desk.services import hazards as hazards_svc
 from anquan_desk.services import inspections as svc
+from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
+from anquan_desk.services.hazards import SupervisionView
 from anquan_desk.services.inspections import (
     AnswerSaved,
     CheckItem,
@@ -78,7 +85,9 @@ from anquan_desk.services.inspections import (
     PreparedPhoto,
     shown_hazard_code,
 )
+from anquan_desk.services.laptops import Laptops, laptops
 from anquan_desk.ui import state
+from anquan_desk.ui.inspection.supervise_dialog import SuperviseDialog, SupervisionInput, supervision_text
 from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
 
 T = TypeVar("T")
@@ -89,20 +98,72 @@ HAZARD_ROLE = Qt.ItemDataRole.UserRole + 3  # hazard id of an item row
 LINK_ROLE = Qt.ItemDataRole.UserRole + 4
 SAVED_ROLE = Qt.ItemDataRole.UserRole + 5  # an item row: its shown answer is in the database
 
-OUTCOME_KEYS = {
-    Qt.Key.Key_1: ItemOutcome.PASS.value,
-    Qt.Key.Key_2: ItemOutcome.FAIL.value,
-    Qt.Key.Key_3: ItemOutcome.NOT_APPLICABLE.value,
-}
 OUTCOME_COLOURS = {"合格": "#1e8449", "不合格": "#c0392b", "不涉及": "#7f8c8d"}
 UNSAVED_COLOUR = "#999999"
 PHOTO_FILTER = "照片 (*.jpg *.jpeg *.png *.bmp *.webp *.tif *.tiff)"
-#: Keys of the hazard form: back to the item list (staying on the item), or back and on to the next item.
-FORM_BACK_KEYS = (Qt.Key.Key_Escape,)
-FORM_NEXT_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)  # with Ctrl
-FORM_HINT = "Esc 返回检查项列表　　Ctrl+Enter 返回并转到下一项"
-#: 完成检查… from anywhere in the screen.
-FINISH_KEYS = ("Ctrl+Shift+Return", "Ctrl+Shift+Enter")
+
+#: Where a key of the screen works.
+KEYS_LIST = "检查界面（检查项列表）"
+KEYS_FORM = "检查界面（隐患表单）"
+KEYS_SCREEN = "检查界面"
+
+
+@dataclass(frozen=True)
+class ScreenKey:
+    """A key of the inspection screen: where it works, its key sequences (portable text), what it
+    does, and the screen's command it runs (``None``: the list's own key, which Qt handles).
+    :data:`SCREEN_KEYS` binds the keys and is what 帮助 › 快捷键 lists, so the two cannot drift."""
+
+    place: str
+    keys: tuple[str, ...]
+    what: str
+    command: str | None
+
+    def sequences(self) -> tuple[QKeySequence, ...]:
+        return tuple(QKeySequence(k) for k in self.keys)
+
+    def shown(self) -> str:
+        """The keys as written on screen and in the help: Enter（回车）, Ctrl+Enter, ↑ …"""
+        names: list[str] = []
+        for key in self.keys:
+            text = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText).replace("Return", "Enter")
+            text = {"Up": "↑", "Down": "↓", "Enter": "Enter（回车）"}.get(text, text)
+            if text not in names:
+                names.append(text)
+        return "，".join(names)
+
+
+SCREEN_KEYS: tuple[ScreenKey, ...] = (
+    ScreenKey(KEYS_LIST, ("1",), "记为“合格”，转到下一项", ItemOutcome.PASS.value),
+    ScreenKey(KEYS_LIST, ("2",), "记为“不合格”，打开已预填的隐患（光标在“具体位置”）", ItemOutcome.FAIL.value),
+    ScreenKey(KEYS_LIST, ("3",), "记为“不涉及”，转到下一项", ItemOutcome.NOT_APPLICABLE.value),
+    ScreenKey(KEYS_LIST, ("Return", "Enter"), "转到下一项", "next"),
+    ScreenKey(KEYS_LIST, ("Down",), "转到下一项", None),
+    ScreenKey(KEYS_LIST, ("Up",), "回到上一项", None),
+    ScreenKey(KEYS_FORM, ("Esc",), "返回检查项列表（停在本项）", "back"),
+    ScreenKey(KEYS_FORM, ("Return", "Enter"), "在单行输入框中：返回检查项列表（停在本项）", "back"),
+    ScreenKey(KEYS_FORM, ("Ctrl+Return", "Ctrl+Enter"), "返回检查项列表并转到下一项", "back-next"),
+    ScreenKey(KEYS_SCREEN, ("Ctrl+Shift+Return", "Ctrl+Shift+Enter"), "完成检查…（签字或记录拒签）", "finish"),
+)
+#: The answers' keys on the item list (1 合格, 2 不合格, 3 不涉及).
+OUTCOME_KEYS = {
+    Qt.Key(ord(key.keys[0])): str(key.command)  # a digit's key code is its character's
+    for key in SCREEN_KEYS
+    if key.place == KEYS_LIST and key.command in {o.value for o in ItemOutcome}
+}
+
+
+def _form_hint() -> str:
+    back = [k for k in SCREEN_KEYS if k.place == KEYS_FORM and k.command == "back"]
+    ahead = [k for k in SCREEN_KEYS if k.place == KEYS_FORM and k.command == "back-next"]
+    back_keys = " 或 ".join(k.shown().replace("（回车）", "") for k in back)
+    ahead_keys = " ".join(k.shown().split("，")[0] for k in ahead)
+    return f"{back_keys} 返回检查项列表　　{ahead_keys} 返回并转到下一项"
+
+
+#: Written under the hazard form: the way back to the list.
+FORM_HINT = _form_hint()
+FINISH_SHOWN = next(k for k in SCREEN_KEYS if k.command == "finish").shown().split("，")[-1]
 #: The splitter's default widths: items, item and hazard, photos.
 SPLITTER_SIZES = (400, 470, 240)
 
@@ -141,6 +202,7 @@ class _HazardForm:
     fl_deadline: QDateEdit
     fl_plan: QLineEdit
     supervised: QCheckBox
+    supervision: QLabel  # the 挂牌日期 and 督办文号 beside the tick box
 
 
 class PhotoList(QListWidget):
@@ -204,6 +266,9 @@ class InspectionWidget(QWidget):
         self._after_load: list[Callable[[], None]] = []
         self._filling = False
         self._hazard_id: str | None = None
+        self._supervisions: dict[str, SupervisionView] = {}  # hazard id → its 挂牌督办, as read
+        self.supervise_dialog: SuperviseDialog | None = None
+        self.laptops = Laptops.local()  # which laptop made a hazard number (names read with the inspection)
         self._save_timer = QTimer(self)
         self._save_timer.setSingleShot(True)
         self._save_timer.setInterval(400)
@@ -258,7 +323,7 @@ class InspectionWidget(QWidget):
         add_folder.clicked.connect(self._choose_folder)
         self.add_hazard_button = QPushButton("添加检查表外隐患…")
         self.add_hazard_button.clicked.connect(self._add_free_hazard)
-        self.finish_button = QPushButton("完成检查…（Ctrl+Shift+Enter）")
+        self.finish_button = QPushButton(f"完成检查…（{FINISH_SHOWN}）")
         self.finish_button.setToolTip("检查结束，由负责人签字或记录拒签")
         self.finish_button.setStyleSheet("font-weight: bold;")
         self.finish_button.clicked.connect(self._finish)
@@ -304,10 +369,14 @@ class InspectionWidget(QWidget):
         splitter.setSizes(list(SPLITTER_SIZES))
         if not state.restore_splitter(splitter, state.INSPECTION_SPLITTER) or min(splitter.sizes()) <= 0:
             splitter.setSizes(list(SPLITTER_SIZES))  # nothing kept, or kept from the two-column layout
-        for keys in FINISH_KEYS:
-            shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(self._finish_by_key)
+        self.shortcuts: list[QShortcut] = []  # the screen-wide keys of SCREEN_KEYS
+        for screen_key in SCREEN_KEYS:
+            if screen_key.place == KEYS_SCREEN and screen_key.command is not None:
+                for sequence in screen_key.sequences():
+                    shortcut = QShortcut(sequence, self)
+                    shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                    shortcut.activated.connect(lambda c=screen_key.command: self.run_command(c))
+                    self.shortcuts.append(shortcut)
 
         top = QHBoxLayout()
         top.addWidget(self.header, 1)
@@ -374,19 +443,26 @@ class InspectionWidget(QWidget):
         fl_deadline.setCalendarPopup(True)
         fl_deadline.setDisplayFormat("yyyy年MM月dd日")
         supervised = QCheckBox("挂牌督办")
+        supervised.setToolTip("勾选后填写挂牌日期、督办文号和督办单位（检查完成后办理）")
+        supervision = QLabel()
+        supervision.setWordWrap(True)
+        supervision.setStyleSheet("color: #8e44ad;")
+        supervised_row = QHBoxLayout()
+        supervised_row.addWidget(supervised)
+        supervised_row.addWidget(supervision, 1)
         five.addRow("责任：", fl_responsibility)
         five.addRow("措施：", fl_measures)
         five.addRow("资金：", fl_funds)
         five.addRow("时限：", fl_deadline)
         five.addRow("预案：", fl_plan)
-        five.addRow("", supervised)
+        five.addRow("", supervised_row)
         form.addRow(five_box)
         hint = QLabel(FORM_HINT)
         hint.setStyleSheet("color: #555;")
         form.addRow(hint)
         result = _HazardForm(box, description, location, grade, basis, requirement, immediate, deadline, rectifier,
                              five_box, hint, fl_responsibility, fl_measures, fl_funds, fl_deadline, fl_plan,
-                             supervised)
+                             supervised, supervision)
         for child in box.findChildren(QWidget):
             child.installEventFilter(self)
         for text_edit in (description, basis, requirement):
@@ -398,7 +474,7 @@ class InspectionWidget(QWidget):
         grade.currentIndexChanged.connect(self._grade_changed)
         immediate.toggled.connect(lambda on: deadline.setEnabled(not on))
         immediate.toggled.connect(self._schedule_save)
-        supervised.toggled.connect(self._schedule_save)
+        supervised.clicked.connect(self._supervise_clicked)
         return result
 
     # --- operations ----------------------------------------------------------------------------
@@ -427,13 +503,15 @@ class InspectionWidget(QWidget):
             self._after_load.append(then)
         self._stale = False
         writes = self._writes
-        QueryOp(self, lambda _p: svc.inspection_view(self.desk, self.inspection_id),
-                success=lambda view: self._loaded(view, writes), title="检查").run()
+        QueryOp(self, lambda _p: (svc.inspection_view(self.desk, self.inspection_id), laptops(self.desk)),
+                success=lambda read: self._loaded(*read, writes), title="检查").run()
 
-    def _loaded(self, view: InspectionView, writes: int) -> None:
+    def _loaded(self, view: InspectionView, known: Laptops, writes: int) -> None:
         if writes != self._writes or self._save_timer.isActive():
             self.reload()  # an answer or an edit was given meanwhile: this reading misses it
             return
+        self.laptops = known
+        self._supervisions.clear()  # read again when shown
         self._show_view(view)
         after, self._after_load = self._after_load, []
         for action in after:
@@ -581,30 +659,42 @@ class InspectionWidget(QWidget):
     # --- keyboard ------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if (watched is not self.tree and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
-                and self._form_key(event)):
-            return True
-        if watched is self.tree and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
-            key = event.key()
-            if key in OUTCOME_KEYS and not self.read_only:
-                self.answer_current(OUTCOME_KEYS[Qt.Key(key)])
-                return True
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.step(+1)
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            command = self.key_command(watched, event)
+            if command is not None:
+                self.run_command(command)
                 return True
         return super().eventFilter(watched, event)
 
-    def _form_key(self, event: QKeyEvent) -> bool:
-        """A key pressed in the hazard form: Esc back to the item list, Ctrl+Enter back and next."""
-        key = event.key()
+    def key_command(self, watched: QObject, event: QKeyEvent) -> str | None:
+        """The command of :data:`SCREEN_KEYS` a key pressed in the item list or the hazard form runs."""
+        if watched is self.tree:
+            place = KEYS_LIST
+        elif isinstance(watched, QWidget) and self.form.box.isAncestorOf(watched):
+            place = KEYS_FORM
+        else:
+            return None
         modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        if key in FORM_BACK_KEYS and modifiers == Qt.KeyboardModifier.NoModifier:
-            self.back_to_items(next_item=False)
-            return True
-        if key in FORM_NEXT_KEYS and modifiers == Qt.KeyboardModifier.ControlModifier:
-            self.back_to_items(next_item=True)
-            return True
-        return False
+        pressed = QKeySequence(QKeyCombination(modifiers, Qt.Key(event.key())))
+        for key in SCREEN_KEYS:
+            if key.place == place and key.command is not None and pressed in key.sequences():
+                if place == KEYS_FORM and isinstance(watched, QPlainTextEdit) and not modifiers:
+                    return None  # Enter makes a new line in a text of several lines
+                if place == KEYS_LIST and key.command in OUTCOME_KEYS.values() and self.read_only:
+                    return None
+                return key.command
+        return None
+
+    def run_command(self, command: str) -> None:
+        """Do what a key of :data:`SCREEN_KEYS` does."""
+        if command in OUTCOME_KEYS.values():
+            self.answer_current(command)
+        elif command == "next":
+            self.step(+1)
+        elif command in ("back", "back-next"):
+            self.back_to_items(next_item=command == "back-next")
+        elif command == "finish":
+            self._finish_by_key()
 
     def back_to_items(self, *, next_item: bool) -> None:
         """Leave the hazard form (its edits are saved) for the item list, on the same or the next item."""
@@ -744,7 +834,8 @@ class InspectionWidget(QWidget):
         self._hazard_id = hazard.id if hazard else None
         f.box.setVisible(hazard is not None)
         if hazard is not None:
-            f.box.setTitle(f"隐患 {shown_hazard_code(hazard.code)}（可修改，自动保存）")
+            editable = "" if self.read_only else "（可修改，自动保存）"
+            f.box.setTitle(f"隐患 {shown_hazard_code(hazard.code, self.laptops)}{editable}")
             f.box.setToolTip(f"隐患编号 {hazard.code}")
             f.description.setPlainText(hazard.description)
             f.location.setText(hazard.location)
@@ -764,9 +855,81 @@ class InspectionWidget(QWidget):
             f.supervised.setChecked(hazard.supervised)
             f.five_box.setVisible(hazard.grade == HazardGrade.MAJOR.value)
         for widget in f.box.findChildren(QWidget):
-            widget.setEnabled(not self.read_only)
+            if widget is not f.five_box:  # (its tick box may stay enabled in a finished check)
+                widget.setEnabled(not self.read_only)
         f.deadline.setEnabled(not self.read_only and not f.immediate.isChecked())
+        self._show_supervision(hazard)
         self._filling = False
+
+    # --- 挂牌督办 ------------------------------------------------------------------------------
+
+    def _may_supervise(self, hazard: HazardView | None) -> bool:
+        """A major, open hazard of a finished check, and a user who may 挂牌督办."""
+        return (
+            hazard is not None
+            and self.view is not None
+            and self.view.issuable
+            and hazard.grade == HazardGrade.MAJOR.value
+            and hazard.status != HazardStatus.CLOSED.value
+            and roles.allows(self.desk.actor.role, hazards_svc.ACTION)
+        )
+
+    def _show_supervision(self, hazard: HazardView | None) -> None:
+        """The tick box (enabled where 挂牌督办 can be done) and what is recorded beside it."""
+        f = self.form
+        f.supervised.setEnabled(self._may_supervise(hazard))
+        f.supervision.setEnabled(True)
+        if hazard is None or not hazard.supervised:
+            f.supervision.setText("" if self.read_only else "检查完成后办理")
+            return
+        known = self._supervisions.get(hazard.id)
+        if known is not None:
+            f.supervision.setText(supervision_text(known.listed_on, known.supervision_no, known.supervising_unit))
+            return
+        f.supervision.setText("")
+        hazard_id = hazard.id
+        QueryOp(self, lambda _p: hazards_svc.supervision_of(self.desk, hazard_id),
+                success=self._supervision_read, title="挂牌督办").run()
+
+    def _supervision_read(self, view: SupervisionView) -> None:
+        self._supervisions[view.hazard_id] = view
+        if view.hazard_id == self._hazard_id:
+            self.form.supervision.setText(
+                supervision_text(view.listed_on, view.supervision_no, view.supervising_unit)
+            )
+
+    def _supervise_clicked(self) -> None:
+        """The tick box was clicked: ask for the 挂牌 details (again, to correct them, when it is
+        ticked already) and record them; the box is ticked only once they are saved."""
+        hazard = self._hazards.get(self._hazard_id or "")
+        self.form.supervised.setChecked(hazard is not None and hazard.supervised)  # until saved
+        if hazard is None or self.view is None or not self._may_supervise(hazard):
+            return
+        known = self._supervisions.get(hazard.id)
+        current = (SupervisionInput(known.listed_on, known.supervision_no, known.supervising_unit)
+                   if known is not None and known.listed_on is not None else None)
+        self.supervise_dialog = dialog = SuperviseDialog(shown_hazard_code(hazard.code, self.laptops),
+                                                         self.view.start_day, self, current=current)
+        if dialog.exec() != SuperviseDialog.DialogCode.Accepted:
+            return
+        given, hazard_id = dialog.values(), hazard.id
+        self._write(
+            lambda _p: hazards_svc.supervise(self.desk, hazard_id, listed_on=given.listed_on,
+                                             supervision_no=given.supervision_no,
+                                             supervising_unit=given.supervising_unit),
+            success=self._supervised, title="未能挂牌督办",
+        )
+
+    def _supervised(self, view: SupervisionView) -> None:
+        self._supervisions[view.hazard_id] = view
+        shown = self._hazards.get(view.hazard_id)
+        if shown is not None:
+            self._hazards[view.hazard_id] = replace(shown, supervised=view.supervised)
+        if view.hazard_id == self._hazard_id:
+            self.form.supervised.setChecked(view.supervised)
+            self.form.supervision.setText(
+                supervision_text(view.listed_on, view.supervision_no, view.supervising_unit)
+            )
 
     def _grade_changed(self) -> None:
         self.form.five_box.setVisible(self.form.grade.currentText() == HazardGrade.MAJOR.value)
@@ -797,7 +960,6 @@ class InspectionWidget(QWidget):
             "fl_funds": f.fl_funds.text() if major else "",
             "fl_deadline": pydate(f.fl_deadline.date()) if major else None,
             "fl_plan": f.fl_plan.text() if major else "",
-            "supervised": f.supervised.isChecked() and major,
         }
 
     def _save_hazard(self) -> None:
