@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import shiboken6
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -28,9 +29,12 @@ def _screens_forget_their_database() -> Iterator[None]:
     change_hub.clear()
     app = QApplication.instance()
     if isinstance(app, QApplication):  # and their pending timers (a debounced save, a refresh) never fire
-        for widget in app.allWidgets():
-            for timer in widget.findChildren(QTimer):
-                timer.stop()
+        for window in app.topLevelWidgets():
+            if not shiboken6.isValid(window):  # already deleted on the C++ side
+                continue
+            for timer in window.findChildren(QTimer):
+                if shiboken6.isValid(timer):
+                    timer.stop()
 
 
 @pytest.fixture(autouse=True)
