@@ -27,6 +27,7 @@ from anquan_desk.core import clock, security
 from anquan_desk.core.checklists import ChecklistLibrary, load_library
 from anquan_desk.core.db import Database, open_database
 from anquan_desk.services.demo import create_demo
+from tests.helpers.pg_roles import start_clerk_cluster
 from tests.helpers.pg_server import PgCluster, find_bindir
 
 BACKENDS = tuple(b for b in os.environ.get("ANQUAN_TEST_BACKENDS", "sqlite,postgresql").split(",") if b)
@@ -78,6 +79,22 @@ def pg_cluster() -> Iterator[PgCluster]:
     cluster = PgCluster(bindir).start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def clerk_cluster() -> Iterator[PgCluster]:
+    """A cluster of its own whose pg_hba.conf asks ``clerk`` for a password (tests/helpers/pg_roles.py)."""
+    cluster = start_clerk_cluster()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def passfile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """libpq's password file, in the test's folder."""
+    path = tmp_path / "pgpass.conf"
+    monkeypatch.setenv("PGPASSFILE", str(path))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import socket
 import stat
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,24 +27,10 @@ from anquan_desk.services.server import (
     connect_server,
     open_workplace,
 )
-from tests.helpers.pg_roles import CLERK_PASSWORD, start_clerk_cluster
+from tests.helpers.pg_roles import CLERK_PASSWORD
 from tests.helpers.pg_server import SUPERUSER, PgCluster
 
 pytestmark = pytest.mark.server_only
-
-
-@pytest.fixture(scope="module")
-def clerk_cluster() -> Iterator[PgCluster]:
-    cluster = start_clerk_cluster()
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture
-def passfile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "pgpass.conf"
-    monkeypatch.setenv("PGPASSFILE", str(path))
-    return path
 
 
 def _address(cluster: PgCluster, database: str, user: str = SUPERUSER) -> ServerAddress:

@@ -22,26 +22,12 @@ from anquan_desk.ui.app import run_gui
 from anquan_desk.ui.main_window import MainWindow
 from anquan_desk.ui.server_dialog import REMEMBER_TEXT, ServerDialog
 from anquan_desk.ui.setup_wizard import SetupWizard
-from tests.helpers.pg_roles import CLERK_PASSWORD, start_clerk_cluster
+from tests.helpers.pg_roles import CLERK_PASSWORD
 from tests.helpers.pg_server import PgCluster
 
 pytestmark = [pytest.mark.gui, pytest.mark.server_only]
 
 SHOTS = Path(os.environ.get("ANQUAN_SHOTS", "/tmp/helper-e"))
-
-
-@pytest.fixture(scope="module")
-def clerk_cluster() -> Iterator[PgCluster]:
-    cluster = start_clerk_cluster()
-    yield cluster
-    cluster.stop()
-
-
-@pytest.fixture
-def passfile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "pgpass.conf"
-    monkeypatch.setenv("PGPASSFILE", str(path))
-    return path
 
 
 @pytest.fixture(autouse=True)
