@@ -6,47 +6,31 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from anquan_desk.core.checklists.store import templates_for_place
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import Place, PlaceSector, Township
 from anquan_desk.core.vocabulary import HazardGrade, ItemOutcome
 from anquan_desk.services import inspections as svc
-from anquan_desk.services.checklists import ensure_builtin_library
-from anquan_desk.services.users import create_user
-from helpers import desk_for
+from helpers import desk_for, restaurant
 
-PLACE = "好运来小吃店"
+PLACE = restaurant.PLACE
 CHECK_DAY = date(2027, 3, 10)
 
 
 def major_hazard(db: Database, *, finished: bool = True) -> tuple[str, str]:
     """(inspection id, hazard id): a check on :data:`CHECK_DAY` with one major hazard; finished
     (the responsible person's refusal recorded) unless ``finished`` is false."""
+    inspection_id, _place = restaurant.draft(db, datetime(CHECK_DAY.year, CHECK_DAY.month, CHECK_DAY.day, 9, 30))
     with db.session("setup") as s:
-        s.add(Township(name="红光镇"))
-        wang = create_user(s, username="wang", name="王芳", password="wang-2027-pass", cert_no="A1")
-        li = create_user(s, username="li", name="李华", password="li-2027-passw", cert_no="A2")
-        place = Place(name=PLACE, address="东湖路5号", responsible_person="刘珺", nine_small_kind="小餐饮场所",
-                      gas_supply="瓶装", sector_rows=[PlaceSector(sector="九小场所"), PlaceSector(sector="燃气")])
-        s.add(place)
-        ensure_builtin_library(s)
-        s.flush()
-        inspection = svc.start_inspection(
-            s, place_id=place.id, inspector_ids=[wang.id, li.id],
-            template_ids=[t.id for t in templates_for_place(s, place)],
-            started_at=datetime(CHECK_DAY.year, CHECK_DAY.month, CHECK_DAY.day, 9, 30),
-        )
-        entries = svc.checklist_entries(s, inspection.id)
-        hazard = svc.record_answer(s, inspection.id, entries[0].item.id, ItemOutcome.FAIL.value)
+        entries = svc.checklist_entries(s, inspection_id)
+        hazard = svc.record_answer(s, inspection_id, entries[0].item.id, ItemOutcome.FAIL.value)
         assert hazard is not None
         for entry in entries[1:]:
-            svc.record_answer(s, inspection.id, entry.item.id, ItemOutcome.PASS.value)
+            svc.record_answer(s, inspection_id, entry.item.id, ItemOutcome.PASS.value)
         svc.update_hazard(
             s, hazard.id, grade=HazardGrade.MAJOR.value, location="后厨液化气瓶间",
             fl_responsibility="刘珺", fl_measures="停用气瓶间，改设独立气瓶间", fl_funds="店方自筹2万元",
             fl_deadline=date(2027, 4, 10), fl_plan="燃气泄漏应急处置卡",
         )
-        ids = inspection.id, hazard.id
+        ids = inspection_id, hazard.id
     if finished:
         svc.finish_check(desk_for(db, "wang"), ids[0], refusal_reason="负责人不在场", refusal_witness="村委会主任 张强")
     return ids

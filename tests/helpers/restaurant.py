@@ -3,6 +3,8 @@ start from: township 红光镇, inspectors 王芳 (``wang``) and 李华 (``li``)
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from anquan_desk.core.checklists.store import templates_for_place
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Place, PlaceSector, Township
@@ -13,8 +15,8 @@ from anquan_desk.services.users import create_user
 PLACE = "好运来小吃店"
 
 
-def draft(db: Database) -> tuple[str, str]:
-    """(inspection id, place id) of a new draft check at :data:`PLACE`."""
+def draft(db: Database, started_at: datetime | None = None) -> tuple[str, str]:
+    """(inspection id, place id) of a new draft check at :data:`PLACE` (begun ``started_at``, else now)."""
     with db.session("setup") as s:
         s.add(Township(name="红光镇"))
         wang = create_user(s, username="wang", name="王芳", password="12345678", cert_no="A1")
@@ -26,6 +28,6 @@ def draft(db: Database) -> tuple[str, str]:
         s.flush()
         inspection = svc.start_inspection(
             s, place_id=place.id, inspector_ids=[wang.id, li.id],
-            template_ids=[t.id for t in templates_for_place(s, place)],
+            template_ids=[t.id for t in templates_for_place(s, place)], started_at=started_at,
         )
         return inspection.id, place.id
