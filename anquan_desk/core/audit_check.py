@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, inspect, literal, select
 from sqlalchemy.orm import Session
@@ -174,12 +174,18 @@ class KeyLine:
     retired: bool
 
 
+#: ``anchor``: the weekly 审计锚点单; ``keys``: the 签名密钥登记表 (printed when the township starts
+#: using the program and whenever a key is added or replaced), the same facts with the keys first.
+SheetKind = Literal["anchor", "keys"]
+
+
 @dataclass(frozen=True)
 class AnchorSheet:
     township: str
     made_at: datetime
     anchor: Anchor | None  # None: the log is empty
     keys: tuple[KeyLine, ...] | None  # None: this database has no signing keys yet (before 0008)
+    kind: SheetKind = "anchor"
 
 
 # --- data against the log -------------------------------------------------------------------------
@@ -278,6 +284,8 @@ def _logged_instant(value: Any) -> Any:
     """A logged instant in UTC (the ORM may have held it in local time)."""
     if not isinstance(value, str):
         return value
+    if value.endswith("+00:00"):
+        return value  # written by isoformat() of a UTC instant: already in the form compared
     try:
         return local_to_utc(datetime.fromisoformat(value)).isoformat()
     except ValueError:
@@ -291,6 +299,7 @@ class _TableForm:
     table: Table
     current: dict[str, Callable[[Any], Any]]
     logged: dict[str, Callable[[Any], Any]]
+    plain: frozenset[str]  # columns whose equal current and logged values need no conversion
 
 
 def _identity(value: Any) -> Any:
@@ -307,7 +316,13 @@ def _form(table: Table, skip: frozenset[str] = _UNLOGGED_COLUMNS) -> _TableForm:
             continue
         current[col.name] = _digest if col.name in digested else _plain
         logged[col.name] = _logged_instant if isinstance(col.type, UTCDateTime) else _identity
-    return _TableForm(table, current, logged)
+    # A digested column's row value could be made equal to its logged digest, and an instant is
+    # logged as text: only the other columns may take the quick equality.
+    plain = frozenset(
+        name for name in current
+        if name not in digested and not isinstance(table.c[name].type, UTCDateTime)
+    )
+    return _TableForm(table, current, logged, plain)
 
 
 @dataclass
@@ -382,9 +397,9 @@ def _table_rows(conn: Connection, table: Table, *, stream: bool = True) -> Itera
     order = _c_order(conn, _key_expr(table))
     statement = select(key, *table.c).order_by(order)
     result = conn.execute(statement.execution_options(yield_per=2000) if stream else statement)
+    names = [col.name for col in table.c]
     for row in result:
-        values = row._mapping
-        yield str(values["__key__"]), {col.name: values[col] for col in table.c}
+        yield str(row[0]), dict(zip(names, row[1:], strict=True))
 
 
 def _shown(value: Any) -> str:
@@ -403,6 +418,8 @@ def _compare(form: _TableForm, key: str, state: dict[str, Any], row: dict[str, A
     for column, to_log_form in form.current.items():
         if column not in state:
             continue  # added by a later migration: the log never recorded it for this row
+        if column in form.plain and state[column] == row[column]:
+            continue  # text, numbers, None: already in the log's form (most columns: the quick way)
         expected = form.logged[column](state[column])
         actual = to_log_form(row[column])
         if expected != actual and canonical_json(expected) != canonical_json(actual):

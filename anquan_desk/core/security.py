@@ -20,6 +20,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import nacl.exceptions
@@ -136,12 +137,23 @@ class Signer:
 
 def verify_signature(public_key: str, entry_hash: str, signature: str) -> bool:
     """Whether ``signature`` (hex) is the key's signature of the entry hash."""
+    return not failed_signatures(public_key, [(0, entry_hash, signature)])
+
+
+def failed_signatures(public_key: str, entries: Sequence[tuple[int, str, str]]) -> list[int]:
+    """Of ``(seq, entry hash, hex signature)`` signed by one key, the seqs whose signature is wrong.
+    libsodium runs without Python's lock, so batches may be checked on several threads at once."""
     try:
         key = nacl.signing.VerifyKey(bytes.fromhex(public_key))
-        key.verify(SIGNING_CONTEXT + entry_hash.encode("ascii"), bytes.fromhex(signature))
-    except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, nacl.exceptions.TypeError, ValueError):
-        return False
-    return True
+    except (nacl.exceptions.ValueError, nacl.exceptions.TypeError, ValueError):
+        return [seq for seq, _hash, _sig in entries]
+    failed: list[int] = []
+    for seq, entry_hash, signature in entries:
+        try:
+            key.verify(SIGNING_CONTEXT + entry_hash.encode("ascii"), bytes.fromhex(signature))
+        except (nacl.exceptions.BadSignatureError, nacl.exceptions.ValueError, nacl.exceptions.TypeError, ValueError):
+            failed.append(seq)
+    return failed
 
 
 def _box(password: str, salt: bytes, opslimit: int, memlimit: int) -> nacl.secret.SecretBox:
