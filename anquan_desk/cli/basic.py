@@ -9,6 +9,7 @@ from pathlib import Path
 
 from anquan_desk.cli.common import add_db_argument, desk_for, fail
 from anquan_desk.core.audit_check import AnchorCodeError
+from anquan_desk.core.clock import to_local
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.services import audit
 from anquan_desk.services import backup as backup_service
@@ -50,6 +51,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add_db_argument(a)
     a.add_argument("--out", help="审计锚点单 PDF 文件路径")
     a.set_defaults(func=cmd_audit_anchor)
+    k = audit_sub.add_parser(
+        "keys",
+        help="列出各用户的签名公钥；给出 --out 时生成签名密钥登记表（PDF，启用系统和新增用户、重设密码后打印，签字盖章交区里）",
+    )
+    add_db_argument(k)
+    k.add_argument("--out", help="签名密钥登记表 PDF 文件路径")
+    k.set_defaults(func=cmd_audit_keys)
 
     p = sub.add_parser("backup", help="在线备份数据库（SQLite 备份接口，运行中也可备份）")
     add_db_argument(p)
@@ -115,20 +123,34 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 def cmd_audit_anchor(args: argparse.Namespace) -> int:
     try:
         with desk_for(args, migrate=False) as desk:
-            sheet = audit.anchor_sheet(desk)
+            sheet = audit.write_sheet(desk, Path(args.out)) if args.out else audit.anchor_sheet(desk)
     except AnquanError as exc:
         return fail(str(exc))
     if sheet.anchor is None:
         return fail("审计日志为空，还没有可以打印的锚点。")
     print(f"审计锚点：{sheet.anchor.code}（第 {sheet.anchor.seq} 条记录，哈希 {sheet.anchor.hash}）")
     if args.out:
-        from anquan_desk.io.pdf.anchor_sheet import write_anchor_sheet
-
-        try:
-            write_anchor_sheet(sheet, Path(args.out))
-        except OSError as exc:
-            return fail(f"无法写入“{args.out}”：{exc.strerror or exc}")
         print(f"审计锚点单已写入 {args.out}：请打印、签字，交区里留存。")
+    return 0
+
+
+def cmd_audit_keys(args: argparse.Namespace) -> int:
+    try:
+        with desk_for(args, migrate=False) as desk:
+            sheet = audit.write_sheet(desk, Path(args.out), "keys") if args.out else audit.anchor_sheet(desk, "keys")
+    except AnquanError as exc:
+        return fail(str(exc))
+    if sheet.keys is None:
+        print("本数据库尚未启用用户签名密钥（请先升级数据库并登录一次）。")
+    elif not sheet.keys:
+        print("还没有用户签名密钥：第一位管理员登录后即生成。")
+    else:
+        print("用户\t状态\t启用日期\t公钥（Ed25519）")
+        for key in sheet.keys:
+            since = to_local(key.since).strftime("%Y-%m-%d") if key.since is not None else ""
+            print(f"{key.name}（{key.username}）\t{'已停用' if key.retired else '在用'}\t{since}\t{key.public_key}")
+    if args.out:
+        print(f"签名密钥登记表已写入 {args.out}：请打印，由管理员和乡镇（街道）负责人签字、盖章，交区（县）应急管理部门留存。")
     return 0
 
 

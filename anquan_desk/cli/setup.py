@@ -28,7 +28,7 @@ from anquan_desk.cli.common import add_db_argument, add_login_argument, desk_for
 from anquan_desk.core.documents.snapshot import DocType
 from anquan_desk.core.errors import AnquanError
 from anquan_desk.io.tabular import ImportFileError
-from anquan_desk.services import ground
+from anquan_desk.services import audit, ground
 from anquan_desk.services.numbering import NUMBERED_TYPES
 from anquan_desk.services.township import (
     TOWNSHIP_FORMATS,
@@ -77,6 +77,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--admin-name", help="第一位管理员的姓名")
     p.add_argument("--admin-password", help=f"管理员密码（也可用环境变量 {PASSWORD_ENV}）")
     p.add_argument("--admin-cert-no", help="管理员的执法证号")
+    p.add_argument("--record", metavar="FILE.pdf",
+                   help="设置完成后生成签名密钥登记表（PDF）：打印后签字盖章，交区（县）应急管理部门留存")
     p.add_argument("--json", action="store_true", help="以 JSON 输出结果")
     add_login_argument(p)
     p.set_defaults(func=cmd_setup)
@@ -258,6 +260,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     with desk_for(args, login=True) as desk:
         try:
             result = setup_township(desk, request)
+            record = audit.write_sheet(desk, Path(args.record), "keys") if args.record else None
         except AnquanError as exc:
             return fail(str(exc))
     if args.json:
@@ -270,4 +273,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
               f"{result.users} 个用户。")
         if result.admin is not None:
             print(f"管理员用户名：{result.admin.username}")
+        if record is not None:
+            print(f"签名密钥登记表已写入 {args.record}：请打印，签字盖章后交区（县）应急管理部门留存。")
+        else:
+            print("请生成并打印签名密钥登记表（anquan-desk audit keys --out 签名密钥登记表.pdf），签字盖章后交区（县）应急管理部门留存。")
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import MetaData, Table, inspect, select
@@ -16,16 +17,18 @@ from anquan_desk.core.audit_check import (
     DataReport,
     FilesReport,
     KeyLine,
+    SheetKind,
     check_anchor,
     check_attachments,
     check_data,
     head_anchor,
 )
 from anquan_desk.core.clock import utcnow
+from anquan_desk.core.errors import UserInputError
 from anquan_desk.core.models import Township, User
 from anquan_desk.services.desk import Desk
 
-__all__ = ["AuditVerdict", "anchor_sheet", "verify", "verify_all"]
+__all__ = ["AuditVerdict", "anchor_sheet", "verify", "verify_all", "write_sheet"]
 
 
 def verify(desk: Desk) -> ChainReport:
@@ -102,9 +105,25 @@ def _keys(conn: Any) -> tuple[KeyLine, ...] | None:
     return tuple(KeyLine(u, n, str(k), at, r is not None) for u, n, k, at, r in rows)
 
 
-def anchor_sheet(desk: Desk) -> AnchorSheet:
-    """What the weekly sheet prints: the township, now, the chain head and its code, the keys."""
+def anchor_sheet(desk: Desk, kind: SheetKind = "anchor") -> AnchorSheet:
+    """What the weekly 审计锚点单 (or, with ``kind="keys"``, the 签名密钥登记表) prints: the township,
+    now, the chain head and its code, the users' public keys."""
     with desk.query() as session:
         township = session.scalar(select(Township.name).order_by(Township.created_at).limit(1)) or ""
         conn = session.connection()
-        return AnchorSheet(township, utcnow(), head_anchor(conn), _keys(conn))
+        return AnchorSheet(township, utcnow(), head_anchor(conn), _keys(conn), kind)
+
+
+def write_sheet(desk: Desk, path: Path, kind: SheetKind = "anchor") -> AnchorSheet:
+    """Write the 审计锚点单 / 签名密钥登记表 PDF to ``path``; the sheet as printed. A file that
+    cannot be written raises :class:`~anquan_desk.core.errors.UserInputError` naming it."""
+    from anquan_desk.io.pdf.anchor_sheet import write_anchor_sheet
+
+    sheet = anchor_sheet(desk, kind)
+    if sheet.anchor is None:
+        raise UserInputError("审计日志为空，还没有可以打印的锚点。")
+    try:
+        write_anchor_sheet(sheet, path)
+    except OSError as exc:
+        raise UserInputError(f"无法写入“{path}”：{exc.strerror or exc}") from exc
+    return sheet

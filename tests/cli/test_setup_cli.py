@@ -4,6 +4,7 @@ from the command line (flags, a JSON file, an xlsx list), read back from the dat
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -55,7 +56,10 @@ def test_setup_with_flags_then_refused_a_second_time(tmp_path: Path, capsys: pyt
         "--prefix", "notice=整改",
     )
     assert (code, err) == (0, "")
-    assert out == "初始设置已完成：白沙镇，2 个村（社区），3 个网格，1 个用户。\n管理员用户名：admin\n"
+    assert out == (
+        "初始设置已完成：白沙镇，2 个村（社区），3 个网格，1 个用户。\n管理员用户名：admin\n"
+        "请生成并打印签名密钥登记表（anquan-desk audit keys --out 签名密钥登记表.pdf），签字盖章后交区（县）应急管理部门留存。\n"
+    )
     towns, villages, people = _contents(db)
     assert towns == ["白沙镇"]
     assert villages == {"红光村": ["红光一网格", "红光二网格"], "城东社区": ["城东网格"]}
@@ -204,3 +208,44 @@ def test_setup_as_a_separate_process(tmp_path: Path) -> None:
     listed = subprocess.run([sys.executable, "-m", "anquan_desk", "users", "list", "--db", str(db)],
                             capture_output=True, text=True, timeout=300)
     assert "admin\t周建国\t管理员\t—\t—\t在用" in listed.stdout
+
+
+def test_setup_writes_the_key_record_the_district_keeps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``setup --record`` prints the 签名密钥登记表: the administrator's public key as the database holds
+    it, the chain head's anchor code, the places to sign and seal; ``audit keys`` lists the same key
+    and, after a second user was added, both."""
+    from pypdf import PdfReader
+
+    from anquan_desk.core.audit_check import parse_anchor
+    from anquan_desk.core.models import UserKey
+
+    db, record = tmp_path / "anquan.db", tmp_path / "签名密钥登记表.pdf"
+    code, out, err = run(
+        capsys, "setup", "--db", str(db), "--township", "白沙镇", "--county", "青溪县", "--village", "红光村:红光一网格",
+        "--admin-name", "周建国", "--admin-password", township_setup.PASSWORD, "--record", str(record),
+    )
+    assert (code, err) == (0, ""), err
+    assert f"签名密钥登记表已写入 {record}" in out
+    database = open_database(db)
+    try:
+        with database.reader() as s:
+            keys = [k.public_key for k in s.scalars(select(UserKey))]
+    finally:
+        database.dispose()
+    assert len(keys) == 1
+    flat = "".join("".join(page.extract_text().split()) for page in PdfReader(record).pages)
+    assert "签名密钥登记表" in flat and "白沙镇" in flat and "周建国（admin）" in flat
+    assert keys[0] in flat  # printed in groups of 16, read back without the spaces
+    anchor = re.search(r"A-\d+-[0-9A-Z-]+", flat)
+    assert anchor is not None and parse_anchor(anchor.group(0)).seq >= 1
+    assert "乡镇负责人（签字）" in flat and "公章" in flat
+
+    code, out, err = run(capsys, "users", "add", "li", "--db", str(db), "--name", "李明",
+                         "--role", "检查员", "--password", "another12")
+    assert code == 0, err
+    code, out, err = run(capsys, "audit", "keys", "--db", str(db))
+    assert code == 0, err
+    assert "周建国（admin）\t在用\t" in out and keys[0] in out
+    assert "李明（li）\t在用\t" in out
+    code, _out, err = run(capsys, "audit", "verify", "--db", str(db), "--anchor", anchor.group(0))
+    assert code == 0, err

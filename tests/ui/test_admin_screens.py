@@ -37,11 +37,14 @@ def _actions(menu_owner: QMainWindow) -> dict[str, QAction]:
     return {a.objectName(): a for a in menu_owner.findChildren(QAction) if a.objectName().startswith("admin_")}
 
 
+_EVERYONE = {"admin_own_password", "admin_anchor_sheet", "admin_key_record"}
+
+
 @pytest.mark.parametrize(("username", "visible"), [
-    ("admin", {"admin_township", "admin_ground", "admin_users", "admin_own_password"}),
-    ("wang", {"admin_own_password"}),
-    ("li", {"admin_own_password"}),
-    ("zhao", {"admin_own_password"}),
+    ("admin", {"admin_township", "admin_ground", "admin_users", *_EVERYONE}),
+    ("wang", _EVERYONE),
+    ("li", _EVERYONE),
+    ("zhao", _EVERYONE),
 ])
 def test_the_menu_shows_each_role_what_it_may_do(qtbot: QtBot, db: Database, username: str, visible: set[str]) -> None:
     window = QMainWindow()
@@ -65,6 +68,42 @@ def test_the_menu_opens_the_screens(qtbot: QtBot, db: Database) -> None:
         opened = [d for d in window.findChildren(kind) if d.isVisible()]
         assert len(opened) == 1, name
         opened[0].close()
+
+
+@pytest.mark.parametrize(("action", "title", "expected"), [
+    ("admin_key_record", "签名密钥登记表", "乡镇负责人（签字）"),
+    ("admin_anchor_sheet", "审计锚点单", "打印人（签字）"),
+])
+def test_the_menu_prints_the_papers_the_district_keeps(
+    qtbot: QtBot, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, action: str, title: str, expected: str
+) -> None:
+    """管理 › 打印签名密钥登记表… / 打印审计锚点单…: the file asked for is written with every user's public
+    key and the chain head's anchor code; the message names the file and the anchor."""
+    from pypdf import PdfReader
+
+    from anquan_desk.core.audit_check import current_anchor
+    from anquan_desk.core.models import UserKey
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    admin_menu.add_admin_menu(window, desk_for(db, "li"))
+    chosen = tmp_path / "纸件"  # no suffix typed: .pdf is added
+    asked: list[str] = []
+    monkeypatch.setattr(admin_menu.QFileDialog, "getSaveFileName",
+                        lambda _parent, caption, suggested, _filter: (asked.append(suggested) or str(chosen), ""))
+    said: list[str] = []
+    monkeypatch.setattr(admin_menu.QMessageBox, "information", lambda _parent, _title, text: said.append(text))
+    _actions(window)[action].trigger()
+    qtbot.waitUntil(lambda: bool(said), timeout=20_000)
+    written = chosen.with_suffix(".pdf")
+    assert Path(asked[0]).name.startswith(title) and written.exists()
+    with db.reader() as s:
+        keys = [k.public_key for k in s.scalars(select(UserKey))]
+        anchor = current_anchor(s)
+    flat = "".join("".join(page.extract_text().split()) for page in PdfReader(written).pages)
+    assert title in flat and expected in flat and anchor.code in flat
+    assert keys and all(key in flat for key in keys)
+    assert str(written) in said[0] and anchor.code in said[0]
 
 
 def test_township_dialog_edits_the_profile(qtbot: QtBot, db: Database) -> None:
@@ -271,4 +310,4 @@ def test_the_menu_fits_the_main_window(qtbot: QtBot, db: Database) -> None:
     menu = admin_menu.add_admin_menu(window, window.desk)
     assert [a.text() for a in window.menuBar().actions()] == [*before, "管理(&M)"]
     assert [a.text() for a in menu.actions() if a.isVisible() and not a.isSeparator()] == [
-        "乡镇（街道）信息…", "村（社区）和网格…", "用户…", "修改我的密码…"]
+        "乡镇（街道）信息…", "村（社区）和网格…", "用户…", "修改我的密码…", "打印审计锚点单…", "打印签名密钥登记表…"]

@@ -1,4 +1,6 @@
-"""The weekly 审计锚点单: the audit chain's head on paper, with the users' public signing keys.
+"""The weekly 审计锚点单: the audit chain's head on paper, with the users' public signing keys; and
+the 签名密钥登记表, the same facts with the keys first, printed when the township starts and when a
+key is added or replaced.
 
 Printed, signed and handed to the district (or filed), the sheet lets anyone later prove that the
 township's log still holds the entry it names (``anquan-desk audit verify --anchor CODE``): a log
@@ -19,7 +21,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from anquan_desk.core.audit_check import AnchorSheet, KeyLine
+from anquan_desk.core.audit_check import AnchorSheet, KeyLine, SheetKind
 from anquan_desk.core.clock import to_local
 from anquan_desk.io.pdf.fonts import BODY_CHAIN, HEI, SONG, TITLE_CHAIN, markup, register_fonts
 
@@ -102,22 +104,21 @@ def _keys(sheet: AnchorSheet) -> Table:
     return table
 
 
-def _signatures() -> Table:
-    rows = [[_p("打印人（签字）："), _p("核对人（签字）："), _p("接收单位及接收人（签字）：")], [_p("日期："), _p("日期："), _p("日期：")]]
-    table = Table(rows, colWidths=[56 * mm, 56 * mm, 58 * mm], rowHeights=[16 * mm, 9 * mm])
+def _signatures(kind: SheetKind) -> Table:
+    if kind == "keys":
+        first = [_p("系统管理员（签字）："), _p("乡镇负责人（签字）："), _p("接收单位及接收人（签字）：")]
+    else:
+        first = [_p("打印人（签字）："), _p("核对人（签字）："), _p("接收单位及接收人（签字）：")]
+    rows = [first, [_p("日期："), _p("日期："), _p("日期：")]]
+    if kind == "keys":
+        rows.append([_p(""), _p("（乡镇人民政府或街道办事处公章）", _SMALL), _p("")])
+    table = Table(rows, colWidths=[56 * mm, 56 * mm, 58 * mm], rowHeights=[16 * mm, 9 * mm] + ([24 * mm] if kind == "keys" else []))
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]))
     return table
 
 
-def render_anchor_sheet(sheet: AnchorSheet) -> bytes:
-    register_fonts()
-    buf = io.BytesIO()
-    doc = SimpleDocTemplate(
-        buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
-        title="审计锚点单", author=sheet.township, invariant=1,
-    )
-    code = sheet.anchor.code if sheet.anchor is not None else "A-…"
-    story = [
+def _anchor_story(sheet: AnchorSheet, code: str) -> list[Any]:
+    return [
         _p("审计锚点单", _TITLE),
         Spacer(1, 6 * mm),
         _facts(sheet),
@@ -134,10 +135,49 @@ def render_anchor_sheet(sheet: AnchorSheet) -> bytes:
         Spacer(1, 2 * mm),
         _keys(sheet),
         Spacer(1, 10 * mm),
-        _signatures(),
+        _signatures(sheet.kind),
         Spacer(1, 4 * mm),
         _p("本单一式两份：一份交区（县）应急管理部门留存，一份本乡镇存档。请每周打印一次。", _SMALL),
     ]
+
+
+def _keys_story(sheet: AnchorSheet, code: str) -> list[Any]:
+    return [
+        _p("签名密钥登记表", _TITLE),
+        Spacer(1, 6 * mm),
+        _p(
+            "本表登记本乡镇（街道）安全检查工作台各用户的签名公钥。每条执法全过程记录（审计记录）都由操作人用自己的私钥签名，"
+            "私钥只以本人密码加密保存；下列公钥用于核对这些签名。启用系统时、以及新增用户或重设密码（更换密钥）后，"
+            "请打印本表，签字盖章后交区（县）应急管理部门留存。"
+        ),
+        Spacer(1, 3 * mm),
+        _p("用户签名公钥", _HEAD),
+        Spacer(1, 2 * mm),
+        _keys(sheet),
+        Spacer(1, 4 * mm),
+        _p(
+            "此后若有人替换公钥、以他人身份伪造记录，或改写本表打印以前的记录，核验时都会与本表不符。"
+            f"核验方法：在本乡镇的电脑上运行 anquan-desk audit verify --anchor {code}。", _SMALL
+        ),
+        Spacer(1, 4 * mm),
+        _facts(sheet),
+        Spacer(1, 8 * mm),
+        _signatures(sheet.kind),
+        Spacer(1, 2 * mm),
+        _p("本表一式两份：一份交区（县）应急管理部门留存，一份本乡镇存档。", _SMALL),
+    ]
+
+
+def render_anchor_sheet(sheet: AnchorSheet) -> bytes:
+    register_fonts()
+    buf = io.BytesIO()
+    title = "签名密钥登记表" if sheet.kind == "keys" else "审计锚点单"
+    doc = SimpleDocTemplate(
+        buf, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
+        title=title, author=sheet.township, invariant=1,
+    )
+    code = sheet.anchor.code if sheet.anchor is not None else "A-…"
+    story = _keys_story(sheet, code) if sheet.kind == "keys" else _anchor_story(sheet, code)
     doc.build(story)
     return buf.getvalue()
 
