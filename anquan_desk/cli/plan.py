@@ -288,12 +288,15 @@ def _tasks(args: argparse.Namespace) -> int:
     from anquan_desk.core.errors import AnquanError
     from anquan_desk.core.plans.tasks import parse_month
     from anquan_desk.services import plans
+    from anquan_desk.services.inspections import shown_hazard_code
+    from anquan_desk.services.laptops import laptops
 
     try:
         year, month = parse_month(args.month)
         with desk_for(args) as desk:
             grid_id = plans.grid_id_of(desk, args.grid) if args.grid else None
             tasks = plans.tasks_for_month(desk, year, month, grid_id=grid_id)
+            known = laptops(desk)  # hazard numbers name the laptop, not its code
     except AnquanError as exc:
         return fail(str(exc), 2)
     if args.json:
@@ -315,7 +318,7 @@ def _tasks(args: argparse.Namespace) -> int:
             for h in p.hazards:
                 deadline = h.deadline.isoformat() if h.deadline else "立即整改"
                 late = "，已逾期" if h.overdue else ""
-                print(f"        复查 {h.code}：{h.description}（期限 {deadline}{late}）")
+                print(f"        复查 {shown_hazard_code(h.code, known)}：{h.description}（期限 {deadline}{late}）")
     return 0
 
 

@@ -75,6 +75,9 @@ PLAN_FREQUENCY: Option[dict[str, Any]] = Option(
 LAPTOP_NAMES: Option[dict[str, str]] = Option(
     "devices.names", dict, dict, "各台电脑的名称：隐患编号中的电脑识别码 → 电脑名称（界面显示名称而不显示识别码）"
 )
+LAPTOP_CODES: Option[dict[str, str]] = Option(
+    "devices.codes", dict, dict, "各台电脑的识别码：电脑编号（文书编号段位按此分配）→ 隐患编号中的电脑识别码（界面据此显示电脑名称）"
+)
 
 OPTIONS: tuple[Option[Any], ...] = (
     AUDIT_HEAD,
@@ -85,6 +88,7 @@ OPTIONS: tuple[Option[Any], ...] = (
     PLAN_DRAWS,
     PLAN_FREQUENCY,
     LAPTOP_NAMES,
+    LAPTOP_CODES,
 )
 
 # --- the township row -----------------------------------------------------------------------------

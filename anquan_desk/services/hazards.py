@@ -24,6 +24,7 @@ from anquan_desk.core.vocabulary import HazardGrade, HazardStatus, InspectionSta
 from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township
+from anquan_desk.services.laptops import shown_hazard_number
 
 ACTION = "hazards.supervise"
 MAX_FUNDS_YUAN = 10**11  # 1,000 亿元: anything larger is a typing error
@@ -65,9 +66,9 @@ def _major_hazard(session: Session, hazard_id: str) -> Hazard:
     if hazard is None:
         raise NotFoundError("找不到该隐患，可能已被删除。")
     if hazard.grade != HazardGrade.MAJOR.value:
-        raise UserInputError(f"隐患 {hazard.code} 是一般隐患：只有重大事故隐患才挂牌督办、制定治理方案。")
+        raise UserInputError(f"隐患 {shown_hazard_number(session, hazard.code)} 是一般隐患：只有重大事故隐患才挂牌督办、制定治理方案。")
     if hazard.inspection.status != InspectionStatus.FINISHED.value:
-        raise UserInputError(f"隐患 {hazard.code} 所在的检查尚未完成，请先完成检查。")
+        raise UserInputError(f"隐患 {shown_hazard_number(session, hazard.code)} 所在的检查尚未完成，请先完成检查。")
     return hazard
 
 
@@ -96,7 +97,7 @@ def supervise_hazard(
     issuing body). Calling it again corrects the entry."""
     hazard = _major_hazard(session, hazard_id)
     if hazard.status == HazardStatus.CLOSED.value:
-        raise UserInputError(f"隐患 {hazard.code} 已销号，不能再挂牌督办。")
+        raise UserInputError(f"隐患 {shown_hazard_number(session, hazard.code)} 已销号，不能再挂牌督办。")
     _check_day(hazard, listed_on, "挂牌日期", on=on or today())
     number = supervision_no.strip()
     if not number:

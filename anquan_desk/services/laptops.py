@@ -4,7 +4,9 @@ A hazard number carries the short code of the laptop that made it (``YH2026-XXRT
 :mod:`anquan_desk.core.device`). The screens show the laptop's name instead of ``XXRT``. Each
 laptop records its name in the shared ``settings`` table (:data:`~anquan_desk.core.settings.LAPTOP_NAMES`)
 when it makes a hazard number and when its user renames it, so a hazard made on another laptop
-shows that laptop's name too; a code with no recorded name shows as ``其他电脑 XXRT``.
+shows that laptop's name too; a code with no recorded name shows as ``其他电脑 XXRT``. The laptop's
+id (by which document-number slots are given, :mod:`anquan_desk.services.numbering`) is recorded
+with its code (:data:`~anquan_desk.core.settings.LAPTOP_CODES`), so the slot list names laptops too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,13 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from anquan_desk.core import settings
-from anquan_desk.core.device import Device, clean_device_name, rename_this_device, this_device
+from anquan_desk.core.device import (
+    Device,
+    clean_device_name,
+    hazard_code_parts,
+    rename_this_device,
+    this_device,
+)
 from anquan_desk.core.errors import UserInputError
 from anquan_desk.services.desk import Desk
 
@@ -28,12 +36,28 @@ class Laptops:
 
     this_short: str
     names: Mapping[str, str] = field(default_factory=dict)
+    codes: Mapping[str, str] = field(default_factory=dict)  # laptop id → short code
 
     @staticmethod
     def local(device: Device | None = None) -> Laptops:
         """Only this laptop's name (no database read)."""
         device = device or this_device()
-        return Laptops(device.short, {device.short: device.name})
+        return Laptops(device.short, {device.short: device.name}, {device.id: device.short})
+
+    def shown(self, code: str) -> str:
+        """A hazard number as shown: ``YH2026-XXRT-0001`` → ``YH2026-0001（安监办笔记本1）``; other
+        shapes (``YH2026000117``) as they are (see :func:`anquan_desk.services.inspections.shown_hazard_code`)."""
+        parts = hazard_code_parts(code)
+        if parts is None:
+            return code
+        prefix, short, serial = parts
+        return f"{prefix}-{serial}（{self.label(short)}）"
+
+    def label_of_device(self, device_id: str) -> str:
+        """The name of the laptop with this id (as :meth:`label`); ``其他电脑 1a2b3c4d`` (the start of
+        its id) when its code is not known."""
+        short = self.codes.get(device_id)
+        return self.label(short) if short else f"{OTHER_LAPTOP} {device_id[:8]}"
 
     def label(self, short: str) -> str:
         """The laptop's name; with its code when another laptop has the same name; ``其他电脑 XXRT``
@@ -55,23 +79,35 @@ def check_laptop_name(name: str) -> str:
 
 
 def remember_laptop(session: Session, device: Device) -> None:
-    """Record the laptop's name under its short code in the shared settings (when it changed)."""
+    """Record the laptop's name under its short code, and its code under its id, in the shared
+    settings (when they changed)."""
     names = settings.get(session, settings.LAPTOP_NAMES)
     if names.get(device.short) != device.name:
         names[device.short] = device.name
         settings.put(session, settings.LAPTOP_NAMES, names)
+    codes = settings.get(session, settings.LAPTOP_CODES)
+    if codes.get(device.id) != device.short:
+        codes[device.id] = device.short
+        settings.put(session, settings.LAPTOP_CODES, codes)
 
 
 def _laptops(session: Session, device: Device) -> Laptops:
     names = {str(k): str(v) for k, v in settings.get(session, settings.LAPTOP_NAMES).items()}
     names[device.short] = device.name  # as it is now, even before it was recorded
-    return Laptops(device.short, names)
+    codes = {str(k): str(v) for k, v in settings.get(session, settings.LAPTOP_CODES).items()}
+    codes[device.id] = device.short
+    return Laptops(device.short, names, codes)
 
 
-def laptops(desk: Desk) -> Laptops:
-    """This laptop and the names recorded for the others."""
+def shown_hazard_number(session: Session, code: str) -> str:
+    """A hazard number as a message to the user says it (the laptops' names read in ``session``)."""
+    return _laptops(session, this_device()).shown(code)
+
+
+def laptops(desk: Desk, device: Device | None = None) -> Laptops:
+    """This laptop (``device``, by default the one this runs on) and the names recorded for the others."""
     with desk.query() as session:
-        return _laptops(session, this_device())
+        return _laptops(session, device or this_device())
 
 
 def name_this_laptop(desk: Desk, name: str) -> Laptops:

@@ -52,6 +52,7 @@ from sqlalchemy.orm import Session
 
 from anquan_desk.core import settings
 from anquan_desk.core.audit import record_event
+from anquan_desk.core.device import Device
 from anquan_desk.core.documents.numbering import (
     NumberFormat,
     NumberFormatError,
@@ -68,6 +69,7 @@ from anquan_desk.core.models import IssuedNumber, NumberBlock, Township
 from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.ground import current_township
+from anquan_desk.services.laptops import remember_laptop
 
 _OWN = "{region}{prefix}〔{year}〕第{serial_padded}号"
 _2017 = "（{region}）应急{prefix}〔{year}〕{serial}号"
@@ -334,8 +336,13 @@ def number_slots(desk: Desk) -> SlotOverview:
     return SlotOverview(True, "", slots, size, tuple(assigned))
 
 
-def assign_slot(desk: Desk, device_id: str, slot: int | None = None) -> int:
-    """Give a laptop its slot (the next free one unless ``slot`` is given); returns the slot."""
+def assign_slot(desk: Desk, device_id: str, slot: int | None = None, *, laptop: Device | None = None) -> int:
+    """Give a laptop its slot (the next free one unless ``slot`` is given); returns the slot.
+    ``laptop``: the laptop itself, when it is the one asking; its name is recorded, so that the
+    slot list shows its name on the other laptops too."""
     with desk.unit() as session:
         roles.check(session, desk.actor, "numbers.assign_slot")
-        return assign_device_slot(session, device_id, slot)
+        given = assign_device_slot(session, device_id, slot)
+        if laptop is not None and laptop.id == device_id:
+            remember_laptop(session, laptop)
+        return given

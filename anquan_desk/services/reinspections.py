@@ -34,6 +34,7 @@ from anquan_desk.core.vocabulary import HazardGrade, HazardStatus, InspectionSta
 from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
 from anquan_desk.services.inspections import PhotoView, PreparedPhoto, attach_photos
+from anquan_desk.services.laptops import shown_hazard_number
 from anquan_desk.services.users import inspectors as active_inspectors
 
 
@@ -55,7 +56,7 @@ def start_reinspection(
         if hazard is None or hazard.place_id != place_id:
             raise NotFoundError("所选隐患不属于该场所。")
         if hazard.status == HazardStatus.CLOSED.value:
-            raise UserInputError(f"隐患 {hazard.code} 已销号，无需复查。")
+            raise UserInputError(f"隐患 {shown_hazard_number(session, hazard.code)} 已销号，无需复查。")
     reinspection = Reinspection(
         place_id=place_id,
         inspected_at=local_to_utc(at) if at else utcnow(),
@@ -172,9 +173,9 @@ def finish_reinspection(
             hazard.closed_on = closed_on
             continue
         if result.new_deadline is None:
-            raise UserInputError(f"隐患 {hazard.code} 未整改完毕，须重新确定整改期限。")
+            raise UserInputError(f"隐患 {shown_hazard_number(session, hazard.code)} 未整改完毕，须重新确定整改期限。")
         if result.new_deadline <= closed_on:
-            raise UserInputError(f"隐患 {hazard.code} 的新整改期限须晚于复查日期。")
+            raise UserInputError(f"隐患 {shown_hazard_number(session, hazard.code)} 的新整改期限须晚于复查日期。")
         hazard.deadline = result.new_deadline
         hazard.status = HazardStatus.IN_PROGRESS.value
         if hazard.grade == HazardGrade.MAJOR.value and not hazard.supervised:

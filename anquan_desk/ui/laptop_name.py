@@ -18,7 +18,8 @@ def ask_laptop_name(desk: Desk, parent: QWidget) -> None:
     text, ok = QInputDialog.getText(
         parent, TITLE,
         f"本机名称（最多 {MAX_NAME} 个字，如“安监办笔记本1”）。\n"
-        f"隐患编号中显示此名称，以区分各台电脑编出的隐患编号（本机识别码 {device.short}）：",
+        f"屏幕上的隐患编号显示此名称，以区分各台电脑编出的隐患编号\n"
+        f"（打印的文书和台账中，隐患编号里的“{device.short}”即指本机）：",
         QLineEdit.EchoMode.Normal, device.name,
     )
     if ok and text.strip() != device.name:

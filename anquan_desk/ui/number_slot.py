@@ -25,6 +25,7 @@ from anquan_desk.core.changes import Changes
 from anquan_desk.core.device import Device, this_device
 from anquan_desk.services import numbering
 from anquan_desk.services.desk import Desk
+from anquan_desk.services.laptops import Laptops, laptops
 from anquan_desk.services.numbering import SlotOverview, block_range
 from anquan_desk.ui.operations import QueryOp, WriteOp, change_hub, show_error
 
@@ -39,7 +40,8 @@ def _serials(slot: int, slots: int, size: int) -> str:
 
 
 class NumberSlotDialog(QDialog):
-    """Shows this laptop's short code and slot, the township's assigned slots, and assigns the next free one."""
+    """Shows this laptop's name and slot, the township's assigned slots (with the laptops' names
+    where known, :mod:`anquan_desk.services.laptops`), and assigns the next free one."""
 
     def __init__(self, desk: Desk, parent: QWidget | None = None, device: Device | None = None) -> None:
         super().__init__(parent)
@@ -47,6 +49,7 @@ class NumberSlotDialog(QDialog):
         self.device = device or this_device()
         self.slot: int | None = None
         self.overview: SlotOverview | None = None
+        self.laptops = Laptops.local(self.device)  # the other laptops' names are read with the slots
         self.setWindowTitle("本机文书编号段")
         self.resize(560, 380)
         explain = QLabel(
@@ -54,12 +57,12 @@ class NumberSlotDialog(QDialog):
             "请在共享数据库上为本机分配段位后，再把数据库复制到本机外出使用。"
         )
         explain.setWordWrap(True)
-        self.device_label = QLabel(self.device.short)
-        self.device_label.setToolTip(self.device.id)
+        self.device_label = QLabel(self.device.name or "本机")
+        self.device_label.setToolTip("本机名称可在“文件 › 本机名称…”中修改")
         self.slot_label = QLabel()
         self.layout_label = QLabel()
         form = QFormLayout()
-        form.addRow("本机识别码：", self.device_label)
+        form.addRow("本机名称：", self.device_label)
         form.addRow("本机段位：", self.slot_label)
         form.addRow("编号段设置：", self.layout_label)
         self.table = QTableWidget(0, 3)
@@ -89,14 +92,16 @@ class NumberSlotDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
-        QueryOp(self, lambda _p: numbering.number_slots(self.desk), success=self._show, title=TITLE).run()
+        QueryOp(self, lambda _p: (numbering.number_slots(self.desk), laptops(self.desk, self.device)),
+                success=lambda read: self._show(*read), title=TITLE).run()
 
     def _changed(self, changes: Changes, initiator: object) -> None:
         if initiator is not self and changes.touches("townships") and self.isVisible():
             self.reload()
 
-    def _show(self, overview: SlotOverview) -> None:
+    def _show(self, overview: SlotOverview, known: Laptops) -> None:
         self.overview = overview
+        self.laptops = known
         if not overview.has_township:
             self.slot = None
             self.slot_label.setText("尚未设置乡镇（街道）信息")
@@ -117,16 +122,19 @@ class NumberSlotDialog(QDialog):
         self.layout_label.setText(f"共 {slots} 个段位，每段 {size} 个编号")
         self.table.setRowCount(len(overview.assigned))
         for row, (device_id, slot) in enumerate(overview.assigned):
-            who = f"本机（{self.device.short}）" if device_id == self.device.id else f"其他电脑 {device_id[:8]}"
+            who = self._this_laptop() if device_id == self.device.id else self.laptops.label_of_device(device_id)
             for col, value in enumerate((str(slot), who, _serials(slot, slots, size))):
                 self.table.setItem(row, col, QTableWidgetItem(value))
         self.assign_button.setEnabled(self.slot is None and len(overview.assigned) < slots)
+
+    def _this_laptop(self) -> str:
+        return f"本机（{self.device.name}）" if self.device.name else "本机"
 
     def assign(self) -> None:
         """Give this laptop the next free slot (a write operation); then show it."""
         self.assign_button.setEnabled(False)
         WriteOp(
-            self, lambda _p: numbering.assign_slot(self.desk, self.device.id), success=self._assigned,
+            self, lambda _p: numbering.assign_slot(self.desk, self.device.id, laptop=self.device), success=self._assigned,
             failure=self._not_assigned, title=TITLE,
         ).run()
 

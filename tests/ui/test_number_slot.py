@@ -37,7 +37,7 @@ def test_assigns_slot_one_on_a_fresh_township(qtbot: QtBot, db: Database) -> Non
     dialog = NumberSlotDialog(desk_for(db, "admin"))
     qtbot.addWidget(dialog)
     dialog.show()
-    assert dialog.device_label.text() == device.short and len(device.short) == 4
+    assert dialog.device_label.text() == device.name  # the laptop's name, not its code
     assert dialog.slot_label.text() == "未分配"
     assert dialog.layout_label.text() == "共 10 个段位，每段 50 个编号"
     assert dialog.table.rowCount() == 0 and dialog.assign_button.isEnabled()
@@ -46,13 +46,13 @@ def test_assigns_slot_one_on_a_fresh_township(qtbot: QtBot, db: Database) -> Non
     assert dialog.slot == 1
     assert dialog.slot_label.text() == "第 1 段位（编号 1–50、501–550 …）"
     assert dialog.table.rowCount() == 1
-    assert [dialog.table.item(0, c).text() for c in range(3)] == ["1", f"本机（{device.short}）", "1–50、501–550 …"]
+    assert [dialog.table.item(0, c).text() for c in range(3)] == ["1", f"本机（{device.name}）", "1–50、501–550 …"]
     assert not dialog.assign_button.isEnabled()
 
 
 def test_next_free_slot_after_other_laptops(qtbot: QtBot, db: Database) -> None:
     doc_setup.township(db, settings={"device_slots": {"aaaaaaaa-other-1": 1, "bbbbbbbb-other-3": 3}})
-    device = Device(id="cccccccc-this", short="K7PQ")
+    device = Device(id="cccccccc-this", short="K7PQ", name="安监办笔记本1")
     dialog = NumberSlotDialog(desk_for(db, "admin"), device=device)
     qtbot.addWidget(dialog)
     assert dialog.table.rowCount() == 2
@@ -61,7 +61,7 @@ def test_next_free_slot_after_other_laptops(qtbot: QtBot, db: Database) -> None:
     assert dialog.slot == 2
     assert _slots(db)["cccccccc-this"] == 2
     assert [dialog.table.item(r, 0).text() for r in range(3)] == ["1", "2", "3"]
-    assert dialog.table.item(1, 1).text() == "本机（K7PQ）"
+    assert dialog.table.item(1, 1).text() == "本机（安监办笔记本1）"
     assert dialog.slot_label.text() == "第 2 段位（编号 51–100、551–600 …）"
 
 
