@@ -1,4 +1,4 @@
-"""Screenshots (1366×768) of the place list and of the inspection screen with a hazard open.
+"""Screenshots (1366×768) of the place list and of the inspection screen with a hazard open (and graded 重大).
 
 Run from the repository root (no display needed)::
 
@@ -106,6 +106,12 @@ def main() -> None:
     screen.tree.setCurrentItem(failed)
     screen.form.location.setFocus()
     shoot(app, window, "inspection-hazard")
+    # The same hazard graded 重大: its 挂牌督办 row and 五落实 are in view without scrolling.
+    screen.form.grade.setCurrentText("重大")
+    screen.form.fl_responsibility.setText("刘珺")
+    screen.form.fl_funds.setText("店方自筹2万元")
+    screen.form.location.setFocus()
+    shoot(app, window, "inspection-major-hazard")
     window.close()
 
 

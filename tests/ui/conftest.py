@@ -11,7 +11,16 @@ import shiboken6
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from anquan_desk.ui.app import apply_chinese_font
 from anquan_desk.ui.operations import OperationRunner, change_hub
+
+
+@pytest.fixture(autouse=True)
+def _program_font(qapp: QApplication) -> None:
+    """Every window is measured with the font the program sets (the CJK UI font, at least 10 pt), not
+    Qt's default: layouts that fit 1366×768 must fit with what users see. (Before, only tests after
+    the first one that started the program got it: a fit test passed alone and failed in the run.)"""
+    apply_chinese_font(qapp)
 
 
 @pytest.fixture(autouse=True)

@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFileDialog,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
@@ -345,7 +346,7 @@ class InspectionWidget(QWidget):
         detail_layout.addWidget(self.note_edit)
         detail_layout.addWidget(self.form.box)
         detail_layout.addStretch(1)
-        scroll = QScrollArea()
+        self.detail_scroll = scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(detail)
         # The photos in a column of their own: in view beside the hazard, however long its form.
@@ -429,33 +430,41 @@ class InspectionWidget(QWidget):
         deadline_row.addWidget(deadline)
         deadline_row.addWidget(immediate)
         rectifier = QLineEdit()
-        form.addRow("隐患描述：", description)
-        form.addRow("具体位置：", location)
-        form.addRow("隐患等级：", grade)
-        form.addRow("判定依据：", basis)
-        form.addRow("整改要求：", requirement)
-        form.addRow("整改期限：", deadline_row)
-        form.addRow("整改责任人：", rectifier)
-        five_box = QGroupBox("重大隐患“五落实”（责任、措施、资金、时限、预案）")
-        five = QFormLayout(five_box)
-        fl_responsibility, fl_measures, fl_funds, fl_plan = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
-        fl_deadline = QDateEdit()
-        fl_deadline.setCalendarPopup(True)
-        fl_deadline.setDisplayFormat("yyyy年MM月dd日")
+        # 挂牌督办 beside the grade it belongs to: on a 768-pixel screen it is in view without
+        # scrolling, whatever the font (below the 五落实 it was not, with the program's CJK font).
         supervised = QCheckBox("挂牌督办")
         supervised.setToolTip("勾选后填写挂牌日期、督办文号和督办单位（检查完成后办理）")
         supervision = QLabel()
         supervision.setWordWrap(True)
         supervision.setStyleSheet("color: #8e44ad;")
-        supervised_row = QHBoxLayout()
-        supervised_row.addWidget(supervised)
-        supervised_row.addWidget(supervision, 1)
-        five.addRow("责任：", fl_responsibility)
-        five.addRow("措施：", fl_measures)
-        five.addRow("资金：", fl_funds)
-        five.addRow("时限：", fl_deadline)
-        five.addRow("预案：", fl_plan)
-        five.addRow("", supervised_row)
+        grade_row = QHBoxLayout()
+        grade_row.addWidget(grade)
+        grade_row.addWidget(supervised)
+        grade_row.addWidget(supervision, 1)
+        form.addRow("隐患描述：", description)
+        form.addRow("具体位置：", location)
+        form.addRow("隐患等级：", grade_row)
+        form.addRow("判定依据：", basis)
+        form.addRow("整改要求：", requirement)
+        form.addRow("整改期限：", deadline_row)
+        form.addRow("整改责任人：", rectifier)
+        five_box = QGroupBox("重大事故隐患“五落实”")
+        five_box.setToolTip("“五落实”：责任、措施、资金、时限、预案落实到位")
+        # Two fields a row; the fields below the fold are scrolled to when they get the focus.
+        five = QGridLayout(five_box)
+        five.setColumnStretch(1, 1)
+        five.setColumnStretch(3, 1)
+        fl_responsibility, fl_measures, fl_funds, fl_plan = QLineEdit(), QLineEdit(), QLineEdit(), QLineEdit()
+        fl_deadline = QDateEdit()
+        fl_deadline.setCalendarPopup(True)
+        fl_deadline.setDisplayFormat("yyyy年MM月dd日")
+        for row, column, label, field in (
+            (0, 0, "责任：", fl_responsibility), (0, 2, "资金：", fl_funds),
+            (1, 0, "措施：", fl_measures),
+            (2, 0, "时限：", fl_deadline), (2, 2, "预案：", fl_plan),
+        ):
+            five.addWidget(QLabel(label), row, column)
+            five.addWidget(field, row, column + 1, 1, 3 if field is fl_measures else 1)
         form.addRow(five_box)
         hint = QLabel(FORM_HINT)
         hint.setStyleSheet("color: #555;")
@@ -659,6 +668,11 @@ class InspectionWidget(QWidget):
     # --- keyboard ------------------------------------------------------------------------------
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FocusIn and isinstance(watched, QWidget) and self.form.box.isAncestorOf(watched):
+            # However the focus came (Tab from the item list, a click, a key of the screen), the
+            # field that has it is scrolled into view: on a 768-pixel screen the lower rows of a
+            # major hazard's 五落实 lie below the fold.
+            self.detail_scroll.ensureWidgetVisible(watched)
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             command = self.key_command(watched, event)
             if command is not None:
@@ -853,9 +867,9 @@ class InspectionWidget(QWidget):
             f.fl_deadline.setDate(qdate(hazard.fl_deadline or start))
             f.fl_plan.setText(hazard.fl_plan)
             f.supervised.setChecked(hazard.supervised)
-            f.five_box.setVisible(hazard.grade == HazardGrade.MAJOR.value)
+            self._show_major(hazard.grade == HazardGrade.MAJOR.value)
         for widget in f.box.findChildren(QWidget):
-            if widget is not f.five_box:  # (its tick box may stay enabled in a finished check)
+            if widget is not f.five_box:  # (the box keeps its title readable; its fields are set one by one)
                 widget.setEnabled(not self.read_only)
         f.deadline.setEnabled(not self.read_only and not f.immediate.isChecked())
         self._show_supervision(hazard)
@@ -931,8 +945,13 @@ class InspectionWidget(QWidget):
                 supervision_text(view.listed_on, view.supervision_no, view.supervising_unit)
             )
 
+    def _show_major(self, major: bool) -> None:
+        """The 挂牌督办 tick box and the 五落实 belong to a 重大事故隐患 only."""
+        for widget in (self.form.five_box, self.form.supervised, self.form.supervision):
+            widget.setVisible(major)
+
     def _grade_changed(self) -> None:
-        self.form.five_box.setVisible(self.form.grade.currentText() == HazardGrade.MAJOR.value)
+        self._show_major(self.form.grade.currentText() == HazardGrade.MAJOR.value)
         self._schedule_save()
 
     def _schedule_save(self) -> None:
