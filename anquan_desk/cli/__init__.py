@@ -69,6 +69,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.func(args))
         except LoginError as exc:  # a command that changes data without a login, or a refused one
             return fail(str(exc))
+        except BrokenPipeError:
+            # The reader went away (``… | head``): what was done is done; say nothing more. Python's
+            # own flush at exit would fail again, so stdout is pointed at nothing first.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            return 0
     finally:
         os.umask(previous)  # callers in the same process (tests) get theirs back
 

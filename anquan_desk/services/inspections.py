@@ -16,7 +16,7 @@ Rules carried here (not in the UI):
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -36,7 +36,7 @@ from anquan_desk.core.attachments import (
 from anquan_desk.core.audit import record_event
 from anquan_desk.core.checklists.store import current_templates, items_of_templates, templates_for_place
 from anquan_desk.core.clock import local_to_utc, to_local, today, utcnow
-from anquan_desk.core.device import hazard_code_parts, this_device
+from anquan_desk.core.device import this_device
 from anquan_desk.core.errors import NotFoundError, UserInputError
 from anquan_desk.core.locks import take_write_lock
 from anquan_desk.core.models import (
@@ -209,11 +209,7 @@ def shown_hazard_code(code: str, laptops: Laptops | None = None) -> str:
     the laptop's name (from ``laptops``, by default this laptop's only) instead of its code ``XXRT``,
     which tells a user nothing; ``YH2026-0001（其他电脑 XXRT）`` for a laptop whose name is not
     known. Two different numbers never show the same. Other shapes (``YH2026000117``) as they are."""
-    parts = hazard_code_parts(code)
-    if parts is None:
-        return code
-    prefix, short, serial = parts
-    return f"{prefix}-{serial}（{(laptops or Laptops.local()).label(short)}）"
+    return (laptops or Laptops.local()).shown(code)
 
 
 def _deadline_for(days: int, start: date) -> date:
@@ -732,6 +728,7 @@ class CheckItem:
     outcome: str | None
     note: str
     hazard_id: str | None
+    code: str = ""  # the item's code in its checklist (NINE-FOOD-02): how the command line names it
 
 
 @dataclass(frozen=True)
@@ -862,6 +859,7 @@ def inspection_view(desk: Desk, inspection_id: str) -> InspectionView:
                 e.outcome,
                 e.note,
                 e.hazard_id,
+                e.item.code,
             )
             for e in checklist_entries(session, inspection_id)
         )
@@ -942,6 +940,79 @@ def add_inspection_photos(
     return attach_inspection_photos(desk, inspection_id, prepare_photos(paths, progress), hazard_id)
 
 
+@dataclass(frozen=True)
+class AnswerInput:
+    """One answer given outside the inspection screen (the command line, a file of answers): the
+    item's result and, for a 不合格, fields of its hazard (:data:`HAZARD_EDITABLE`) and its photos.
+    ``deadline_days`` sets the deadline as days after the check's start day; ``label`` is how an
+    error names the answer (第 3 行（NINE-FOOD-02）)."""
+
+    item_id: str
+    outcome: str
+    note: str = ""
+    hazard_fields: Mapping[str, Any] = field(default_factory=dict)
+    deadline_days: int | None = None
+    photos: tuple[PreparedPhoto, ...] = ()
+    label: str = ""
+
+
+def _record_full_answer(session: Session, store: AttachmentStore, inspection_id: str, answer: AnswerInput) -> Hazard | None:
+    hazard = record_answer(session, inspection_id, answer.item_id, answer.outcome, answer.note)
+    if hazard is None:
+        if answer.hazard_fields or answer.deadline_days is not None or answer.photos:
+            raise UserInputError(f"结果为“{answer.outcome}”的检查项没有隐患，不能填写隐患内容或附隐患照片。")
+        return None
+    fields = dict(answer.hazard_fields)
+    start_day = hazard.inspection.started_at.astimezone().date()
+    if answer.deadline_days is not None:
+        if answer.deadline_days < 0:
+            raise UserInputError("整改期限的天数不能是负数（0 表示立即整改）。")
+        fields["deadline"] = _deadline_for(answer.deadline_days, start_day)
+    deadline = fields.get("deadline")
+    if isinstance(deadline, date) and deadline < start_day:
+        raise UserInputError(f"整改期限 {deadline.isoformat()} 早于检查日期 {start_day.isoformat()}。")
+    if fields:
+        _apply_hazard_fields(hazard, fields)
+    if answer.photos:
+        attach_photos(session, store, answer.photos, "hazard", hazard.id, "photo")
+    session.flush()
+    return hazard
+
+
+def save_answers(desk: Desk, inspection_id: str, answers: Sequence[AnswerInput]) -> tuple[AnswerSaved, ...]:
+    """Save answers with their hazards' fields and photos, all or none (one transaction): one bad
+    answer in a file of answers changes nothing, and its error names it (``label``)."""
+    with desk.unit() as session:
+        roles.check(session, desk.actor, "inspections.record")
+        saved = []
+        for answer in answers:
+            try:
+                hazard = _record_full_answer(session, desk.attachments, inspection_id, answer)
+            except (UserInputError, NotFoundError) as exc:
+                if not answer.label:
+                    raise
+                raise UserInputError(f"{answer.label}：{exc}") from exc
+            saved.append(AnswerSaved(answer.item_id, answer.outcome, answer.note,
+                                     HazardView.of(hazard) if hazard else None, progress(session, inspection_id)))
+        return tuple(saved)
+
+
+def unfinished_reasons(desk: Desk, inspection_id: str) -> tuple[str, ...]:
+    """Everything that keeps the draft from being finished, as Chinese sentences (empty: it can
+    be finished once signed): the unanswered items (by code), each 重大 hazard without its 五落实."""
+    with desk.query() as session:
+        inspection = _draft(session, inspection_id)
+        reasons = []
+        unanswered = [e.item.code for e in checklist_entries(session, inspection_id) if not e.outcome]
+        if unanswered:
+            reasons.append(f"还有 {len(unanswered)} 个检查项未填写结果（可选“不涉及”）：{'、'.join(unanswered)}。")
+        for hazard in inspection.hazards:
+            missing = missing_five_implementations(hazard)
+            if missing:
+                reasons.append(f"重大隐患“{hazard.description}”须落实“五落实”，尚缺：{'、'.join(missing)}。")
+        return tuple(reasons)
+
+
 def discard_inspection(desk: Desk, inspection_id: str, reason: str) -> None:
     """Discard a draft with its reason (audited)."""
     with desk.unit() as session:
@@ -991,10 +1062,14 @@ def finish_check(
     signature_png: bytes | None = None,
     refusal_reason: str = "",
     refusal_witness: str = "",
+    findings: str | None = None,
 ) -> None:
-    """Close the check with the signature or the recorded refusal (see :func:`finish_inspection`)."""
+    """Close the check with the signature or the recorded refusal (see :func:`finish_inspection`);
+    ``findings`` (检查情况) is saved with it, or not at all when the check cannot be finished."""
     with desk.unit() as session:
         roles.check(session, desk.actor, "inspections.record")
+        if findings is not None:
+            set_findings(session, inspection_id, findings.strip())
         finish_inspection(
             session,
             desk.attachments,

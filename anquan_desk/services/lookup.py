@@ -3,7 +3,8 @@
 The command line shows an inspection as a short id (the first characters of its UUID, like git's
 short hashes) and documents carry numbers (``XX安监检〔2026〕第0001号``) and short codes; a user
 types any of those. :func:`resolve_inspection` turns such a reference into the inspection's id;
-:func:`list_inspections` lists inspections with their short ids (``inspections list``).
+:func:`list_inspections` lists inspections with their short ids (``inspections list``);
+:func:`resolve_place` finds a place by a part of its name or its (short) id (``inspections start``).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ __all__ = [
     "InspectionRow",
     "list_inspections",
     "resolve_inspection",
+    "resolve_place",
     "short_id",
 ]
 
@@ -128,3 +130,30 @@ def _by_prefix(session: Session, text: str) -> str:
         shown = "、".join(short_id(i) for i in ids[:5])
         raise UserInputError(f"编号“{text}”对应多次检查（{shown}…），请多写几位。")
     return ids[0]
+
+
+def resolve_place(desk: Desk, reference: str) -> str:
+    """The id of the place ``reference`` names: its id or a unique id prefix, its exact name, or a
+    part of its name that only one place has. Raises ``NotFoundError`` / ``UserInputError`` (several
+    places match: they are listed) in Chinese."""
+    text = reference.strip()
+    if not text:
+        raise UserInputError("请给出场所名称（或其中几个字）或场所编号。")
+    with desk.query() as session:
+        if session.get(Place, text) is not None:
+            return text
+        exact = session.scalars(select(Place).where(Place.name == text).limit(6)).all()
+        if len(exact) == 1:
+            return exact[0].id
+        found = exact or session.scalars(
+            select(Place).where(Place.name.contains(text)).order_by(Place.name).limit(6)
+        ).all()
+        if not found and len(text) >= MIN_PREFIX and all(c in "0123456789abcdef-" for c in text.lower()):
+            found = session.scalars(select(Place).where(Place.id.startswith(text.lower())).limit(6)).all()
+        if not found:
+            raise NotFoundError(f"没有找到名称含“{text}”的场所。")
+        if len(found) > 1:
+            shown = "；".join(f"{p.name}（{p.address}，编号 {short_id(p.id)}）" for p in found[:5])
+            more = "等" if len(found) > 5 else ""
+            raise UserInputError(f"“{text}”对应多个场所：{shown}{more}。请写全名称或写场所编号。")
+        return found[0].id

@@ -313,6 +313,10 @@ def open_workplace(db: str | os.PathLike[str] | None) -> Desk:
 
 
 def use_own_file() -> None:
-    """改用本机数据库: this computer stops opening the saved server (its own database file again).
-    A remembered password stays in the password file: the IT person's to remove if wanted."""
+    """改用本机数据库: this computer stops opening the saved server (its own database file again),
+    and the password remembered for that server leaves libpq's password file: a laptop that no
+    longer works on the server keeps no key to it (connecting again asks for the password)."""
+    address = saved_server()
     forget_server()
+    if address is not None:
+        forget_password(address)

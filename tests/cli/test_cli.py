@@ -63,3 +63,20 @@ def test_demo_without_db_never_touches_the_township_s_database(tmp_path: Path) -
     assert (data / "anquan-demo.db").is_file() and not (data / "anquan.db").exists()
     again = run("demo")
     assert again.returncode == 0 and "演示数据库已存在" in again.stdout
+
+
+def test_a_listing_cut_short_by_its_reader_ends_quietly(demo_db_path: Path) -> None:
+    """``anquan-desk inspections list | head -1``: the reader is gone before the listing is written
+    (here: standard output is a pipe whose reading end is already closed, so the first write fails
+    every time); the command stops without a Python traceback and exits 0."""
+    script = (
+        "import os, sys\n"
+        "read_end, write_end = os.pipe()\n"
+        "os.close(read_end)\n"
+        "os.dup2(write_end, 1)\n"
+        "from anquan_desk.cli import main\n"
+        f"sys.exit(main(['inspections', 'list', '--db', {str(demo_db_path)!r}, '--limit', '0']))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr
+    assert result.returncode == 0

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pytestqt.qtbot import QtBot
 
 from anquan_desk.core.db import Database
-from anquan_desk.core.workplace import remembered_password, save_server, saved_server
+from anquan_desk.core.workplace import remember_password, remembered_password, save_server, saved_server
 from anquan_desk.migrations import SCHEMA_HEAD
 from anquan_desk.services.desk import Actor, Desk
 from anquan_desk.services.server import ServerAddress
@@ -225,9 +225,14 @@ def test_start_up_asks_for_the_password_of_the_saved_server(
 
 
 def test_start_up_can_go_back_to_this_computer_s_file(
-    qtbot: QtBot, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, backend: str, tmp_path: Path, passfile: Path
 ) -> None:
-    save_server(ServerAddress(host=str(tmp_path / "gone"), database="anquan", user="anquan"))
+    gone = ServerAddress(host=str(tmp_path / "gone"), database="anquan", user="anquan")
+    other = ServerAddress(host="192.168.1.20", database="anquan", user="anquan")
+    save_server(gone)
+    remember_password(other, "other-pw")  # another server's line stays
+    remember_password(gone, "gone:pw")
+    assert remembered_password(gone)
     seen: list[str] = []
     app = QApplication.instance()
     assert app is not None
@@ -248,3 +253,6 @@ def test_start_up_can_go_back_to_this_computer_s_file(
     assert run_gui(None) == 0
     assert seen[0].endswith("没有运行。") and seen[1].startswith("数据库文件：") and seen[1].endswith("anquan.db")
     assert saved_server() is None
+    # 改用本机数据库 also forgets the password remembered for that server, and only that one.
+    assert not remembered_password(gone) and remembered_password(other)
+    assert "gone" not in passfile.read_text() and "other-pw" in passfile.read_text()
