@@ -2,7 +2,8 @@
 done at one of its places, the notice is printed, and the ledger goes back to the district.
 
 The import, the documents and the ledger go through the command line in separate processes;
-the check itself goes through the same services the inspection screen calls.
+the check itself goes through the same services the inspection screen calls. On both backends: a
+SQLite file, and a database on the township's PostgreSQL server the command line reaches by its URL.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from anquan_desk.core.checklists.store import default_library, templates_for_place
-from anquan_desk.core.db import open_database
+from anquan_desk.core.db import Database
 from anquan_desk.core.models import ChecklistItem, Grid, Hazard, Place, Township, Village
 from anquan_desk.services import inspections as svc
 from anquan_desk.services.checklists import ensure_builtin_library
@@ -57,9 +58,8 @@ def _png() -> bytes:
     return buf.getvalue()
 
 
-def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
-    db_path = tmp_path / "红光镇.db"
-    db = open_database(db_path)
+def test_excel_list_to_notice_to_ledger(db: Database, tmp_path: Path) -> None:
+    db_url = db.url  # what --db takes: the SQLite file's URL, or the server's
     with db.session("admin") as s:
         town = Township(name="红光镇", issuer="红光镇人民政府", region_short="红", settings={"county": "青溪县"})
         village = Village(township=town, name="东湖社区", kind="社区")
@@ -68,10 +68,9 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
         b = create_user(s, username="li", name="李华", password="12345678", cert_no="32010019003")
         ensure_builtin_library(s)
         ids = (a.id, b.id)
-    db.dispose()
 
     # 1. The district's list goes in (command line, JSON report).
-    result = cli("import", "places", str(_district_list(tmp_path / "清单.xlsx")), "--db", str(db_path), "--json")
+    result = cli("import", "places", str(_district_list(tmp_path / "清单.xlsx")), "--db", db_url, "--json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert (report["imported"], report["updated"], report["errors"]) == (2, 0, [])
@@ -79,7 +78,6 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
     # 2. A check at the restaurant, begun three quarters of an hour ago: one item fails, the
     # responsible person signs. (The command line below issues the notice "now", in its own process.)
     started = (datetime.now() - timedelta(minutes=45)).replace(second=0, microsecond=0)
-    db = open_database(db_path)
     store = db.attachment_store()
     with db.session("wang") as s:
         place = s.scalars(select(Place).where(Place.name == "XX饭店")).one()  # full-width letters normalised
@@ -97,14 +95,13 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
         hazard_text, hazard_code, basis = hazard.description, hazard.code, hazard.basis
         failed_code = s.get(ChecklistItem, hazard.item_id).code  # type: ignore[union-attr]
         svc.finish_inspection(s, store, inspection_id, signer_name="张堃", signature_png=_png())
-    db.dispose()
 
     # 3. The notice is printed: its text names the place, the hazard, the basis and the number.
     notice = tmp_path / "通知书.pdf"
     before = date.today()
     # Served today: the check may have begun yesterday when the suite runs around midnight (then a
     # date is required; any day from the check's to today is right).
-    result = cli("doc", "render", "--db", str(db_path), "--inspection", inspection_id, "--type", "notice",
+    result = cli("doc", "render", "--db", db_url, "--inspection", inspection_id, "--type", "notice",
                  "--served-on", date.today().isoformat(), "--out", str(notice))
     assert result.returncode == 0, result.stderr
     # Numbered in the year it is issued (the year may turn while the process runs).
@@ -120,12 +117,12 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
     for cited in (consequence or "《中华人民共和国安全生产法》第一百零二条").split("；"):
         assert cited.strip() in flat
     assert re.sub(r"\s+", "", basis)[:10] in flat
-    verify = cli("doc", "verify", str(notice), "--db", str(db_path))
+    verify = cli("doc", "verify", str(notice), "--db", db_url)
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
     # 4. The hazard ledger goes to the district; read it back cell by cell.
     ledger = tmp_path / "台账.xlsx"
-    result = cli("export", "ledger", "--db", str(db_path), "--kind", "hazards", "--out", str(ledger))
+    result = cli("export", "ledger", "--db", db_url, "--kind", "hazards", "--out", str(ledger))
     assert result.returncode == 0, result.stderr
     wb = openpyxl.load_workbook(ledger)
     ws = wb.active
@@ -149,7 +146,7 @@ def test_excel_list_to_notice_to_ledger(tmp_path: Path) -> None:
 
     # The de-identified variant for publication carries no name and no phone number.
     public = tmp_path / "台账-脱敏.xlsx"
-    assert cli("export", "ledger", "--db", str(db_path), "--kind", "hazards", "--deidentified",
+    assert cli("export", "ledger", "--db", db_url, "--kind", "hazards", "--deidentified",
                "--out", str(public)).returncode == 0
     cells = " ".join(str(v) for r in openpyxl.load_workbook(public).active.iter_rows(values_only=True)  # type: ignore[union-attr]
                      for v in r if v is not None)

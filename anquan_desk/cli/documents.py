@@ -11,6 +11,11 @@ the check. A notice, order or review of a check / 复查 before today bears the 
 ``--served-on YYYY-MM-DD`` must be given, otherwise nothing is issued (no number is taken) and the
 command says so; an issued document is reprinted as it was, whatever ``--served-on`` says.
 ``doc preview`` writes a draft (watermark 草稿, no number) and issues nothing.
+
+The documents of issue 14 §4: ``--type supervision --hazard <隐患编号或ID>`` (重大事故隐患挂牌督办通知书 of a
+挂牌督办 hazard), ``--type handover --inspection … --department <部门>`` (隐患移交抄告函, one per department),
+``--type receipt --document <文书编号> --mode 直接|留置 [--witness … --reason …]`` (送达回证 of an issued
+document; ``--served-on`` is its 送达日期, by default the document's own date).
 """
 
 from __future__ import annotations
@@ -30,7 +35,28 @@ from anquan_desk.services.desk import Desk
 from anquan_desk.services.documents import DocumentPdf
 from anquan_desk.services.lookup import resolve_inspection
 
-TYPES = ("record", "notice", "order", "review", "photos")
+TYPES = ("record", "notice", "order", "review", "photos", "supervision", "handover", "receipt")
+TYPE_HELP = (
+    "record=现场检查记录 notice=整改通知书 order=责令限期整改指令书 review=整改复查意见书 photos=照片附页 "
+    "supervision=重大事故隐患挂牌督办通知书（用 --hazard） handover=隐患移交抄告函（用 --department） "
+    "receipt=送达回证（用 --document、--mode）"
+)
+EXTRA: tuple[DocType, ...] = ("supervision", "handover", "receipt")
+
+
+def _add_target_arguments(v: argparse.ArgumentParser, served_help: str) -> None:
+    v.add_argument("--inspection", help="检查：inspections list 列出的短编号、完整 ID 或该检查的文书编号"
+                   "（supervision、receipt 可不填）")
+    v.add_argument("--type", required=True, choices=TYPES, help=TYPE_HELP)
+    v.add_argument("--reinspection", help="复查记录 ID（用于 review；缺省取该检查隐患最近一次已完成的复查）")
+    v.add_argument("--hazard", help="隐患编号或隐患 ID（用于 supervision：须已挂牌督办的重大事故隐患）")
+    v.add_argument("--department", help="移交（抄告）的部门，如 消防救援机构、燃气管理部门（用于 handover）")
+    v.add_argument("--document", help="已签发文书的编号或核验码（用于 receipt：为该文书出具送达回证）")
+    v.add_argument("--mode", choices=("直接", "留置"), default="直接",
+                   help="送达方式（用于 receipt）：直接=直接送达，留置=留置送达（须填 --witness 和 --reason）")
+    v.add_argument("--witness", default="", help="留置送达的见证人姓名及身份，如“王五（村委会主任）”")
+    v.add_argument("--reason", default="", help="留置送达事由，如“受送达人拒绝签收”")
+    v.add_argument("--served-on", dest="served_on", help=served_help)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,21 +65,16 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     v = verbs.add_parser("render", help="出具文书（已出具的则按原样重印）并写入 PDF 文件")
     add_db_argument(v)
-    v.add_argument("--inspection", required=True, help="检查：inspections list 列出的短编号、完整 ID 或该检查的文书编号")
-    v.add_argument("--type", required=True, choices=TYPES,
-                   help="record=现场检查记录 notice=整改通知书 order=责令限期整改指令书 review=整改复查意见书 photos=照片附页")
-    v.add_argument("--reinspection", help="复查记录 ID（用于 review；缺省取该检查隐患最近一次已完成的复查）")
-    v.add_argument("--served-on", dest="served_on", help="送达日期（文书落款日期），如 2026-11-23；检查或复查早于今天时必填")
+    _add_target_arguments(
+        v, "送达日期（文书落款日期），如 2026-11-23；检查、复查或挂牌督办早于今天时必填；送达回证缺省为原文书日期"
+    )
     v.add_argument("--out", required=True, help="输出 PDF 文件")
     add_login_argument(v)
     v.set_defaults(func=cmd_render)
 
     v = verbs.add_parser("preview", help="生成文书草稿（水印“草稿”、无编号），不签发、不占用编号")
     add_db_argument(v)
-    v.add_argument("--inspection", required=True, help="检查：inspections list 列出的短编号、完整 ID 或该检查的文书编号")
-    v.add_argument("--type", required=True, choices=TYPES, help="同 render")
-    v.add_argument("--reinspection", help="复查记录 ID（用于 review；缺省取最近一次已完成的复查）")
-    v.add_argument("--served-on", dest="served_on", help="送达日期，如 2026-11-23；检查或复查早于今天时必填")
+    _add_target_arguments(v, "送达日期，如 2026-11-23；检查、复查或挂牌督办早于今天时必填")
     v.add_argument("--out", required=True, help="输出 PDF 文件")
     v.set_defaults(func=cmd_preview)
 
@@ -91,6 +112,8 @@ def _needs_date(exc: docs.ServiceDateNeeded) -> AnquanError:
 def _target(desk: Desk, args: argparse.Namespace) -> tuple[DocType, str | None]:
     """The document type asked for and the 复查 it concerns (checked against the township's mode);
     ``args.inspection`` (a short id, an id or a document number) becomes the inspection's id."""
+    if args.inspection is None:
+        raise AnquanError(f"--type {args.type} 须指定 --inspection（检查的短编号、ID 或文书编号）。")
     args.inspection = resolve_inspection(desk, args.inspection)
     kind: DocType = args.type
     if kind in ("notice", "order"):
@@ -108,8 +131,60 @@ def _target(desk: Desk, args: argparse.Namespace) -> tuple[DocType, str | None]:
     return kind, reinspection_id
 
 
+def _receipt_request(args: argparse.Namespace) -> docs.ReceiptRequest:
+    if args.mode == "留置":
+        return docs.ReceiptRequest(method="留置送达", witness=args.witness, reason=args.reason).checked()
+    if args.witness or args.reason:
+        raise AnquanError("--witness 和 --reason 只用于留置送达（--mode 留置）。")
+    return docs.ReceiptRequest()
+
+
+def _extra_target(desk: Desk, args: argparse.Namespace) -> str:
+    """What a supervision / handover / receipt is for: the hazard id, the inspection id, the document id."""
+    kind: DocType = args.type
+    if kind == "supervision":
+        if not args.hazard:
+            raise AnquanError("--type supervision 须指定 --hazard（隐患编号或隐患 ID）。")
+        return docs.hazard_by_reference(desk, args.hazard)
+    if kind == "handover":
+        if not args.department:
+            raise AnquanError("--type handover 须指定 --department（移交的部门，如 消防救援机构）。")
+        if args.inspection is None:
+            raise AnquanError("--type handover 须指定 --inspection（检查的短编号、ID 或文书编号）。")
+        return resolve_inspection(desk, args.inspection)
+    if not args.document:
+        raise AnquanError("--type receipt 须指定 --document（已签发文书的编号或核验码）。")
+    return docs.document_by_reference(desk, args.document)
+
+
+def _extra(desk: Desk, args: argparse.Namespace, *, draft: bool) -> DocumentPdf | bytes:
+    """Issue (or reprint) or draft a 挂牌督办通知书 / 移交抄告函 / 送达回证."""
+    kind: DocType = args.type
+    target = _extra_target(desk, args)
+    served_on = _served_on(args)
+    try:
+        if kind == "supervision":
+            if draft:
+                return docs.preview_supervision_notice(desk, target, served_on=served_on)
+            return docs.supervision_notice(desk, target, served_on=served_on)
+        if kind == "handover":
+            if draft:
+                return docs.preview_handover_letter(desk, target, args.department, served_on=served_on)
+            return docs.handover_letter(desk, target, args.department, served_on=served_on)
+        request = _receipt_request(args)
+        if draft:
+            return docs.preview_service_receipt(desk, target, request, served_on=served_on)
+        return docs.service_receipt(desk, target, request, served_on=served_on)
+    except docs.ServiceDateNeeded as exc:
+        raise _needs_date(exc) from exc
+
+
 def _render(desk: Desk, args: argparse.Namespace) -> DocumentPdf:
     """The document with its PDF (issued now, or reprinted)."""
+    if args.type in EXTRA:
+        result = _extra(desk, args, draft=False)
+        assert isinstance(result, DocumentPdf)
+        return result
     kind, reinspection_id = _target(desk, args)
     try:
         return docs.obtain_document(
@@ -123,13 +198,19 @@ def cmd_preview(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         with desk_for(args) as desk:
-            kind, reinspection_id = _target(desk, args)
-            try:
-                pdf = docs.preview_document(
-                    desk, kind, args.inspection, reinspection_id, served_on=_served_on(args)
-                )
-            except docs.ServiceDateNeeded as exc:
-                raise _needs_date(exc) from exc
+            kind: DocType = args.type
+            if kind in EXTRA:
+                drafted = _extra(desk, args, draft=True)
+                assert isinstance(drafted, bytes)
+                pdf = drafted
+            else:
+                kind, reinspection_id = _target(desk, args)
+                try:
+                    pdf = docs.preview_document(
+                        desk, kind, args.inspection, reinspection_id, served_on=_served_on(args)
+                    )
+                except docs.ServiceDateNeeded as exc:
+                    raise _needs_date(exc) from exc
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(pdf)
     except AnquanError as exc:
@@ -196,8 +277,8 @@ def cmd_slot(args: argparse.Namespace) -> int:
     device = this_device()
     try:
         with desk_for(args, login=True) as desk:
-            slot = numbering.assign_slot(desk, device.id, args.slot)
+            slot = numbering.assign_slot(desk, device.id, args.slot, laptop=device)
     except AnquanError as exc:
         return fail(str(exc))
-    print(f"本机（{device.short}）的文书编号段位：{slot}")
+    print(f"本机（{device.name}）的文书编号段位：{slot}")
     return 0

@@ -71,7 +71,9 @@ log = logging.getLogger(__name__)
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 _SHA256_RE = re.compile(r"[0-9a-f]{64}")
-_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png"}
+#: An issued document's PDF is kept in the store too (see ``services.documents``: a reprint is that file).
+PDF_MIME = "application/pdf"
+_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", PDF_MIME: ".pdf"}
 
 
 class AttachmentRecordError(DatabaseError):

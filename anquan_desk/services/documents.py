@@ -494,7 +494,7 @@ def build_notice(
     record = current_document(session, "record", inspection_id=inspection.id)
     signature, refusal = _signature(session, store, inspection)
     is_order = header.doc_type == "order"
-    major = [h.seq for h in hazards if h.grade == "重大"]
+    major = [h for h in hazards if h.grade == "重大"]
     return NoticeContent(
         header=header,
         place=_place_info(inspection.place),
@@ -506,7 +506,9 @@ def build_notice(
         appeal=appeal_info(township) if is_order else None,
         signature=signature,
         refusal=refusal,
-        major_hazard=texts.major_hazard_paragraphs(major, header.posture, header.issuer, county_of(township)),
+        major_hazard=texts.major_hazard_paragraphs(
+            [h.seq for h in major], header.posture, header.issuer, county_of(township), [h.deadline for h in major]
+        ),
     )
 
 
@@ -883,7 +885,11 @@ def store_issued(session: Session, plan: IssuePlan, content: dict[str, object], 
 def _issue_in_session(session: Session, store: att.AttachmentStore, plan: IssuePlan) -> tuple[Document, bytes]:
     """Build, render and store a plan inside the caller's transaction."""
     content, pdf = render_snapshot(build_snapshot(session, store, plan))
-    return store_issued(session, plan, content, pdf), pdf
+    document = store_issued(session, plan, content, pdf)
+    # The issued file itself is kept (content-addressed, with the record on a server): a reprint is
+    # that file, whatever later versions of the program change in the layout.
+    store.put_in(session, att.StoredFile(document.pdf_sha256, pdf, att.PDF_MIME, None, None, None))
+    return document, pdf
 
 
 def issue_record(
@@ -1032,12 +1038,33 @@ def snapshot_of(document: Document) -> DocumentSnapshot:
     return snapshot_from_dict(document.content)
 
 
-def _rendered_again(number: str, snapshot: DocumentSnapshot, pdf_sha256: str) -> bytes:
-    """The PDF of a stored snapshot, proved byte-identical to the one issued (no session)."""
+def _archived(store: att.AttachmentStore | None, pdf_sha256: str) -> bytes | None:
+    """The PDF kept when the document was issued, if the store has it and it is unchanged."""
+    if store is None:
+        return None
+    try:
+        path = store.path_for(pdf_sha256, att.PDF_MIME)
+        data = path.read_bytes() if path.exists() else None
+    except (att.AttachmentRecordError, OSError):
+        return None  # a server without the file, an unreadable copy: render it again below
+    return data if data is not None and hashlib.sha256(data).hexdigest() == pdf_sha256 else None
+
+
+def _rendered_again(
+    number: str, snapshot: DocumentSnapshot, pdf_sha256: str, store: att.AttachmentStore | None = None
+) -> bytes:
+    """The issued PDF, proved byte-identical to the one issued (no session): the file kept on issue,
+    else (a document issued before files were kept, or the file lost) rendered again from its
+    snapshot."""
+    kept = _archived(store, pdf_sha256)
+    if kept is not None:
+        return kept
     pdf = render_document(snapshot)
     if hashlib.sha256(pdf).hexdigest() != pdf_sha256:
         raise DocumentIntegrityError(
-            f"文书 {number} 重新生成的文件与签发时不一致（校验值不符），请联系管理员检查数据。"
+            f"文书 {number} 重新生成的文件与签发时不一致（校验值不符）：签发时保存的文件已不在，"
+            "而存档内容被改动或程序的版式已更新。请联系管理员用 audit verify 检查数据；"
+            "需要再次交付时可用“更正”重新出具。"
         )
     return pdf
 
@@ -1049,18 +1076,23 @@ def _note_reprint(session: Session, document_id: str, number: str) -> None:
 def reprint(session: Session, document_id: str) -> bytes:
     """The issued PDF again, rendered from the stored snapshot; byte-identical or an error."""
     document = _document(session, document_id)
-    pdf = _rendered_again(document.number, snapshot_of(document), document.pdf_sha256)
+    pdf = _rendered_again(document.number, snapshot_of(document), document.pdf_sha256, _store_for(session))
     _note_reprint(session, document.id, document.number)
     return pdf
 
 
 def _store_for(session: Session) -> att.AttachmentStore:
-    """The attachment store next to a SQLite database (as ``Database.attachments_dir``)."""
-    from anquan_desk.core.db import default_data_dir, sqlite_path
+    """The attachment store of the session's database (as ``Database.attachment_store``)."""
+    from anquan_desk.core.db import default_data_dir, server_tag, sqlite_path
 
-    bind = session.get_bind()
-    path = sqlite_path(str(bind.engine.url))
-    root = path.parent / f"{path.stem}-attachments" if path is not None else default_data_dir() / "server-attachments"
+    engine = session.get_bind().engine
+    url = engine.url.render_as_string(hide_password=True)
+    path = sqlite_path(url)
+    if path is not None:
+        return att.AttachmentStore(path.parent / f"{path.stem}-attachments")
+    root = default_data_dir() / "server-cache" / f"{server_tag(url)}-attachments"
+    if engine.dialect.name == "postgresql":
+        return att.ServerAttachmentStore(root, engine)
     return att.AttachmentStore(root)
 
 
@@ -1685,7 +1717,7 @@ def _reprinted(desk: Desk, document_id: str, progress: Progress) -> DocumentPdf:
         document = _document(session, document_id)
         info, snapshot, sha = _info(document), snapshot_of(document), document.pdf_sha256
     progress.update(1, 3, f"正在生成 {info.number} 的 PDF…")
-    pdf = _rendered_again(info.number, snapshot, sha)
+    pdf = _rendered_again(info.number, snapshot, sha, desk.attachments)
     progress.update(2, 3, "正在记录重印…")
     with desk.unit() as session:
         _note_reprint(session, info.id, info.number)
@@ -2343,3 +2375,97 @@ def preview_service_receipt(
         parent = _document(session, document_id)
         plan = dataclasses.replace(_receipt_plan(session, parent, request, ctx, None), number=DRAFT_NUMBER)
         return render_draft(build_snapshot(session, desk.attachments, plan))
+
+
+@dataclass(frozen=True)
+class ExtraChoice:
+    """One entry for a 挂牌督办通知书, 隐患移交抄告函 or 送达回证 in a finished inspection's 打印文书 menu.
+
+    ``key`` is what the document is issued for: the hazard id (supervision), the department (handover) or
+    the id of the served document (receipt). ``act_day``: issuing now must ask the 送达日期, no earlier
+    than this day (None: it need not be asked). ``since``: a receipt's earliest 送达日期 (its document's date)."""
+
+    doc_type: DocType
+    label: str
+    key: str
+    enabled: bool
+    state: str  # the document's number, or 未签发 / 未挂牌督办
+    issued: bool
+    act_day: date | None = None
+    since: date | None = None
+    inspection_id: str = ""
+
+
+RECEIPT_PARENTS: tuple[DocType, ...] = ("notice", "order", "handover", "supervision")
+
+
+def extra_document_choices(
+    desk: Desk, inspection_id: str, *, issued_at: datetime | None = None
+) -> tuple[ExtraChoice, ...]:
+    """The 打印文书 menu entries after :func:`document_choices`: a 挂牌督办通知书 per major hazard (enabled
+    once it is 挂牌督办), a 移交抄告函 per department some hazard goes to, a 送达回证 per valid notice, order,
+    letter or supervision notice issued. Empty until the inspection is finished. A small read."""
+    today = _context("preview", issued_at).issued_at.date()
+    out: list[ExtraChoice] = []
+    with desk.query() as session:
+        inspection = session.get(Inspection, inspection_id)
+        if inspection is None or inspection.status != InspectionStatus.FINISHED.value:
+            return ()
+        checked_on = _local(inspection.started_at).date()
+        for hazard in sorted(inspection.hazards, key=lambda x: (x.seq, x.code)):
+            if hazard.grade != "重大":
+                continue
+            listed = hazard.supervised and hazard.listed_on is not None and bool(hazard.supervision_no)
+            notice = _current_supervision(session, hazard) if listed else None
+            out.append(ExtraChoice(
+                "supervision", f"{DOC_TITLES['supervision']}（隐患 {hazard.code}）", hazard.id, listed,
+                notice.number if notice is not None else ("未签发" if listed else "未挂牌督办"), notice is not None,
+                act_day=hazard.listed_on if listed and notice is None and hazard.listed_on is not None
+                and hazard.listed_on < today else None, inspection_id=inspection_id,
+            ))
+        for department in _handover_hazards(session, inspection):
+            letter = _current_handover(session, inspection_id, department)
+            out.append(ExtraChoice(
+                "handover", f"{DOC_TITLES['handover']}（{department}）", department, True,
+                letter.number if letter is not None else "未签发", letter is not None,
+                act_day=checked_on if letter is None and checked_on < today else None, inspection_id=inspection_id,
+            ))
+        served = session.scalars(
+            select(Document)
+            .where(
+                Document.inspection_id == inspection_id,
+                Document.status == DocumentStatus.ISSUED.value,
+                Document.doc_type.in_([DB_TYPE[t] for t in RECEIPT_PARENTS]),
+            )
+            .order_by(Document.issued_at, Document.number)
+        ).all()
+        for parent in served:
+            receipt = _current_receipt(session, parent)
+            out.append(ExtraChoice(
+                "receipt", f"{DOC_TITLES['receipt']}（{parent.number}）", parent.id, True,
+                receipt.number if receipt is not None else "未签发", receipt is not None, since=_dated(parent),
+                inspection_id=inspection_id,
+            ))
+    return tuple(out)
+
+
+def hazard_by_reference(desk: Desk, reference: str) -> str:
+    """The id of the hazard ``reference`` names: its 隐患编号 or its id (for the command line)."""
+    text = reference.strip()
+    with desk.query() as session:
+        found = session.get(Hazard, text) or session.scalar(select(Hazard).where(Hazard.code == text))
+        if found is None:
+            raise NotFoundError(f"找不到隐患“{text}”：请给出隐患编号（如台账所列）或隐患 ID。")
+        return found.id
+
+
+def document_by_reference(desk: Desk, reference: str) -> str:
+    """The id of the issued document ``reference`` names: its number, short code or id."""
+    text = reference.strip()
+    with desk.query() as session:
+        found = session.get(Document, text) or session.scalars(
+            select(Document).where((Document.number == text) | (Document.short_code == text))
+        ).first()
+        if found is None:
+            raise NotFoundError(f"找不到文书“{text}”：请给出文书编号或核验码。")
+        return found.id

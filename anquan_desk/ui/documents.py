@@ -37,12 +37,15 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QDialog,
     QFileDialog,
+    QFormLayout,
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMenu,
     QMessageBox,
     QPushButton,
+    QRadioButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -425,7 +428,164 @@ def documents_menu(desk: Desk, inspection_id: str, parent: QWidget) -> QMenu:
                 desk, t, inspection_id, parent, issued=issued
             )
         )
+    extras = docs.extra_document_choices(desk, inspection_id)  # a small read as well
+    if extras:
+        menu.addSeparator()
+    for extra in extras:
+        action = menu.addAction(f"{extra.label}（{extra.state}）…")
+        action.setEnabled(extra.enabled)
+        action.setData(f"{extra.doc_type}:{extra.key}")
+        action.triggered.connect(lambda _checked=False, c=extra: open_extra_document(desk, c, parent))
     return menu
+
+
+# --- 挂牌督办通知书, 隐患移交抄告函, 送达回证 ------------------------------------------------------------------
+
+
+def _issue_extra(
+    desk: Desk, choice: docs.ExtraChoice, request: docs.ReceiptRequest, served_on: date | None, progress: Progress
+) -> DocumentPdf:
+    """Issue (or reprint) the document of an extra menu entry; runs in a write operation."""
+    if choice.doc_type == "supervision":
+        return docs.supervision_notice(desk, choice.key, served_on=served_on, progress=progress)
+    if choice.doc_type == "handover":
+        return docs.handover_letter(desk, choice.inspection_id, choice.key, served_on=served_on, progress=progress)
+    return docs.service_receipt(desk, choice.key, request, served_on=served_on, progress=progress)
+
+
+def _draft_extra(desk: Desk, choice: docs.ExtraChoice, request: docs.ReceiptRequest, served_on: date | None) -> bytes:
+    """The draft (草稿, no number) of the document of an extra menu entry; runs in a query operation."""
+    if choice.doc_type == "supervision":
+        return docs.preview_supervision_notice(desk, choice.key, served_on=served_on)
+    if choice.doc_type == "handover":
+        return docs.preview_handover_letter(desk, choice.inspection_id, choice.key, served_on=served_on)
+    return docs.preview_service_receipt(desk, choice.key, request, served_on=served_on)
+
+
+def open_extra_document(desk: Desk, choice: docs.ExtraChoice, parent: QWidget | None) -> None:
+    """Reprint an issued 挂牌督办通知书 / 移交抄告函 / 送达回证, or issue a new one after its draft preview
+    (number taken only on 签发), as :func:`open_document` does. A receipt first asks how and when the
+    document was served (:class:`ReceiptDialog`); the others ask the 送达日期 where the act is not of today."""
+    request = docs.ReceiptRequest()
+    served_on: date | None = None
+    if not choice.issued:
+        if choice.doc_type == "receipt":
+            asked = ReceiptDialog.ask(choice, parent)
+            if asked is None:
+                return
+            request, served_on = asked
+        elif choice.act_day is not None:
+            served_on = ServiceDateDialog.ask(choice.act_day, parent)
+            if served_on is None:
+                return
+
+    def show(result: DocumentPdf) -> None:
+        dialog = preview_for(result.document, result.pdf, parent, desk=desk)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    def obtain() -> None:
+        WriteOp(
+            parent, lambda p: _issue_extra(desk, choice, request, served_on, p), success=show, title=TITLE
+        ).with_progress("正在签发文书…").run()
+
+    if choice.issued:
+        obtain()
+        return
+
+    def show_draft(pdf: bytes) -> None:
+        dialog = DraftDialog(pdf, DOC_TITLES[choice.doc_type], parent, on_issue=obtain)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+
+    QueryOp(
+        parent, lambda _p: _draft_extra(desk, choice, request, served_on), success=show_draft, title=TITLE
+    ).with_progress("正在生成文书草稿…").run()
+
+
+class ReceiptDialog(QDialog):
+    """How and when an issued document was served, for its 送达回证: 直接送达, or 留置送达 with the
+    witness's name and the reason (e.g. 受送达人拒绝签收); the 送达日期 between the document's date and today.
+    Small enough for a 1366×768 screen."""
+
+    def __init__(self, choice: docs.ExtraChoice, parent: QWidget | None = None, today: date | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("送达回证")
+        last = today or date.today()
+        first = min(choice.since or last, last)
+        served = choice.label.removeprefix(DOC_TITLES["receipt"]).strip("（）")
+        intro = QLabel(f"为文书 {served} 出具送达回证。请填写送达方式和送达日期（不早于文书日期，不晚于今天）：")
+        intro.setWordWrap(True)
+        self.direct = QRadioButton("直接送达（受送达人签收）")
+        self.left = QRadioButton("留置送达（受送达人拒绝签收）")
+        self.direct.setChecked(True)
+        self.witness = QLineEdit()
+        self.witness.setPlaceholderText("见证人姓名及身份，如：王五（村委会主任）")
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText("如：受送达人拒绝签收")
+        self.date_edit = QDateEdit()
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("yyyy年M月d日")
+        self.date_edit.setDateRange(QDate(first.year, first.month, first.day), QDate(last.year, last.month, last.day))
+        self.date_edit.setDate(QDate(first.year, first.month, first.day))
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("送达方式：", self.direct)
+        form.addRow("", self.left)
+        form.addRow("见证人：", self.witness)
+        form.addRow("留置事由：", self.reason)
+        form.addRow("送达日期：", self.date_edit)
+        self.ok_button = QPushButton("确定")
+        self.ok_button.setDefault(True)
+        self.ok_button.clicked.connect(self.check_and_accept)
+        cancel = QPushButton("取消")
+        cancel.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.ok_button)
+        buttons.addWidget(cancel)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addLayout(buttons)
+        self.left.toggled.connect(self._mode_changed)
+        self._mode_changed()
+        self.setMinimumWidth(440)
+        self.setMaximumWidth(560)
+
+    def _mode_changed(self) -> None:
+        for field in (self.witness, self.reason):
+            field.setEnabled(self.left.isChecked())
+        self.error.clear()
+
+    def request(self) -> docs.ReceiptRequest:
+        if self.left.isChecked():
+            return docs.ReceiptRequest(
+                method="留置送达", witness=self.witness.text().strip(), reason=self.reason.text().strip()
+            )
+        return docs.ReceiptRequest()
+
+    def chosen(self) -> date:
+        d = self.date_edit.date()
+        return date(d.year(), d.month(), d.day())
+
+    def check_and_accept(self) -> None:
+        try:
+            self.request().checked()
+        except UserInputError as exc:
+            self.error.setText(str(exc))
+            return
+        self.accept()
+
+    @classmethod
+    def ask(cls, choice: docs.ExtraChoice, parent: QWidget | None = None) -> tuple[docs.ReceiptRequest, date] | None:
+        dialog = cls(choice, parent)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return None
+        return dialog.request(), dialog.chosen()
 
 
 def open_document(

@@ -13,7 +13,7 @@ import pytest
 from helpers import doc_setup
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen.canvas import Canvas
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from anquan_desk.core.db import Database
 from anquan_desk.core.errors import UserInputError
@@ -172,6 +172,31 @@ def test_reprint_is_byte_identical_and_detects_changed_content(db: Database, tmp
         content = dict(doc.content)
         content["content"] = {**content["content"], "legal_consequence": "（改动）"}
         doc.content = content
+    with db.session("zhang") as s:  # the reprint is the file kept on issue, not the edited snapshot
+        assert docs.reprint(s, nid) == again
+    kept = store.path_for(hashlib.sha256(pdf).hexdigest(), "application/pdf")
+    assert kept.read_bytes() == pdf
+    kept.unlink()  # a document issued before files were kept: drawn again from its snapshot, checked
+    if db.path is None:  # on a server the file is a row every laptop reads (the local copy is a cache)
+        with db.session("x") as s:
+            s.execute(text("DELETE FROM attachment_blobs WHERE sha256 = :sha"), {"sha": hashlib.sha256(pdf).hexdigest()})
+    with db.session("zhang") as s, pytest.raises(docs.DocumentIntegrityError, match="不一致"):
+        docs.reprint(s, nid)
+
+
+def test_reprint_survives_a_new_layout(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A later version that draws documents differently still reprints what was issued, byte for byte;
+    a kept file that was changed is not used."""
+    ids = doc_setup.finished_check(db, tmp_path)
+    store = db.attachment_store()
+    with db.session("zhang") as s:
+        notice, pdf = docs.issue_notice(s, store, ids["inspection"], issued_at=ISSUED)
+        nid = notice.id
+    monkeypatch.setattr(docs, "render_document", lambda snapshot: b"%PDF-1.4 another layout")
+    with db.session("zhang") as s:
+        assert docs.reprint(s, nid) == pdf
+    kept = store.path_for(hashlib.sha256(pdf).hexdigest(), "application/pdf")
+    kept.write_bytes(pdf.replace(b"ReportLab", b"ReportLeb", 1))
     with db.session("zhang") as s, pytest.raises(docs.DocumentIntegrityError, match="不一致"):
         docs.reprint(s, nid)
 

@@ -193,20 +193,41 @@ def county_bodies(county: str) -> str:
     return "县级应急管理部门（县级安全生产委员会办公室）"
 
 
-def major_hazard_paragraphs(seqs: Sequence[int], posture: Posture, issuer: str, county: str) -> tuple[str, ...]:
+def _treatment_deadline(seqs: Sequence[int], deadlines: Sequence[date | None]) -> str:
+    """“，并按方案于…前治理完毕” for the major hazards ``seqs`` (their ``deadlines`` in the same order;
+    none given: nothing). The one place a major hazard's deadline is said: after its 治理方案."""
+    if not deadlines:
+        return ""
+    groups: dict[date | None, list[int]] = {}
+    for seq, deadline in zip(seqs, deadlines, strict=True):
+        groups.setdefault(deadline, []).append(seq)
+    parts = []
+    for deadline in sorted(groups, key=lambda d: (d is not None, d or date.min)):
+        which = "" if len(groups) == 1 else f"第{'、'.join(str(n) for n in groups[deadline])}项"
+        parts.append(f"{which}立即组织治理" if deadline is None else f"{which}于{_cn_date(deadline)}前治理完毕")
+    return "，并按方案" + "、".join(parts)
+
+
+def major_hazard_paragraphs(
+    seqs: Sequence[int], posture: Posture, issuer: str, county: str, deadlines: Sequence[date | None] = ()
+) -> tuple[str, ...]:
     """What the notice (township) or the order (authorised) says about its 重大事故隐患 ``seqs``:
-    a township asks (要求) and reports to the county; an authorised issuer orders (责令)."""
+    a township asks (要求) and reports to the county; an authorised issuer orders (责令).
+
+    ``deadlines`` (one per seq) are said here, after the 治理方案 (16号令第十五条: 治理的时限 is part of the
+    plan), so the document never gives a major hazard a plain 整改期限 before what it requires."""
     if not seqs:
         return ()
     which = _numbers(seqs)
     report = county_bodies(county)
+    until = _treatment_deadline(seqs, deadlines)
     if posture == "township":
         return (
             f"上表{which}隐患为重大事故隐患，不能仅以限期整改了结。依照{RULE_16}第十六条，隐患排除前或者排除过程中"
             "无法保证安全的，你单位应当从危险区域内撤出作业人员，疏散可能危及的其他人员，设置警戒标志，暂时停产停业"
             "（全部或者局部）或者停止使用相关设施、设备。",
             f"你单位主要负责人应当依照该规定第十五条组织制定并实施隐患治理方案，内容包括{TREATMENT_PLAN_CONTENTS}，"
-            f"做到{FIVE_IN_PLACE}，并将治理方案书面报送{issuer}；依照{SAFETY_LAW}第四十一条第二款，"
+            f"做到{FIVE_IN_PLACE}，将治理方案书面报送{issuer}{until}；依照{SAFETY_LAW}第四十一条第二款，"
             "重大事故隐患排查治理情况应当及时向负有安全生产监督管理职责的部门报告。",
             f"{issuer}将把上述重大事故隐患报告{report}，由负有安全生产监督管理职责的部门依照{SAFETY_LAW}"
             "第六十五条第一款第（三）项依法处理。重大事故隐患治理完毕，经审查验收合格后方可销号，恢复生产经营和使用。",
@@ -216,7 +237,7 @@ def major_hazard_paragraphs(seqs: Sequence[int], posture: Posture, issuer: str, 
         "过程中无法保证安全的，责令你单位从危险区域内撤出作业人员，暂时停产停业（全部或者局部）或者停止使用相关设施、"
         "设备；重大事故隐患排除后，经审查同意，方可恢复生产经营和使用。",
         f"责令你单位主要负责人依照{RULE_16}第十五条组织制定并实施隐患治理方案，内容包括{TREATMENT_PLAN_CONTENTS}，"
-        f"做到{FIVE_IN_PLACE}，并将治理方案书面报送本机关；依照{SAFETY_LAW}第四十一条第二款，重大事故隐患排查治理"
+        f"做到{FIVE_IN_PLACE}，将治理方案书面报送本机关{until}；依照{SAFETY_LAW}第四十一条第二款，重大事故隐患排查治理"
         "情况应当及时向负有安全生产监督管理职责的部门报告。",
         f"本机关将把上述重大事故隐患报告{report}。",
     )

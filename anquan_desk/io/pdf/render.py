@@ -118,19 +118,24 @@ _STRICT = "+gb"
 
 
 class _Styles:
-    def __init__(self, strict: bool = False) -> None:
+    """``tight``: the line spacing GB/T 9704 (7.3.5.5) allows a document to be closed up to when its
+    seal and date would otherwise go over to a page of their own (see :func:`_fits_tighter`)."""
+
+    def __init__(self, strict: bool = False, tight: bool = False) -> None:
         self.strict = strict
-        x = _STRICT if strict else ""
+        self.tight = tight
+        x = (_STRICT if strict else "") + ("+tight" if tight else "")
+        body, cell = (17.0, 13.5) if tight else (19.5, 15.0)
         self.banner = _style("banner" + x, HEI, 15, 22, alignment=TA_CENTER)
         self.title = _style("title" + x, HEI, 22, 30, alignment=TA_CENTER, spaceAfter=4)
         self.number = _style("number" + x, SONG, 12, 18, alignment=TA_CENTER, spaceAfter=10)
-        self.body = _style("body" + x, SONG, 12, 19.5, alignment=TA_JUSTIFY, firstLineIndent=24)
-        self.plain = _style("plain" + x, SONG, 12, 19.5, alignment=TA_LEFT)
-        self.heading = _style("heading" + x, HEI, 12, 21, alignment=TA_LEFT, spaceBefore=4)
-        self.cell = _style("cell" + x, SONG, 10.5, 15, alignment=TA_LEFT)
-        self.cell_c = _style("cell_c" + x, SONG, 10.5, 15, alignment=TA_CENTER)
-        self.cell_head = _style("cell_head" + x, HEI, 10.5, 15, alignment=TA_CENTER)
-        self.right = _style("right" + x, SONG, 12, 19.5, alignment=TA_RIGHT)
+        self.body = _style("body" + x, SONG, 12, body, alignment=TA_JUSTIFY, firstLineIndent=24)
+        self.plain = _style("plain" + x, SONG, 12, body, alignment=TA_LEFT)
+        self.heading = _style("heading" + x, HEI, 12, body + 1.5, alignment=TA_LEFT, spaceBefore=4)
+        self.cell = _style("cell" + x, SONG, 10.5, cell, alignment=TA_LEFT)
+        self.cell_c = _style("cell_c" + x, SONG, 10.5, cell, alignment=TA_CENTER)
+        self.cell_head = _style("cell_head" + x, HEI, 10.5, cell, alignment=TA_CENTER)
+        self.right = _style("right" + x, SONG, 12, body, alignment=TA_RIGHT)
         self.note = _style("note" + x, SONG, 10.5, 16, alignment=TA_LEFT)
 
 
@@ -367,22 +372,78 @@ def _seal_block(s: _Styles, header: DocumentHeader) -> list[Flowable]:
     ]
 
 
-def _close(story: list[Flowable], closing: list[Flowable]) -> None:
-    """Append the signature/seal block, kept on one page together with the last body paragraph.
+def _height(flowable: Flowable, width: float, height: float) -> float:
+    return float(flowable.wrap(width, height)[1]) + float(flowable.getSpaceBefore()) + float(flowable.getSpaceAfter())
 
-    A seal never stands on a page without body text (GB/T 9704 practice), and the signatures never
-    part from the seal.
+
+class _BodyWithClosing(KeepTogether):  # type: ignore[misc]
+    """The last body paragraphs and the signature/seal block of a document.
+
+    All on this page when they fit. Otherwise the body fills this page — paragraphs split across it —
+    and only the end of the last paragraph goes over with the signatures and the seal: a seal never
+    stands on a page without body text (GB/T 9704 practice) and the signatures never part from it,
+    yet page 1 is not left a third blank because the whole block would not fit there."""
+
+    def __init__(self, body: Sequence[Flowable], closing: Sequence[Flowable]) -> None:
+        super().__init__([*body, *closing])
+        self._body = list(body)
+        self._closing = list(closing)
+
+    def split(self, aW: float, aH: float) -> list[Flowable]:
+        if getattr(self, "_wrapInfo", None) != (aW, aH):
+            self.wrap(aW, aH)
+        if aH >= self._H:
+            return list(self._content)
+        closing_h = sum(_height(f, aW, aH) for f in self._closing)
+        placed: list[Flowable] = []
+        room = aH
+        for i, item in enumerate(self._body):
+            rest = self._body[i + 1:]
+            own = _height(item, aW, aH)
+            if rest and own <= room:
+                placed.append(item)  # whole here; what follows goes over with the seal
+                room -= own
+                continue
+            if not rest and not isinstance(item, Paragraph) and own <= room:
+                return [*placed, item, KeepTogether(self._closing)]  # signature rows end this page
+            leading = float(item.style.leading) if isinstance(item, Paragraph) else 0.0
+            if rest or room - closing_h < max(leading, 1.0):
+                # as much as fits here, something left to go over with the closing
+                limit = min(room, own - leading) if leading else room
+            else:
+                limit = room - closing_h  # the end of the body and the closing on this page
+            parts = item.split(aW, limit) if limit >= max(leading, 1.0) else []
+            if len(parts) == 2:
+                return [*placed, parts[0], KeepTogether([parts[1], *rest, *self._closing])]
+            break
+        if placed:
+            return [*placed, KeepTogether([*self._body[len(placed):], *self._closing])]
+        return list(super().split(aW, aH))
+
+
+def _close(story: list[Flowable], closing: list[Flowable], body: int = 1, gap: float = 4 * mm) -> None:
+    """Append the signature/seal block with the last ``body`` flowables (see :class:`_BodyWithClosing`).
+
+    A seal never stands on a page without body text (GB/T 9704 practice) or without the signature
+    it goes with.
     """
-    last = story.pop()
-    story.append(KeepTogether([last, Spacer(1, 4 * mm), *closing]))
+    last = story[-body:]
+    del story[-body:]
+    story.append(_BodyWithClosing(last, [Spacer(1, gap), *closing] if gap else closing))
 
 
-def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry]) -> Table:
+MAJOR_DEADLINE_CELL = "按治理方案（见下文重大事故隐患治理要求）"
+
+
+def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry], major_block: bool = False) -> Table:
+    """The notice's hazards. With ``major_block`` (the snapshot says what a major hazard requires) a major
+    hazard's 整改期限 is not given here as a plain deadline: its 治理 deadline is in that block."""
     w = [12 * mm, 50 * mm, 42 * mm, 34 * mm, CONTENT_W - 138 * mm]
     rows: list[list[Any]] = [[_p(t, s.cell_head) for t in ("序号", "隐患部位及问题", "整改要求", "依据", "整改期限")]]
     for h in hazards:
         problem = f"【{h.location}】{h.description}" if h.location else h.description
-        if h.grade == "重大":
+        major = h.grade == "重大"
+        if major:
             problem += "（重大事故隐患）"
         rows.append(
             [
@@ -390,7 +451,7 @@ def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry]) -> Table:
                 _p(problem, s.cell),
                 _p(h.requirement, s.cell),
                 _p(h.basis, s.cell),
-                _p(deadline_text(h.deadline), s.cell_c),
+                _p(MAJOR_DEADLINE_CELL if major and major_block else deadline_text(h.deadline), s.cell_c),
             ]
         )
     return _grid(rows, w, header=True, extra=[("VALIGN", (0, 1), (-1, -1), "TOP")], split_rows=s.strict)
@@ -473,7 +534,7 @@ def _notice(s: _Styles, doc: NoticeContent) -> list[Flowable]:
     story += [Spacer(1, 4 * mm), _p(f"{doc.place.name}：", s.plain)]
     basis = f"（现场检查记录：{doc.record_number}）" if doc.record_number else ""
     story.append(_p(f"经检查，你单位（场所）存在以下安全隐患{basis}：", s.body))
-    story += [Spacer(1, 2 * mm), _hazard_table(s, doc.hazards), Spacer(1, 3 * mm)]
+    story += [Spacer(1, 2 * mm), _hazard_table(s, doc.hazards, bool(doc.major_hazard)), Spacer(1, 3 * mm)]
     story += _major_block(s, doc.major_hazard)
     story.append(
         _p(
@@ -496,14 +557,19 @@ def _notice(s: _Styles, doc: NoticeContent) -> list[Flowable]:
                 *_seal_block(s, h),
                 _p(texts.COPIES_NOTE["notice"], s.note),
         ],
+        body=2,
     )
     return story
 
 
-def _deadline_sentence(hazards: Sequence[HazardEntry]) -> str:
+def _deadline_sentence(hazards: Sequence[HazardEntry], major_block: bool = False) -> str:
+    """The order's 现责令… sentence. With ``major_block`` the major hazards get no plain deadline here:
+    the sentence points to the 治理要求 that follow (where their 治理 deadline is said)."""
     groups: dict[date | None, list[int]] = {}
+    majors = [hz.seq for hz in hazards if major_block and hz.grade == "重大"]
     for hz in hazards:
-        groups.setdefault(hz.deadline, []).append(hz.seq)
+        if hz.seq not in majors:
+            groups.setdefault(hz.deadline, []).append(hz.seq)
     parts = []
     for deadline in sorted(groups, key=lambda d: (d is not None, d or date.min)):
         items = "、".join(str(n) for n in groups[deadline])
@@ -511,6 +577,8 @@ def _deadline_sentence(hazards: Sequence[HazardEntry]) -> str:
             parts.append(f"对上述第{items}项问题立即整改")
         else:
             parts.append(f"对上述第{items}项问题于{cn_date(deadline)}前整改完毕")
+    if majors:
+        parts.append(f"对上述第{'、'.join(str(n) for n in majors)}项重大事故隐患按下列治理要求治理")
     return (
         "现责令你单位" + "，".join(parts) + "，达到有关法律法规规章和标准规定的要求。由此造成事故的，依法追究有关人员的责任。"
     )
@@ -529,31 +597,30 @@ def _order(s: _Styles, doc: NoticeContent) -> list[Flowable]:
         requirement = f"整改要求：{hz.requirement}。" if hz.requirement else ""
         basis = f"依据：{hz.basis}。" if hz.basis else ""
         story.append(_p(f"{hz.seq}. {where}{hz.description}。{basis}{requirement}", s.body))
-    story.append(_p(_deadline_sentence(doc.hazards), s.body))
+    story.append(_p(_deadline_sentence(doc.hazards, bool(doc.major_hazard)), s.body))
     story += _major_block(s, doc.major_hazard)
     story.append(_p(doc.legal_consequence, s.body))
     story.append(_p(texts.appeal_sentence(doc.appeal.reconsideration_bodies, doc.appeal.court), s.body))
-    rows: list[list[Any]] = [
-        [_p("安全生产监管行政执法人员（签名）：", s.cell), _p(i.name, s.cell), _p(f"证号：{i.cert_no}", s.cell)]
-        for i in doc.inspectors
+    widths = [70 * mm, 34 * mm, CONTENT_W - 104 * mm]
+    style = [
+        ("FONTNAME", (0, 0), (-1, -1), SONG),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("LINEBELOW", (1, 0), (-1, -1), RULE, colors.black),
+        ("TOPPADDING", (0, 0), (-1, -1), 6),
     ]
-    rows.append(
-        [_p("被检查单位负责人（签名）：", s.cell), _signature_cell(s, doc.signature, doc.refusal), ""]
+    # The officers' signature rows may end page 1; the unit's signature goes over with the seal (an order
+    # with a long body otherwise left a third of page 1 blank: the whole block did not fit there).
+    officers = Table(
+        [[_p("安全生产监管行政执法人员（签名）：", s.cell), _p(i.name, s.cell), _p(f"证号：{i.cert_no}", s.cell)]
+         for i in doc.inspectors],
+        colWidths=widths,
     )
-    last = len(rows) - 1
-    sign = Table(rows, colWidths=[70 * mm, 34 * mm, CONTENT_W - 104 * mm])
-    sign.setStyle(
-        TableStyle(
-            [
-                ("FONTNAME", (0, 0), (-1, -1), SONG),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("SPAN", (1, last), (2, last)),
-                ("LINEBELOW", (1, 0), (-1, -1), RULE, colors.black),
-                ("TOPPADDING", (0, 0), (-1, -1), 6),
-            ]
-        )
-    )
-    _close(story, [sign, *_seal_block(s, h), _p(texts.COPIES_NOTE["order"], s.note)])
+    officers.setStyle(TableStyle(style))
+    unit = Table([[_p("被检查单位负责人（签名）：", s.cell), _signature_cell(s, doc.signature, doc.refusal), ""]],
+                 colWidths=widths)
+    unit.setStyle(TableStyle([*style, ("SPAN", (1, 0), (2, 0))]))
+    story += [Spacer(1, 4 * mm), officers]
+    _close(story, [unit, *_seal_block(s, h), _p(texts.COPIES_NOTE["order"], s.note)], body=4, gap=0)
     return story
 
 
@@ -820,7 +887,6 @@ def render_documents(
     if not snapshots:
         raise ValueError("render_documents needs at least one snapshot")
     register_fonts()
-    styles = {strict: _Styles(strict) for strict in (False, True)}
     story: list[Flowable] = []
     total = len(snapshots)
     reached = (lambda index: on_document(index, total)) if on_document is not None else None
@@ -828,9 +894,48 @@ def render_documents(
         if index:
             story.append(PageBreak())
         story.append(_DocStart(index, snap.header, reached))
-        story += _story_for(styles[snap.header.posture != "legacy"], snap)
-    first = snapshots[0].header
+        story += _story_for(_styles_for(snap), snap)
     buffer = io.BytesIO()
+    template = _template(buffer, snapshots)
+    issued_at = max(s.header.issued_at for s in snapshots)
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> _NumberedCanvas:
+        return _NumberedCanvas(*args, issued_at=issued_at, draft=draft, **kwargs)
+
+    template.build(story, canvasmaker=canvasmaker)
+    return buffer.getvalue()
+
+
+_PLAIN_STYLES = {strict: _Styles(strict) for strict in (False, True)}
+_TIGHT_STYLES = _Styles(True, tight=True)
+
+
+def _page_count(snapshot: DocumentSnapshot, styles: _Styles) -> int:
+    """How many pages ``snapshot`` takes laid out with ``styles`` (a trial layout, nothing kept)."""
+    template = _template(io.BytesIO(), [snapshot])
+    template.build(_story_for(styles, snapshot))
+    return int(template.page)
+
+
+def _fits_tighter(snapshot: DocumentSnapshot) -> bool:
+    """Whether a notice or order takes a page less with closer line spacing (GB/T 9704 7.3.5.5: when
+    the space left cannot hold the seal and date, adjust the line spacing): two hazards no longer
+    leave a third of page 1 blank with only 特此通知, the signatures and the seal on page 2. Decided
+    from the snapshot alone, so a draft, the issued document and its reprint look the same."""
+    if snapshot.header.posture == "legacy" or not isinstance(snapshot, NoticeContent):
+        return False
+    plain = _page_count(snapshot, _PLAIN_STYLES[True])
+    return plain > 1 and _page_count(snapshot, _TIGHT_STYLES) < plain
+
+
+def _styles_for(snapshot: DocumentSnapshot) -> _Styles:
+    if _fits_tighter(snapshot):
+        return _TIGHT_STYLES
+    return _PLAIN_STYLES[snapshot.header.posture != "legacy"]
+
+
+def _template(buffer: io.BytesIO, snapshots: Sequence[DocumentSnapshot]) -> BaseDocTemplate:
+    first = snapshots[0].header
     template = BaseDocTemplate(
         buffer,
         pagesize=A4,
@@ -848,13 +953,7 @@ def render_documents(
     frame = Frame(MARGIN_X, MARGIN_BOTTOM, CONTENT_W, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM, id="body",
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
     template.addPageTemplates([PageTemplate(id="a4", frames=[frame])])
-    issued_at = max(s.header.issued_at for s in snapshots)
-
-    def canvasmaker(*args: Any, **kwargs: Any) -> _NumberedCanvas:
-        return _NumberedCanvas(*args, issued_at=issued_at, draft=draft, **kwargs)
-
-    template.build(story, canvasmaker=canvasmaker)
-    return buffer.getvalue()
+    return template
 
 
 def render_document(snapshot: DocumentSnapshot) -> bytes:

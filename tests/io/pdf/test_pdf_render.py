@@ -351,3 +351,35 @@ def test_line_breaking_rules_leave_legacy_layout_byte_identical(monkeypatch: pyt
     monkeypatch.setattr(paragraph, "cjkFragSplit", kinsoku._ORIGINAL_CJK_SPLIT)
     assert render_document(old) == with_rules
     assert render_document(_punctuated_record("authorised")) != with_rules
+
+
+def test_a_notice_closes_up_its_lines_rather_than_send_its_seal_to_a_page_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GB/T 9704 7.3.5.5: when the space left cannot hold the signatures, seal and date, the line
+    spacing is adjusted. A notice that plain spacing would end with only 特此通知, the signatures and
+    the seal on page 2 is laid out closer and fits on one page; one that needs two pages anyway keeps
+    the plain spacing; the choice never costs a page."""
+    from anquan_desk.io.pdf import render
+
+    base = samples.sample_notice()
+    closed_up = kept = 0
+    for count in range(1, 9):
+        hazards = tuple(replace(base.hazards[i % len(base.hazards)], seq=i + 1) for i in range(count))
+        snapshot = replace(base, hazards=hazards)
+        pdf = render_document(snapshot)
+        with monkeypatch.context() as m:
+            m.setattr(render, "_fits_tighter", lambda _snapshot: False)
+            plain = render_document(snapshot)
+        pages, plain_pages = len(PdfReader(io.BytesIO(pdf)).pages), len(PdfReader(io.BytesIO(plain)).pages)
+        assert pages <= plain_pages, count
+        if pages < plain_pages:
+            closed_up += 1
+            first = squeeze(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+            assert f"{base.header.issuer}（印章）" in first and "特此通知" in first, count
+            assert all(squeeze(h.description)[:8] in first for h in hazards), count
+        elif pdf != plain:
+            raise AssertionError(f"{count} hazards: laid out closer without saving a page")
+        else:
+            kept += 1
+    assert closed_up and kept  # both cases were met
