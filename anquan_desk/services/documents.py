@@ -118,6 +118,7 @@ from anquan_desk.core.vocabulary import DocumentStatus, DocumentType, Inspection
 from anquan_desk.io.pdf.render import cn_date, render_document, render_documents, render_draft
 from anquan_desk.services import roles
 from anquan_desk.services.desk import Desk
+from anquan_desk.services.laptops import shown_hazard_number
 from anquan_desk.services.numbering import allocate_number, spend_number, township_or_fail, void_number
 
 log = logging.getLogger(__name__)
@@ -1997,7 +1998,7 @@ def _ensure_extra_not_issued(session: Session, plan: IssuePlan) -> None:
         assert plan.hazard_id is not None
         hazard = session.get(Hazard, plan.hazard_id)
         if hazard is not None and _current_supervision(session, hazard) is not None:
-            raise UserInputError(f"隐患 {hazard.code} 已出具挂牌督办通知书；如需再次打印请重印，内容有误请更正。")
+            raise UserInputError(f"隐患 {shown_hazard_number(session, hazard.code)} 已出具挂牌督办通知书；如需再次打印请重印，内容有误请更正。")
     elif plan.doc_type == "handover":
         assert plan.inspection_id is not None
         if _current_handover(session, plan.inspection_id, plan.department) is not None:
@@ -2017,9 +2018,9 @@ def _supervised_hazard(session: Session, hazard_id: str) -> Hazard:
     if hazard is None:
         raise NotFoundError("找不到该隐患，可能已被删除。")
     if hazard.grade != "重大":
-        raise UserInputError(f"隐患 {hazard.code} 是一般隐患：只有重大事故隐患才挂牌督办。")
+        raise UserInputError(f"隐患 {shown_hazard_number(session, hazard.code)} 是一般隐患：只有重大事故隐患才挂牌督办。")
     if not hazard.supervised or hazard.listed_on is None or not hazard.supervision_no:
-        raise UserInputError(NOT_SUPERVISED.format(code=hazard.code))
+        raise UserInputError(NOT_SUPERVISED.format(code=shown_hazard_number(session, hazard.code)))
     _finished_inspection(session, hazard.inspection_id)
     return hazard
 
@@ -2278,7 +2279,7 @@ def preview_supervision_notice(
     with desk.query() as session:
         hazard = _supervised_hazard(session, hazard_id)
         if _current_supervision(session, hazard) is not None:
-            raise UserInputError(f"隐患 {hazard.code} 已出具挂牌督办通知书，请直接重印。")
+            raise UserInputError(f"隐患 {shown_hazard_number(session, hazard.code)} 已出具挂牌督办通知书，请直接重印。")
         plan = dataclasses.replace(_supervision_draft(session, hazard, ctx, None), number=DRAFT_NUMBER)
         return render_draft(build_snapshot(session, desk.attachments, plan))
 
@@ -2418,7 +2419,7 @@ def extra_document_choices(
             listed = hazard.supervised and hazard.listed_on is not None and bool(hazard.supervision_no)
             notice = _current_supervision(session, hazard) if listed else None
             out.append(ExtraChoice(
-                "supervision", f"{DOC_TITLES['supervision']}（隐患 {hazard.code}）", hazard.id, listed,
+                "supervision", f"{DOC_TITLES['supervision']}（隐患 {shown_hazard_number(session, hazard.code)}）", hazard.id, listed,
                 notice.number if notice is not None else ("未签发" if listed else "未挂牌督办"), notice is not None,
                 act_day=hazard.listed_on if listed and notice is None and hazard.listed_on is not None
                 and hazard.listed_on < today else None, inspection_id=inspection_id,

@@ -19,6 +19,7 @@ from anquan_desk.core.db import Database
 from anquan_desk.core.models import ChecklistItem, Hazard, IssuedNumber
 from anquan_desk.services import documents as docs
 from anquan_desk.services import hazards, users
+from anquan_desk.services.laptops import shown_hazard_number
 from anquan_desk.ui.documents import (
     DocumentPreviewDialog,
     DraftDialog,
@@ -55,7 +56,7 @@ def _setup(db: Database, tmp_path: Path) -> dict[str, str]:
         hazard = s.get(Hazard, ids["exit"])
         assert hazard is not None
         hazard.grade = "重大"
-        ids["exit_code"] = hazard.code
+        ids["exit_code"] = shown_hazard_number(s, hazard.code)  # as the screens say it: the laptop's name
     hazards.supervise(desk_for(db, "zhang"), ids["exit"], listed_on=doc_setup.CHECK_DAY, supervision_no=SUPERVISION_NO)
     return ids
 

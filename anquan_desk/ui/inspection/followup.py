@@ -151,7 +151,7 @@ class DueHazardModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COL_DESCRIPTION:
             return h.description
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COL_CODE:
-            return f"隐患编号 {h.code}"
+            return f"文书和台账上的隐患编号：{h.code}"
         if role == self.HAZARD_ID_ROLE:
             return h.id
         if role == self.PLACE_ID_ROLE:

@@ -850,7 +850,7 @@ class InspectionWidget(QWidget):
         if hazard is not None:
             editable = "" if self.read_only else "（可修改，自动保存）"
             f.box.setTitle(f"隐患 {shown_hazard_code(hazard.code, self.laptops)}{editable}")
-            f.box.setToolTip(f"隐患编号 {hazard.code}")
+            f.box.setToolTip(f"文书和台账上的隐患编号：{hazard.code}")
             f.description.setPlainText(hazard.description)
             f.location.setText(hazard.location)
             f.grade.setCurrentText(hazard.grade)
