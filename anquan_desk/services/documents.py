@@ -887,10 +887,14 @@ def _issue_in_session(session: Session, store: att.AttachmentStore, plan: IssueP
     """Build, render and store a plan inside the caller's transaction."""
     content, pdf = render_snapshot(build_snapshot(session, store, plan))
     document = store_issued(session, plan, content, pdf)
-    # The issued file itself is kept (content-addressed, with the record on a server): a reprint is
-    # that file, whatever later versions of the program change in the layout.
-    store.put_in(session, att.StoredFile(document.pdf_sha256, pdf, att.PDF_MIME, None, None, None))
+    _keep_issued_file(session, store, document, pdf)
     return document, pdf
+
+
+def _keep_issued_file(session: Session, store: att.AttachmentStore, document: Document, pdf: bytes) -> None:
+    """The issued file itself is kept (content-addressed, with the record on a server): a reprint is
+    that file, whatever later versions of the program change in the layout."""
+    store.put_in(session, att.StoredFile(document.pdf_sha256, pdf, att.PDF_MIME, None, None, None))
 
 
 def issue_record(
@@ -1748,6 +1752,7 @@ def _issued(
         progress.update(3, 4, "正在保存文书…")
         with desk.unit() as session:
             document = store_issued(session, plan, content, pdf)
+            _keep_issued_file(session, desk.attachments, document, pdf)
             if after is not None:
                 after(session, document)
             info = _info(document)

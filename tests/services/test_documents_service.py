@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from helpers import doc_setup
+from helpers import desk_for, doc_setup
 from pypdf import PdfReader, PdfWriter
 from reportlab.pdfgen.canvas import Canvas
 from sqlalchemy import select, text
@@ -199,6 +199,24 @@ def test_reprint_survives_a_new_layout(db: Database, tmp_path: Path, monkeypatch
     kept.write_bytes(pdf.replace(b"ReportLab", b"ReportLeb", 1))
     with db.session("zhang") as s, pytest.raises(docs.DocumentIntegrityError, match="不一致"):
         docs.reprint(s, nid)
+
+
+def test_a_document_issued_from_a_screen_or_the_command_line_keeps_its_file(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The desk-level way of issuing (the menu's and ``doc render``'s) keeps the issued PDF too — on a
+    server in the database itself — so its reprint is that file after the layout has changed."""
+    ids = doc_setup.finished_check(db, tmp_path)
+    desk = desk_for(db, "zhang")
+    issued = docs.obtain_document(desk, "notice", ids["inspection"], served_on=doc_setup.CHECK_DAY)
+    sha = hashlib.sha256(issued.pdf).hexdigest()
+    if db.url.startswith("postgresql"):
+        with db.reader() as s:
+            assert s.scalar(text("select data from attachment_blobs where sha256 = :h"), {"h": sha}) == issued.pdf
+    assert db.attachment_store().path_for(sha, "application/pdf").read_bytes() == issued.pdf
+    monkeypatch.setattr(docs, "render_document", lambda snapshot: b"%PDF-1.4 another layout")
+    again = docs.obtain_document(desk, "notice", ids["inspection"])
+    assert not again.new and again.pdf == issued.pdf
 
 
 def test_only_finished_checks_and_no_double_issue(db: Database, tmp_path: Path) -> None:
