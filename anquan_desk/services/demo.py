@@ -194,13 +194,15 @@ def create_demo(
     for order, role in enumerate(words["member_roles"]):
         session.add(MemberRole(name=role, sort_order=order))
     users = []
-    for username, name, role, cert in INSPECTORS:
+    for n, (username, name, role, cert) in enumerate(INSPECTORS, start=1):
         users.append(
             User(
                 username=username,
                 name=name,
                 role=role.value,
                 cert_no=cert,
+                # The demo township is not authorised: its papers show the staff's 工作证号.
+                work_no=f"HG-AJ-{n:03d}",
                 phone=gen.phone(),
                 password_hash=hash_password(DEMO_PASSWORD),
             )

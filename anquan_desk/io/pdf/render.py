@@ -335,7 +335,8 @@ def _signature_cell(s: _Styles, signature: Signature | None, refusal: Refusal | 
         if png:
             reader = ImageReader(io.BytesIO(png))
             iw, ih = reader.getSize()
-            height = (20 if s.strict else 12) * mm
+            # Closed up (tight), a signature is still legible at 14 mm (as a pen signs on a line).
+            height = (14 if s.tight else 20 if s.strict else 12) * mm
             width = min(height * iw / ih, (70 if s.strict else 55) * mm)
             return [
                 Image(io.BytesIO(png), width=width, height=width * ih / iw, hAlign="LEFT"),
@@ -365,7 +366,7 @@ def _signature_table(
 
 def _seal_block(s: _Styles, header: DocumentHeader) -> list[Flowable]:
     return [
-        Spacer(1, 8 * mm),
+        Spacer(1, (5 if s.tight else 8) * mm),
         _p(f"{header.issuer}（印章）", s.right),
         _p(cn_date(header.document_date), s.right),
         Spacer(1, 4 * mm),
