@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from anquan_desk.cli import main
 from anquan_desk.core.db import Database, open_database
-from anquan_desk.core.models import ChecklistItem, Hazard, IssuedNumber
+from anquan_desk.core.models import IssuedNumber
 from anquan_desk.services import hazards, users
 
 pytestmark = pytest.mark.usefixtures("document_week")  # "now" is after the 2026-11-20 check
@@ -35,13 +35,7 @@ def _setup(db: Database, tmp_path: Path) -> tuple[dict[str, str], str]:
     """doc_setup's check on library items: hazard 2 goes to the 燃气管理部门, hazard 3 (三合一, 重大, 挂牌督办
     on the day of the check) to the 消防救援机构. Returns the ids and the major hazard's code."""
     ids = doc_setup.finished_check(db, tmp_path)
-    with db.session("setup") as s:
-        for old, new in (("T-1", "GAS-LPG-01"), ("T-2", "GAS-LPG-05"), ("T-3", "FIRE-3IN1-01")):
-            s.scalars(select(ChecklistItem).where(ChecklistItem.code == old)).one().code = new
-        hazard = s.get(Hazard, ids["exit"])
-        assert hazard is not None
-        hazard.grade = "重大"
-        code = hazard.code
+    code = doc_setup.on_library_items(db, ids)
     hazards.supervise(desk_for(db, "zhang"), ids["exit"], listed_on=doc_setup.CHECK_DAY, supervision_no=SUPERVISION_NO)
     return ids, code
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from anquan_desk.core.audit import SIGNER
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import ChecklistItem, ChecklistTemplate, Place, Township, User
+from anquan_desk.core.models import ChecklistItem, ChecklistTemplate, Hazard, Place, Township, User
 from anquan_desk.core.security import Signer
 from anquan_desk.core.vocabulary import UserRole
 from anquan_desk.services import inspections as insp
@@ -164,6 +164,19 @@ def finished_check(
             insp.finish_inspection(s, store, iid, signer_name="周赟", signature_png=signature_png(),
                                    ended_at=datetime(2026, 11, 20, 10, 15))
     return ids
+
+
+def on_library_items(db: Database, ids: dict[str, str]) -> str:
+    """:func:`finished_check`'s items take the library's codes, so the documents read the library's
+    legal data (gas alarm → GAS-LPG-01, cylinder → GAS-LPG-05: the 燃气管理部门; exit → FIRE-3IN1-01:
+    the 消防救援机构), and the exit hazard is graded 重大. Returns that hazard's stored number."""
+    with db.session("setup") as s:
+        for old, new in (("T-1", "GAS-LPG-01"), ("T-2", "GAS-LPG-05"), ("T-3", "FIRE-3IN1-01")):
+            s.scalars(select(ChecklistItem).where(ChecklistItem.code == old)).one().code = new
+        hazard = s.get(Hazard, ids["exit"])
+        assert hazard is not None
+        hazard.grade = "重大"
+        return hazard.code
 
 
 def finished_review(db: Database, tmp_path: Path, ids: dict[str, str]) -> str:

@@ -11,10 +11,8 @@ from pathlib import Path
 import pytest
 import time_machine
 from helpers import desk_for, doc_setup
-from sqlalchemy import select
 
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import ChecklistItem, Hazard
 from anquan_desk.services import documents as docs
 from anquan_desk.services import users
 
@@ -39,12 +37,7 @@ def _text(pdf: bytes, tmp_path: Path) -> str:
 def _issue(db: Database, tmp_path: Path, enforcement: bool) -> str:
     """doc_setup's check: hazard 1 (7 days, 2026-11-27), 2 (立即), 3 (3 days, 2026-11-23) — 3 is 重大."""
     ids = doc_setup.finished_check(db, tmp_path, enforcement=enforcement)
-    with db.session("setup") as s:
-        for old, new in (("T-1", "GAS-LPG-01"), ("T-2", "GAS-LPG-05"), ("T-3", "FIRE-3IN1-01")):
-            s.scalars(select(ChecklistItem).where(ChecklistItem.code == old)).one().code = new
-        hazard = s.get(Hazard, ids["exit"])
-        assert hazard is not None
-        hazard.grade = "重大"
+    doc_setup.on_library_items(db, ids)
     kind = "order" if enforcement else "notice"
     with time_machine.travel(CHECK_NOON.astimezone(), tick=False):
         return _text(docs.obtain_document(desk_for(db, "zhang"), kind, ids["inspection"]).pdf, tmp_path)

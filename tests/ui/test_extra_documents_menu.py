@@ -16,7 +16,7 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from anquan_desk.core.db import Database
-from anquan_desk.core.models import ChecklistItem, Hazard, IssuedNumber
+from anquan_desk.core.models import IssuedNumber
 from anquan_desk.services import documents as docs
 from anquan_desk.services import hazards, users
 from anquan_desk.services.laptops import shown_hazard_number
@@ -50,13 +50,9 @@ def _setup(db: Database, tmp_path: Path) -> dict[str, str]:
     """doc_setup's check on library items: the cylinder goes to the 燃气管理部门, 三合一 (重大, 挂牌督办 on
     the day of the check) to the 消防救援机构."""
     ids = doc_setup.finished_check(db, tmp_path)
-    with db.session("setup") as s:
-        for old, new in (("T-1", "GAS-LPG-01"), ("T-2", "GAS-LPG-05"), ("T-3", "FIRE-3IN1-01")):
-            s.scalars(select(ChecklistItem).where(ChecklistItem.code == old)).one().code = new
-        hazard = s.get(Hazard, ids["exit"])
-        assert hazard is not None
-        hazard.grade = "重大"
-        ids["exit_code"] = shown_hazard_number(s, hazard.code)  # as the screens say it: the laptop's name
+    code = doc_setup.on_library_items(db, ids)
+    with db.reader() as s:
+        ids["exit_code"] = shown_hazard_number(s, code)  # as the screens say it: the laptop's name
     hazards.supervise(desk_for(db, "zhang"), ids["exit"], listed_on=doc_setup.CHECK_DAY, supervision_no=SUPERVISION_NO)
     return ids
 
