@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from openpyxl.utils import get_column_letter
 
 from anquan_desk.cli.common import add_db_argument, add_login_argument, desk_for, fail, print_json
 from anquan_desk.core.attachments import prepare_png
@@ -342,30 +344,40 @@ def _day(text: str, what: str) -> date:
 
 
 def _answer_input(
-    item_id: str, values: dict[str, str], photos: Sequence[Path], label: str
+    item_id: str, values: dict[str, str], photos: Sequence[Path], label: str,
+    at: Callable[[str], str] | None = None,
 ) -> svc.AnswerInput:
     """Turn the typed values of one answer into the service's input (photos read first: an
-    unreadable file stops everything before anything is saved)."""
+    unreadable file stops everything before anything is saved). ``at(field)`` says where a field
+    is (a file's row and column) in an error; without it the error names the answer (``label``)."""
+
+    def where(key: str) -> str:
+        return at(key) if at is not None else label
+
     result = values.get("result", "").strip()
     if result not in OUTCOMES:
-        raise _BadInput(f"{label}：结果应为{'、'.join(OUTCOMES)}之一，而不是“{result}”。")
+        raise _BadInput(f"{where('result')}：结果应为{'、'.join(OUTCOMES)}之一，而不是“{result}”。")
     fields: dict[str, Any] = {key: values[key] for key in HAZARD_TEXT_FIELDS if values.get(key, "").strip()}
     grade = values.get("grade", "").strip()
     if grade:
         if grade not in GRADES:
-            raise _BadInput(f"{label}：隐患等级应为{'或'.join(GRADES)}，而不是“{grade}”。")
+            raise _BadInput(f"{where('grade')}：隐患等级应为{'或'.join(GRADES)}，而不是“{grade}”。")
         fields["grade"] = grade
     days: int | None = None
+    for key in ("deadline", "fl_deadline", "photo"):
+        try:
+            if key == "deadline" and values.get(key, "").strip():
+                day, days = _deadline(values[key])
+                if day is not None:
+                    fields["deadline"] = day
+            elif key == "fl_deadline" and values.get(key, "").strip():
+                fields["fl_deadline"] = _day(values[key], "五落实·时限")
+        except AnquanError as exc:
+            raise _BadInput(f"{where(key)}：{exc}") from exc
     try:
-        if values.get("deadline", "").strip():
-            day, days = _deadline(values["deadline"])
-            if day is not None:
-                fields["deadline"] = day
-        if values.get("fl_deadline", "").strip():
-            fields["fl_deadline"] = _day(values["fl_deadline"], "五落实·时限")
         prepared = svc.prepare_photos(photos) if photos else ()
     except AnquanError as exc:
-        raise _BadInput(f"{label}：{exc}") from exc
+        raise _BadInput(f"{where('photo')}：{exc}") from exc
     return svc.AnswerInput(item_id=item_id, outcome=result, note=values.get("note", "").strip(),
                            hazard_fields=fields, deadline_days=days, photos=tuple(prepared), label=label)
 
@@ -407,7 +419,9 @@ def _file_answers(file: Path, view: svc.InspectionView) -> list[svc.AnswerInput]
     if not numbers:
         raise _BadInput(f"答案表“{file.name}”是空的。")
     header_row = numbers[0]
-    columns = _columns([cell_text(v) for v in sheet.rows[header_row]], file)
+    headers = [cell_text(v) for v in sheet.rows[header_row]]
+    columns = _columns(headers, file)
+    sheet_name = sheet.title
     ids = _item_ids(view)
     answers: list[svc.AnswerInput] = []
     first_row: dict[str, int] = {}
@@ -417,18 +431,26 @@ def _file_answers(file: Path, view: svc.InspectionView) -> list[svc.AnswerInput]
         if not any(v.strip() for v in values.values()):
             continue
         code = values["item"].strip()
-        label = f"答案表第 {number} 行（{code or '未写检查项'}）"
+        label = f"答案表“{file.name}”工作表“{sheet_name}”第 {number} 行（{code or '未写检查项'}）"
+
+        def at(key: str, number: int = number, code: str = code) -> str:
+            if key not in columns:
+                return f"答案表“{file.name}”工作表“{sheet_name}”第 {number} 行（{code}）"
+            column = columns[key]
+            return (f"答案表“{file.name}”工作表“{sheet_name}”第 {number} 行 {get_column_letter(column + 1)} 列"
+                    f"（{headers[column]}）")
+
         if not code:
-            raise _BadInput(f"{label}：没有填写检查项编号。")
+            raise _BadInput(f"{at('item')}：没有填写检查项编号。")
         try:
             item_id = _item_id(ids, code, view)
         except _BadInput as exc:
-            raise _BadInput(f"{label}：{exc}") from exc
+            raise _BadInput(f"{at('item')}：{exc}") from exc
         if item_id in first_row:
             raise _BadInput(f"{label}：这个检查项在第 {first_row[item_id]} 行已经填写过。")
         first_row[item_id] = number
         photos = [file.parent / p.strip() for p in PHOTO_SEPARATORS.split(values.get("photo", "")) if p.strip()]
-        answers.append(_answer_input(item_id, values, photos, label))
+        answers.append(_answer_input(item_id, values, photos, label, at))
     if not answers:
         raise _BadInput(f"答案表“{file.name}”除列名外没有内容。")
     return answers

@@ -140,7 +140,9 @@ def test_a_whole_check_from_the_command_line(
 
     write_answers(bad=True)
     code, _out, err = _run(capsys, "inspections", "answer", ref, *db, "--from", str(answers))
-    assert code == 1 and "答案表第" in err and "（NINE-FOOD-05）" in err and "合格了" in err
+    # The file, its sheet, the row and the column of the bad value are named.
+    assert code == 1 and f"答案表“{answers.name}”工作表“{answers.stem}”第 " in err, err
+    assert " 行 B 列（结果）：" in err and "合格了" in err
     assert _counts(url) == unchanged  # the good rows before it were not saved either
     write_answers(bad=False)
     code, out, err = _run(capsys, "inspections", "answer", ref, *db, "--from", str(answers))
@@ -247,8 +249,9 @@ def test_a_file_of_answers_with_unknown_columns_is_refused(
         "item,outcome\nNINE-FOOD-01,合格\n": "列名“outcome”无法识别",
         "item,result,结果\nNINE-FOOD-01,合格,合格\n": "出现了两次",
         "result\n合格\n": "缺少“item/检查项”列",
-        "item,result\nNINE-FOOD-01,合格\nnine-food-01,不涉及\n": "答案表第 3 行（nine-food-01）：这个检查项在第 2 行已经填写过",
-        "item,result\n,合格\n": "没有填写检查项编号",
+        "item,result\nNINE-FOOD-01,合格\nnine-food-01,不涉及\n": "工作表“答案3”第 3 行（nine-food-01）：这个检查项在第 2 行已经填写过",
+        "item,result\n,合格\n": "第 2 行 A 列（item）：没有填写检查项编号",
+        "item,result,deadline\nNINE-FOOD-01,不合格,下周\n": "第 2 行 C 列（deadline）：",
         "item,result\n": "除列名外没有内容",
     }
     for n, (content, said) in enumerate(cases.items()):
