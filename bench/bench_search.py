@@ -24,7 +24,9 @@ Usage: .venv/bin/python bench/bench_search.py [--places N] [--db PATH] [--repeat
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import resource
 import sqlite3
 import statistics
 import sys
@@ -120,6 +122,15 @@ def keystroke(db: Database, q: str) -> int:
     return hits
 
 
+def rss_mib() -> float:
+    """This process's resident memory now (Linux; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def summary(label: str, times: list[float]) -> str:
     return f"{label:<22}: median {statistics.median(times):6.1f} ms, worst {max(times):6.1f} ms"
 
@@ -171,6 +182,7 @@ def run(location: Path | str, repeat: int) -> int:
 
     cache = db.search_cache
     assert cache is not None
+    before_copy = rss_mib()
     loads = []
     for _ in range(repeat):
         cache.invalidate()  # time a cold load
@@ -183,6 +195,7 @@ def run(location: Path | str, repeat: int) -> int:
         code = s.scalar(select(Place.credit_code).where(Place.credit_code.is_not(None)).limit(1)) or "9135"
     print(f"{total} places; credit code typed: {code[:10]}")
     print(f"loading the search copy: median {statistics.median(loads):.0f} ms, worst {max(loads):.0f} ms (once per run)")
+    with_copy = rss_mib()
     conn = _bare_connection(db)
 
     typed: list[float] = []
@@ -231,6 +244,11 @@ def run(location: Path | str, repeat: int) -> int:
     print(summary("ours, each alone", alone))
     print(summary("bare LIKE", bare))
     print(summary("after another's edit", patched))
+    # Memory: the copy is ours alone (the bare LIKE keeps nothing); ru_maxrss is the whole run's peak,
+    # including building the database when this run built it.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"memory: {before_copy:.0f} MiB before the search copy, {with_copy:.0f} MiB with it loaded "
+          f"(the copy: ~{with_copy - before_copy:.0f} MiB), {rss_mib():.0f} MiB at the end; peak {peak:.0f} MiB")
     conn.close()
     db.dispose()
     return 0
