@@ -42,10 +42,11 @@ def _deadlines(text: str) -> list[date]:
 
 
 def _seal_date(text: str) -> str:
-    """The date printed after the seal (the document's own date)."""
-    match = re.search(r"（印章）(\d{4}年\d{1,2}月\d{1,2}日)", text)
-    assert match is not None
-    return match.group(1)
+    """The date printed with the seal (the document's own date): after 「…（印章）」 below the body, or
+    after the issuer's name in the seal column of a closed-up notice."""
+    found = re.findall(rf"(?:（印章）|{doc_setup.ISSUER})(\d{{4}}年\d{{1,2}}月\d{{1,2}}日)", text)
+    assert found, text
+    return str(found[-1])
 
 
 def _counts(db: Database) -> tuple[int, int, int, int]:

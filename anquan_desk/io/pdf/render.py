@@ -156,8 +156,10 @@ def _grid(
     header: bool = False,
     extra: Sequence[Any] = (),
     split_rows: bool = False,
+    tight: bool = False,
 ) -> Table:
-    """A ruled table; ``split_rows`` lets a long row continue on the next page."""
+    """A ruled table; ``split_rows`` lets a long row continue on the next page; ``tight`` (a closed-up
+    document, :class:`_Styles`) has less space above and below the text of a cell."""
     kwargs: dict[str, Any] = {"splitInRow": 1} if split_rows else {}
     table = Table(data, colWidths=list(widths), repeatRows=1 if header else 0, **kwargs)
     commands: list[Any] = [
@@ -166,8 +168,8 @@ def _grid(
         ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
         ("RIGHTPADDING", (0, 0), (-1, -1), 4),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 2 if tight else 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2 if tight else 4),
     ]
     table.setStyle(TableStyle(commands + list(extra)))
     return table
@@ -320,7 +322,7 @@ def _place_table(s: _Styles, place: PlaceInfo, extra_rows: Sequence[tuple[str, s
     for label, value in extra_rows:
         spans.append(("SPAN", (1, len(rows)), (3, len(rows))))
         rows.append([_p(label, s.cell_c), _p(value, s.cell), "", ""])
-    return _grid(rows, w, extra=spans)
+    return _grid(rows, w, extra=spans, tight=s.tight)
 
 
 def _inspector_line(inspectors: Sequence[InspectorInfo], label: str) -> str:
@@ -337,7 +339,8 @@ def _signature_cell(s: _Styles, signature: Signature | None, refusal: Refusal | 
             iw, ih = reader.getSize()
             # Closed up (tight), a signature is still legible at 14 mm (as a pen signs on a line).
             height = (14 if s.tight else 20 if s.strict else 12) * mm
-            width = min(height * iw / ih, (70 if s.strict else 55) * mm)
+            # (closed up, the signature shares its row with the seal: a third of the width)
+            width = min(height * iw / ih, (44 if s.tight else 70 if s.strict else 55) * mm)
             return [
                 Image(io.BytesIO(png), width=width, height=width * ih / iw, hAlign="LEFT"),
                 _p(f"（{signature.signer}）", s.cell),
@@ -353,15 +356,21 @@ def _signature_table(
     signature: Signature | None,
     refusal: Refusal | None,
     when: date,
+    with_seal: bool = False,
 ) -> Table:
+    """The signatures; ``with_seal`` (a closed-up notice) adds the issuer's seal and date as a third
+    column instead of a block of their own below, so that they stay on the page with the body."""
     cert = "工作证号" if header.posture == "township" else "证号"
     left = [_p(f"{i.name}　　{cert}：{i.cert_no}", s.cell) for i in inspectors]
     right = _signature_cell(s, signature, refusal)
-    rows = [
-        [_p(texts.inspector_signature_label(header), s.cell_head), _p(unit_label, s.cell_head)],
-        [left, [*right, _p(f"日期：{cn_date(when)}", s.cell)]],
-    ]
-    return _grid(rows, [CONTENT_W / 2, CONTENT_W / 2], extra=[("VALIGN", (0, 1), (-1, 1), "TOP")])
+    heads = [_p(texts.inspector_signature_label(header), s.cell_head), _p(unit_label, s.cell_head)]
+    cells: list[Any] = [left, [*right, _p(f"日期：{cn_date(when)}", s.cell)]]
+    widths = [CONTENT_W / 2, CONTENT_W / 2]
+    if with_seal:
+        heads.append(_p("发文机关（印章）", s.cell_head))
+        cells.append([Spacer(1, 12 * mm), _p(header.issuer, s.cell_c), _p(cn_date(header.document_date), s.cell_c)])
+        widths = [CONTENT_W * 0.34, CONTENT_W * 0.34, CONTENT_W * 0.32]
+    return _grid([heads, cells], widths, extra=[("VALIGN", (0, 1), (-1, 1), "TOP")], tight=s.tight)
 
 
 def _seal_block(s: _Styles, header: DocumentHeader) -> list[Flowable]:
@@ -455,7 +464,8 @@ def _hazard_table(s: _Styles, hazards: Sequence[HazardEntry], major_block: bool 
                 _p(MAJOR_DEADLINE_CELL if major and major_block else deadline_text(h.deadline), s.cell_c),
             ]
         )
-    return _grid(rows, w, header=True, extra=[("VALIGN", (0, 1), (-1, -1), "TOP")], split_rows=s.strict)
+    return _grid(rows, w, header=True, extra=[("VALIGN", (0, 1), (-1, -1), "TOP")], split_rows=s.strict,
+                 tight=s.tight)
 
 
 def _major_block(s: _Styles, paragraphs: Sequence[str]) -> list[Flowable]:
@@ -553,9 +563,11 @@ def _notice(s: _Styles, doc: NoticeContent) -> list[Flowable]:
         story,
         [
                 _signature_table(
-                    s, h, doc.inspectors, "被检查单位负责人（签收）", doc.signature, doc.refusal, h.document_date
+                    s, h, doc.inspectors, "被检查单位负责人（签收）", doc.signature, doc.refusal, h.document_date,
+                    with_seal=s.tight,
                 ),
-                *_seal_block(s, h),
+                *([] if s.tight else _seal_block(s, h)),
+                *([Spacer(1, 2 * mm)] if s.tight else []),
                 _p(texts.COPIES_NOTE["notice"], s.note),
         ],
         body=2,

@@ -4,15 +4,25 @@ import hashlib
 import io
 import re
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pdf_samples import all_snapshots, drawn_characters, pdffonts, pdftotext, photo_jpeg, squeeze
+from pdf_samples import (
+    all_snapshots,
+    drawn_characters,
+    pdffonts,
+    pdftotext,
+    photo_jpeg,
+    signature_png,
+    squeeze,
+)
 from pypdf import PdfReader
 
 from anquan_desk.core.documents import samples, texts
 from anquan_desk.core.documents.snapshot import (
     DocumentSnapshot,
+    HazardEntry,
     InspectionRecordContent,
     NoticeContent,
     PhotoAppendix,
@@ -376,10 +386,39 @@ def test_a_notice_closes_up_its_lines_rather_than_send_its_seal_to_a_page_of_its
         if pages < plain_pages:
             closed_up += 1
             first = squeeze(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
-            assert f"{base.header.issuer}（印章）" in first and "特此通知" in first, count
+            # closed up, the seal and date are the third column of the signatures' row
+            assert "发文机关（印章）" in first and "特此通知" in first, count
+            assert squeeze(base.header.issuer) in first.split("发文机关（印章）", 1)[1], count
             assert all(squeeze(h.description)[:8] in first for h in hazards), count
         elif pdf != plain:
             raise AssertionError(f"{count} hazards: laid out closer without saving a page")
         else:
             kept += 1
     assert closed_up and kept  # both cases were met
+
+
+def test_two_hazards_with_long_legal_bases_and_a_signature_fit_one_page() -> None:
+    """Issue 14 §6 ("two hazards leave a third of page 1 blank"), as a township notice from a 烧烤店 check
+    came out: two hazards whose bases cite two laws each, a three-law consequence paragraph, the
+    responsible person's signature. Closed up, it is one page with the signatures and the seal."""
+    base = samples.sample_notice(signature_png())
+    hazards = (
+        HazardEntry(seq=1, code="YH2026-BYCZ-0001", description="后门安全出口堆放啤酒箱", location="后门安全出口",
+                    basis="《中华人民共和国消防法》第二十八条；《中华人民共和国安全生产法》第四十二条第二款",
+                    requirement="立即清除堆放物品，打开锁闭的安全出口，营业期间保持畅通", deadline=None),
+        HazardEntry(seq=2, code="YH2026-BYCZ-0002", description="液化气钢瓶紧贴灶台放置，距离不足1米", location="后厨",
+                    basis="《城镇燃气管理条例》第二十七条第一款、第二十八条第（五）项",
+                    requirement="调整钢瓶位置，直立放置，与灶具保持不小于1米的距离，空实瓶分开",
+                    deadline=base.header.document_date + timedelta(days=7)),
+    )
+    consequence = (
+        "逾期未整改或者整改不符合要求的，将依照《中华人民共和国消防法》第六十条第一款第（三）项、《中华人民共和国安全生产法》"
+        "第一百零五条第（二）项、《城镇燃气管理条例》第四十九条第一款第（五）项等规定，移交有关部门依法查处。"
+        "上表第2项隐患属燃气管理部门职责范围，将抄告燃气管理部门依法处理。"
+    )
+    pdf = render_document(replace(base, hazards=hazards, legal_consequence=consequence))
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) == 1
+    text = squeeze(pages[0].extract_text())
+    assert "特此通知" in text and "被检查单位负责人（签收）" in text and "发文机关（印章）" in text
+    assert squeeze(base.header.issuer) in text.split("发文机关（印章）", 1)[1]
