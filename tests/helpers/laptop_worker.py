@@ -93,7 +93,7 @@ class Laptop:
         iid = self.retry("start", lambda: insp.start_draft(
             self.desk, place_id=place_id, inspector_ids=inspector_ids, template_ids=[template_id]
         ))
-        view = insp.inspection_view(self.desk, iid)
+        view = self.retry("open", lambda: insp.inspection_view(self.desk, iid))
         hazard_id = ""
         for i, item in enumerate(view.items):
             outcome = "不合格" if i == 0 else "合格"
@@ -112,7 +112,7 @@ class Laptop:
             self.desk, iid, signer_name="负责人", signature_png=_png((0, 0, 0))
         ))
         notice = self.timed("notice", "notice", lambda: docs.obtain_document(self.desk, "notice", iid))
-        hazard_code = insp.inspection_view(self.desk, iid).hazards[0].code
+        hazard_code = self.retry("reopen", lambda: insp.inspection_view(self.desk, iid)).hazards[0].code
         self.timings["check"].append(time.perf_counter() - started)
         return {"n": str(n), "inspection": iid, "hazard": hazard_id, "hazard_code": hazard_code,
                 "document": notice.document.id, "number": notice.document.number}
