@@ -364,7 +364,7 @@ def _answer_input(
             raise _BadInput(f"{where('grade')}：隐患等级应为{'或'.join(GRADES)}，而不是“{grade}”。")
         fields["grade"] = grade
     days: int | None = None
-    for key in ("deadline", "fl_deadline", "photo"):
+    for key in ("deadline", "fl_deadline"):
         try:
             if key == "deadline" and values.get(key, "").strip():
                 day, days = _deadline(values[key])
