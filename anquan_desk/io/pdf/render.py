@@ -900,14 +900,34 @@ def render_documents(
     if not snapshots:
         raise ValueError("render_documents needs at least one snapshot")
     register_fonts()
-    story: list[Flowable] = []
     total = len(snapshots)
     reached = (lambda index: on_document(index, total)) if on_document is not None else None
-    for index, snap in enumerate(snapshots):
+    if total == 1 and _may_close_up(snapshots[0]):
+        # One notice (issue, draft, reprint): laid out for real with plain spacing, and again closed
+        # up only when the first takes more than a page — the choice :func:`_fits_tighter` makes, at
+        # the cost of one layout (two at most) instead of a trial layout before the real one.
+        plain, pages = _build(snapshots, [_PLAIN_STYLES[True]], reached, draft)
+        if pages > 1:
+            tight, tight_pages = _build(snapshots, [_TIGHT_STYLES], None, draft)
+            if tight_pages < pages:
+                return tight
+        return plain
+    return _build(snapshots, [_styles_for(snap) for snap in snapshots], reached, draft)[0]
+
+
+def _build(
+    snapshots: Sequence[DocumentSnapshot],
+    styles: Sequence[_Styles],
+    reached: Callable[[int], None] | None,
+    draft: bool,
+) -> tuple[bytes, int]:
+    """The PDF of ``snapshots`` laid out with ``styles`` (one each), and its number of pages."""
+    story: list[Flowable] = []
+    for index, (snap, style) in enumerate(zip(snapshots, styles, strict=True)):
         if index:
             story.append(PageBreak())
         story.append(_DocStart(index, snap.header, reached))
-        story += _story_for(_styles_for(snap), snap)
+        story += _story_for(style, snap)
     buffer = io.BytesIO()
     template = _template(buffer, snapshots)
     issued_at = max(s.header.issued_at for s in snapshots)
@@ -916,7 +936,7 @@ def render_documents(
         return _NumberedCanvas(*args, issued_at=issued_at, draft=draft, **kwargs)
 
     template.build(story, canvasmaker=canvasmaker)
-    return buffer.getvalue()
+    return buffer.getvalue(), int(template.page)
 
 
 _PLAIN_STYLES = {strict: _Styles(strict) for strict in (False, True)}
@@ -934,11 +954,17 @@ def _fits_tighter(snapshot: DocumentSnapshot) -> bool:
     """Whether a notice or order takes a page less with closer line spacing (GB/T 9704 7.3.5.5: when
     the space left cannot hold the seal and date, adjust the line spacing): two hazards no longer
     leave a third of page 1 blank with only 特此通知, the signatures and the seal on page 2. Decided
-    from the snapshot alone, so a draft, the issued document and its reprint look the same."""
-    if snapshot.header.posture == "legacy" or not isinstance(snapshot, NoticeContent):
+    from the snapshot alone, so a draft, the issued document and its reprint look the same.
+    (Trial layouts: used for a batch of documents; one document decides on its real layouts.)"""
+    if not _may_close_up(snapshot):
         return False
     plain = _page_count(snapshot, _PLAIN_STYLES[True])
     return plain > 1 and _page_count(snapshot, _TIGHT_STYLES) < plain
+
+
+def _may_close_up(snapshot: DocumentSnapshot) -> bool:
+    """Notices and orders of the current layouts may be closed up (stored legacy ones never)."""
+    return snapshot.header.posture != "legacy" and isinstance(snapshot, NoticeContent)
 
 
 def _styles_for(snapshot: DocumentSnapshot) -> _Styles:
