@@ -364,16 +364,18 @@ def _answer_input(
             raise _BadInput(f"{where('grade')}：隐患等级应为{'或'.join(GRADES)}，而不是“{grade}”。")
         fields["grade"] = grade
     days: int | None = None
-    for key in ("deadline", "fl_deadline"):
-        try:
-            if key == "deadline" and values.get(key, "").strip():
-                day, days = _deadline(values[key])
-                if day is not None:
-                    fields["deadline"] = day
-            elif key == "fl_deadline" and values.get(key, "").strip():
-                fields["fl_deadline"] = _day(values[key], "五落实·时限")
-        except AnquanError as exc:
-            raise _BadInput(f"{where(key)}：{exc}") from exc
+    try:
+        if values.get("deadline", "").strip():
+            day, days = _deadline(values["deadline"])
+            if day is not None:
+                fields["deadline"] = day
+    except AnquanError as exc:
+        raise _BadInput(f"{where('deadline')}：{exc}") from exc
+    try:
+        if values.get("fl_deadline", "").strip():
+            fields["fl_deadline"] = _day(values["fl_deadline"], "五落实·时限")
+    except AnquanError as exc:
+        raise _BadInput(f"{where('fl_deadline')}：{exc}") from exc
     try:
         prepared = svc.prepare_photos(photos) if photos else ()
     except AnquanError as exc:
