@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from helpers import desk_for
+from helpers.check_window import open_check
 from helpers.major_hazard import major_hazard
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QDialogButtonBox, QWidget
@@ -29,16 +29,7 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support")
 
 def _hazard_open(qtbot: QtBot, db: Database, inspection_id: str) -> tuple[MainWindow, InspectionWidget]:
     """The main window at 1366×768 with the check's major hazard open (its item selected)."""
-    window = MainWindow(desk_for(db, "wang"))
-    qtbot.addWidget(window)
-    window.resize(CLIENT)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    screen = window.open_inspection(inspection_id)
-    assert isinstance(screen, InspectionWidget)
-    qtbot.waitUntil(lambda: screen.view is not None)
+    window, screen = open_check(qtbot, db, inspection_id, CLIENT)
     failed = next(n for n in screen._items() if n.data(0, KIND_ROLE) == "item" and n.text(1) == "不合格")
     screen.tree.setCurrentItem(failed)
     qtbot.waitUntil(lambda: screen.form.five_box.isVisible())

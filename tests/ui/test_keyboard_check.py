@@ -5,8 +5,9 @@ Enter; Ctrl+Enter), then 完成检查 by its shortcut and the refusal recorded b
 from __future__ import annotations
 
 import pytest
-from helpers import desk_for, restaurant
-from PySide6.QtCore import Qt, QTimer
+from helpers import restaurant
+from helpers.check_window import open_check
+from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -14,8 +15,7 @@ from sqlalchemy import select
 from anquan_desk.core.db import Database
 from anquan_desk.core.models import Hazard, Inspection, ItemResult
 from anquan_desk.ui.inspection.finish_dialog import FinishDialog
-from anquan_desk.ui.inspection.screen import FORM_HINT, KIND_ROLE, InspectionWidget
-from anquan_desk.ui.main_window import MainWindow
+from anquan_desk.ui.inspection.screen import FORM_HINT, KIND_ROLE
 
 PLACE = restaurant.PLACE
 FAILED = (1, 4)  # the second and the fifth item fail
@@ -42,16 +42,7 @@ def _type(qtbot: QtBot, text: str) -> None:
 
 
 def test_a_whole_check_by_keyboard(qtbot: QtBot, db: Database, inspection_id: str) -> None:
-    window = MainWindow(desk_for(db, "wang"))
-    qtbot.addWidget(window)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    screen = window.open_inspection(inspection_id)
-    assert isinstance(screen, InspectionWidget)
-    qtbot.waitUntil(lambda: screen.view is not None)
+    window, screen = open_check(qtbot, db, inspection_id, QSize(1366, 768))
     items = [n for n in screen._items() if n.data(0, KIND_ROLE) == "item"]
     assert len(items) > 10
     assert _focus() is screen.tree and screen.tree.currentItem() is items[0]
